@@ -1,0 +1,38 @@
+# Dialogue Logistics: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+ENV := source deploy/local/env.sh &&
+
+.PHONY: install up down status demo test check bench clean
+
+install:                ## Debian packages, uv, Kafka jars, the Python workspace (idempotent)
+	@bash deploy/local/stack.sh install
+
+up:                     ## Kafka, PostgreSQL, SMTP and the four services on 127.0.0.1
+	@bash deploy/local/stack.sh up
+
+down:                   ## stop everything `make up` started
+	@bash deploy/local/stack.sh down
+
+status:
+	@bash deploy/local/stack.sh status
+
+demo: up                ## the Geneva, July 2006 scenario end to end, with a summary
+	@bash deploy/local/demo.sh
+
+test:                   ## the whole suite against the real broker, database and SMTP server
+	@bash deploy/local/stack.sh infra
+	@$(ENV) .venv/bin/python -m pytest
+
+check:                  ## ruff, mypy, import-linter
+	@bash deploy/local/stack.sh install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy shared/src services/*/src/*/domain
+	.venv/bin/lint-imports
+
+bench:                  ## throughput and latency figures as JSON (var/bench/latest.json)
+	@bash deploy/local/stack.sh infra
+	@$(ENV) .venv/bin/python -m tests.bench.pipeline
+
+clean: down
+	rm -rf var

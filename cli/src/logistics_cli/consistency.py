@@ -1,0 +1,102 @@
+"""The consistency report: each service's own state checked against the others'. Pure: reads in, report out.
+
+I1 no pledge committed beyond its amount; I2 every sponsored delegate of an active workshop has exactly one
+valid ticket for the current venue_version, nobody else has one; I3 exactly one e-mail per (delegate, kind,
+version), checked in the service and, when given, in the Maildir itself; I4 nothing lost: refused commands
+and dead letters are listed with their reasons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+ACTIVE = {"scheduled", "confirmed", "postponed"}
+
+
+def report(
+    workshop_id: str,
+    registration: dict[str, Any],
+    sponsorship: dict[str, Any],
+    travel: dict[str, Any],
+    emails: list[dict[str, Any]],
+    statuses: dict[str, dict[str, Any]],
+    maildir_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    violations: list[dict[str, Any]] = []
+    venue_version = registration["venue_version"]
+    status = registration["status"]
+    awards = sponsorship.get("awards", [])
+    by_status = Counter(award["status"] for award in awards)
+
+    for pledge in sponsorship.get("pledges", []):
+        if Decimal(str(pledge["committed"])) > Decimal(str(pledge["amount"])):
+            violations.append({"invariant": "I1", "pledge": pledge["pledge_id"],
+                               "detail": f"committed {pledge['committed']} of {pledge['amount']} {pledge['currency']}"})
+
+    granted = {award["delegate_ref"] for award in awards if award["status"] == "granted"}
+    bookings = travel.get("bookings", [])
+    ticketed = [b for b in bookings if b["status"] == "ticketed"]
+    valid = Counter(b["delegate_ref"] for b in ticketed if b["venue_version"] == venue_version)
+    stale = [b for b in ticketed if b["venue_version"] != venue_version]
+    for booking in stale:
+        violations.append({"invariant": "I2", "delegate": booking["delegate_ref"],
+                           "detail": f"ticket for venue_version {booking['venue_version']}, workshop at {venue_version}"})
+    if status in ACTIVE:
+        for ref in sorted(granted):
+            if valid[ref] != 1:
+                violations.append({"invariant": "I2", "delegate": ref,
+                                   "detail": f"{valid[ref]} valid tickets for venue_version {venue_version}"})
+    for ref in sorted(set(valid) - (granted if status in ACTIVE else set())):
+        violations.append({"invariant": "I2", "delegate": ref, "detail": "valid ticket without a sponsorship"})
+
+    identities = Counter((e["delegate_ref"], e["kind"], e["version"]) for e in emails if e["status"] == "sent")
+    for (ref, kind, version), count in sorted(identities.items()):
+        if count > 1:
+            violations.append({"invariant": "I3", "delegate": ref, "detail": f"{count} '{kind}' e-mails for version {version}"})
+    if maildir_ids is not None:
+        sent_ids = {e["message_id"] for e in emails if e["status"] == "sent"}
+        delivered = Counter(mid for mid in maildir_ids if mid in sent_ids)
+        for message_id, count in sorted(delivered.items()):
+            if count > 1:
+                violations.append({"invariant": "I3", "detail": f"{count} copies of {message_id} in the Maildir"})
+        for message_id in sorted(sent_ids - set(delivered)):
+            violations.append({"invariant": "I3", "detail": f"{message_id} marked sent but not in the Maildir"})
+
+    not_applied = [
+        {"service": service, **item}
+        for service, body in sorted(statuses.items())
+        for item in body.get("not_applied", [])
+    ]
+    return {
+        "workshop": workshop_id,
+        "status": status,
+        "venue_version": venue_version,
+        "delegates": {
+            "registered": registration["delegates"]["registered"],
+            "sponsorship_requested": registration["delegates"]["sponsorship_requested"],
+            "sponsored": by_status["granted"],
+            "waitlisted": by_status["waitlisted"],
+            "refused": by_status["refused"],
+        },
+        "budget": sponsorship.get("budget", {}),
+        "tickets": {
+            "valid": sum(valid.values()),
+            "stale": len(stale),
+            "cancelled": sum(1 for b in bookings if b["status"] == "cancelled"),
+            "fares_total": float(sum(Decimal(str(b["fare"])) for b in ticketed if b["venue_version"] == venue_version)),
+        },
+        "emails": {
+            "sent": sum(1 for e in emails if e["status"] == "sent"),
+            "pending": sum(1 for e in emails if e["status"] in ("pending", "sending")),
+            "failed": sum(1 for e in emails if e["status"] == "failed"),
+            "resent_after_crash": sum(e.get("resent_after_crash", 0) for e in emails),
+        },
+        "commands": {
+            "refused": sum(1 for item in not_applied if item["outcome"] == "refused"),
+            "dead_lettered": sum(1 for item in not_applied if item["outcome"] == "dead_lettered"),
+            "not_applied": not_applied,
+        },
+        "violations": violations,
+    }

@@ -1,0 +1,185 @@
+"""`logistics`: the staff command line. Commands go to Kafka; reads come from the services' HTTP APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mailbox
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from logistics_cli import consistency, scenario
+from logistics_cli.config import SERVICES, CliSettings
+from logistics_cli.publishing import publish
+from logistics_cli.waiting import wait_until_quiet
+from shared.contracts import sponsorship, travel
+from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
+
+app = typer.Typer(help="Dialogue Logistics: workshops, sponsorship, travel and e-mails.", no_args_is_help=True)
+sponsorship_app = typer.Typer(help="Sponsorship commands.", no_args_is_help=True)
+travel_app = typer.Typer(help="Travel commands.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(sponsorship_app, name="sponsorship")
+app.add_typer(travel_app, name="travel")
+app.add_typer(report_app, name="report")
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True)
+
+WorkshopOption = Annotated[str, typer.Option("--workshop", help="Workshop id, e.g. idm-2006-geneva.")]
+TodayOption = Annotated[
+    str | None, typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's.")
+]
+
+
+def settings() -> CliSettings:
+    return CliSettings()
+
+
+def parse_today(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f'"{value}" is not a date in the form YYYY-MM-DD', param_hint="--today") from None
+
+
+@app.command()
+def apply(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Scenario YAML file.")]) -> None:
+    """Create or update (idempotent by id) the workshops, donors, pledges and delegates a file declares."""
+    plan = scenario.load(file)
+    for error in plan.errors:
+        errors.print(f"[red]refused[/red] {error}")
+    asyncio.run(publish(settings(), plan.commands))
+    from shared.contracts import registration
+
+    console.print(
+        f"Published {len(plan.commands)} commands: {plan.count(registration.ScheduleWorkshop)} workshops,"
+        f" {plan.count(sponsorship.RecordDonor)} donors, {plan.count(sponsorship.RecordPledge)} pledges,"
+        f" {plan.count(registration.RegisterDelegate)} delegates"
+        + (f"; {len(plan.errors)} entries refused (see above)." if plan.errors else ".")
+    )
+    if plan.errors:
+        raise typer.Exit(2)
+
+
+@sponsorship_app.command("allocate")
+def allocate(workshop: WorkshopOption, today: TodayOption = None) -> None:
+    """Allocate sponsored places: speakers first, then officials in order of request, while money lasts."""
+    command = sponsorship.AllocateSponsorships(workshop_id=workshop, today=parse_today(today))
+    [envelope] = asyncio.run(publish(settings(), [(SPONSORSHIP_COMMANDS, workshop, command)]))
+    console.print(f"Allocation requested for {workshop} (command {envelope.event_id}).")
+
+
+@travel_app.command("book")
+def book(workshop: WorkshopOption, today: TodayOption = None) -> None:
+    """Book a ticket for every sponsored delegate of the workshop who has none for its current venue."""
+    command = travel.BookWorkshopTravel(workshop_id=workshop, today=parse_today(today))
+    [envelope] = asyncio.run(publish(settings(), [(TRAVEL_COMMANDS, workshop, command)]))
+    console.print(f"Booking requested for {workshop} (command {envelope.event_id}).")
+
+
+@app.command()
+def wait(
+    workshop: Annotated[str | None, typer.Option("--workshop", help="Workshop id (the wait covers all work).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before giving up.")] = 120.0,
+) -> None:
+    """Return when every command and event has been processed: consumer lag 0, outboxes and mail queue empty."""
+    quiet, state = asyncio.run(wait_until_quiet(settings(), timeout))
+    if not quiet:
+        busy = ", ".join(f"{k} {v}" for k, v in state.items() if v)
+        errors.print(f"[red]Still busy after {timeout:.0f} s:[/red] {busy}")
+        raise typer.Exit(1)
+    console.print("All work processed." + (f" ({workshop})" if workshop else ""))
+
+
+def fetch(client: httpx.Client, url: str) -> Any:
+    response = client.get(url)
+    if response.status_code == 404:
+        errors.print(f"[red]{response.json().get('detail', 'not found')}[/red]")
+        raise typer.Exit(1)
+    response.raise_for_status()
+    return response.json()
+
+
+def maildir_message_ids(path: str) -> list[str]:
+    box = mailbox.Maildir(path, create=False)
+    # Long headers may be folded on disk: compare Message-IDs without whitespace.
+    return ["".join(str(message["Message-ID"]).split()) for message in box]
+
+
+def build_report(workshop: str, maildir: str | None) -> dict[str, Any]:
+    cfg = settings()
+    with httpx.Client(timeout=30) as client:
+        try:
+            registration = fetch(client, f"{cfg.url('registration')}/workshops/{workshop}")
+            funding = fetch(client, f"{cfg.url('sponsorship')}/workshops/{workshop}/sponsorships")
+            tickets = fetch(client, f"{cfg.url('travel')}/workshops/{workshop}/tickets")
+            emails = fetch(client, f"{cfg.url('notifications')}/workshops/{workshop}/emails")
+            statuses = {service: fetch(client, f"{cfg.url(service)}/ops/status") for service in SERVICES}
+        except httpx.HTTPError as error:
+            errors.print(f"[red]A service did not answer:[/red] {error}")
+            raise typer.Exit(1) from None
+    maildir = maildir or cfg.maildir or None
+    ids = maildir_message_ids(maildir) if maildir and Path(maildir).exists() else None
+    return consistency.report(workshop, registration, funding, tickets, emails, statuses, ids)
+
+
+@report_app.command("consistency")
+def report_consistency(
+    workshop: WorkshopOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    maildir: Annotated[str | None, typer.Option("--maildir", help="Also check the delivered mail here.")] = None,
+) -> None:
+    """Check each service's state against the others' (I1-I4); exit 1 when anything is violated."""
+    result = build_report(workshop, maildir)
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print_report(result)
+    if result["violations"]:
+        raise typer.Exit(1)
+
+
+def print_report(result: dict[str, Any]) -> None:
+    d, b, t, e = result["delegates"], result["budget"], result["tickets"], result["emails"]
+    table = Table(title=f"{result['workshop']}: {result['status']}, venue version {result['venue_version']}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("delegates registered", d["registered"]),
+        ("sponsorship requested", d["sponsorship_requested"]),
+        ("sponsored", d["sponsored"]),
+        ("waitlisted", d["waitlisted"]),
+        ("refused", d["refused"]),
+        (f"budget available ({b.get('currency', '')})", f"{b.get('available', 0):,.2f}"),
+        (f"budget committed ({b.get('currency', '')})", f"{b.get('committed', 0):,.2f}"),
+        ("valid tickets", t["valid"]),
+        ("fares of valid tickets", f"{t['fares_total']:,.2f}"),
+        ("stale tickets", t["stale"]),
+        ("e-mails sent", e["sent"]),
+        ("e-mails pending", e["pending"]),
+        ("e-mails failed", e["failed"]),
+        ("commands refused", result["commands"]["refused"]),
+        ("messages dead-lettered", result["commands"]["dead_lettered"]),
+    ]
+    for what, count in rows:
+        table.add_row(what, str(count))
+    console.print(table)
+    if result["violations"]:
+        console.print(f"[red]{len(result['violations'])} violations:[/red]")
+        for violation in result["violations"]:
+            console.print(f"  {violation}")
+    else:
+        console.print("[green]0 violations[/green] (I1 budget, I2 tickets, I3 e-mails, I4 nothing lost)")
+
+
+if __name__ == "__main__":
+    app()

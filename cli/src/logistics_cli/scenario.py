@@ -1,0 +1,103 @@
+"""Reading a scenario file (YAML + delegates CSV) into commands, reporting bad entries with their place."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import airportsdata
+import pycountry
+import yaml
+from pydantic import ValidationError
+
+from shared.contracts import registration, sponsorship
+from shared.contracts.envelope import Contract
+from shared.contracts.topics import REGISTRATION_COMMANDS, SPONSORSHIP_COMMANDS
+from shared.messaging.consumer import describe
+
+CSV_COLUMNS = ["ref", "workshop", "given_name", "family_name", "email", "country", "role", "language", "home_airport", "sponsorship"]
+AIRPORTS = airportsdata.load("IATA")
+
+
+@dataclass
+class Plan:
+    today: date | None = None
+    commands: list[tuple[str, str, Contract]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, contract: type[Contract]) -> int:
+        return sum(1 for _, _, command in self.commands if isinstance(command, contract))
+
+
+def _checks(row: dict[str, Any]) -> list[str]:
+    problems = []
+    airport = (row.get("home_airport") or "").strip()
+    if airport and airport not in AIRPORTS:
+        problems.append(f'home airport "{airport}" is not a known IATA code')
+    country = (row.get("country") or "").strip()
+    if country and pycountry.countries.get(alpha_2=country) is None:
+        problems.append(f'country "{country}" is not an ISO 3166 alpha-2 code')
+    return problems
+
+
+def delegates_from_csv(path: Path, plan: Plan) -> None:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
+        if missing:
+            plan.errors.append(f"{path.name}: missing columns {', '.join(missing)}")
+            return
+        for row in reader:
+            where = f"{path.name} row {reader.line_num}"
+            problems = _checks(row)
+            values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+            values["workshop_id"] = values.pop("workshop")
+            try:
+                command = registration.RegisterDelegate.model_validate({k: v for k, v in values.items() if v != ""})
+            except ValidationError as error:
+                problems.append(describe(error))
+            if problems:
+                plan.errors.append(f"{where}: " + "; ".join(problems) + ".")
+                continue
+            plan.commands.append((REGISTRATION_COMMANDS, command.workshop_id, command))
+
+
+def _entry(plan: Plan, where: str, contract: type[Contract], values: dict[str, Any]) -> Contract | None:
+    try:
+        return contract.model_validate(values)
+    except ValidationError as error:
+        plan.errors.append(f"{where}: {describe(error)}.")
+        return None
+
+
+def load(path: Path) -> Plan:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    plan = Plan(today=document.get("today"))
+    for index, item in enumerate(document.get("workshops") or [], start=1):
+        values = {**item, "workshop_id": item.get("id"), "as_of": plan.today}
+        values.pop("id", None)
+        command = _entry(plan, f"workshops[{index}]", registration.ScheduleWorkshop, values)
+        if command:
+            plan.commands.append((REGISTRATION_COMMANDS, command.workshop_id, command))  # type: ignore[attr-defined]
+    for index, item in enumerate(document.get("donors") or [], start=1):
+        command = _entry(plan, f"donors[{index}]", sponsorship.RecordDonor, {"donor_id": item.get("id"), "name": item.get("name")})
+        if command:
+            plan.commands.append((SPONSORSHIP_COMMANDS, command.donor_id, command))  # type: ignore[attr-defined]
+    for index, item in enumerate(document.get("pledges") or [], start=1):
+        values = {**item, "pledge_id": item.get("id"), "donor_id": item.get("donor"), "workshop_id": item.get("workshop")}
+        for key in ("id", "donor", "workshop"):
+            values.pop(key, None)
+        command = _entry(plan, f"pledges[{index}]", sponsorship.RecordPledge, values)
+        if command:
+            # Keyed by donor, like the donor itself: a pledge is never processed before its donor.
+            plan.commands.append((SPONSORSHIP_COMMANDS, command.donor_id, command))  # type: ignore[attr-defined]
+    for item in document.get("delegates") or []:
+        csv_path = (path.parent / item["file"]).resolve()
+        if not csv_path.exists():
+            plan.errors.append(f"delegates file {item['file']} not found next to {path.name}")
+            continue
+        delegates_from_csv(csv_path, plan)
+    return plan

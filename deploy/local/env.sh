@@ -1,0 +1,19 @@
+# Addresses of the local stack. Sourced by stack.sh and the Makefile's shell; each can be overridden
+# from the environment, e.g. to point the services at a real Kafka, PostgreSQL or SMTP relay.
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export LOGISTICS_VAR=${LOGISTICS_VAR:-$ROOT/var}
+export KAFKA_VERSION=4.3.1
+export KAFKA_PORT=${KAFKA_PORT:-9092}
+export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+export PG_PORT=${PG_PORT:-5433}
+export SMTP_PORT=${SMTP_PORT:-1025}
+export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}
+export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/postgres}
+export SMTP_HOST=${SMTP_HOST:-127.0.0.1}
+export SMTP_PORT
+export REGISTRATION_HTTP_PORT=${REGISTRATION_HTTP_PORT:-8101}
+export SPONSORSHIP_HTTP_PORT=${SPONSORSHIP_HTTP_PORT:-8102}
+export TRAVEL_HTTP_PORT=${TRAVEL_HTTP_PORT:-8103}
+export NOTIFICATIONS_HTTP_PORT=${NOTIFICATIONS_HTTP_PORT:-8104}
+export UV_PYTHON_DOWNLOADS=never
+export UV_PYTHON_PREFERENCE=only-system

@@ -1,0 +1,3 @@
+from notifications.entrypoints.api import main
+
+main()

@@ -1,0 +1,141 @@
+"""Notifications' tables on PostgreSQL: facts kept from events, and the e-mail queue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from notifications.domain.mail import message_id
+from shared.contracts.envelope import Envelope
+from shared.contracts.topics import qualified
+from shared.messaging import outbox
+
+MAIL_CHANNEL = "mail"
+
+
+class PostgresRepository:
+    def __init__(self, conn: asyncpg.Connection, namespace: str) -> None:
+        self.conn = conn
+        self.namespace = namespace
+
+    async def save_workshop(self, facts: dict[str, Any]) -> None:
+        columns = ["workshop_id", "title", "city", "country", "airport", "starts", "ends", "status", "venue_version", "revision"]
+        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "workshop_id")
+        await self.conn.execute(
+            f"INSERT INTO workshops ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (workshop_id)"
+            f" DO UPDATE SET {updates} WHERE workshops.revision < EXCLUDED.revision",
+            *[facts[c] for c in columns],
+        )
+
+    async def save_contact(self, contact: dict[str, Any]) -> None:
+        columns = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
+        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "delegate_ref")
+        await self.conn.execute(
+            f"INSERT INTO contacts ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (delegate_ref)"
+            f" DO UPDATE SET {updates} WHERE contacts.revision < EXCLUDED.revision",
+            *[contact[c] for c in columns],
+        )
+        await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)  # mail waiting for this contact
+
+    async def queue_email(self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]) -> bool:
+        """Queue one e-mail per (delegate, kind, version); an older queued version of it is superseded."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO emails (delegate_ref, workshop_id, kind, version, facts, message_id)"
+            " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING true",
+            delegate_ref, workshop_id, kind, version, json.dumps(facts), message_id(kind, delegate_ref, version),
+        )
+        if inserted:
+            await self.conn.execute(
+                "UPDATE emails SET status = 'superseded' WHERE delegate_ref = $1 AND kind = $2"
+                " AND version < $3 AND status = 'pending'",
+                delegate_ref, kind, version,
+            )
+            await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)
+        return bool(inserted)
+
+    async def publish(self, topic: str, envelope: Envelope) -> None:
+        await outbox.add(self.conn, qualified(topic, self.namespace), envelope)
+
+
+class PostgresMailQueue:
+    """The sending side of the queue, used by the one active mail worker."""
+
+    def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
+        self.pool = pool
+        self.namespace = namespace
+
+    async def recover_interrupted(self) -> int:
+        """E-mails left 'sending' by a process that died mid-exchange go back to the queue, counted."""
+        async with self.pool.acquire() as conn:
+            status = await conn.execute(
+                "UPDATE emails SET status = 'pending', resent_after_crash = resent_after_crash + 1"
+                " WHERE status = 'sending'"
+            )
+        return int(status.split()[-1])
+
+    async def claim(self, limit: int) -> list[dict[str, Any]]:
+        """Due e-mails whose recipient is known, marked 'sending' (committed before any SMTP traffic)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "UPDATE emails SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
+                "  SELECT e.id FROM emails e JOIN contacts c USING (delegate_ref)"
+                "  WHERE e.status = 'pending' AND e.next_attempt_at <= now()"
+                "  ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED)"
+                " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts",
+                limit,
+            )
+            result = []
+            for row in rows:
+                contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", row["delegate_ref"])
+                workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", row["workshop_id"])
+                result.append(
+                    {
+                        **dict(row),
+                        "facts": json.loads(row["facts"]),
+                        "contact": dict(contact),
+                        "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
+                    }
+                )
+            return result
+
+    async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("UPDATE emails SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1", email_id)
+            await outbox.add(conn, qualified(topic, self.namespace), envelope)
+
+    async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE emails SET status = $2, last_error = $3,"
+                " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
+                email_id, "failed" if give_up else "pending", error[:500], delay_s,
+            )
+
+
+MAIL_WORKER_LOCK = 7263
+
+
+@asynccontextmanager
+async def mail_leadership(pool: asyncpg.Pool) -> AsyncIterator[asyncio.Event]:
+    """Hold the mail worker lock (one active sender per database); yields an event set on new mail."""
+    wake = asyncio.Event()
+
+    def on_notify(*_: object) -> None:
+        wake.set()
+
+    async with pool.acquire() as conn:
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", MAIL_WORKER_LOCK):
+                await asyncio.sleep(2.0)
+            await conn.add_listener(MAIL_CHANNEL, on_notify)
+            yield wake
+        finally:
+            await conn.remove_listener(MAIL_CHANNEL, on_notify)
+            await conn.execute("SELECT pg_advisory_unlock_all()")

@@ -1,0 +1,64 @@
+"""What an e-mail is: its identity (kind, delegate, version), Message-ID and headers. No I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Any
+
+KINDS = ("granted", "waitlisted", "refused", "itinerary")
+MAIL_DOMAIN = "idm.invalid"
+UNSAFE = re.compile(r"[\r\n\x00-\x1f\x7f]")
+
+
+def message_id(kind: str, delegate_ref: str, version: int) -> str:
+    """Derived from the e-mail's identity only: a resend of the same e-mail carries the same Message-ID."""
+    digest = hashlib.sha256(f"{kind}|{delegate_ref}|{version}".encode()).hexdigest()[:16]
+    return f"<{kind}.{delegate_ref}.v{version}.{digest}@{MAIL_DOMAIN}>"
+
+
+def clean(text: str) -> str:
+    """No control characters (CR/LF above all) in anything that reaches a header."""
+    return UNSAFE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    given_name: str
+    family_name: str
+    email: str
+    language: str
+
+
+def build_message(
+    *, kind: str, delegate_ref: str, version: int, recipient: Recipient, sender: str, rendered: Rendered
+) -> EmailMessage:
+    message = EmailMessage()
+    username, _, domain = recipient.email.partition("@")
+    message["From"] = sender
+    message["To"] = Address(
+        display_name=clean(f"{recipient.given_name} {recipient.family_name}"), username=username, domain=domain
+    )
+    message["Subject"] = clean(rendered.subject)
+    message["Message-ID"] = message_id(kind, delegate_ref, version)
+    message["X-Logistics-Kind"] = kind
+    message["X-Logistics-Delegate"] = clean(delegate_ref)
+    message["X-Logistics-Version"] = str(version)
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    message["Content-Language"] = recipient.language  # after the body: set_content drops Content-* headers
+    return message
+
+
+def context(kind: str, facts: dict[str, Any], workshop: dict[str, Any], recipient: Recipient) -> dict[str, Any]:
+    return {"kind": kind, "facts": facts, "workshop": workshop, "recipient": recipient}

@@ -1,0 +1,112 @@
+"""The mail worker: takes due e-mails from the queue, renders them from current facts, sends over SMTP.
+
+One worker is active per database (advisory lock). A message is marked 'sending' and committed before
+the SMTP exchange; if the process dies inside it, the next worker finds it 'sending', counts it in
+`resent_after_crash` and sends it again with the same Message-ID. SMTP failures back off and retry;
+nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from notifications.domain.mail import Recipient, build_message, context
+from notifications.service.ports import MailQueue, Mailer, Renderer
+from shared.contracts.envelope import envelope_for
+from shared.contracts.notifications import EmailSent
+from shared.contracts.topics import NOTIFICATIONS_EMAIL
+
+log = structlog.get_logger()
+
+BATCH = 20
+MAX_BACKOFF_S = 60.0
+
+class MailWorker:
+    def __init__(
+        self,
+        queue_factory: Callable[[Any], MailQueue],
+        mailer: Mailer,
+        renderer: Renderer,
+        sender: str,
+        leadership: Callable[[Any], Any],
+    ) -> None:
+        self.queue_factory = queue_factory
+        self.mailer = mailer
+        self.renderer = renderer
+        self.sender = sender
+        self.leadership = leadership  # an async context manager that holds the worker lock, with a wake event
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, pool: Any) -> None:
+        self._task = asyncio.create_task(self._run(pool), name="mail-worker")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, pool: Any) -> None:
+        queue = self.queue_factory(pool)
+        while True:
+            try:
+                async with self.leadership(pool) as wake:
+                    recovered = await queue.recover_interrupted()
+                    if recovered:
+                        log.warning("mail.resending_after_crash", count=recovered)
+                    while True:
+                        sent = await self.send_due(queue)
+                        if sent < BATCH:
+                            wake.clear()
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(wake.wait(), timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("mail.worker_failed")
+                await asyncio.sleep(1.0)
+
+    async def send_due(self, queue: MailQueue) -> int:
+        emails = await queue.claim(BATCH)
+        await asyncio.gather(*(self.send_one(queue, email) for email in emails))
+        return len(emails)
+
+    async def send_one(self, queue: MailQueue, email: dict[str, Any]) -> None:
+        contact = email["contact"]
+        recipient = Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
+        with structlog.contextvars.bound_contextvars(
+            email_id=email["id"], delegate_ref=email["delegate_ref"], kind=email["kind"], version=email["version"]
+        ):
+            try:
+                rendered = self.renderer.render(
+                    email["kind"],
+                    recipient.language,
+                    {**context(email["kind"], email["facts"], email["workshop"] or {}, recipient),
+                     "delegate_ref": email["delegate_ref"]},
+                )
+                message = build_message(
+                    kind=email["kind"], delegate_ref=email["delegate_ref"], version=email["version"],
+                    recipient=recipient, sender=self.sender, rendered=rendered,
+                )
+            except Exception as error:  # a template or data fault: retrying will not help
+                log.exception("mail.render_failed")
+                await queue.retry_later(email["id"], f"render: {type(error).__name__}", 0, give_up=True)
+                return
+            try:
+                await self.mailer.send(message)
+            except Exception as error:
+                delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(email["attempts"], 7))
+                log.warning("mail.send_failed", error=type(error).__name__, retry_in_s=delay)
+                await queue.retry_later(email["id"], f"smtp: {type(error).__name__}", delay, give_up=False)
+                return
+            event = EmailSent(
+                workshop_id=email["workshop_id"], delegate_ref=email["delegate_ref"], kind=email["kind"],
+                version=email["version"], message_id=message["Message-ID"],
+            )
+            await queue.mark_sent(email["id"], envelope_for(event, aggregate_key=email["delegate_ref"]), NOTIFICATIONS_EMAIL)
+            log.info("mail.sent")

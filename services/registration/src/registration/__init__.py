@@ -1,0 +1,1 @@
+"""Registration: workshops and delegates."""

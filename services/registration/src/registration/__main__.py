@@ -1,0 +1,3 @@
+from registration.entrypoints.api import main
+
+main()

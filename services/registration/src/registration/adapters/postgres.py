@@ -1,0 +1,47 @@
+"""The registration repository on PostgreSQL (one transaction per message, given by the consumer)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import asyncpg
+
+from registration.domain.model import Delegate, Workshop
+from shared.contracts.envelope import Envelope
+from shared.contracts.topics import qualified
+from shared.messaging import outbox
+
+WORKSHOP_COLUMNS = [field.name for field in fields(Workshop)]
+DELEGATE_COLUMNS = [field.name for field in fields(Delegate)]
+
+
+def upsert_sql(table: str, columns: list[str], key: str) -> str:
+    placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column != key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
+class PostgresRepository:
+    def __init__(self, conn: asyncpg.Connection, namespace: str) -> None:
+        self.conn = conn
+        self.namespace = namespace
+
+    async def workshop(self, workshop_id: str) -> Workshop | None:
+        row = await self.conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
+        return Workshop(**dict(row)) if row else None
+
+    async def save_workshop(self, workshop: Workshop) -> None:
+        await self.conn.execute(upsert_sql("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
+
+    async def delegate(self, ref: str) -> Delegate | None:
+        row = await self.conn.fetchrow("SELECT * FROM delegates WHERE ref = $1", ref)
+        return Delegate(**dict(row)) if row else None
+
+    async def save_delegate(self, delegate: Delegate) -> None:
+        await self.conn.execute(upsert_sql("delegates", DELEGATE_COLUMNS, "ref"), *asdict(delegate).values())
+
+    async def publish(self, topic: str, envelope: Envelope) -> None:
+        await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

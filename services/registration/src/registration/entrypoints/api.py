@@ -1,0 +1,55 @@
+"""HTTP read API (JSON) and the process entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, HTTPException, Request
+
+from registration.bootstrap import build
+from registration.config import Settings
+
+router = APIRouter()
+
+
+def pool(request: Request) -> Any:
+    return request.app.state.runtime.pool
+
+
+@router.get("/workshops")
+async def workshops(request: Request) -> list[dict[str, Any]]:
+    async with pool(request).acquire() as conn:
+        return [dict(row) for row in await conn.fetch("SELECT * FROM workshops ORDER BY starts, workshop_id")]
+
+
+@router.get("/workshops/{workshop_id}")
+async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
+    async with pool(request).acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
+        if row is None:
+            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        counts = await conn.fetchrow(
+            "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
+            " count(DISTINCT country) AS countries FROM delegates WHERE workshop_id = $1",
+            workshop_id,
+        )
+    return {**dict(row), "delegates": dict(counts)}
+
+
+@router.get("/workshops/{workshop_id}/delegates")
+async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
+    """Delegates without contact details (those stay with registration and notifications)."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT ref, workshop_id, country, role, language, home_airport, sponsorship, revision"
+            " FROM delegates WHERE workshop_id = $1 ORDER BY ref",
+            workshop_id,
+        )
+    return [dict(row) for row in rows]
+
+
+def main() -> None:
+    settings = Settings()
+    app = build(settings).app(title="registration", router=router)
+    uvicorn.run(app, host=settings.http_host, port=settings.registration_http_port, log_config=None, access_log=False)

@@ -1,0 +1,1 @@
+"""Sponsorship: donors, pledges, awards within budget."""

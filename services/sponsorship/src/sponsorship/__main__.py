@@ -1,0 +1,3 @@
+from sponsorship.entrypoints.api import main
+
+main()

@@ -1,0 +1,136 @@
+"""Sponsorship's repository on PostgreSQL, inside the consumer's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from shared.contracts.envelope import Envelope
+from shared.contracts.topics import qualified
+from shared.messaging import outbox
+from sponsorship.domain.allocation import Charge, Fund
+from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
+
+WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
+PLEDGE_COLUMNS = ["pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"]
+
+
+def upsert_sql(table: str, columns: list[str], key: str) -> str:
+    placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column != key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
+class PostgresRepository:
+    def __init__(self, conn: asyncpg.Connection, namespace: str) -> None:
+        self.conn = conn
+        self.namespace = namespace
+
+    async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None:
+        sql = f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops WHERE workshop_id = $1"
+        row = await self.conn.fetchrow(sql + (" FOR UPDATE" if lock else ""), workshop_id)
+        return WorkshopFacts(**dict(row)) if row else None
+
+    async def save_workshop(self, workshop: WorkshopFacts) -> None:
+        await self.conn.execute(upsert_sql("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
+
+    async def donor_names(self) -> dict[str, str]:
+        return {row["donor_id"]: row["name"] for row in await self.conn.fetch("SELECT donor_id, name FROM donors")}
+
+    async def save_donor(self, donor_id: str, name: str) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO donors (donor_id, name) VALUES ($1, $2)"
+            " ON CONFLICT (donor_id) DO UPDATE SET name = EXCLUDED.name WHERE donors.name <> EXCLUDED.name",
+            donor_id,
+            name,
+        )
+        return bool(status.endswith("1"))
+
+    async def pledge(self, pledge_id: str) -> dict[str, Any] | None:
+        row = await self.conn.fetchrow(f"SELECT {', '.join(PLEDGE_COLUMNS)} FROM pledges WHERE pledge_id = $1", pledge_id)
+        return dict(row) if row else None
+
+    async def committed(self, pledge_id: str) -> Decimal:
+        value = await self.conn.fetchval("SELECT coalesce(sum(amount), 0) FROM award_lines WHERE pledge_id = $1", pledge_id)
+        return Decimal(value)
+
+    async def save_pledge(self, pledge: dict[str, Any]) -> None:
+        await self.conn.execute(upsert_sql("pledges", PLEDGE_COLUMNS, "pledge_id"), *[pledge[c] for c in PLEDGE_COLUMNS])
+
+    async def request_revision(self, delegate_ref: str) -> int | None:
+        value = await self.conn.fetchval("SELECT revision FROM requests WHERE delegate_ref = $1", delegate_ref)
+        return int(value) if value is not None else None
+
+    async def save_request(self, request: dict[str, Any], requested_at: datetime) -> None:
+        columns = [*request, "requested_at"]
+        placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in request if c != "delegate_ref")
+        await self.conn.execute(
+            f"INSERT INTO requests ({', '.join(columns)}) VALUES ({placeholders})"
+            f" ON CONFLICT (delegate_ref) DO UPDATE SET {updates}",  # requested_at keeps the first request's time
+            *request.values(),
+            requested_at,
+        )
+
+    async def open_requests(self, workshop_id: str) -> list[RequestRow]:
+        rows = await self.conn.fetch(
+            "SELECT delegate_ref, role, home_airport, requested_at FROM requests"
+            " WHERE workshop_id = $1 AND requested ORDER BY requested_at, delegate_ref",
+            workshop_id,
+        )
+        return [RequestRow(**dict(row)) for row in rows]
+
+    async def awards(self, workshop_id: str) -> dict[str, AwardRow]:
+        rows = await self.conn.fetch(
+            "SELECT delegate_ref, status, award_version FROM awards WHERE workshop_id = $1", workshop_id
+        )
+        return {row["delegate_ref"]: AwardRow(**dict(row)) for row in rows}
+
+    async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]:
+        """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
+        rows = await self.conn.fetch(
+            "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked, p.amount,"
+            " p.amount - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0) AS remaining"
+            " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
+            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND p.currency = $3"
+            " ORDER BY p.pledge_id FOR UPDATE OF p",
+            workshop.workshop_id,
+            workshop.year,
+            workshop.currency,
+        )
+        funds = [Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"])) for row in rows]
+        return funds, {row["pledge_id"]: row["donor_id"] for row in rows}
+
+    async def save_award(
+        self,
+        workshop: WorkshopFacts,
+        ref: str,
+        status: str,
+        priority: int,
+        version: int,
+        position: int | None,
+        charges: tuple[Charge, ...],
+    ) -> None:
+        total = sum((charge.amount for charge in charges), Decimal(0))
+        await self.conn.execute(
+            "INSERT INTO awards (delegate_ref, workshop_id, status, priority, award_version, position, total, currency)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delegate_ref) DO UPDATE SET"
+            " status = EXCLUDED.status, priority = EXCLUDED.priority, award_version = EXCLUDED.award_version,"
+            " position = EXCLUDED.position, total = EXCLUDED.total",
+            ref, workshop.workshop_id, status, priority, version, position, total, workshop.currency,
+        )
+        await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", ref)
+        await self.conn.executemany(
+            "INSERT INTO award_lines (delegate_ref, kind, pledge_id, amount, currency) VALUES ($1, $2, $3, $4, $5)",
+            [(ref, charge.kind, charge.pledge_id, charge.amount, workshop.currency) for charge in charges],
+        )
+
+    async def publish(self, topic: str, envelope: Envelope) -> None:
+        await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

@@ -1,0 +1,82 @@
+"""Wiring: the one place that picks concrete adapters for sponsorship's use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import airportsdata
+import asyncpg
+
+from shared.contracts import registration as registration_contracts
+from shared.contracts import sponsorship as contracts
+from shared.contracts.envelope import Contract, Envelope
+from shared.contracts.topics import (
+    REGISTRATION_DELEGATE,
+    REGISTRATION_WORKSHOP,
+    SPONSORSHIP_AWARD,
+    SPONSORSHIP_COMMANDS,
+)
+from shared.messaging.consumer import Route
+from shared.runtime import ServiceRuntime
+from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.config import Settings
+from sponsorship.service import handlers
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class AirportDirectory:
+    def __init__(self) -> None:
+        self._airports = airportsdata.load("IATA")
+
+    def coordinates(self, code: str) -> tuple[float, float] | None:
+        airport = self._airports.get(code)
+        return (airport["lat"], airport["lon"]) if airport else None
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    runtime = ServiceRuntime(
+        "sponsorship",
+        settings,
+        MIGRATIONS,
+        refused_contract=contracts.SponsorshipCommandRefused,
+        events_topic=SPONSORSHIP_AWARD,
+    )
+    namespace = settings.logistics_namespace
+    airports = AirportDirectory()
+
+    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
+        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
+            await handler(PostgresRepository(conn, namespace), envelope, payload, *extra)
+
+        return Route(contract, run)
+
+    runtime.subscribe(
+        SPONSORSHIP_COMMANDS,
+        {
+            contracts.RecordDonor.TYPE: route(contracts.RecordDonor, handlers.record_donor),
+            contracts.RecordPledge.TYPE: route(contracts.RecordPledge, handlers.record_pledge),
+            contracts.AllocateSponsorships.TYPE: route(
+                contracts.AllocateSponsorships, handlers.allocate_sponsorships, airports
+            ),
+        },
+    )
+    runtime.subscribe(
+        REGISTRATION_WORKSHOP,
+        {
+            registration_contracts.WorkshopScheduled.TYPE: route(
+                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
+            )
+        },
+    )
+    runtime.subscribe(
+        REGISTRATION_DELEGATE,
+        {
+            registration_contracts.DelegateRegistered.TYPE: route(
+                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_request
+            )
+        },
+    )
+    return runtime

@@ -1,0 +1,9 @@
+"""Sponsorship's settings, read once at start-up."""
+
+from __future__ import annotations
+
+from shared.settings import StackSettings
+
+
+class Settings(StackSettings):
+    sponsorship_http_port: int = 8102

@@ -1,0 +1,42 @@
+"""What a sponsored place is estimated to cost: return airfare, subsistence allowance, terminal expenses.
+
+Figures are planning estimates in USD; the actual ticket price comes from travel.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+
+# Daily subsistence allowance by workshop city (USD per night); dated planning table.
+SUBSISTENCE_PER_NIGHT = {"Geneva": Decimal("350"), "Bangkok": Decimal("172")}
+DEFAULT_SUBSISTENCE_PER_NIGHT = Decimal("200")
+# Terminal expenses: four airport transfers per trip.
+TERMINAL_EXPENSES = Decimal("152")
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def estimated_airfare(distance_km: float) -> Decimal:
+    """Return economy fare booked 60+ days ahead, rounded up to 10 USD."""
+    one_way = 250 + 0.16 * distance_km
+    return Decimal(math.ceil(2 * one_way / 10) * 10)
+
+
+def nights(starts: date, ends: date) -> int:
+    """Arrive the day before the workshop, leave the day after it."""
+    return (ends - starts).days + 2
+
+
+def estimate(distance_km: float, city: str, starts: date, ends: date) -> list[tuple[str, Decimal]]:
+    per_night = SUBSISTENCE_PER_NIGHT.get(city, DEFAULT_SUBSISTENCE_PER_NIGHT)
+    return [
+        ("airfare", estimated_airfare(distance_km)),
+        ("subsistence", per_night * nights(starts, ends)),
+        ("terminal", TERMINAL_EXPENSES),
+    ]

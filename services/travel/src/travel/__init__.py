@@ -1,0 +1,1 @@
+"""Travel: quotes, tickets and itineraries for sponsored delegates."""

@@ -1,0 +1,3 @@
+from travel.entrypoints.api import main
+
+main()

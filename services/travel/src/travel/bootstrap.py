@@ -1,0 +1,82 @@
+"""Wiring: the one place that picks concrete adapters for travel's use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from shared.contracts import registration as registration_contracts
+from shared.contracts import sponsorship as sponsorship_contracts
+from shared.contracts import travel as contracts
+from shared.contracts.envelope import Contract, Envelope
+from shared.contracts.topics import (
+    REGISTRATION_DELEGATE,
+    REGISTRATION_WORKSHOP,
+    SPONSORSHIP_AWARD,
+    TRAVEL_BOOKING,
+    TRAVEL_COMMANDS,
+)
+from shared.messaging.consumer import Route
+from shared.runtime import ServiceRuntime
+from travel.adapters.fare_provider import AirportDirectory, DeterministicFareProvider
+from travel.adapters.postgres import PostgresRepository
+from travel.config import Settings
+from travel.service import handlers
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build(settings: Settings) -> ServiceRuntime:
+    runtime = ServiceRuntime(
+        "travel", settings, MIGRATIONS, refused_contract=contracts.TravelCommandRefused, events_topic=TRAVEL_BOOKING
+    )
+    namespace = settings.logistics_namespace
+    airports = AirportDirectory()
+    provider = DeterministicFareProvider()
+
+    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
+        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
+            await handler(PostgresRepository(conn, namespace), envelope, payload, *extra)
+
+        return Route(contract, run)
+
+    runtime.subscribe(
+        TRAVEL_COMMANDS,
+        {
+            contracts.BookWorkshopTravel.TYPE: route(
+                contracts.BookWorkshopTravel, handlers.book_workshop_travel, provider, airports
+            )
+        },
+    )
+    runtime.subscribe(
+        REGISTRATION_WORKSHOP,
+        {
+            registration_contracts.WorkshopScheduled.TYPE: route(
+                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
+            )
+        },
+    )
+    runtime.subscribe(
+        REGISTRATION_DELEGATE,
+        {
+            registration_contracts.DelegateRegistered.TYPE: route(
+                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_airport
+            )
+        },
+    )
+    decided = handlers.when_sponsorship_decided_keep_status
+    runtime.subscribe(
+        SPONSORSHIP_AWARD,
+        {
+            cls.TYPE: route(cls, decided)
+            for cls in (
+                sponsorship_contracts.SponsorshipGranted,
+                sponsorship_contracts.SponsorshipWaitlisted,
+                sponsorship_contracts.SponsorshipRefused,
+            )
+        },
+    )
+    return runtime

@@ -1,0 +1,1 @@
+"""The wire: envelope, topic names and one module per producing service."""

@@ -1,0 +1,13 @@
+"""Every contract by its wire type, for parsing and for the committed JSON Schema snapshots."""
+
+from __future__ import annotations
+
+from shared.contracts import notifications, registration, sponsorship, travel
+from shared.contracts.envelope import Contract
+
+CONTRACTS: dict[str, type[Contract]] = {
+    cls.TYPE: cls
+    for module in (registration, sponsorship, travel, notifications)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and issubclass(cls, Contract) and cls is not Contract
+}

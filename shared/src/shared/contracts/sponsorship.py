@@ -1,0 +1,98 @@
+"""Commands sponsorship accepts and events it publishes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from shared.contracts.envelope import Contract
+
+
+class RecordDonor(Contract):
+    TYPE = "sponsorship.record_donor"
+    donor_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class RecordPledge(Contract):
+    """A donor's pledge, earmarked for one workshop or for a year's pool (idempotent by id)."""
+
+    TYPE = "sponsorship.record_pledge"
+    pledge_id: str = Field(min_length=1, max_length=64)
+    donor_id: str = Field(min_length=1, max_length=64)
+    workshop_id: str | None = None
+    year: int | None = None
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    kind: Literal["cash", "in_kind"] = "cash"
+    status: Literal["pledged", "confirmed", "received", "withdrawn"] = "confirmed"
+
+    @model_validator(mode="after")
+    def _earmarked_once(self) -> RecordPledge:
+        if (self.workshop_id is None) == (self.year is None):
+            raise ValueError("a pledge is earmarked for exactly one of: a workshop, a year")
+        return self
+
+
+class AllocateSponsorships(Contract):
+    TYPE = "sponsorship.allocate_sponsorships"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    today: date | None = None
+
+
+class PledgeRecorded(Contract):
+    TYPE = "sponsorship.pledge_recorded"
+    pledge_id: str
+    donor_id: str
+    workshop_id: str | None
+    year: int | None
+    amount: Decimal
+    currency: str
+    kind: str
+    status: str
+
+
+class CostLine(Contract):
+    TYPE = "sponsorship.cost_line"
+    kind: Literal["airfare", "subsistence", "terminal"]
+    amount: Decimal
+    currency: str
+    pledge_id: str
+
+
+class SponsorshipGranted(Contract):
+    TYPE = "sponsorship.sponsorship_granted"
+    workshop_id: str
+    delegate_ref: str
+    priority: int
+    award_version: int
+    cost_lines: list[CostLine]
+    total: Decimal
+    currency: str
+    donors: list[str]
+
+
+class SponsorshipWaitlisted(Contract):
+    TYPE = "sponsorship.sponsorship_waitlisted"
+    workshop_id: str
+    delegate_ref: str
+    position: int
+    award_version: int
+
+
+class SponsorshipRefused(Contract):
+    TYPE = "sponsorship.sponsorship_refused"
+    workshop_id: str
+    delegate_ref: str
+    reason: str
+    award_version: int
+
+
+class SponsorshipCommandRefused(Contract):
+    TYPE = "sponsorship.command_refused"
+    command_id: str
+    command_type: str
+    reason: str

@@ -1,0 +1,46 @@
+"""Topic names, who produces and who consumes them. Created explicitly at start-up, never auto-created."""
+
+from __future__ import annotations
+
+REGISTRATION_COMMANDS = "registration.commands.v1"
+REGISTRATION_WORKSHOP = "registration.workshop.v1"
+REGISTRATION_DELEGATE = "registration.delegate.v1"
+SPONSORSHIP_COMMANDS = "sponsorship.commands.v1"
+SPONSORSHIP_FUNDING = "sponsorship.funding.v1"
+SPONSORSHIP_AWARD = "sponsorship.award.v1"
+TRAVEL_COMMANDS = "travel.commands.v1"
+TRAVEL_BOOKING = "travel.booking.v1"
+NOTIFICATIONS_EMAIL = "notifications.email.v1"
+
+TOPICS = (
+    REGISTRATION_COMMANDS,
+    REGISTRATION_WORKSHOP,
+    REGISTRATION_DELEGATE,
+    SPONSORSHIP_COMMANDS,
+    SPONSORSHIP_FUNDING,
+    SPONSORSHIP_AWARD,
+    TRAVEL_COMMANDS,
+    TRAVEL_BOOKING,
+    NOTIFICATIONS_EMAIL,
+)
+
+# Which topics each service's consumer group reads (used by `logistics wait` to measure lag).
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "registration": (REGISTRATION_COMMANDS,),
+    "sponsorship": (SPONSORSHIP_COMMANDS, REGISTRATION_WORKSHOP, REGISTRATION_DELEGATE),
+    "travel": (TRAVEL_COMMANDS, REGISTRATION_WORKSHOP, REGISTRATION_DELEGATE, SPONSORSHIP_AWARD),
+    "notifications": (REGISTRATION_WORKSHOP, REGISTRATION_DELEGATE, SPONSORSHIP_AWARD, TRAVEL_BOOKING),
+}
+
+
+def dead_letter(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def all_topics() -> list[str]:
+    return [name for topic in TOPICS for name in (topic, dead_letter(topic))]
+
+
+def qualified(topic: str, namespace: str) -> str:
+    """The topic's name on the broker: the namespace isolates one system from another on one broker."""
+    return f"{namespace}{topic}"

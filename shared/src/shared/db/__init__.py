@@ -1,0 +1,1 @@
+"""Database plumbing: one database per service, plain-SQL migrations, pools."""

@@ -1,0 +1,1 @@
+"""Kafka plumbing: topics, outbox relay, inbox, consumer runner with retries and dead letters."""

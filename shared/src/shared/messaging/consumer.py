@@ -1,0 +1,250 @@
+"""The consumer runner: parse, deduplicate, apply in one transaction, then commit the offset.
+
+For every message of a subscribed topic:
+- a message this service does not handle is skipped (header `event_type` checked before parsing);
+- a malformed envelope or payload goes to `<topic>.dlq` with the reason in its headers;
+- otherwise the inbox row and the handler's effects (state + outbox rows) commit in one transaction,
+  so a redelivered message finds its inbox row and does nothing;
+- a handler raising `Refused` records the refusal (outcome and reason) and publishes the service's
+  `command_refused` event instead of the effect;
+- transient failures (database or broker unreachable) are retried without limit, other failures a
+  few times with backoff, then dead-lettered: the partition keeps flowing;
+- only then is the offset committed (FastStream `AckPolicy.MANUAL`, never ack-first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+
+from shared.contracts.envelope import Contract, Envelope, envelope_for
+from shared.contracts.topics import dead_letter, qualified
+from shared.messaging import outbox
+
+log = structlog.get_logger()
+
+Handler = Callable[[Envelope, Any, asyncpg.Connection], Awaitable[None]]
+
+TRANSIENT = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
+MAX_ATTEMPTS = 3
+
+
+class Refused(Exception):
+    """A business 'no' to a command: recorded with its reason, never retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Route:
+    contract: type[Contract]
+    handler: Handler
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error as a sentence, without echoing the input (it may hold personal data)."""
+    parts = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}"
+        for item in error.errors(include_input=False, include_url=False)
+    ]
+    return "; ".join(parts)[:1000]
+
+
+class Consumer:
+    def __init__(
+        self,
+        service: str,
+        broker: KafkaBroker,
+        *,
+        group_id: str,
+        namespace: str,
+        refused_contract: type[Contract] | None = None,
+        events_topic: str | None = None,
+    ) -> None:
+        self.service = service
+        self.broker = broker
+        self.group_id = group_id
+        self.namespace = namespace
+        self.refused_contract = refused_contract
+        self.events_topic = events_topic
+        self.pool: asyncpg.Pool | None = None
+        self.processed = 0
+
+    def subscribe(self, topic: str, routes: dict[str, Route]) -> None:
+        name = qualified(topic, self.namespace)
+
+        @self.broker.subscriber(
+            name,
+            group_id=self.group_id,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+        )
+        async def on_message(msg: KafkaMessage) -> None:
+            # Only the message itself: a `body: bytes` parameter would make FastStream decode JSON first.
+            await self.process(name, routes, msg.body, msg.raw_message)
+            await msg.ack()
+
+    async def process(self, topic: str, routes: dict[str, Route], body: bytes, record: Any) -> None:
+        headers = {key: value for key, value in (record.headers or ())}
+        declared = headers.get("event_type", b"").decode("utf-8", "replace")
+        if declared and declared not in routes:
+            return
+        position = (topic, record.partition, record.offset)
+        try:
+            envelope = Envelope.model_validate_json(body)
+        except ValidationError as error:
+            await self.dead_letter(position, record, body, f"malformed envelope: {describe(error)}")
+            return
+        route = routes.get(envelope.event_type)
+        if route is None:
+            return
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=str(envelope.correlation_id),
+            causation_id=str(envelope.causation_id) if envelope.causation_id else None,
+            event_id=str(envelope.event_id),
+            event_type=envelope.event_type,
+            consumer=self.group_id,
+        ):
+            try:
+                payload = route.contract.model_validate(envelope.payload)
+            except ValidationError as error:
+                reason = f"malformed {envelope.event_type} payload: {describe(error)}"
+                await self.dead_letter(position, record, body, reason, envelope=envelope)
+                return
+            await self.apply(position, record, body, envelope, payload, route)
+
+    async def apply(
+        self, position: tuple[str, int, int], record: Any, body: bytes, envelope: Envelope, payload: Any, route: Route
+    ) -> None:
+        assert self.pool is not None
+        attempts = 0
+        while True:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    if await self.claim(conn, envelope, position):
+                        await route.handler(envelope, payload, conn)
+                self.processed += 1
+                return
+            except Refused as refusal:
+                await self.record_refusal(position, envelope, refusal.reason)
+                return
+            except TRANSIENT as error:
+                delay = min(5.0, 0.2 * 2 ** min(attempts, 5))
+                log.warning("message.transient_failure", error=type(error).__name__, retry_in_s=delay)
+                attempts += 1
+                await asyncio.sleep(delay)
+            except Exception as error:
+                attempts += 1
+                log.exception("message.handler_failed", attempt=attempts)
+                if attempts >= MAX_ATTEMPTS:
+                    reason = f"handler failed {attempts} times: {type(error).__name__}: {error}"[:1000]
+                    await self.dead_letter(position, record, body, reason, envelope=envelope)
+                    return
+                await asyncio.sleep(0.2 * 2**attempts)
+
+    async def claim(
+        self,
+        conn: asyncpg.Connection,
+        envelope: Envelope,
+        position: tuple[str, int, int],
+        outcome: str = "applied",
+        reason: str | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> bool:
+        inserted = await conn.fetchval(
+            "INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset, outcome, reason)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING true",
+            self.group_id,
+            event_id or envelope.event_id,
+            envelope.event_type if envelope else "unknown",
+            *position,
+            outcome,
+            reason,
+        )
+        if not inserted:
+            log.info("message.duplicate_skipped")
+        return bool(inserted)
+
+    async def record_refusal(self, position: tuple[str, int, int], envelope: Envelope, reason: str) -> None:
+        assert self.pool is not None
+        log.info("command.refused", reason=reason)
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await self.claim(conn, envelope, position, "refused", reason):
+                return
+            if self.refused_contract and self.events_topic:
+                refusal = self.refused_contract.model_validate(
+                    {"command_id": str(envelope.event_id), "command_type": envelope.event_type, "reason": reason}
+                )
+                event = envelope_for(refusal, aggregate_key=envelope.aggregate_key, causation=envelope)
+                await outbox.add(conn, qualified(self.events_topic, self.namespace), event)
+
+    async def dead_letter(
+        self,
+        position: tuple[str, int, int],
+        record: Any,
+        body: bytes,
+        reason: str,
+        envelope: Envelope | None = None,
+    ) -> None:
+        """Record the message as dead-lettered and queue it, unchanged, for `<topic>.dlq` (via the outbox)."""
+        assert self.pool is not None
+        topic, partition, offset = position
+        event_id = envelope.event_id if envelope else uuid.uuid5(uuid.NAMESPACE_URL, f"{topic}/{partition}/{offset}")
+        log.warning("message.dead_lettered", topic=topic, partition=partition, offset=offset, reason=reason)
+        while True:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    inserted = await conn.fetchval(
+                        "INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset,"
+                        " outcome, reason) VALUES ($1, $2, $3, $4, $5, $6, 'dead_lettered', $7)"
+                        " ON CONFLICT DO NOTHING RETURNING true",
+                        self.group_id,
+                        event_id,
+                        envelope.event_type if envelope else "unknown",
+                        topic,
+                        partition,
+                        offset,
+                        reason,
+                    )
+                    if inserted:
+                        headers = [
+                            (name, value) for name, value in (record.headers or ()) if not name.startswith("dlq.")
+                        ] + [
+                            ("dlq.reason", reason.encode()),
+                            ("dlq.consumer", self.group_id.encode()),
+                            ("dlq.topic", topic.encode()),
+                            ("dlq.partition", str(partition).encode()),
+                            ("dlq.offset", str(offset).encode()),
+                        ]
+                        await outbox.add_raw(
+                            conn,
+                            topic=dead_letter(topic),
+                            key=(record.key or b"").decode("utf-8", "replace"),
+                            event_id=uuid.uuid5(event_id, f"dlq/{self.group_id}"),
+                            event_type=envelope.event_type if envelope else "unknown",
+                            body=body,
+                            headers=headers,
+                        )
+                return
+            except TRANSIENT:
+                await asyncio.sleep(1.0)

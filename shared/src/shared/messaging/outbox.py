@@ -1,0 +1,135 @@
+"""Transactional outbox: a row written in the state change's transaction, published by one relay.
+
+The relay claims rows in id order with FOR UPDATE SKIP LOCKED, sends them pipelined with an idempotent
+producer (acks=all), marks them published and sleeps on LISTEN/NOTIFY, polling slowly as a fallback.
+A session advisory lock keeps one relay active per database, so per-key order holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+
+from shared.contracts.envelope import Envelope
+
+log = structlog.get_logger()
+
+CHANNEL = "outbox"
+RELAY_LOCK = 7262
+BATCH = 500
+
+
+async def add(conn: asyncpg.Connection, topic: str, envelope: Envelope) -> None:
+    """Queue an envelope for publication; call inside the transaction that makes the change."""
+    await add_raw(
+        conn,
+        topic=topic,
+        key=envelope.aggregate_key,
+        event_id=envelope.event_id,
+        event_type=envelope.event_type,
+        body=envelope.model_dump_json().encode(),
+        headers=envelope.headers(),
+    )
+
+
+async def add_raw(
+    conn: asyncpg.Connection,
+    *,
+    topic: str,
+    key: str,
+    event_id: Any,
+    event_type: str,
+    body: bytes,
+    headers: list[tuple[str, bytes]],
+) -> None:
+    await conn.execute(
+        "INSERT INTO outbox (topic, message_key, event_id, event_type, body, headers)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (event_id) DO NOTHING",
+        topic,
+        key,
+        event_id,
+        event_type,
+        body,
+        json.dumps([[name, value.decode("utf-8", "replace")] for name, value in headers]),
+    )
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def pending(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+
+class OutboxRelay:
+    def __init__(self, pool: asyncpg.Pool, database_url: str, producer: AIOKafkaProducer) -> None:
+        self._pool = pool
+        self._database_url = database_url
+        self._producer = producer
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox.relay_failed")
+                await asyncio.sleep(1.0)
+
+    async def _lead(self) -> None:
+        listener = await asyncpg.connect(self._database_url)
+        try:
+            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                await asyncio.sleep(2.0)  # another relay is active for this database
+            await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
+            log.info("outbox.relay_leading")
+            while True:
+                published = await self.publish_batch()
+                if published < BATCH:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+        finally:
+            await listener.close()
+
+    async def publish_batch(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, topic, message_key, body, headers FROM outbox WHERE published_at IS NULL"
+                " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                BATCH,
+            )
+            if not rows:
+                return 0
+            futures = [
+                await self._producer.send(
+                    row["topic"],
+                    value=row["body"],
+                    key=row["message_key"].encode(),
+                    headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows],
+            )
+        log.debug("outbox.published", count=len(rows))
+        return len(rows)

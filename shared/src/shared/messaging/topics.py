@@ -1,0 +1,23 @@
+"""`python -m shared.messaging.topics ensure`: create the contract topics (used by deploy/local/stack.sh)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from shared.messaging.kafka import ensure_topics
+from shared.settings import StackSettings
+
+
+def main() -> None:
+    if sys.argv[1:] != ["ensure"]:
+        sys.exit("usage: python -m shared.messaging.topics ensure")
+    settings = StackSettings()
+    created = asyncio.run(
+        ensure_topics(settings.kafka_bootstrap_servers, settings.logistics_namespace, settings.topic_partitions)
+    )
+    print(f"topics: {len(created)} created", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

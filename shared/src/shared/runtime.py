@@ -1,0 +1,167 @@
+"""One service process: FastAPI read API + FastStream subscribers + outbox relay, sharing one pool.
+
+Start-up order: logging, the service's database (created and migrated), topics, relay, subscribers.
+SIGTERM stops the subscribers (in-flight handlers finish), then the relay; SIGKILL at any instant is
+safe because offsets are committed only after the transaction that holds the effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+
+from shared.contracts.envelope import Contract, Envelope
+from shared.contracts.topics import qualified
+from shared.db.database import ensure_database, migrate, open_pool
+from shared.logging_setup import configure_logging
+from shared.messaging import outbox
+from shared.messaging.consumer import Consumer, Route
+from shared.messaging.kafka import ensure_topics, producer
+from shared.settings import StackSettings
+
+log = structlog.get_logger()
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        service: str,
+        settings: StackSettings,
+        migrations: Path,
+        *,
+        refused_contract: type[Contract] | None = None,
+        events_topic: str | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.migrations = migrations
+        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None, client_id=service)
+        self.consumer = Consumer(
+            service,
+            self.broker,
+            group_id=settings.group_id(service),
+            namespace=settings.logistics_namespace,
+            refused_contract=refused_contract,
+            events_topic=events_topic,
+        )
+        self.pool: asyncpg.Pool | None = None
+        self.background: list[Any] = []
+
+    def topic(self, name: str) -> str:
+        return qualified(name, self.settings.logistics_namespace)
+
+    def subscribe(self, topic: str, routes: dict[str, Route]) -> None:
+        self.consumer.subscribe(topic, routes)
+
+    async def publish_via_outbox(self, conn: asyncpg.Connection, topic: str, envelope: Envelope) -> None:
+        await outbox.add(conn, self.topic(topic), envelope)
+
+    def app(self, *, title: str, router: APIRouter | None = None) -> FastAPI:
+        app = FastAPI(title=title, lifespan=self.lifespan)
+        app.include_router(self.ops_router())
+        if router is not None:
+            app.include_router(router)
+
+        @app.exception_handler(RequestValidationError)
+        async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+            # FastAPI echoes the input in 422 responses; it may hold personal data.
+            errors = [{key: value for key, value in error.items() if key not in {"input", "ctx", "url"}} for error in exc.errors()]
+            return JSONResponse(status_code=422, content={"detail": errors})
+
+        app.state.runtime = self
+        return app
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.service)
+        settings = self.settings
+        await ensure_database(settings.database_url, settings.database_name(self.service))
+        url = settings.database_for(self.service)
+        self.pool = await open_pool(url)
+        await migrate(self.pool, self.migrations)
+        await ensure_topics(settings.kafka_bootstrap_servers, settings.logistics_namespace, settings.topic_partitions)
+        kafka_producer = producer(settings.kafka_bootstrap_servers)
+        await kafka_producer.start()
+        relay = outbox.OutboxRelay(self.pool, url, kafka_producer)
+        relay.start()
+        self.consumer.pool = self.pool
+        for task in self.background:
+            task.start(self.pool)
+        await self.broker.start()
+        log.info("service.started", namespace=settings.logistics_namespace)
+        try:
+            yield
+        finally:
+            log.info("service.stopping")
+            await self.broker.stop()
+            for task in self.background:
+                await task.stop()
+            await relay.stop()
+            await kafka_producer.stop()
+            await self.pool.close()
+
+    def ops_router(self) -> APIRouter:
+        router = APIRouter(prefix="/ops", tags=["ops"])
+
+        @router.get("/health")
+        async def health() -> dict[str, Any]:
+            return {"service": self.service, "status": "ok"}
+
+        @router.get("/status")
+        async def status() -> dict[str, Any]:
+            """Outbox backlog, processed and refused messages, dead letters: the service's own view."""
+            if self.pool is None:
+                raise HTTPException(503, "starting")
+            async with self.pool.acquire() as conn:
+                outcomes = {
+                    row["outcome"]: row["count"]
+                    for row in await conn.fetch("SELECT outcome, count(*) FROM inbox GROUP BY outcome")
+                }
+                lag = await conn.fetchrow(
+                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending,"
+                    " count(*) AS total FROM outbox"
+                )
+                refusals = await conn.fetch(
+                    "SELECT event_id, event_type, outcome, reason, processed_at FROM inbox"
+                    " WHERE outcome <> 'applied' ORDER BY processed_at DESC LIMIT 100"
+                )
+            return {
+                "service": self.service,
+                "outbox": {"pending": lag["pending"], "total": lag["total"]},
+                "inbox": outcomes,
+                "not_applied": [
+                    {
+                        "event_id": str(row["event_id"]),
+                        "event_type": row["event_type"],
+                        "outcome": row["outcome"],
+                        "reason": row["reason"],
+                        "at": row["processed_at"].isoformat(),
+                    }
+                    for row in refusals
+                ],
+            }
+
+        @router.get("/outbox-lag")
+        async def outbox_lag() -> dict[str, Any]:
+            """Commit-to-publish delay of the last 10,000 published events, in milliseconds."""
+            assert self.pool is not None
+            async with self.pool.acquire() as conn:
+                row = await conn.fetchrow(
+                    "SELECT count(*) AS n,"
+                    " percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,"
+                    " percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM ("
+                    "  SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms FROM outbox"
+                    "  WHERE published_at IS NOT NULL ORDER BY id DESC LIMIT 10000) recent"
+                )
+            return {"count": row["n"], "p50_ms": row["p50"], "p99_ms": row["p99"]}
+
+        return router

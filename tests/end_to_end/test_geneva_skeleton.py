@@ -1,0 +1,62 @@
+"""Walking skeleton on the real stack: Geneva, July 2006, from registration to itinerary e-mails."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+from tests.harness import GENEVA, System
+
+DELEGATES = GENEVA.parent / "geneva-2006-delegates.csv"
+
+
+def requested() -> dict[str, dict[str, str]]:
+    with DELEGATES.open() as handle:
+        return {row["ref"]: row for row in csv.DictReader(handle) if row["sponsorship"] == "requested"}
+
+
+def test_geneva_end_to_end(system: System) -> None:
+    report = system.run_geneva()
+
+    assert report["violations"] == []
+    assert report["delegates"] == {
+        "registered": 200, "sponsorship_requested": 34, "sponsored": 30, "waitlisted": 4, "refused": 0,
+    }
+    assert report["budget"]["available"] == 115000.0
+    assert 0 < report["budget"]["committed"] <= 115000.0
+    assert report["tickets"] == {**report["tickets"], "valid": 30, "stale": 0, "cancelled": 0}
+    assert report["emails"] == {**report["emails"], "sent": 64, "pending": 0, "failed": 0}
+    assert report["commands"]["refused"] == 0 and report["commands"]["dead_lettered"] == 0
+
+    # The Maildir itself: 30 granted + 30 itineraries + 4 waitlisted, each once, to the right people.
+    mail = system.mail()
+    kinds = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in mail)
+    assert len(mail) == 64 and set(kinds.values()) == {1}
+    by_kind: dict[str, set[str]] = {}
+    for ref, kind in kinds:
+        by_kind.setdefault(kind, set()).add(ref)
+    assert by_kind["granted"] == by_kind["itinerary"]
+    assert len(by_kind["granted"]) == 30 and len(by_kind["waitlisted"]) == 4
+    assert by_kind["granted"] | by_kind["waitlisted"] == set(requested())
+    speakers = {ref for ref, row in requested().items() if row["role"] == "speaker"}
+    assert speakers <= by_kind["granted"], "speakers are funded first"
+
+    rows = requested()
+    for message in mail:
+        ref, kind = message["X-Logistics-Delegate"], message["X-Logistics-Kind"]
+        assert message["To"].endswith(f"<{rows[ref]['email']}>")
+        assert message["X-Logistics-Version"] == "1"
+        assert message["Content-Language"] == rows[ref]["language"]
+        assert message["Message-ID"].startswith(f"<{kind}.{ref}.v1.")
+        if kind == "itinerary":
+            text = message.get_payload()[0].get_payload(decode=True).decode()
+            assert rows[ref]["home_airport"] in text and "GVA" in text
+            assert "Tue 11 Jul 2006" in text, "arrives the day before the workshop starts"
+
+    # A second run of everything changes nothing.
+    again = system.run_geneva()
+    assert again["violations"] == []
+    assert again["delegates"] == report["delegates"]
+    assert again["tickets"] == report["tickets"]
+    assert again["emails"]["sent"] == 64
+    assert len(system.mail()) == 64

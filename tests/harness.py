@@ -1,0 +1,228 @@
+"""Real systems for tests and benchmarks: the shared broker and database, isolated per test.
+
+`infrastructure()` finds Kafka and PostgreSQL: from KAFKA_BOOTSTRAP_SERVERS/DATABASE_URL when set, from
+testcontainers when a Docker engine answers, otherwise from the project's own local stack
+(deploy/local/stack.sh infra). `System` then runs four service processes and an SMTP server (aiosmtpd,
+writing a Maildir) under a fresh namespace: its own topics, consumer groups and databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mailbox
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+SERVICES = ("registration", "sponsorship", "travel", "notifications")
+GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+_containers: list[Any] = []
+
+
+def infrastructure() -> dict[str, str]:
+    """Kafka bootstrap and a PostgreSQL URL, started if nobody gave them."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL"):
+        return {"KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"], "DATABASE_URL": os.environ["DATABASE_URL"]}
+    if docker_answers():
+        from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
+        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+
+        kafka = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
+        postgres = PostgresContainer("postgres:15", driver=None).start()
+        _containers.extend([kafka, postgres])
+        return {"KAFKA_BOOTSTRAP_SERVERS": kafka.get_bootstrap_server(), "DATABASE_URL": postgres.get_connection_url()}
+    subprocess.run(["bash", str(ROOT / "deploy/local/stack.sh"), "infra"], check=True)
+    env = subprocess.run(
+        ["bash", "-c", f"source {ROOT}/deploy/local/env.sh && echo $KAFKA_BOOTSTRAP_SERVERS && echo $DATABASE_URL"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    return {"KAFKA_BOOTSTRAP_SERVERS": env[0], "DATABASE_URL": env[1]}
+
+
+@dataclass
+class System:
+    """Four services, an SMTP server and a Maildir under one fresh namespace."""
+
+    infra: dict[str, str]
+    workdir: Path
+    namespace: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}_")
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def maildir(self) -> Path:
+        return self.workdir / "mail"
+
+    @property
+    def logs(self) -> Path:
+        return self.workdir / "log"
+
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.endswith("_URL")}
+        env.update(self.infra)
+        env.update(
+            LOGISTICS_NAMESPACE=self.namespace,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(self.ports["smtp"]),
+            MAILDIR=str(self.maildir),
+            PYTHONUNBUFFERED="1",
+        )
+        for service in SERVICES:
+            env[f"{service.upper()}_HTTP_PORT"] = str(self.ports[service])
+        env.update(self.extra_env)
+        return env
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    # ------------------------------------------------------------------ processes
+    def start(self) -> System:
+        for name in ("smtp", *SERVICES):
+            self.ports.setdefault(name, free_port())
+        for folder in ("tmp", "new", "cur"):
+            (self.maildir / folder).mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.start_smtp()
+        for service in SERVICES:
+            self.start_service(service, wait=False)
+        for service in SERVICES:
+            self.wait_healthy(service)
+        return self
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+
+    def start_smtp(self) -> None:
+        self._spawn(
+            "smtp",
+            [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.ports['smtp']}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+        )
+        self.wait_port(self.ports["smtp"], "smtp")
+
+    def start_service(self, service: str, wait: bool = True) -> None:
+        self._spawn(service, [str(BIN / "python"), "-m", service])
+        if wait:
+            self.wait_healthy(service)
+
+    def wait_port(self, port: int, name: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"{name} did not open port {port} within {timeout} s")
+
+    def wait_healthy(self, service: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[service]
+            if process.poll() is not None:
+                raise AssertionError(f"{service} exited with {process.returncode}; see {self.logs / service}.log")
+            try:
+                if httpx.get(f"{self.url(service)}/ops/status", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{service} not healthy within {timeout} s")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes[name]
+        process.send_signal(sig)
+        process.wait(timeout=60)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    # ------------------------------------------------------------------ staff interface
+    def cli(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(BIN / "logistics"), *args], env=self.env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"logistics {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def wait(self, timeout: float = 240) -> None:
+        self.cli("wait", "--timeout", str(timeout), timeout=timeout + 30)
+
+    def report(self, workshop: str = "idm-2006-geneva") -> dict[str, Any]:
+        result = self.cli("report", "consistency", "--workshop", workshop, "--json", "--maildir", str(self.maildir), check=False)
+        assert result.returncode in (0, 1), result.stderr
+        return dict(json.loads(result.stdout))
+
+    def run_geneva(self) -> dict[str, Any]:
+        self.cli("apply", str(GENEVA))
+        self.wait()
+        self.cli("sponsorship", "allocate", "--workshop", "idm-2006-geneva")
+        self.wait()
+        self.cli("travel", "book", "--workshop", "idm-2006-geneva")
+        self.wait()
+        return self.report()
+
+    # ------------------------------------------------------------------ evidence
+    def mail(self) -> list[mailbox.MaildirMessage]:
+        return list(mailbox.Maildir(self.maildir, create=False))
+
+    def database(self, service: str) -> str:
+        base = self.infra["DATABASE_URL"].rsplit("/", 1)[0]
+        return f"{base}/{self.namespace}{service}"
+
+    async def drop_databases(self) -> None:
+        conn = await asyncpg.connect(self.infra["DATABASE_URL"])
+        try:
+            for service in SERVICES:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def drop(system: System) -> None:
+    system.stop()
+    asyncio.run(system.drop_databases())
+
+
+if __name__ == "__main__":
+    sys.exit("import this module")
