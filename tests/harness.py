@@ -53,7 +53,10 @@ _containers: list[Any] = []
 def infrastructure() -> dict[str, str]:
     """Kafka bootstrap and a PostgreSQL URL, started if nobody gave them."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL"):
-        return {"KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"], "DATABASE_URL": os.environ["DATABASE_URL"]}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+        }
     if docker_answers():
         from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
         from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
@@ -61,11 +64,20 @@ def infrastructure() -> dict[str, str]:
         kafka = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
         postgres = PostgresContainer("postgres:15", driver=None).start()
         _containers.extend([kafka, postgres])
-        return {"KAFKA_BOOTSTRAP_SERVERS": kafka.get_bootstrap_server(), "DATABASE_URL": postgres.get_connection_url()}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.get_bootstrap_server(),
+            "DATABASE_URL": postgres.get_connection_url(),
+        }
     subprocess.run(["bash", str(ROOT / "deploy/local/stack.sh"), "infra"], check=True)
     env = subprocess.run(
-        ["bash", "-c", f"source {ROOT}/deploy/local/env.sh && echo $KAFKA_BOOTSTRAP_SERVERS && echo $DATABASE_URL"],
-        check=True, capture_output=True, text=True,
+        [
+            "bash",
+            "-c",
+            f"source {ROOT}/deploy/local/env.sh && echo $KAFKA_BOOTSTRAP_SERVERS && echo $DATABASE_URL",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     return {"KAFKA_BOOTSTRAP_SERVERS": env[0], "DATABASE_URL": env[1]}
 
@@ -128,8 +140,17 @@ class System:
     def start_smtp(self) -> None:
         self._spawn(
             "smtp",
-            [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.ports['smtp']}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+            [
+                str(BIN / "python"),
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.ports['smtp']}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.maildir),
+            ],
         )
         self.wait_port(self.ports["smtp"], "smtp")
 
@@ -179,17 +200,33 @@ class System:
     # ------------------------------------------------------------------ staff interface
     def cli(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [str(BIN / "logistics"), *args], env=self.env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT
+            [str(BIN / "logistics"), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"logistics {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"logistics {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def wait(self, timeout: float = 240) -> None:
         self.cli("wait", "--timeout", str(timeout), timeout=timeout + 30)
 
     def report(self, workshop: str = "idm-2006-geneva") -> dict[str, Any]:
-        result = self.cli("report", "consistency", "--workshop", workshop, "--json", "--maildir", str(self.maildir), check=False)
+        result = self.cli(
+            "report",
+            "consistency",
+            "--workshop",
+            workshop,
+            "--json",
+            "--maildir",
+            str(self.maildir),
+            check=False,
+        )
         assert result.returncode in (0, 1), result.stderr
         return dict(json.loads(result.stdout))
 

@@ -20,7 +20,11 @@ def test_geneva_end_to_end(system: System) -> None:
 
     assert report["violations"] == []
     assert report["delegates"] == {
-        "registered": 200, "sponsorship_requested": 34, "sponsored": 30, "waitlisted": 4, "refused": 0,
+        "registered": 200,
+        "sponsorship_requested": 34,
+        "sponsored": 30,
+        "waitlisted": 4,
+        "refused": 0,
     }
     assert report["budget"]["available"] == 115000.0
     assert 0 < report["budget"]["committed"] <= 115000.0

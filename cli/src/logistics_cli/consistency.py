@@ -32,8 +32,13 @@ def report(
 
     for pledge in sponsorship.get("pledges", []):
         if Decimal(str(pledge["committed"])) > Decimal(str(pledge["amount"])):
-            violations.append({"invariant": "I1", "pledge": pledge["pledge_id"],
-                               "detail": f"committed {pledge['committed']} of {pledge['amount']} {pledge['currency']}"})
+            violations.append(
+                {
+                    "invariant": "I1",
+                    "pledge": pledge["pledge_id"],
+                    "detail": f"committed {pledge['committed']} of {pledge['amount']} {pledge['currency']}",
+                }
+            )
 
     granted = {award["delegate_ref"] for award in awards if award["status"] == "granted"}
     bookings = travel.get("bookings", [])
@@ -41,20 +46,36 @@ def report(
     valid = Counter(b["delegate_ref"] for b in ticketed if b["venue_version"] == venue_version)
     stale = [b for b in ticketed if b["venue_version"] != venue_version]
     for booking in stale:
-        violations.append({"invariant": "I2", "delegate": booking["delegate_ref"],
-                           "detail": f"ticket for venue_version {booking['venue_version']}, workshop at {venue_version}"})
+        violations.append(
+            {
+                "invariant": "I2",
+                "delegate": booking["delegate_ref"],
+                "detail": f"ticket for venue_version {booking['venue_version']}, workshop at {venue_version}",
+            }
+        )
     if status in ACTIVE:
         for ref in sorted(granted):
             if valid[ref] != 1:
-                violations.append({"invariant": "I2", "delegate": ref,
-                                   "detail": f"{valid[ref]} valid tickets for venue_version {venue_version}"})
+                violations.append(
+                    {
+                        "invariant": "I2",
+                        "delegate": ref,
+                        "detail": f"{valid[ref]} valid tickets for venue_version {venue_version}",
+                    }
+                )
     for ref in sorted(set(valid) - (granted if status in ACTIVE else set())):
         violations.append({"invariant": "I2", "delegate": ref, "detail": "valid ticket without a sponsorship"})
 
     identities = Counter((e["delegate_ref"], e["kind"], e["version"]) for e in emails if e["status"] == "sent")
     for (ref, kind, version), count in sorted(identities.items()):
         if count > 1:
-            violations.append({"invariant": "I3", "delegate": ref, "detail": f"{count} '{kind}' e-mails for version {version}"})
+            violations.append(
+                {
+                    "invariant": "I3",
+                    "delegate": ref,
+                    "detail": f"{count} '{kind}' e-mails for version {version}",
+                }
+            )
     if maildir_ids is not None:
         sent_ids = {e["message_id"] for e in emails if e["status"] == "sent"}
         delivered = Counter(mid for mid in maildir_ids if mid in sent_ids)

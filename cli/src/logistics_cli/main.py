@@ -13,13 +13,13 @@ import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
+from shared.contracts import sponsorship, travel
+from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
 
 from logistics_cli import consistency, scenario
 from logistics_cli.config import SERVICES, CliSettings
 from logistics_cli.publishing import publish
 from logistics_cli.waiting import wait_until_quiet
-from shared.contracts import sponsorship, travel
-from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
 
 app = typer.Typer(help="Dialogue Logistics: workshops, sponsorship, travel and e-mails.", no_args_is_help=True)
 sponsorship_app = typer.Typer(help="Sponsorship commands.", no_args_is_help=True)
@@ -34,7 +34,8 @@ errors = Console(stderr=True)
 
 WorkshopOption = Annotated[str, typer.Option("--workshop", help="Workshop id, e.g. idm-2006-geneva.")]
 TodayOption = Annotated[
-    str | None, typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's.")
+    str | None,
+    typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's."),
 ]
 
 
@@ -52,7 +53,9 @@ def parse_today(value: str | None) -> date | None:
 
 
 @app.command()
-def apply(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Scenario YAML file.")]) -> None:
+def apply(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Scenario YAML file.")],
+) -> None:
     """Create or update (idempotent by id) the workshops, donors, pledges and delegates a file declares."""
     plan = scenario.load(file)
     for error in plan.errors:

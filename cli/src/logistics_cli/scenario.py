@@ -12,13 +12,23 @@ import airportsdata
 import pycountry
 import yaml
 from pydantic import ValidationError
-
 from shared.contracts import registration, sponsorship
 from shared.contracts.envelope import Contract
 from shared.contracts.topics import REGISTRATION_COMMANDS, SPONSORSHIP_COMMANDS
 from shared.messaging.consumer import describe
 
-CSV_COLUMNS = ["ref", "workshop", "given_name", "family_name", "email", "country", "role", "language", "home_airport", "sponsorship"]
+CSV_COLUMNS = [
+    "ref",
+    "workshop",
+    "given_name",
+    "family_name",
+    "email",
+    "country",
+    "role",
+    "language",
+    "home_airport",
+    "sponsorship",
+]
 AIRPORTS = airportsdata.load("IATA")
 
 
@@ -83,11 +93,21 @@ def load(path: Path) -> Plan:
         if command:
             plan.commands.append((REGISTRATION_COMMANDS, command.workshop_id, command))  # type: ignore[attr-defined]
     for index, item in enumerate(document.get("donors") or [], start=1):
-        command = _entry(plan, f"donors[{index}]", sponsorship.RecordDonor, {"donor_id": item.get("id"), "name": item.get("name")})
+        command = _entry(
+            plan,
+            f"donors[{index}]",
+            sponsorship.RecordDonor,
+            {"donor_id": item.get("id"), "name": item.get("name")},
+        )
         if command:
             plan.commands.append((SPONSORSHIP_COMMANDS, command.donor_id, command))  # type: ignore[attr-defined]
     for index, item in enumerate(document.get("pledges") or [], start=1):
-        values = {**item, "pledge_id": item.get("id"), "donor_id": item.get("donor"), "workshop_id": item.get("workshop")}
+        values = {
+            **item,
+            "pledge_id": item.get("id"),
+            "donor_id": item.get("donor"),
+            "workshop_id": item.get("workshop"),
+        }
         for key in ("id", "donor", "workshop"):
             values.pop(key, None)
         command = _entry(plan, f"pledges[{index}]", sponsorship.RecordPledge, values)

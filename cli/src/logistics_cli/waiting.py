@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from logistics_cli.config import SERVICES, CliSettings
 from shared.contracts.topics import SUBSCRIPTIONS, qualified
 from shared.messaging.kafka import admin_client
+
+from logistics_cli.config import SERVICES, CliSettings
 
 
 async def consumer_lag(settings: CliSettings) -> dict[str, int]:

@@ -32,7 +32,8 @@ def configure_logging(service: str, *, json: bool = True, level: int = logging.I
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared, processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, tracebacks, renderer]
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, tracebacks, renderer],
         )
     )
     root = logging.getLogger()

@@ -74,7 +74,10 @@ class ServiceRuntime:
         @app.exception_handler(RequestValidationError)
         async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
             # FastAPI echoes the input in 422 responses; it may hold personal data.
-            errors = [{key: value for key, value in error.items() if key not in {"input", "ctx", "url"}} for error in exc.errors()]
+            errors = [
+                {key: value for key, value in error.items() if key not in {"input", "ctx", "url"}}
+                for error in exc.errors()
+            ]
             return JSONResponse(status_code=422, content={"detail": errors})
 
         app.state.runtime = self
@@ -127,8 +130,7 @@ class ServiceRuntime:
                     for row in await conn.fetch("SELECT outcome, count(*) FROM inbox GROUP BY outcome")
                 }
                 lag = await conn.fetchrow(
-                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending,"
-                    " count(*) AS total FROM outbox"
+                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total FROM outbox"
                 )
                 refusals = await conn.fetch(
                     "SELECT event_id, event_type, outcome, reason, processed_at FROM inbox"

@@ -7,6 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from shared.contracts import registration as registration_contracts
+from shared.contracts import sponsorship as sponsorship_contracts
+from shared.contracts import travel as travel_contracts
+from shared.contracts.envelope import Contract, Envelope
+from shared.contracts.topics import (
+    REGISTRATION_DELEGATE,
+    REGISTRATION_WORKSHOP,
+    SPONSORSHIP_AWARD,
+    TRAVEL_BOOKING,
+)
+from shared.messaging.consumer import Route
+from shared.runtime import ServiceRuntime
 
 from notifications.adapters.postgres import PostgresMailQueue, PostgresRepository, mail_leadership
 from notifications.adapters.renderer import TemplateRenderer
@@ -14,13 +26,6 @@ from notifications.adapters.smtp import SmtpMailer
 from notifications.config import Settings
 from notifications.service import handlers
 from notifications.service.sending import MailWorker
-from shared.contracts import registration as registration_contracts
-from shared.contracts import sponsorship as sponsorship_contracts
-from shared.contracts import travel as travel_contracts
-from shared.contracts.envelope import Contract, Envelope
-from shared.contracts.topics import REGISTRATION_DELEGATE, REGISTRATION_WORKSHOP, SPONSORSHIP_AWARD, TRAVEL_BOOKING
-from shared.messaging.consumer import Route
-from shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -64,7 +69,11 @@ def build(settings: Settings) -> ServiceRuntime:
     )
     runtime.subscribe(
         TRAVEL_BOOKING,
-        {travel_contracts.TicketIssued.TYPE: route(travel_contracts.TicketIssued, handlers.when_ticket_issued_send_itinerary)},
+        {
+            travel_contracts.TicketIssued.TYPE: route(
+                travel_contracts.TicketIssued, handlers.when_ticket_issued_send_itinerary
+            )
+        },
     )
     runtime.background.append(
         MailWorker(

@@ -7,15 +7,15 @@ from typing import Any
 
 import airportsdata
 import asyncpg
-
-from registration.adapters.postgres import PostgresRepository
-from registration.config import Settings
-from registration.service import handlers
 from shared.contracts import registration as contracts
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import REGISTRATION_COMMANDS, REGISTRATION_WORKSHOP
 from shared.messaging.consumer import Route
 from shared.runtime import ServiceRuntime
+
+from registration.adapters.postgres import PostgresRepository
+from registration.config import Settings
+from registration.service import handlers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 AIRPORTS = frozenset(airportsdata.load("IATA"))

@@ -8,7 +8,6 @@ from typing import Any
 
 import airportsdata
 import asyncpg
-
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as contracts
 from shared.contracts.envelope import Contract, Envelope
@@ -20,6 +19,7 @@ from shared.contracts.topics import (
 )
 from shared.messaging.consumer import Route
 from shared.runtime import ServiceRuntime
+
 from sponsorship.adapters.postgres import PostgresRepository
 from sponsorship.config import Settings
 from sponsorship.service import handlers

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as contracts
@@ -21,6 +20,7 @@ from shared.contracts.topics import (
 )
 from shared.messaging.consumer import Route
 from shared.runtime import ServiceRuntime
+
 from travel.adapters.fare_provider import AirportDirectory, DeterministicFareProvider
 from travel.adapters.postgres import PostgresRepository
 from travel.config import Settings
@@ -31,7 +31,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime(
-        "travel", settings, MIGRATIONS, refused_contract=contracts.TravelCommandRefused, events_topic=TRAVEL_BOOKING
+        "travel",
+        settings,
+        MIGRATIONS,
+        refused_contract=contracts.TravelCommandRefused,
+        events_topic=TRAVEL_BOOKING,
     )
     namespace = settings.logistics_namespace
     airports = AirportDirectory()

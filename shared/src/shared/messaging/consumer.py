@@ -134,7 +134,13 @@ class Consumer:
             await self.apply(position, record, body, envelope, payload, route)
 
     async def apply(
-        self, position: tuple[str, int, int], record: Any, body: bytes, envelope: Envelope, payload: Any, route: Route
+        self,
+        position: tuple[str, int, int],
+        record: Any,
+        body: bytes,
+        envelope: Envelope,
+        payload: Any,
+        route: Route,
     ) -> None:
         assert self.pool is not None
         attempts = 0
@@ -193,7 +199,11 @@ class Consumer:
                 return
             if self.refused_contract and self.events_topic:
                 refusal = self.refused_contract.model_validate(
-                    {"command_id": str(envelope.event_id), "command_type": envelope.event_type, "reason": reason}
+                    {
+                        "command_id": str(envelope.event_id),
+                        "command_type": envelope.event_type,
+                        "reason": reason,
+                    }
                 )
                 event = envelope_for(refusal, aggregate_key=envelope.aggregate_key, causation=envelope)
                 await outbox.add(conn, qualified(self.events_topic, self.namespace), event)

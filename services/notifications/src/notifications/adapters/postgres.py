@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-
-from notifications.domain.mail import message_id
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
+
+from notifications.domain.mail import message_id
 
 MAIL_CHANNEL = "mail"
 
@@ -24,7 +24,18 @@ class PostgresRepository:
         self.namespace = namespace
 
     async def save_workshop(self, facts: dict[str, Any]) -> None:
-        columns = ["workshop_id", "title", "city", "country", "airport", "starts", "ends", "status", "venue_version", "revision"]
+        columns = [
+            "workshop_id",
+            "title",
+            "city",
+            "country",
+            "airport",
+            "starts",
+            "ends",
+            "status",
+            "venue_version",
+            "revision",
+        ]
         placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "workshop_id")
         await self.conn.execute(
@@ -34,7 +45,15 @@ class PostgresRepository:
         )
 
     async def save_contact(self, contact: dict[str, Any]) -> None:
-        columns = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
+        columns = [
+            "delegate_ref",
+            "workshop_id",
+            "given_name",
+            "family_name",
+            "email",
+            "language",
+            "revision",
+        ]
         placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "delegate_ref")
         await self.conn.execute(
@@ -44,18 +63,27 @@ class PostgresRepository:
         )
         await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)  # mail waiting for this contact
 
-    async def queue_email(self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]) -> bool:
+    async def queue_email(
+        self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]
+    ) -> bool:
         """Queue one e-mail per (delegate, kind, version); an older queued version of it is superseded."""
         inserted = await self.conn.fetchval(
             "INSERT INTO emails (delegate_ref, workshop_id, kind, version, facts, message_id)"
             " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING true",
-            delegate_ref, workshop_id, kind, version, json.dumps(facts), message_id(kind, delegate_ref, version),
+            delegate_ref,
+            workshop_id,
+            kind,
+            version,
+            json.dumps(facts),
+            message_id(kind, delegate_ref, version),
         )
         if inserted:
             await self.conn.execute(
                 "UPDATE emails SET status = 'superseded' WHERE delegate_ref = $1 AND kind = $2"
                 " AND version < $3 AND status = 'pending'",
-                delegate_ref, kind, version,
+                delegate_ref,
+                kind,
+                version,
             )
             await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)
         return bool(inserted)
@@ -107,7 +135,10 @@ class PostgresMailQueue:
 
     async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("UPDATE emails SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1", email_id)
+            await conn.execute(
+                "UPDATE emails SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1",
+                email_id,
+            )
             await outbox.add(conn, qualified(topic, self.namespace), envelope)
 
     async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
@@ -115,7 +146,10 @@ class PostgresMailQueue:
             await conn.execute(
                 "UPDATE emails SET status = $2, last_error = $3,"
                 " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
-                email_id, "failed" if give_up else "pending", error[:500], delay_s,
+                email_id,
+                "failed" if give_up else "pending",
+                error[:500],
+                delay_s,
             )
 
 

@@ -11,7 +11,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from notifications.domain.mail import Rendered
 
 TEMPLATES = Path(__file__).with_name("templates")
-LINE_NAMES = {"airfare": "Return economy airfare", "subsistence": "Daily subsistence allowance", "terminal": "Terminal expenses"}
+LINE_NAMES = {
+    "airfare": "Return economy airfare",
+    "subsistence": "Daily subsistence allowance",
+    "terminal": "Terminal expenses",
+}
 
 
 def localtime(value: str) -> str:

@@ -47,7 +47,9 @@ def build_message(
     username, _, domain = recipient.email.partition("@")
     message["From"] = sender
     message["To"] = Address(
-        display_name=clean(f"{recipient.given_name} {recipient.family_name}"), username=username, domain=domain
+        display_name=clean(f"{recipient.given_name} {recipient.family_name}"),
+        username=username,
+        domain=domain,
     )
     message["Subject"] = clean(rendered.subject)
     message["Message-ID"] = message_id(kind, delegate_ref, version)

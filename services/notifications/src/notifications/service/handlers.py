@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from notifications.service.ports import Repository
 from shared.contracts import registration as registration_events
 from shared.contracts import sponsorship as sponsorship_events
 from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Envelope
+
+from notifications.service.ports import Repository
 
 
 async def when_workshop_scheduled_keep_facts(

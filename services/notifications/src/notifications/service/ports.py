@@ -5,14 +5,17 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from notifications.domain.mail import Rendered
 from shared.contracts.envelope import Envelope
+
+from notifications.domain.mail import Rendered
 
 
 class Repository(Protocol):
     async def save_workshop(self, facts: dict[str, Any]) -> None: ...
     async def save_contact(self, contact: dict[str, Any]) -> None: ...
-    async def queue_email(self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]) -> bool: ...
+    async def queue_email(
+        self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]
+    ) -> bool: ...
 
 
 class MailQueue(Protocol):

@@ -14,17 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-
-from notifications.domain.mail import Recipient, build_message, context
-from notifications.service.ports import MailQueue, Mailer, Renderer
 from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
+
+from notifications.domain.mail import Recipient, build_message, context
+from notifications.service.ports import Mailer, MailQueue, Renderer
 
 log = structlog.get_logger()
 
 BATCH = 20
 MAX_BACKOFF_S = 60.0
+
 
 class MailWorker:
     def __init__(
@@ -80,18 +81,27 @@ class MailWorker:
         contact = email["contact"]
         recipient = Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
         with structlog.contextvars.bound_contextvars(
-            email_id=email["id"], delegate_ref=email["delegate_ref"], kind=email["kind"], version=email["version"]
+            email_id=email["id"],
+            delegate_ref=email["delegate_ref"],
+            kind=email["kind"],
+            version=email["version"],
         ):
             try:
                 rendered = self.renderer.render(
                     email["kind"],
                     recipient.language,
-                    {**context(email["kind"], email["facts"], email["workshop"] or {}, recipient),
-                     "delegate_ref": email["delegate_ref"]},
+                    {
+                        **context(email["kind"], email["facts"], email["workshop"] or {}, recipient),
+                        "delegate_ref": email["delegate_ref"],
+                    },
                 )
                 message = build_message(
-                    kind=email["kind"], delegate_ref=email["delegate_ref"], version=email["version"],
-                    recipient=recipient, sender=self.sender, rendered=rendered,
+                    kind=email["kind"],
+                    delegate_ref=email["delegate_ref"],
+                    version=email["version"],
+                    recipient=recipient,
+                    sender=self.sender,
+                    rendered=rendered,
                 )
             except Exception as error:  # a template or data fault: retrying will not help
                 log.exception("mail.render_failed")
@@ -105,8 +115,13 @@ class MailWorker:
                 await queue.retry_later(email["id"], f"smtp: {type(error).__name__}", delay, give_up=False)
                 return
             event = EmailSent(
-                workshop_id=email["workshop_id"], delegate_ref=email["delegate_ref"], kind=email["kind"],
-                version=email["version"], message_id=message["Message-ID"],
+                workshop_id=email["workshop_id"],
+                delegate_ref=email["delegate_ref"],
+                kind=email["kind"],
+                version=email["version"],
+                message_id=message["Message-ID"],
             )
-            await queue.mark_sent(email["id"], envelope_for(event, aggregate_key=email["delegate_ref"]), NOTIFICATIONS_EMAIL)
+            await queue.mark_sent(
+                email["id"], envelope_for(event, aggregate_key=email["delegate_ref"]), NOTIFICATIONS_EMAIL
+            )
             log.info("mail.sent")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 
 import asyncpg
-
-from registration.domain.model import Delegate, Workshop
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
+
+from registration.domain.model import Delegate, Workshop
 
 WORKSHOP_COLUMNS = [field.name for field in fields(Workshop)]
 DELEGATE_COLUMNS = [field.name for field in fields(Delegate)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from registration.domain.model import Delegate, RuleBroken, Workshop, register, schedule
-from registration.service.ports import Airports, Repository
 from shared.contracts import registration as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 from shared.contracts.topics import REGISTRATION_DELEGATE, REGISTRATION_WORKSHOP
 from shared.messaging.consumer import Refused
+
+from registration.domain.model import Delegate, RuleBroken, Workshop, register, schedule
+from registration.service.ports import Airports, Repository
 
 
 async def schedule_workshop(
@@ -26,7 +27,9 @@ async def schedule_workshop(
         return
     await repo.save_workshop(workshop)
     event = contracts.WorkshopScheduled(**asdict(workshop))
-    await repo.publish(REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope))
+    await repo.publish(
+        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+    )
 
 
 async def register_delegate(
@@ -36,9 +39,7 @@ async def register_delegate(
         raise Refused(f'delegate {command.ref}: home airport "{command.home_airport}" is not a known IATA code')
     proposed = Delegate(**command.model_dump())
     try:
-        delegate = register(
-            await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id)
-        )
+        delegate = register(await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id))
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     if delegate is None:

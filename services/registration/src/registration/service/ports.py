@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from registration.domain.model import Delegate, Workshop
 from shared.contracts.envelope import Envelope
+
+from registration.domain.model import Delegate, Workshop
 
 
 class Repository(Protocol):

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
+
 from sponsorship.domain.allocation import Charge, Fund
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
@@ -54,15 +54,21 @@ class PostgresRepository:
         return bool(status.endswith("1"))
 
     async def pledge(self, pledge_id: str) -> dict[str, Any] | None:
-        row = await self.conn.fetchrow(f"SELECT {', '.join(PLEDGE_COLUMNS)} FROM pledges WHERE pledge_id = $1", pledge_id)
+        row = await self.conn.fetchrow(
+            f"SELECT {', '.join(PLEDGE_COLUMNS)} FROM pledges WHERE pledge_id = $1", pledge_id
+        )
         return dict(row) if row else None
 
     async def committed(self, pledge_id: str) -> Decimal:
-        value = await self.conn.fetchval("SELECT coalesce(sum(amount), 0) FROM award_lines WHERE pledge_id = $1", pledge_id)
+        value = await self.conn.fetchval(
+            "SELECT coalesce(sum(amount), 0) FROM award_lines WHERE pledge_id = $1", pledge_id
+        )
         return Decimal(value)
 
     async def save_pledge(self, pledge: dict[str, Any]) -> None:
-        await self.conn.execute(upsert_sql("pledges", PLEDGE_COLUMNS, "pledge_id"), *[pledge[c] for c in PLEDGE_COLUMNS])
+        await self.conn.execute(
+            upsert_sql("pledges", PLEDGE_COLUMNS, "pledge_id"), *[pledge[c] for c in PLEDGE_COLUMNS]
+        )
 
     async def request_revision(self, delegate_ref: str) -> int | None:
         value = await self.conn.fetchval("SELECT revision FROM requests WHERE delegate_ref = $1", delegate_ref)
@@ -97,7 +103,8 @@ class PostgresRepository:
         """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
         rows = await self.conn.fetch(
             "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked, p.amount,"
-            " p.amount - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0) AS remaining"
+            " p.amount - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
+            " AS remaining"
             " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
             " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND p.currency = $3"
             " ORDER BY p.pledge_id FOR UPDATE OF p",
@@ -124,7 +131,14 @@ class PostgresRepository:
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delegate_ref) DO UPDATE SET"
             " status = EXCLUDED.status, priority = EXCLUDED.priority, award_version = EXCLUDED.award_version,"
             " position = EXCLUDED.position, total = EXCLUDED.total",
-            ref, workshop.workshop_id, status, priority, version, position, total, workshop.currency,
+            ref,
+            workshop.workshop_id,
+            status,
+            priority,
+            version,
+            position,
+            total,
+            workshop.currency,
         )
         await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", ref)
         await self.conn.executemany(

@@ -10,6 +10,7 @@ from shared.contracts import sponsorship as contracts
 from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
+
 from sponsorship.domain import allocation, costs
 from sponsorship.service.ports import Airports, Repository, WorkshopFacts
 
@@ -30,7 +31,9 @@ async def record_pledge(repo: Repository, envelope: Envelope, command: contracts
     committed = await repo.committed(command.pledge_id)
     if committed > 0:
         if existing and (existing["workshop_id"], existing["year"], existing["currency"]) != (
-            command.workshop_id, command.year, command.currency
+            command.workshop_id,
+            command.year,
+            command.currency,
         ):
             raise Refused(f"pledge {command.pledge_id}: earmark and currency cannot change once money is committed")
         if command.status not in SPENDABLE or command.kind != "cash" or command.amount < committed:
@@ -90,7 +93,9 @@ async def allocate_sponsorships(
     awards = await repo.awards(workshop.workshop_id)
     granted = sum(1 for award in awards.values() if award.status == "granted")
     pending = [
-        allocation.Request(row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, airports))
+        allocation.Request(
+            row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, airports)
+        )
         for row in await repo.open_requests(workshop.workshop_id)
         if row.delegate_ref not in awards or awards[row.delegate_ref].status == "waitlisted"
     ]
@@ -101,8 +106,13 @@ async def allocate_sponsorships(
         changed = previous is None or previous.status != decision.status
         version = (previous.award_version if previous else 0) + changed
         await repo.save_award(
-            workshop, decision.delegate_ref, decision.status, decision.priority, version,
-            decision.position, decision.charges,
+            workshop,
+            decision.delegate_ref,
+            decision.status,
+            decision.priority,
+            version,
+            decision.position,
+            decision.charges,
         )
         if not changed:
             continue
@@ -127,6 +137,6 @@ async def allocate_sponsorships(
                 position=decision.position or 0,
                 award_version=version,
             )
-        await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=decision.delegate_ref, causation=envelope))
-
-
+        await repo.publish(
+            SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=decision.delegate_ref, causation=envelope)
+        )

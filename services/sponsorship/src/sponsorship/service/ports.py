@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from shared.contracts.envelope import Envelope
+
 from sponsorship.domain.allocation import Charge, Fund
 
 
@@ -55,8 +56,14 @@ class Repository(Protocol):
     async def awards(self, workshop_id: str) -> dict[str, AwardRow]: ...
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]: ...
     async def save_award(
-        self, workshop: WorkshopFacts, ref: str, status: str, priority: int, version: int,
-        position: int | None, charges: tuple[Charge, ...],
+        self,
+        workshop: WorkshopFacts,
+        ref: str,
+        status: str,
+        priority: int,
+        version: int,
+        position: int | None,
+        charges: tuple[Charge, ...],
     ) -> None: ...
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
 

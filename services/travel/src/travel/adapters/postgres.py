@@ -7,10 +7,10 @@ from dataclasses import asdict, fields
 from typing import Any
 
 import asyncpg
-
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
+
 from travel.service.ports import WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
@@ -40,7 +40,10 @@ class PostgresRepository:
             "INSERT INTO travellers (delegate_ref, workshop_id, home_airport, revision) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET home_airport = EXCLUDED.home_airport,"
             " revision = EXCLUDED.revision WHERE travellers.revision < EXCLUDED.revision",
-            delegate_ref, workshop_id, home_airport, revision,
+            delegate_ref,
+            workshop_id,
+            home_airport,
+            revision,
         )
 
     async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> None:
@@ -48,7 +51,10 @@ class PostgresRepository:
             "INSERT INTO travellers (delegate_ref, workshop_id, sponsorship, award_version) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET sponsorship = EXCLUDED.sponsorship,"
             " award_version = EXCLUDED.award_version WHERE travellers.award_version < EXCLUDED.award_version",
-            delegate_ref, workshop_id, status, award_version,
+            delegate_ref,
+            workshop_id,
+            status,
+            award_version,
         )
 
     async def to_book(self, workshop: WorkshopFacts) -> list[tuple[str, str]]:
@@ -69,8 +75,14 @@ class PostgresRepository:
             "INSERT INTO bookings (booking_ref, delegate_ref, workshop_id, venue_version, status, fare, currency,"
             " booked_on, days_ahead, segments) VALUES ($1, $2, $3, $4, 'ticketed', $5, $6, $7, $8, $9::jsonb)"
             " ON CONFLICT DO NOTHING",
-            booking["booking_ref"], booking["delegate_ref"], booking["workshop_id"], booking["venue_version"],
-            booking["fare"], booking["currency"], booking["booked_on"], booking["days_ahead"],
+            booking["booking_ref"],
+            booking["delegate_ref"],
+            booking["workshop_id"],
+            booking["venue_version"],
+            booking["fare"],
+            booking["currency"],
+            booking["booked_on"],
+            booking["days_ahead"],
             json.dumps(booking["segments"]),
         )
         return bool(status.endswith("1"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,9 @@ def advance_purchase_factor(days_ahead: int) -> Decimal:
     if days_ahead >= CHEAPEST_DAYS:
         return Decimal("1.00")
     if days_ahead >= EARLY_BOOKING_DAYS:  # 1.00 at 60 days rising to 1.35 at 21
-        return Decimal("1.35") - Decimal("0.35") * (days_ahead - EARLY_BOOKING_DAYS) / (CHEAPEST_DAYS - EARLY_BOOKING_DAYS)
+        return Decimal("1.35") - Decimal("0.35") * (days_ahead - EARLY_BOOKING_DAYS) / (
+            CHEAPEST_DAYS - EARLY_BOOKING_DAYS
+        )
     if days_ahead >= 7:  # 1.35 at 21 days rising to 1.90 at 7
         return Decimal("1.90") - Decimal("0.55") * (days_ahead - 7) / (EARLY_BOOKING_DAYS - 7)
     return Decimal("2.40")
@@ -78,9 +80,16 @@ def flight_number(origin: str, destination: str, day: date) -> str:
 def leg(origin: Airport, destination: Airport, day: date, departure: time) -> Leg:
     departs = datetime.combine(day, departure, ZoneInfo(origin.tz))
     hours = great_circle_km(origin, destination) / 780 + 0.75
-    arrives = (departs.astimezone(timezone.utc) + timedelta(hours=hours)).astimezone(ZoneInfo(destination.tz))
-    return Leg(flight_number(origin.code, destination.code, day), origin.code, destination.code,
-               departs, arrives.replace(second=0, microsecond=0), origin.tz, destination.tz)
+    arrives = (departs.astimezone(UTC) + timedelta(hours=hours)).astimezone(ZoneInfo(destination.tz))
+    return Leg(
+        flight_number(origin.code, destination.code, day),
+        origin.code,
+        destination.code,
+        departs,
+        arrives.replace(second=0, microsecond=0),
+        origin.tz,
+        destination.tz,
+    )
 
 
 def offer(home: Airport, venue: Airport, starts: date, ends: date, today: date, currency: str = "USD") -> Offer:

@@ -41,9 +41,7 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
 @router.get("/delegates/{delegate_ref}/bookings")
 async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[str, Any]]:
     async with pool(request).acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM bookings WHERE delegate_ref = $1 ORDER BY venue_version", delegate_ref
-        )
+        rows = await conn.fetch("SELECT * FROM bookings WHERE delegate_ref = $1 ORDER BY venue_version", delegate_ref)
     return [dict(row) for row in rows]
 
 

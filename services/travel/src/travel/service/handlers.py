@@ -11,6 +11,7 @@ from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 from shared.contracts.topics import TRAVEL_BOOKING
 from shared.messaging.consumer import Refused
+
 from travel.domain.fares import booking_reference
 from travel.service.ports import Airports, FareProvider, Repository, WorkshopFacts
 

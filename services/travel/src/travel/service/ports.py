@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from shared.contracts.envelope import Envelope
+
 from travel.domain.fares import Airport, Offer
 
 
