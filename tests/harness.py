@@ -15,7 +15,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -230,6 +229,12 @@ class System:
         assert result.returncode in (0, 1), result.stderr
         return dict(json.loads(result.stdout))
 
+    def topics(self, *, dead_letters: bool = False) -> list[str]:
+        from shared.contracts.topics import TOPICS, dead_letter, qualified
+
+        names = [dead_letter(t) if dead_letters else t for t in TOPICS]
+        return [qualified(name, self.namespace) for name in names]
+
     def run_geneva(self) -> dict[str, Any]:
         self.cli("apply", str(GENEVA))
         self.wait()
@@ -261,5 +266,50 @@ def drop(system: System) -> None:
     asyncio.run(system.drop_databases())
 
 
-if __name__ == "__main__":
-    sys.exit("import this module")
+async def read_all(bootstrap: str, topics: list[str]) -> list[Any]:
+    """Every record now on these topics (all partitions, from the beginning to the current end)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or range(6))]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        remaining = {tp for tp, end in ends.items() if end > 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, items in batch.items():
+                records.extend(items)
+                if items and items[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+    """Publish (topic, key, value, headers) exactly as given: for duplicates and malformed input."""
+    from shared.messaging.kafka import producer
+
+    kafka = producer(bootstrap)
+    await kafka.start()
+    try:
+        futures = [await kafka.send(t, value=v, key=k, headers=h) for t, k, v, h in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await kafka.stop()
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> int:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in range(6)]
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()

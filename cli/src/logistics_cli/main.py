@@ -30,7 +30,7 @@ app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")
 
 console = Console(soft_wrap=True)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 WorkshopOption = Annotated[str, typer.Option("--workshop", help="Workshop id, e.g. idm-2006-geneva.")]
 TodayOption = Annotated[

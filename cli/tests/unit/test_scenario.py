@@ -1,0 +1,96 @@
+"""Reading a scenario (logistics_cli.scenario.load): commands out, bad rows reported by row, no personal data."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from logistics_cli.scenario import Plan, load
+from shared.contracts.registration import RegisterDelegate, ScheduleWorkshop
+from shared.contracts.sponsorship import RecordDonor, RecordPledge
+
+SCENARIOS = Path(__file__).resolve().parents[3] / "deploy" / "scenarios"
+GENEVA = SCENARIOS / "geneva-2006.yaml"
+BAD_ROWS = SCENARIOS / "geneva-2006-bad-rows.csv"
+
+
+@pytest.fixture(scope="module")
+def geneva() -> Plan:
+    return load(GENEVA)
+
+
+def test_geneva_gives_one_workshop_donor_and_pledge_and_200_delegates(geneva: Plan) -> None:
+    assert geneva.errors == []
+    assert geneva.count(ScheduleWorkshop) == 1
+    assert geneva.count(RecordDonor) == 1
+    assert geneva.count(RecordPledge) == 1
+    assert geneva.count(RegisterDelegate) == 200
+    assert len(geneva.commands) == 203
+
+
+def test_geneva_is_replayed_as_of_20_april_2006(geneva: Plan) -> None:
+    [workshop] = [command for _, _, command in geneva.commands if isinstance(command, ScheduleWorkshop)]
+
+    assert geneva.today == date(2006, 4, 20)
+    assert workshop.as_of == date(2006, 4, 20)
+    assert (workshop.workshop_id, workshop.city, workshop.starts, workshop.ends) == (
+        "idm-2006-geneva",
+        "Geneva",
+        date(2006, 7, 12),
+        date(2006, 7, 13),
+    )
+
+
+def test_geneva_pledge_is_keyed_by_its_donor(geneva: Plan) -> None:
+    [(topic, key, pledge)] = [item for item in geneva.commands if isinstance(item[2], RecordPledge)]
+
+    assert (topic, key) == ("sponsorship.commands.v1", "australia")
+    assert pledge.amount == 115000 and pledge.workshop_id == "idm-2006-geneva"
+
+
+@pytest.fixture(scope="module")
+def bad_rows(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    scenario = tmp_path_factory.mktemp("scenario") / "bad-rows.yaml"
+    scenario.write_text(f"delegates:\n  - file: {BAD_ROWS}\n", encoding="utf-8")
+    return load(scenario)
+
+
+def test_bad_rows_give_two_delegates_and_five_errors(bad_rows: Plan) -> None:
+    assert sorted(command.ref for _, _, command in bad_rows.commands) == ["GVA-901", "GVA-902"]
+    assert len(bad_rows.errors) == 5
+
+
+def test_each_error_names_its_row(bad_rows: Plan) -> None:
+    rows = [re.search(r"\brow (\d+):", error) for error in bad_rows.errors]
+
+    assert [int(match.group(1)) if match else None for match in rows] == [3, 4, 5, 7, 8]
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (3, 'home airport "GVQ" is not a known IATA code'),
+        (4, 'country "XX1"'),
+        (5, "email: value is not a valid email address"),
+        (7, "role: Input should be 'speaker', 'official' or 'observer'"),
+        (8, "family_name: Field required"),
+    ],
+)
+def test_each_error_gives_its_reason(bad_rows: Plan, row: int, reason: str) -> None:
+    [error] = [error for error in bad_rows.errors if f"row {row}:" in error]
+
+    assert reason in error
+
+
+def test_errors_echo_no_names_or_email_addresses(bad_rows: Plan) -> None:
+    with BAD_ROWS.open(newline="", encoding="utf-8") as handle:
+        rows = {line: row for line, row in enumerate(csv.DictReader(handle), start=2)}  # line 1: header
+
+    for error in bad_rows.errors:
+        line = int(re.search(r"\brow (\d+):", error).group(1))  # type: ignore[union-attr]
+        row = rows[line]
+        personal = [row["email"], row["given_name"], row["family_name"], row["email"].split("@")[0]]
+        assert [value for value in personal if value and value.lower() in error.lower()] == [], error
