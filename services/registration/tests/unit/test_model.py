@@ -1,0 +1,148 @@
+"""Scheduling workshops and registering delegates (registration.domain.model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from registration.domain.model import Delegate, RuleBroken, Workshop, register, schedule
+
+GENEVA = Workshop(
+    workshop_id="idm-2006-geneva",
+    title="Migrants and the Host Society: Partnerships for Success",
+    year=2006,
+    city="Geneva",
+    country="CH",
+    airport="GVA",
+    starts=date(2006, 7, 12),
+    ends=date(2006, 7, 13),
+    currency="USD",
+)
+AMINATA = Delegate(
+    ref="GVA-901",
+    workshop_id="idm-2006-geneva",
+    given_name="Aminata",
+    family_name="Sarr",
+    email="aminata.sarr@interior.gov-sn.example",
+    country="SN",
+    role="official",
+    language="fr",
+    home_airport="DKR",
+    sponsorship="requested",
+)
+
+
+def scheduled() -> Workshop:
+    """The Geneva workshop as stored after its first schedule command."""
+    workshop = schedule(None, GENEVA)
+    assert workshop is not None
+    return workshop
+
+
+# schedule()
+
+
+def test_a_new_workshop_starts_at_revision_one_venue_version_one_scheduled() -> None:
+    # Whatever the command carries, a new workshop starts from the beginning.
+    workshop = schedule(None, replace(GENEVA, status="cancelled", venue_version=7, revision=9))
+
+    assert workshop is not None
+    assert (workshop.status, workshop.revision, workshop.venue_version) == ("scheduled", 1, 1)
+    assert (workshop.title, workshop.city, workshop.starts) == (GENEVA.title, "Geneva", date(2006, 7, 12))
+
+
+def test_repeating_the_same_schedule_command_changes_nothing() -> None:
+    assert schedule(scheduled(), GENEVA) is None
+
+
+def test_changing_only_the_title_raises_the_revision_but_not_the_venue_version() -> None:
+    workshop = schedule(scheduled(), replace(GENEVA, title="Migrants and the Host Society"))
+
+    assert workshop is not None
+    assert (workshop.title, workshop.revision, workshop.venue_version) == ("Migrants and the Host Society", 2, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"city": "Bern", "airport": "BRN"},
+        {"city": "Lausanne"},
+        {"starts": date(2006, 7, 19), "ends": date(2006, 7, 20)},
+        {"ends": date(2006, 7, 14)},
+    ],
+    ids=["city-and-airport", "city", "dates", "end-date"],
+)
+def test_changing_the_city_or_the_dates_raises_revision_and_venue_version(change: dict[str, object]) -> None:
+    workshop = schedule(scheduled(), replace(GENEVA, **change))  # type: ignore[arg-type]
+
+    assert workshop is not None
+    assert (workshop.revision, workshop.venue_version) == (2, 2)
+
+
+def test_revision_and_venue_version_keep_counting_from_the_stored_workshop() -> None:
+    stored = replace(scheduled(), revision=4, venue_version=3, status="confirmed")
+
+    workshop = schedule(stored, replace(GENEVA, city="Bern", airport="BRN"))
+
+    assert workshop is not None
+    assert (workshop.revision, workshop.venue_version, workshop.status) == (5, 4, "confirmed")
+
+
+def test_a_workshop_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(RuleBroken, match="ends"):
+        schedule(None, replace(GENEVA, starts=date(2006, 7, 13), ends=date(2006, 7, 12)))
+
+
+def test_a_one_day_workshop_is_fine() -> None:
+    assert schedule(None, replace(GENEVA, ends=GENEVA.starts)) is not None
+
+
+def test_a_cancelled_workshop_refuses_to_be_rescheduled() -> None:
+    cancelled = replace(scheduled(), status="cancelled")
+
+    with pytest.raises(RuleBroken, match="cancelled"):
+        schedule(cancelled, replace(GENEVA, title="Back on"))
+
+
+# register()
+
+
+def test_registration_for_an_unknown_workshop_is_refused() -> None:
+    with pytest.raises(RuleBroken, match="not known"):
+        register(None, AMINATA, None)
+
+
+def test_registration_for_a_cancelled_workshop_is_refused() -> None:
+    with pytest.raises(RuleBroken, match="cancelled"):
+        register(None, AMINATA, replace(scheduled(), status="cancelled"))
+
+
+def test_a_new_registration_starts_at_revision_one() -> None:
+    delegate = register(None, replace(AMINATA, revision=5), scheduled())
+
+    assert delegate is not None
+    assert (delegate.ref, delegate.revision) == ("GVA-901", 1)
+
+
+def test_the_same_registration_again_changes_nothing() -> None:
+    stored = register(None, AMINATA, scheduled())
+
+    assert register(stored, AMINATA, scheduled()) is None
+
+
+def test_the_same_ref_cannot_move_to_another_workshop() -> None:
+    stored = register(None, AMINATA, scheduled())
+    bangkok = replace(scheduled(), workshop_id="idm-2007-bangkok", city="Bangkok", airport="BKK")
+
+    with pytest.raises(RuleBroken, match="already registered"):
+        register(stored, replace(AMINATA, workshop_id="idm-2007-bangkok"), bangkok)
+
+
+def test_a_changed_registration_raises_the_revision() -> None:
+    stored = replace(AMINATA, revision=3)
+
+    delegate = register(stored, replace(AMINATA, language="en", sponsorship="none"), scheduled())
+
+    assert delegate is not None
+    assert (delegate.language, delegate.sponsorship, delegate.revision) == ("en", "none", 4)

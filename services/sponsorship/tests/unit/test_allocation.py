@@ -1,0 +1,213 @@
+"""Who gets a sponsored place and which pledge pays for what (sponsorship.domain.allocation), and the cost estimate."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sponsorship.domain import costs
+from sponsorship.domain.allocation import Charge, Decision, Fund, Request, allocate
+
+T0 = datetime(2006, 4, 1, 9, 0, tzinfo=UTC)
+
+
+def request(ref: str, role: str, minutes: int, *lines: tuple[str, str]) -> Request:
+    return Request(ref, role, T0 + timedelta(minutes=minutes), tuple((kind, Decimal(a)) for kind, a in lines))
+
+
+def flat(ref: str, role: str, minutes: int, amount: str) -> Request:
+    return request(ref, role, minutes, ("airfare", amount))
+
+
+def test_speakers_come_before_officials_and_officials_in_order_of_request() -> None:
+    pending = [
+        flat("official-late", "official", 30, "100"),
+        flat("speaker", "speaker", 50, "100"),
+        flat("official-early", "official", 10, "100"),
+    ]
+
+    decisions = allocate(pending, [Fund("pool", False, Decimal("1000"))])
+
+    assert [(d.delegate_ref, d.status, d.priority) for d in decisions] == [
+        ("speaker", "granted", 1),
+        ("official-early", "granted", 2),
+        ("official-late", "granted", 3),
+    ]
+
+
+def test_once_one_request_cannot_be_funded_everyone_after_it_waits_in_order() -> None:
+    pending = [
+        flat("A", "speaker", 0, "600"),
+        flat("B", "official", 1, "600"),  # 400 left: cannot be funded
+        flat("C", "official", 2, "100"),  # would fit, but waits behind B
+        flat("D", "official", 3, "50"),
+    ]
+    funds = [Fund("pool", False, Decimal("1000"))]
+
+    decisions = allocate(pending, funds)
+
+    assert [(d.delegate_ref, d.status, d.position) for d in decisions] == [
+        ("A", "granted", None),
+        ("B", "waitlisted", 1),
+        ("C", "waitlisted", 2),
+        ("D", "waitlisted", 3),
+    ]
+    assert [d.charges for d in decisions[1:]] == [(), (), ()]
+    assert funds[0].remaining == Decimal("400")
+
+
+def test_earmarked_funds_are_spent_before_the_pool() -> None:
+    # "a-pool" sorts before "z-earmark" by id: only the earmark can put it first.
+    funds = [Fund("a-pool", False, Decimal("1000")), Fund("z-earmark", True, Decimal("500"))]
+
+    [decision] = allocate([flat("A", "speaker", 0, "300")], funds)
+
+    assert decision.charges == (Charge("airfare", "z-earmark", Decimal("300")),)
+    assert {f.pledge_id: f.remaining for f in funds} == {"a-pool": Decimal("1000"), "z-earmark": Decimal("200")}
+
+
+def test_a_cost_line_is_split_across_two_funds_when_the_first_runs_out() -> None:
+    funds = [Fund("earmark", True, Decimal("500")), Fund("pool", False, Decimal("1000"))]
+    pending = [request("A", "speaker", 0, ("airfare", "400"), ("subsistence", "300"))]
+
+    [decision] = allocate(pending, funds)
+
+    assert decision.status == "granted"
+    assert decision.charges == (
+        Charge("airfare", "earmark", Decimal("400")),
+        Charge("subsistence", "earmark", Decimal("100")),
+        Charge("subsistence", "pool", Decimal("200")),
+    )
+    assert [f.remaining for f in funds] == [Decimal("0"), Decimal("800")]
+
+
+def test_already_granted_places_offset_the_priorities_of_new_decisions() -> None:
+    pending = [flat("A", "speaker", 0, "100"), flat("B", "official", 1, "100"), flat("C", "official", 2, "100")]
+
+    decisions = allocate(pending, [Fund("pool", False, Decimal("250"))], already_granted=5)
+
+    assert [(d.delegate_ref, d.status, d.priority, d.position) for d in decisions] == [
+        ("A", "granted", 6, None),
+        ("B", "granted", 7, None),
+        ("C", "waitlisted", 8, 1),
+    ]
+
+
+def test_no_funds_waitlists_everyone() -> None:
+    decisions = allocate([flat("A", "speaker", 0, "1"), flat("B", "official", 0, "1")], [])
+
+    assert decisions == [Decision("A", "waitlisted", 1, position=1), Decision("B", "waitlisted", 2, position=2)]
+
+
+# Properties: whatever the requests and the funds, no pledge is committed beyond its amount (I1).
+
+money = st.decimals(min_value=0, max_value=5000, places=2, allow_nan=False, allow_infinity=False)
+requests = st.lists(
+    st.builds(
+        Request,
+        delegate_ref=st.text("ABCDEFGH0123456789", min_size=1, max_size=6),
+        role=st.sampled_from(["speaker", "official", "observer"]),
+        requested_at=st.datetimes(
+            min_value=datetime(2006, 1, 1), max_value=datetime(2006, 7, 1), timezones=st.just(UTC)
+        ),
+        cost_lines=st.lists(
+            st.tuples(st.sampled_from(["airfare", "subsistence", "terminal"]), money), min_size=1, max_size=3
+        ).map(tuple),
+    ),
+    max_size=15,
+    unique_by=lambda r: r.delegate_ref,
+)
+funds_strategy = st.lists(
+    st.tuples(st.booleans(), st.decimals(min_value=0, max_value=20000, places=2)), max_size=4
+).map(lambda items: [Fund(f"pledge-{i}", earmarked, remaining) for i, (earmarked, remaining) in enumerate(items)])
+
+
+@given(requests, funds_strategy, st.integers(min_value=0, max_value=50))
+def test_allocation_never_overspends_a_fund_and_grants_exactly_what_is_asked(
+    pending: list[Request], funds: list[Fund], already_granted: int
+) -> None:
+    starting = {f.pledge_id: f.remaining for f in funds}
+
+    decisions = allocate(pending, funds, already_granted=already_granted)
+
+    charged: dict[str, Decimal] = defaultdict(Decimal)
+    for decision in decisions:
+        for item in decision.charges:
+            assert item.amount > 0
+            charged[item.pledge_id] += item.amount
+    for pledge_id, amount in charged.items():
+        assert amount <= starting[pledge_id], f"{pledge_id} charged {amount} of {starting[pledge_id]}"
+    for fund in funds:
+        assert fund.remaining >= 0
+        assert fund.remaining == starting[fund.pledge_id] - charged[fund.pledge_id]
+
+    asked = {r.delegate_ref: sum((amount for _, amount in r.cost_lines), Decimal(0)) for r in pending}
+    lines = {r.delegate_ref: r.cost_lines for r in pending}
+    assert sorted(d.delegate_ref for d in decisions) == sorted(asked)
+    for decision in decisions:
+        if decision.status == "granted":
+            assert sum((c.amount for c in decision.charges), Decimal(0)) == asked[decision.delegate_ref]
+            per_kind_asked: dict[str, Decimal] = defaultdict(Decimal)
+            per_kind_charged: dict[str, Decimal] = defaultdict(Decimal)
+            for kind, amount in lines[decision.delegate_ref]:
+                per_kind_asked[kind] += amount
+            for item in decision.charges:
+                per_kind_charged[item.kind] += item.amount
+            assert {k: v for k, v in per_kind_asked.items() if v} == dict(per_kind_charged)
+        else:
+            assert decision.status == "waitlisted"
+            assert decision.charges == ()
+
+
+@given(requests, funds_strategy)
+def test_waitlist_is_strict_and_numbered_from_one(pending: list[Request], funds: list[Fund]) -> None:
+    decisions = allocate(pending, funds)
+
+    statuses = [d.status for d in decisions]
+    first_waiting = statuses.index("waitlisted") if "waitlisted" in statuses else len(statuses)
+    assert statuses == ["granted"] * first_waiting + ["waitlisted"] * (len(statuses) - first_waiting)
+    assert [d.position for d in decisions[first_waiting:]] == list(range(1, len(statuses) - first_waiting + 1))
+    assert [d.priority for d in decisions] == list(range(1, len(decisions) + 1))
+
+
+# Cost estimates (sponsorship.domain.costs).
+
+
+def test_geneva_2006_is_three_nights() -> None:
+    # Arrive 11 July, leave 14 July.
+    assert costs.nights(date(2006, 7, 12), date(2006, 7, 13)) == 3
+
+
+def test_estimate_for_geneva_lists_airfare_subsistence_and_terminal_expenses() -> None:
+    # 4000 km: 2 x (250 + 0.16 x 4000) = 1780 USD; 3 nights at 350 USD; 4 transfers, 152 USD.
+    assert costs.estimate(4000.0, "Geneva", date(2006, 7, 12), date(2006, 7, 13)) == [
+        ("airfare", Decimal("1780")),
+        ("subsistence", Decimal("1050")),
+        ("terminal", Decimal("152")),
+    ]
+
+
+def test_estimate_for_an_unlisted_city_uses_the_default_allowance() -> None:
+    lines = dict(costs.estimate(0.0, "Nairobi", date(2006, 7, 12), date(2006, 7, 12)))
+
+    assert lines["subsistence"] == Decimal("400")  # 2 nights at 200 USD
+
+
+def test_estimated_airfare_is_rounded_up_to_ten_dollars() -> None:
+    assert costs.estimated_airfare(0.0) == Decimal("500")
+    assert costs.estimated_airfare(1000.0) == Decimal("820")
+    assert costs.estimated_airfare(1001.0) == Decimal("830")  # 820.32 rounds up
+
+
+@given(st.floats(min_value=0, max_value=20000), st.floats(min_value=0, max_value=20000))
+def test_estimated_airfare_grows_with_distance(a: float, b: float) -> None:
+    near, far = sorted((a, b))
+
+    assert costs.estimated_airfare(near) <= costs.estimated_airfare(far)
+
+
+def test_estimated_airfare_is_dearer_for_a_long_haul_than_a_short_one() -> None:
+    assert costs.estimated_airfare(9000.0) > costs.estimated_airfare(600.0)
