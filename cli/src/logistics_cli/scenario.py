@@ -70,7 +70,7 @@ def delegates_from_csv(path: Path, plan: Plan) -> None:
             except ValidationError as error:
                 problems.append(describe(error))
             if problems:
-                plan.errors.append(f"{where}: " + "; ".join(problems) + ".")
+                plan.errors.append(f"{where}: " + "; ".join(p.rstrip(".") for p in problems) + ".")
                 continue
             plan.commands.append((REGISTRATION_COMMANDS, command.workshop_id, command))
 
@@ -79,7 +79,7 @@ def _entry(plan: Plan, where: str, contract: type[Contract], values: dict[str, A
     try:
         return contract.model_validate(values)
     except ValidationError as error:
-        plan.errors.append(f"{where}: {describe(error)}.")
+        plan.errors.append(f"{where}: {describe(error).rstrip('.')}.")
         return None
 
 

@@ -58,11 +58,6 @@ def test_dakar_delegate_arrives_the_day_before_and_leaves_the_day_after_local_ti
     assert (outbound.origin_tz, outbound.destination_tz) == ("Africa/Dakar", "Europe/Zurich")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fares.offer departs 07:00 local on the day before: from the Americas (LIM, BOG, MEX...) the flight"
-    " lands in Geneva in the early hours of the first workshop day, not the day before",
-)
 def test_lima_delegate_arrives_in_geneva_the_day_before_the_workshop() -> None:
     outbound, _ = offer(LIM, GVA, STARTS, ENDS, today=date(2006, 4, 20)).legs
 

@@ -13,13 +13,15 @@ Role = Literal["speaker", "official", "observer"]
 Language = Literal["en", "fr", "es"]
 IATA = Field(pattern=r"^[A-Z]{3}$")
 COUNTRY = Field(pattern=r"^[A-Z]{2}$")
+# Identifiers travel in Kafka keys, Message-IDs and URLs: letters, digits, dot, dash, underscore.
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class ScheduleWorkshop(Contract):
     """Create a workshop, or update it (idempotent by id)."""
 
     TYPE = "registration.schedule_workshop"
-    workshop_id: str = Field(min_length=1, max_length=64)
+    workshop_id: str = Field(pattern=IDENTIFIER)
     title: str = Field(min_length=1, max_length=300)
     year: int = Field(ge=2000, le=2100)
     city: str = Field(min_length=1, max_length=100)
@@ -37,8 +39,8 @@ class RegisterDelegate(Contract):
     """Register a delegate for a workshop, or update the registration (idempotent by ref)."""
 
     TYPE = "registration.register_delegate"
-    ref: str = Field(min_length=1, max_length=64)
-    workshop_id: str = Field(min_length=1, max_length=64)
+    ref: str = Field(pattern=IDENTIFIER)
+    workshop_id: str = Field(pattern=IDENTIFIER)
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     email: EmailStr

@@ -17,7 +17,8 @@ UNSAFE = re.compile(r"[\r\n\x00-\x1f\x7f]")
 def message_id(kind: str, delegate_ref: str, version: int) -> str:
     """Derived from the e-mail's identity only: a resend of the same e-mail carries the same Message-ID."""
     digest = hashlib.sha256(f"{kind}|{delegate_ref}|{version}".encode()).hexdigest()[:16]
-    return f"<{kind}.{delegate_ref}.v{version}.{digest}@{MAIL_DOMAIN}>"
+    readable = re.sub(r"[^A-Za-z0-9._-]", "_", delegate_ref)  # the digest keeps odd refs apart
+    return f"<{kind}.{readable}.v{version}.{digest}@{MAIL_DOMAIN}>"
 
 
 def clean(text: str) -> str:

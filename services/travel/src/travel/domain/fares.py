@@ -95,7 +95,8 @@ def leg(origin: Airport, destination: Airport, day: date, departure: time) -> Le
 def offer(home: Airport, venue: Airport, starts: date, ends: date, today: date, currency: str = "USD") -> Offer:
     """The policy itinerary: arrive the day before the workshop starts, leave the day after it ends."""
     outbound_day, return_day = starts - timedelta(days=1), ends + timedelta(days=1)
-    days_ahead = (outbound_day - today).days
+    outbound = arriving_on(home, venue, outbound_day)
+    days_ahead = (outbound.departs.date() - today).days
     price = fare(great_circle_km(home, venue), days_ahead)
     warning = None
     if days_ahead < EARLY_BOOKING_DAYS:
@@ -104,8 +105,21 @@ def offer(home: Airport, venue: Airport, starts: date, ends: date, today: date, 
             f"booked {days_ahead} days ahead, inside the {EARLY_BOOKING_DAYS}-day window:"
             f" {price} {currency} against {cheapest} {currency} at {CHEAPEST_DAYS} days"
         )
-    legs = (leg(home, venue, outbound_day, time(7, 0)), leg(venue, home, return_day, time(10, 30)))
+    legs = (outbound, leg(venue, home, return_day, time(10, 30)))
     return Offer(price, currency, days_ahead, legs, warning)
+
+
+# Morning flight the day before; failing that (long westbound trips), the evening or morning before.
+DEPARTURES = ((1, time(7, 0)), (2, time(18, 0)), (2, time(7, 0)))
+
+
+def arriving_on(home: Airport, venue: Airport, day: date) -> Leg:
+    """The latest outbound departure that still lands at the venue on `day` (local time)."""
+    for days_before, departure in DEPARTURES:
+        outbound = leg(home, venue, day + timedelta(days=1 - days_before), departure)
+        if outbound.arrives.date() <= day:
+            return outbound
+    return outbound
 
 
 def booking_reference(delegate_ref: str, workshop_id: str, venue_version: int) -> str:
