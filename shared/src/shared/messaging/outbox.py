@@ -57,8 +57,7 @@ async def add_raw(
         event_type,
         body,
         json.dumps([[name, value.decode("utf-8", "replace")] for name, value in headers]),
-    )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    )  # the outbox_notify trigger wakes the relay (plumbing.sql)
 
 
 async def pending(conn: asyncpg.Connection) -> int:
