@@ -5,7 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from tests.harness import System, end_offsets, publish_raw, read_all
+from tests.harness import GENEVA, System, end_offsets, publish_raw, read_all
+
+
+def personal_data() -> set[str]:
+    """Every delegate's e-mail address and family name from the scenario's CSV."""
+    import csv
+
+    with (GENEVA.parent / "geneva-2006-delegates.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    return {row["email"] for row in rows} | {row["family_name"] for row in rows if len(row["family_name"]) > 3}
 
 
 def test_every_message_delivered_twice_changes_nothing(system: System) -> None:
@@ -46,3 +55,11 @@ def test_every_message_delivered_twice_changes_nothing(system: System) -> None:
     # The services published nothing new: the only new messages are the duplicates themselves.
     assert asyncio.run(end_offsets(bootstrap, topics)) == before + len(records)
     assert sorted("".join(str(m["Message-ID"]).split()) for m in system.mail()) == mail_before
+
+    # No personal data in the services' logs, through all of that.
+    secrets = personal_data()
+    for service in ("registration", "sponsorship", "travel", "notifications"):
+        text = (system.logs / f"{service}.log").read_text()
+        assert len(text) > 0
+        leaked = sorted(secret for secret in secrets if secret in text)
+        assert leaked == [], f"{service} logged personal data: {leaked[:5]}"

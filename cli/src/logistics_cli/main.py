@@ -16,7 +16,7 @@ from rich.table import Table
 from shared.contracts import sponsorship, travel
 from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
 
-from logistics_cli import consistency, scenario
+from logistics_cli import consistency
 from logistics_cli.config import SERVICES, CliSettings
 from logistics_cli.publishing import publish
 from logistics_cli.waiting import wait_until_quiet
@@ -57,6 +57,8 @@ def apply(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Scenario YAML file.")],
 ) -> None:
     """Create or update (idempotent by id) the workshops, donors, pledges and delegates a file declares."""
+    from logistics_cli import scenario  # loads airport and country tables: only when needed
+
     plan = scenario.load(file)
     for error in plan.errors:
         errors.print(f"[red]refused[/red] {error}")

@@ -13,9 +13,8 @@ import pycountry
 import yaml
 from pydantic import ValidationError
 from shared.contracts import registration, sponsorship
-from shared.contracts.envelope import Contract
+from shared.contracts.envelope import Contract, describe
 from shared.contracts.topics import REGISTRATION_COMMANDS, SPONSORSHIP_COMMANDS
-from shared.messaging.consumer import describe
 
 CSV_COLUMNS = [
     "ref",

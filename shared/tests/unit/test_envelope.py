@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
-from shared.contracts.envelope import Envelope, envelope_for
+from shared.contracts.envelope import Envelope, describe, envelope_for
 from shared.contracts.registration import RegisterDelegate
 from shared.contracts.sponsorship import AllocateSponsorships, SponsorshipWaitlisted
-from shared.messaging.consumer import describe
 
 CAUSE_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 FLOW_ID = uuid.UUID("00000000-0000-4000-8000-00000000000f")

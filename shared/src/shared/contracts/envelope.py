@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 
 class Envelope(BaseModel):
@@ -64,3 +64,12 @@ def envelope_for(
         causation_id=causation.event_id if causation else None,
         payload=contract.model_dump(mode="json"),
     )
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error as a sentence, without echoing the input (it may hold personal data)."""
+    parts = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}"
+        for item in error.errors(include_input=False, include_url=False)
+    ]
+    return "; ".join(parts)[:1000]

@@ -31,7 +31,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
-from shared.contracts.envelope import Contract, Envelope, envelope_for
+from shared.contracts.envelope import Contract, Envelope, describe, envelope_for
 from shared.contracts.topics import dead_letter, qualified
 from shared.messaging import outbox
 
@@ -76,15 +76,6 @@ class Item:
     payload: Any
     route: Route | None
     reason: str | None
-
-
-def describe(error: ValidationError) -> str:
-    """A validation error as a sentence, without echoing the input (it may hold personal data)."""
-    parts = [
-        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}"
-        for item in error.errors(include_input=False, include_url=False)
-    ]
-    return "; ".join(parts)[:1000]
 
 
 class Consumer:
