@@ -1,0 +1,3 @@
+from travel.entrypoints.simulator.app import main
+
+main()

@@ -1,0 +1,488 @@
+"""The simulated GDS over HTTP: offers, orders, tickets, cancellations, schedule changes, admin views.
+
+State is plain JSON-ready dicts in memory, written to an optional snapshot file after every change
+so a restarted simulator still knows its orders. Handlers never await between reading and changing
+state, so each write is atomic on the event loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import airportsdata
+import uvicorn
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from travel.domain.fares import Airport, Leg
+from travel.entrypoints.simulator import rules
+
+Outcome = tuple[int, dict[str, Any], bool]  # status code, body, whether a write happened (to remember)
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int = 0
+    fault_rate: float = 0.0
+    fault_delay: float = 10.0  # seconds an accepted write waits before answering, past the client's timeout
+    hold_seconds: float = 1800.0
+    offer_seconds: float = 1800.0
+    state_file: Path | None = None
+
+
+class OfferSearch(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    origin: str
+    destination: str
+    departure_date: date
+    return_date: date
+    today: date
+
+
+class OrderRequest(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    offer_id: str
+    passenger_ref: str
+
+
+class ScheduleChangeRequest(BaseModel):
+    flight: str
+    departure_date: date
+    delay_minutes: int
+
+
+class ClockAdvance(BaseModel):
+    seconds: float
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def segment(flight: Leg) -> dict[str, Any]:
+    return {
+        "flight": flight.flight,
+        "origin": flight.origin,
+        "destination": flight.destination,
+        "departs": flight.departs.isoformat(),
+        "arrives": flight.arrives.isoformat(),
+        "origin_tz": flight.origin_tz,
+        "destination_tz": flight.destination_tz,
+    }
+
+
+def inventory_key(flight: str, departs: str) -> str:
+    return f"{flight}|{departs[:10]}"  # flight and local departure date
+
+
+class Simulator:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.airports = airportsdata.load("IATA")
+        self.state: dict[str, Any] = {
+            "orders": {},
+            "offers": {},
+            "keys": {},  # idempotency key -> {fingerprint, status, body, order_id}
+            "changes": [],
+            "occurrences": {},  # request fingerprint -> times seen (faults roll per occurrence)
+            "clock_offset": 0.0,
+            "stats": {"requests": 0, "faults": {"server_error": 0, "accepted_timeout": 0, "fare_unavailable": 0}},
+        }
+        if config.state_file and config.state_file.exists():
+            self.state.update(json.loads(config.state_file.read_text()))
+
+    # -- time, persistence, faults ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.state["clock_offset"])
+
+    def save(self) -> None:
+        if self.config.state_file is None:
+            return
+        temporary = self.config.state_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.state))
+        os.replace(temporary, self.config.state_file)
+
+    def roll_fault(self, fingerprint: str, kinds: tuple[str, ...]) -> str | None:
+        occurrences = self.state["occurrences"]
+        occurrences[fingerprint] = occurrences.get(fingerprint, 0) + 1
+        self.state["stats"]["requests"] += 1
+        fault = rules.fault_for(self.config.seed, self.config.fault_rate, fingerprint, occurrences[fingerprint], kinds)
+        if fault:
+            self.state["stats"]["faults"][fault] += 1
+        return fault
+
+    def airport(self, code: str) -> Airport | None:
+        found = self.airports.get(code.upper())
+        if not found or not found.get("tz"):
+            return None
+        return Airport(found["iata"], found["lat"], found["lon"], found["tz"])
+
+    # -- orders and seats --------------------------------------------------------------------------
+
+    def refreshed(self, order: dict[str, Any]) -> dict[str, Any]:
+        """A hold past its ticketing deadline is expired (and gives its seats back)."""
+        if order["status"] == "held" and datetime.fromisoformat(order["ticketing_deadline"]) <= self.now():
+            order["status"] = "expired"
+        return order
+
+    def seats_taken(self) -> dict[str, int]:
+        taken: dict[str, int] = {}
+        for order in self.state["orders"].values():
+            if self.refreshed(order)["status"] in {"held", "ticketed"}:
+                for flight in order["segments"]:
+                    key = f"{inventory_key(flight['flight'], flight['departs'])}|{order['fare_class']}"
+                    taken[key] = taken.get(key, 0) + 1
+        return taken
+
+    def seats_left(self, legs: tuple[Leg, ...], fare_class: str, taken: dict[str, int]) -> int:
+        return min(
+            rules.seat_capacity(self.config.seed, flight.flight, flight.departs.date(), fare_class)
+            - taken.get(f"{inventory_key(flight.flight, flight.departs.isoformat())}|{fare_class}", 0)
+            for flight in legs
+        )
+
+    def offers(self, search: OfferSearch) -> list[dict[str, Any]]:
+        origin, destination = self.airport(search.origin), self.airport(search.destination)
+        assert origin and destination
+        now, taken, found = self.now(), self.seats_taken(), []
+        cutoff = now.isoformat()  # all expiries are UTC ISO strings, so they compare as text
+        self.state["offers"] = {
+            key: offer for key, offer in self.state["offers"].items() if offer["expires_at"] > cutoff
+        }
+        for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
+            days_ahead = (outbound.departs.date() - search.today).days
+            for code, fare_class in rules.FARE_CLASSES.items():
+                left = self.seats_left((outbound, back), code, taken)
+                if left <= 0:
+                    continue
+                offer = {
+                    "offer_id": rules.offer_id(self.config.seed, outbound, back, code, search.today),
+                    "fare_class": code,
+                    "fare_class_name": fare_class.name,
+                    "price": {
+                        "amount": str(rules.price(origin, destination, days_ahead, code)),
+                        "currency": "USD",
+                    },
+                    "days_ahead": days_ahead,
+                    "seats_left": left,
+                    "expires_at": (now + timedelta(seconds=self.config.offer_seconds)).isoformat(),
+                    "segments": [segment(outbound), segment(back)],
+                    "conditions": {
+                        "refundable": fare_class.refundable,
+                        "cancellation_fee": {"amount": str(fare_class.cancellation_fee), "currency": "USD"},
+                    },
+                }
+                self.state["offers"][offer["offer_id"]] = offer
+                found.append(offer)
+        return sorted(found, key=lambda o: (Decimal(o["price"]["amount"]), o["segments"][0]["departs"]))
+
+    def hold(self, request: OrderRequest, key: str) -> Outcome:
+        offer = self.state["offers"].get(request.offer_id)
+        now = self.now()
+        if offer is None or datetime.fromisoformat(offer["expires_at"]) <= now:
+            message = f"Offer {request.offer_id} has expired or was never made; search again."
+            return 410, {"error": {"code": "offer_expired", "message": message}}, False
+        segments = offer["segments"]
+        legs = tuple(
+            Leg(s["flight"], s["origin"], s["destination"], datetime.fromisoformat(s["departs"]),
+                datetime.fromisoformat(s["arrives"]), s["origin_tz"], s["destination_tz"])
+            for s in segments
+        )  # fmt: skip
+        if self.seats_left(legs, offer["fare_class"], self.seats_taken()) <= 0:
+            message = f"Offer {request.offer_id}: no seats left in fare class {offer['fare_class']}."
+            return 409, {"error": {"code": "sold_out", "message": message}}, False
+        identifier = rules.order_id(self.config.seed, key)
+        order = {
+            "order_id": identifier,
+            "booking_reference": rules.booking_reference(self.config.seed, identifier),
+            "status": "held",
+            "passenger_ref": request.passenger_ref,
+            "offer_id": offer["offer_id"],
+            "fare_class": offer["fare_class"],
+            "price": offer["price"],
+            "days_ahead": offer["days_ahead"],
+            "segments": [dict(s) for s in segments],
+            "conditions": offer["conditions"],
+            "created_at": now.isoformat(),
+            "ticketing_deadline": (now + timedelta(seconds=self.config.hold_seconds)).isoformat(),
+            "ticket_number": None,
+            "ticketed_at": None,
+            "release_reason": None,
+            "cancellation": None,
+            "schedule_changes": [],
+            "idempotency_keys": {"hold": key},
+        }
+        self.state["orders"][identifier] = order
+        return 201, order, True
+
+    def ticket(self, identifier: str, key: str, fault: str | None) -> Outcome:
+        order = self.state["orders"].get(identifier)
+        if order is None:
+            return 404, {"error": {"code": "order_not_found", "message": f"Order {identifier} is unknown."}}, False
+        status = self.refreshed(order)["status"]
+        if status == "expired":
+            message = (
+                f"Order {identifier}: the hold expired at {order['ticketing_deadline']};"
+                " search again and hold a new offer before ticketing."
+            )
+            return 409, {"error": {"code": "hold_expired", "message": message, "order": order}}, False
+        if status == "ticketed":
+            message = f"Order {identifier} is already ticketed ({order['ticket_number']})."
+            return 409, {"error": {"code": "already_ticketed", "message": message, "order": order}}, False
+        if status != "held":
+            message = f"Order {identifier} is {status}; only a held order can be ticketed."
+            return 409, {"error": {"code": "not_ticketable", "message": message, "order": order}}, False
+        order["idempotency_keys"]["ticket"] = key
+        if fault == "fare_unavailable":
+            order["status"], order["release_reason"] = "released", "fare_no_longer_available"
+            message = f"Order {identifier}: the held fare is no longer available; the hold was released."
+            return 409, {"error": {"code": "fare_no_longer_available", "message": message, "order": order}}, True
+        order["status"] = "ticketed"
+        order["ticket_number"] = rules.ticket_number(self.config.seed, identifier)
+        order["ticketed_at"] = self.now().isoformat()
+        return 200, order, True
+
+    def cancel(self, identifier: str, key: str) -> Outcome:
+        order = self.state["orders"].get(identifier)
+        if order is None:
+            return 404, {"error": {"code": "order_not_found", "message": f"Order {identifier} is unknown."}}, False
+        status = self.refreshed(order)["status"]
+        if status not in {"held", "ticketed"}:
+            message = f"Order {identifier} is {status}; there is nothing to cancel."
+            return 409, {"error": {"code": "not_cancellable", "message": message, "order": order}}, False
+        result = rules.cancellation(order["fare_class"], Decimal(order["price"]["amount"]), status == "ticketed")
+        currency = order["price"]["currency"]
+        order["status"] = "cancelled"
+        order["idempotency_keys"]["cancel"] = key
+        order["cancellation"] = {
+            "outcome": result.outcome,
+            "amount": {"amount": str(result.amount), "currency": currency},
+            "fee": {"amount": str(result.fee), "currency": currency},
+            "cancelled_at": self.now().isoformat(),
+        }
+        return 200, order, True
+
+    def announce_change(self, change: ScheduleChangeRequest) -> dict[str, Any] | None:
+        wanted = inventory_key(change.flight, change.departure_date.isoformat())
+        delay = timedelta(minutes=change.delay_minutes)
+        affected, previous, departs, arrives = [], "", "", ""
+        for order in self.state["orders"].values():
+            if self.refreshed(order)["status"] not in {"held", "ticketed"}:
+                continue
+            for flight in order["segments"]:
+                if inventory_key(flight["flight"], flight["departs"]) != wanted:
+                    continue
+                previous = flight["departs"]
+                departs = flight["departs"] = (datetime.fromisoformat(flight["departs"]) + delay).isoformat()
+                arrives = flight["arrives"] = (datetime.fromisoformat(flight["arrives"]) + delay).isoformat()
+                affected.append(order)
+        if not affected:
+            return None
+        announced = {
+            "sequence": len(self.state["changes"]) + 1,
+            "flight": change.flight,
+            "departure_date": change.departure_date.isoformat(),
+            "delay_minutes": change.delay_minutes,
+            "previous_departs": previous,
+            "departs": departs,
+            "arrives": arrives,
+            "order_ids": [order["order_id"] for order in affected],
+            "announced_at": self.now().isoformat(),
+        }
+        for order in affected:
+            order["schedule_changes"].append(announced["sequence"])
+        self.state["changes"].append(announced)
+        return announced
+
+
+def fingerprint(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def create_app(config: Config) -> FastAPI:
+    simulator = Simulator(config)
+    app = FastAPI(title="simulated GDS")
+    app.state.simulator = simulator
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{k: v for k, v in e.items() if k not in {"input", "ctx"}} for e in exc.errors()]
+        return error(422, "invalid_request", "The request does not match the API.", details=details)
+
+    def unavailable() -> JSONResponse:
+        return error(503, "provider_unavailable", "The provider is temporarily unavailable; try again.")
+
+    async def write(
+        request: Request, key: str | None, kinds: tuple[str, ...], perform: Callable[[str | None], Outcome]
+    ) -> JSONResponse:
+        if not key:
+            return error(400, "idempotency_key_missing", "Every write needs an Idempotency-Key header.")
+        body = await request.body()
+        request_print = fingerprint(request.method, request.url.path, body)
+        fault = simulator.roll_fault(fingerprint(request_print, key), kinds)
+        if fault == "server_error":
+            simulator.save()
+            return unavailable()
+        remembered = simulator.state["keys"].get(key)
+        if remembered is not None:
+            simulator.save()
+            if remembered["fingerprint"] != request_print:
+                message = "This Idempotency-Key was already used for a different request."
+                return error(422, "idempotency_key_reused", message)
+            headers = {"Idempotent-Replayed": "true"}
+            return JSONResponse(remembered["body"], status_code=remembered["status"], headers=headers)
+        status, answer, wrote = perform(fault)
+        if wrote:
+            order_id = answer.get("order_id") or answer.get("error", {}).get("order", {}).get("order_id")
+            record = {"fingerprint": request_print, "status": status, "body": answer, "order_id": order_id}
+            simulator.state["keys"][key] = record
+        simulator.save()
+        if fault == "accepted_timeout" and wrote:
+            await asyncio.sleep(config.fault_delay)  # the write is done; the answer comes too late
+        return JSONResponse(answer, status_code=status)
+
+    def read_fault(request: Request) -> bool:
+        path = f"{request.method} {request.url.path}?{request.url.query}"
+        return simulator.roll_fault(fingerprint(path), rules.READ_FAULTS) is not None
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/offers", response_model=None)
+    async def search_offers(search: OfferSearch, request: Request) -> JSONResponse | dict[str, Any]:
+        body = await request.body()
+        fault = simulator.roll_fault(fingerprint("offers", body), rules.READ_FAULTS)
+        if fault:
+            return unavailable()
+        for code in (search.origin, search.destination):
+            if simulator.airport(code) is None:
+                return error(422, "unknown_airport", f'Airport "{code}" is not a known IATA code.')
+        if search.return_date < search.departure_date:
+            return error(422, "invalid_dates", "The return date is before the departure date.")
+        if search.departure_date < search.today:
+            return error(422, "invalid_dates", "The departure date is in the past.")
+        offers = simulator.offers(search)
+        simulator.save()
+        return {"offers": offers}
+
+    @app.post("/orders")
+    async def create_order(
+        order: OrderRequest, request: Request, idempotency_key: str | None = Header(default=None)
+    ) -> JSONResponse:
+        return await write(
+            request, idempotency_key, rules.WRITE_FAULTS, lambda fault: simulator.hold(order, idempotency_key or "")
+        )
+
+    @app.post("/orders/{order_id}/ticket")
+    async def ticket_order(
+        order_id: str, request: Request, idempotency_key: str | None = Header(default=None)
+    ) -> JSONResponse:
+        return await write(
+            request,
+            idempotency_key,
+            rules.TICKET_FAULTS,
+            lambda fault: simulator.ticket(order_id, idempotency_key or "", fault),
+        )
+
+    @app.post("/orders/{order_id}/cancel")
+    async def cancel_order(
+        order_id: str, request: Request, idempotency_key: str | None = Header(default=None)
+    ) -> JSONResponse:
+        return await write(
+            request,
+            idempotency_key,
+            rules.WRITE_FAULTS,
+            lambda fault: simulator.cancel(order_id, idempotency_key or ""),
+        )
+
+    @app.get("/orders/{order_id}", response_model=None)
+    async def get_order(order_id: str, request: Request) -> JSONResponse | dict[str, Any]:
+        if read_fault(request):
+            return unavailable()
+        order = simulator.state["orders"].get(order_id)
+        if order is None:
+            return error(404, "order_not_found", f"Order {order_id} is unknown.")
+        return simulator.refreshed(order)
+
+    @app.get("/orders", response_model=None)
+    async def find_orders(
+        request: Request, idempotency_key: str | None = None, passenger_ref: str | None = None
+    ) -> JSONResponse | dict[str, Any]:
+        if read_fault(request):
+            return unavailable()
+        orders = simulator.state["orders"]
+        if idempotency_key is not None:
+            remembered = simulator.state["keys"].get(idempotency_key)
+            found = [orders[remembered["order_id"]]] if remembered and remembered["order_id"] in orders else []
+        else:
+            found = list(orders.values())
+        if passenger_ref is not None:
+            found = [order for order in found if order["passenger_ref"] == passenger_ref]
+        return {"orders": [simulator.refreshed(order) for order in found]}
+
+    @app.get("/schedule-changes", response_model=None)
+    async def schedule_changes(request: Request, since: int = 0) -> JSONResponse | dict[str, Any]:
+        if read_fault(request):
+            return unavailable()
+        changes = [change for change in simulator.state["changes"] if change["sequence"] > since]
+        return {"changes": changes, "last_sequence": len(simulator.state["changes"])}
+
+    @app.get("/admin/orders")
+    async def all_orders() -> dict[str, Any]:
+        return {"orders": [simulator.refreshed(order) for order in simulator.state["orders"].values()]}
+
+    @app.get("/admin/stats")
+    async def stats() -> dict[str, Any]:
+        return dict(simulator.state["stats"])
+
+    @app.post("/admin/clock")
+    async def advance_clock(advance: ClockAdvance) -> dict[str, str]:
+        simulator.state["clock_offset"] += advance.seconds
+        simulator.save()
+        return {"now": simulator.now().isoformat()}
+
+    @app.post("/admin/schedule-change", response_model=None)
+    async def schedule_change(change: ScheduleChangeRequest) -> JSONResponse | dict[str, Any]:
+        announced = simulator.announce_change(change)
+        if announced is None:
+            message = f"No held or ticketed order flies {change.flight} on {change.departure_date}."
+            return error(404, "no_booked_flight", message)
+        simulator.save()
+        return announced
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m travel.entrypoints.simulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail, 0 to 1")
+    parser.add_argument("--fault-delay", type=float, default=10.0, help="seconds an accepted write answers late")
+    parser.add_argument("--hold-seconds", type=float, default=1800.0, help="from hold to ticketing deadline")
+    parser.add_argument("--offer-seconds", type=float, default=1800.0, help="how long an offer can be held")
+    parser.add_argument("--state", type=Path, default=None, help="JSON snapshot kept across restarts")
+    arguments = parser.parse_args()
+    config = Config(
+        seed=arguments.seed,
+        fault_rate=arguments.fault_rate,
+        fault_delay=arguments.fault_delay,
+        hold_seconds=arguments.hold_seconds,
+        offer_seconds=arguments.offer_seconds,
+        state_file=arguments.state,
+    )
+    uvicorn.run(create_app(config), host="127.0.0.1", port=arguments.port, log_level="warning", access_log=False)
