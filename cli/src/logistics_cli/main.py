@@ -18,6 +18,7 @@ from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
 
 from logistics_cli import consistency
 from logistics_cli.config import SERVICES, CliSettings
+from logistics_cli.mail import mail_app
 from logistics_cli.publishing import publish
 from logistics_cli.waiting import wait_until_quiet
 
@@ -28,6 +29,7 @@ report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(sponsorship_app, name="sponsorship")
 app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")
+app.add_typer(mail_app, name="mail")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,34 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import Route
 from shared.runtime import ServiceRuntime
 
-from notifications.adapters.postgres import PostgresMailQueue, PostgresRepository, mail_leadership
+from notifications.adapters.postgres import (
+    PostgresEmailFacts,
+    PostgresMailQueue,
+    PostgresRepository,
+    mail_leadership,
+)
 from notifications.adapters.renderer import TemplateRenderer
 from notifications.adapters.smtp import SmtpMailer
 from notifications.config import Settings
 from notifications.service import handlers
+from notifications.service.composing import Composed
+from notifications.service.preview import preview_email
 from notifications.service.sending import MailWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@cache
+def renderer() -> TemplateRenderer:
+    """One renderer per process: its Jinja2 environment caches the compiled templates."""
+    return TemplateRenderer()
+
+
+async def preview(
+    pool: asyncpg.Pool, settings: Settings, delegate_ref: str, kind: str, language: str | None
+) -> Composed:
+    """The e-mail the worker would send now for this delegate and kind, rendered from the latest facts; never sent."""
+    return await preview_email(PostgresEmailFacts(pool), renderer(), settings.mail_from, delegate_ref, kind, language)
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -79,7 +100,7 @@ def build(settings: Settings) -> ServiceRuntime:
         MailWorker(
             lambda pool: PostgresMailQueue(pool, namespace),
             SmtpMailer(settings),
-            TemplateRenderer(),
+            renderer(),
             settings.mail_from,
             mail_leadership,
         )

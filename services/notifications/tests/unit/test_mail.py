@@ -202,9 +202,9 @@ def test_granted_lists_what_is_funded_and_by_whom() -> None:
     text = render("granted").text
 
     assert "Government of Australia" in text
-    assert "2006-07-12 to 2006-07-13" in text
-    assert "Return economy airfare: 1330 USD" in text
-    assert "Total: 2532 USD" in text
+    assert "12 July 2006 to 13 July 2006" in text
+    assert "Return economy airfare: US$1,330.00" in text
+    assert "Total: US$2,532.00" in text
 
 
 def test_waitlisted_gives_the_position() -> None:
@@ -225,7 +225,7 @@ def test_itinerary_gives_the_booking_reference_and_local_times() -> None:
 
 
 def test_a_language_without_templates_falls_back_to_english() -> None:
-    rendered = render("granted", Recipient("Aminata", "Sarr", ENGLISH.email, "es"))
+    rendered = render("granted", Recipient("Aminata", "Sarr", ENGLISH.email, "de"))
 
     assert rendered.subject == f"Sponsorship confirmed: {TITLE}"
 

@@ -116,22 +116,10 @@ class PostgresMailQueue:
                 "  SELECT e.id FROM emails e JOIN contacts c USING (delegate_ref)"
                 "  WHERE e.status = 'pending' AND e.next_attempt_at <= now()"
                 "  ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED)"
-                " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts",
+                " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts, created_at",
                 limit,
             )
-            result = []
-            for row in rows:
-                contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", row["delegate_ref"])
-                workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", row["workshop_id"])
-                result.append(
-                    {
-                        **dict(row),
-                        "facts": json.loads(row["facts"]),
-                        "contact": dict(contact),
-                        "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
-                    }
-                )
-            return result
+            return [await with_facts(conn, dict(row)) for row in rows]
 
     async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -151,6 +139,39 @@ class PostgresMailQueue:
                 error[:500],
                 delay_s,
             )
+
+
+class PostgresEmailFacts:
+    """Read side for previews: the newest e-mail of a kind for a delegate, with the facts it is built from."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def has_contact(self, delegate_ref: str) -> bool:
+        async with self.pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT true FROM contacts WHERE delegate_ref = $1", delegate_ref))
+
+    async def latest(self, delegate_ref: str, kind: str) -> dict[str, Any] | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, delegate_ref, workshop_id, kind, version, facts, attempts, created_at FROM emails"
+                " WHERE delegate_ref = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
+                delegate_ref,
+                kind,
+            )
+            return await with_facts(conn, dict(row)) if row else None
+
+
+async def with_facts(conn: asyncpg.Connection, email: dict[str, Any]) -> dict[str, Any]:
+    """An e-mail row with what it is rendered from: its facts, the delegate's contact and the workshop's facts."""
+    contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", email["delegate_ref"])
+    workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", email["workshop_id"])
+    return {
+        **email,
+        "facts": json.loads(email["facts"]),
+        "contact": dict(contact) if contact else None,
+        "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
+    }
 
 
 MAIL_WORKER_LOCK = 7263

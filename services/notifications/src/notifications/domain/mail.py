@@ -42,8 +42,16 @@ class Recipient:
 
 
 def build_message(
-    *, kind: str, delegate_ref: str, version: int, recipient: Recipient, sender: str, rendered: Rendered
+    *,
+    kind: str,
+    delegate_ref: str,
+    version: int,
+    recipient: Recipient,
+    sender: str,
+    rendered: Rendered,
+    calendar: str | None = None,
 ) -> EmailMessage:
+    """Text and HTML as alternatives; a calendar, when given, as a third one (iMIP: text/calendar; method=REQUEST)."""
     message = EmailMessage()
     username, _, domain = recipient.email.partition("@")
     message["From"] = sender
@@ -59,6 +67,10 @@ def build_message(
     message["X-Logistics-Version"] = str(version)
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    if calendar is not None:
+        # An alternative, not a multipart/mixed attachment: this is how calendar clients expect an invitation,
+        # and the first part stays the plain text.
+        message.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
     message["Content-Language"] = recipient.language  # after the body: set_content drops Content-* headers
     return message
 

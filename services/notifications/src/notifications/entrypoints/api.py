@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
-from notifications.bootstrap import build
+from notifications.bootstrap import build, preview
 from notifications.config import Settings
+from notifications.service.preview import CannotPreview, NothingToPreview
 
 router = APIRouter()
 
@@ -35,6 +36,33 @@ async def delegate_emails(delegate_ref: str, request: Request) -> list[dict[str,
     async with pool(request).acquire() as conn:
         rows = await conn.fetch(f"SELECT {COLUMNS} FROM emails WHERE delegate_ref = $1 ORDER BY id", delegate_ref)
     return [dict(row) for row in rows]
+
+
+@router.get("/delegates/{delegate_ref}/preview")
+async def delegate_preview(
+    delegate_ref: str,
+    request: Request,
+    kind: Annotated[str, Query(description="granted, waitlisted, refused or itinerary")],
+    lang: Annotated[str | None, Query(description="en, fr or es; default: the delegate's language")] = None,
+) -> dict[str, Any]:
+    """The e-mail of this kind the delegate would get now, rendered from the latest facts; nothing is sent."""
+    runtime = request.app.state.runtime
+    try:
+        composed = await preview(runtime.pool, runtime.settings, delegate_ref, kind, lang)
+    except CannotPreview as error:
+        raise HTTPException(422, str(error)) from None
+    except NothingToPreview as error:
+        raise HTTPException(404, str(error)) from None
+    return {
+        "delegate_ref": delegate_ref,
+        "kind": kind,
+        "version": composed.version,
+        "language": composed.language,
+        "subject": composed.rendered.subject,
+        "text": composed.rendered.text,
+        "html": composed.rendered.html,
+        "calendar": composed.calendar,
+    }
 
 
 @router.get("/mail/queue")

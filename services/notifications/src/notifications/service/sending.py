@@ -18,7 +18,7 @@ from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
 
-from notifications.domain.mail import Recipient, build_message, context
+from notifications.service.composing import message_for
 from notifications.service.ports import Mailer, MailQueue, Renderer
 
 log = structlog.get_logger()
@@ -78,8 +78,6 @@ class MailWorker:
         return len(emails)
 
     async def send_one(self, queue: MailQueue, email: dict[str, Any]) -> None:
-        contact = email["contact"]
-        recipient = Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
         with structlog.contextvars.bound_contextvars(
             email_id=email["id"],
             delegate_ref=email["delegate_ref"],
@@ -87,22 +85,7 @@ class MailWorker:
             version=email["version"],
         ):
             try:
-                rendered = self.renderer.render(
-                    email["kind"],
-                    recipient.language,
-                    {
-                        **context(email["kind"], email["facts"], email["workshop"] or {}, recipient),
-                        "delegate_ref": email["delegate_ref"],
-                    },
-                )
-                message = build_message(
-                    kind=email["kind"],
-                    delegate_ref=email["delegate_ref"],
-                    version=email["version"],
-                    recipient=recipient,
-                    sender=self.sender,
-                    rendered=rendered,
-                )
+                message = message_for(email, self.renderer, self.sender)
             except Exception as error:  # a template or data fault: retrying will not help
                 log.exception("mail.render_failed")
                 await queue.retry_later(email["id"], f"render: {type(error).__name__}", 0, give_up=True)

@@ -1,0 +1,69 @@
+"""An e-mail's content from the facts kept for it: the same for the mail worker and for a preview.
+
+`email` is a queue row as the adapters hand it over: identity, `facts` (the event's JSON), `contact`,
+`workshop` (its facts as strings) and `created_at` (when this version became known).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any
+
+from notifications.domain.calendar import CALENDAR_KINDS, itinerary_calendar
+from notifications.domain.mail import Recipient, Rendered, build_message, context
+from notifications.service.ports import Renderer
+
+
+@dataclass(frozen=True)
+class Composed:
+    version: int
+    recipient: Recipient
+    language: str  # the language the e-mail is written in
+    rendered: Rendered
+    calendar: str | None  # the .ics text, for kinds that carry one
+
+
+def recipient_of(email: dict[str, Any]) -> Recipient:
+    contact = email["contact"]
+    return Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
+
+
+def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: str | None = None) -> Composed:
+    """Render the e-mail in `language` (default: the delegate's), with its calendar file where it has one."""
+    recipient = recipient_of(email)
+    language = renderer.language(language or recipient.language)
+    kind, workshop = email["kind"], email["workshop"] or {}
+    rendered = renderer.render(
+        kind,
+        language,
+        {**context(kind, email["facts"], workshop, recipient), "delegate_ref": email["delegate_ref"]},
+    )
+    calendar = None
+    if kind in CALENDAR_KINDS:
+        calendar = itinerary_calendar(
+            workshop=workshop,
+            facts=email["facts"],
+            delegate_ref=email["delegate_ref"],
+            version=email["version"],
+            organizer=parseaddr(sender),
+            attendee=recipient,
+            text=renderer.labels(language),
+            stamp=email["created_at"],
+        )
+    return Composed(email["version"], recipient, language, rendered, calendar)
+
+
+def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> EmailMessage:
+    """The EmailMessage the worker sends: in the delegate's language, with the headers that make it unique."""
+    composed = compose(email, renderer, sender)
+    return build_message(
+        kind=email["kind"],
+        delegate_ref=email["delegate_ref"],
+        version=email["version"],
+        recipient=composed.recipient,
+        sender=sender,
+        rendered=composed.rendered,
+        calendar=composed.calendar,
+    )

@@ -1,0 +1,134 @@
+"""Sample e-mails shaped as the mail queue hands them over (adapters.postgres): the workshop's facts as strings,
+the event's facts as JSON, the contact as stored. Geneva 2006, a delegate flying from Dakar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from shared.contracts.registration import WorkshopScheduled
+from shared.contracts.sponsorship import CostLine, SponsorshipGranted, SponsorshipRefused, SponsorshipWaitlisted
+from shared.contracts.travel import Segment, TicketIssued
+
+TITLE = "Migrants and the Host Society: Partnerships for Success"
+QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
+
+Email = Callable[..., dict[str, Any]]
+
+
+def workshop_facts() -> dict[str, str]:
+    facts = WorkshopScheduled(
+        workshop_id="idm-2006-geneva",
+        title=TITLE,
+        year=2006,
+        city="Geneva",
+        country="CH",
+        airport="GVA",
+        starts="2006-07-12",
+        ends="2006-07-13",
+        currency="USD",
+        status="scheduled",
+        venue_version=1,
+        revision=1,
+    ).model_dump()
+    return {key: str(value) for key, value in facts.items()}
+
+
+def segment(flight: str, origin: str, destination: str, departs: str, arrives: str, tz: tuple[str, str]) -> Segment:
+    return Segment(
+        flight=flight,
+        origin=origin,
+        destination=destination,
+        departs=departs,
+        arrives=arrives,
+        origin_tz=tz[0],
+        destination_tz=tz[1],
+    )
+
+
+def event_facts(kind: str, version: int = 1) -> dict[str, Any]:
+    common = {"workshop_id": "idm-2006-geneva", "delegate_ref": "GVA-901"}
+    if kind == "granted":
+        pledge = "aus-geneva"
+        return SponsorshipGranted(
+            **common,
+            priority=3,
+            award_version=version,
+            cost_lines=[
+                CostLine(kind="airfare", amount=Decimal("1330"), currency="USD", pledge_id=pledge),
+                CostLine(kind="subsistence", amount=Decimal("1050"), currency="USD", pledge_id=pledge),
+                CostLine(kind="terminal", amount=Decimal("152"), currency="USD", pledge_id=pledge),
+            ],
+            total=Decimal("2532"),
+            currency="USD",
+            donors=["Government of Australia"],
+        ).model_dump(mode="json")
+    if kind == "waitlisted":
+        return SponsorshipWaitlisted(**common, position=4, award_version=version).model_dump(mode="json")
+    if kind == "refused":
+        return SponsorshipRefused(**common, reason="the workshop was cancelled", award_version=version).model_dump(
+            mode="json"
+        )
+    return TicketIssued(
+        **common,
+        venue_version=version,
+        booking_ref="K7QWZP",
+        fare=Decimal("1330"),
+        currency="USD",
+        booked_on="2006-04-20",
+        days_ahead=82,
+        segments=[
+            # Offsets as travel sends them; the outbound one is given in UTC on purpose: the e-mail must still
+            # show each time in its airport's own zone.
+            segment(
+                "DL4711",
+                "DKR",
+                "GVA",
+                "2006-07-11T07:00:00+00:00",
+                "2006-07-11T13:06:00+00:00",
+                ("Africa/Dakar", "Europe/Zurich"),
+            ),
+            segment(
+                "DL2209",
+                "GVA",
+                "DKR",
+                "2006-07-14T10:30:00+02:00",
+                "2006-07-14T14:36:00+00:00",
+                ("Europe/Zurich", "Africa/Dakar"),
+            ),
+        ],
+    ).model_dump(mode="json")
+
+
+def queued_email(
+    kind: str, language: str = "en", version: int = 1, given_name: str = "Aminata", family_name: str = "Sarr"
+) -> dict[str, Any]:
+    return {
+        "id": 1,
+        "delegate_ref": "GVA-901",
+        "workshop_id": "idm-2006-geneva",
+        "kind": kind,
+        "version": version,
+        "attempts": 1,
+        "created_at": QUEUED_AT,
+        "facts": event_facts(kind, version),
+        "contact": {
+            "delegate_ref": "GVA-901",
+            "workshop_id": "idm-2006-geneva",
+            "given_name": given_name,
+            "family_name": family_name,
+            "email": "aminata.sarr@interior.gov-sn.example",
+            "language": language,
+            "revision": 1,
+        },
+        "workshop": workshop_facts(),
+    }
+
+
+@pytest.fixture
+def email() -> Email:
+    """A factory: email(kind, language="en", version=1, given_name=..., family_name=...)."""
+    return queued_email

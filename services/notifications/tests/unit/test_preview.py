@@ -1,0 +1,127 @@
+"""Previewing an e-mail (service.preview) from the latest facts held, with in-memory fakes: never sent, and a clear
+reason when there is nothing to preview; and the mail worker (service.sending) sending the same content."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from notifications.adapters.renderer import TemplateRenderer
+from notifications.domain.mail import message_id
+from notifications.service.preview import CannotPreview, NothingToPreview, preview_email
+from notifications.service.sending import MailWorker
+
+Email = Callable[..., dict[str, Any]]  # the `email` fixture (conftest.py)
+SENDER = "IOM IDM Logistics <idm-logistics@iom.example>"
+
+
+class FakeFacts:
+    def __init__(self, *emails: dict[str, Any]) -> None:
+        self.emails = list(emails)
+
+    async def has_contact(self, delegate_ref: str) -> bool:
+        return any(email["delegate_ref"] == delegate_ref for email in self.emails)
+
+    async def latest(self, delegate_ref: str, kind: str) -> dict[str, Any] | None:
+        found = [e for e in self.emails if e["delegate_ref"] == delegate_ref and e["kind"] == kind]
+        return max(found, key=lambda e: e["version"]) if found else None
+
+
+async def preview(facts: FakeFacts, kind: str = "itinerary", language: str | None = None, ref: str = "GVA-901") -> Any:
+    return await preview_email(facts, TemplateRenderer(), SENDER, ref, kind, language)
+
+
+async def test_preview_renders_the_latest_version_in_the_delegates_language(email: Email) -> None:
+    facts = FakeFacts(email("itinerary", "fr", version=1), email("itinerary", "fr", version=2), email("granted", "fr"))
+
+    composed = await preview(facts)
+
+    assert composed.version == 2
+    assert composed.language == "fr"
+    assert composed.rendered.subject.startswith("Votre itinéraire :")
+    assert "mardi 11 juillet 2006" in composed.rendered.text
+    assert '<html lang="fr">' in composed.rendered.html
+    assert composed.calendar is not None and "SEQUENCE:1" in composed.calendar
+
+
+async def test_preview_can_be_asked_in_another_language(email: Email) -> None:
+    composed = await preview(FakeFacts(email("granted", "fr")), "granted", "es")
+
+    assert composed.language == "es"
+    assert "Estimado/a Aminata Sarr:" in composed.rendered.text
+    assert composed.calendar is None
+
+
+async def test_preview_of_an_unknown_delegate_says_so(email: Email) -> None:
+    with pytest.raises(NothingToPreview, match="knows no delegate GVA-999"):
+        await preview(FakeFacts(email("granted")), "granted", ref="GVA-999")
+
+
+async def test_preview_of_a_kind_without_facts_says_which(email: Email) -> None:
+    with pytest.raises(NothingToPreview, match='no facts for a "itinerary" e-mail to delegate GVA-901'):
+        await preview(FakeFacts(email("granted")), "itinerary")
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "reason"),
+    [
+        (
+            "postcard",
+            None,
+            '"postcard" is not a kind of e-mail; the kinds are: granted, waitlisted, refused, itinerary',
+        ),
+        ("granted", "de", 'no templates in language "de"; the languages are: en, es, fr'),
+    ],
+)
+async def test_preview_refuses_an_unknown_kind_or_language(
+    email: Email, kind: str, language: str | None, reason: str
+) -> None:
+    with pytest.raises(CannotPreview) as refused:
+        await preview(FakeFacts(email("granted")), kind, language)
+
+    assert reason in str(refused.value)
+
+
+# The worker sends what the preview shows, with the e-mail's identity.
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.retried: list[tuple[int, str, bool]] = []
+
+    async def mark_sent(self, email_id: int, envelope: Any, topic: str) -> None:
+        self.sent.append(email_id)
+
+    async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
+        self.retried.append((email_id, error, give_up))
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+
+async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its_calendar(email: Email) -> None:
+    queue, mailer = FakeQueue(), FakeMailer()
+    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+    itinerary = email("itinerary", "es", version=3)
+    composed = await preview(FakeFacts(itinerary))
+
+    await worker.send_one(queue, itinerary)  # type: ignore[arg-type]
+
+    [message] = mailer.messages
+    assert queue.sent == [1] and queue.retried == []
+    assert message["Message-ID"] == message_id("itinerary", "GVA-901", 3)
+    assert message["X-Logistics-Version"] == "3"
+    assert message["Content-Language"] == "es"
+    assert message["Subject"] == composed.rendered.subject
+    text, html, calendar = message.iter_parts()
+    assert text.get_content() == composed.rendered.text
+    assert html.get_content() == composed.rendered.html
+    assert calendar.get_content().replace("\r\n", "\n") == composed.calendar.replace("\r\n", "\n")
