@@ -20,6 +20,7 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import Route
 from shared.runtime import ServiceRuntime
 
+from sponsorship.adapters import reference_tables
 from sponsorship.adapters.postgres import PostgresRepository
 from sponsorship.config import Settings
 from sponsorship.service import handlers
@@ -45,7 +46,15 @@ def build(settings: Settings) -> ServiceRuntime:
         events_topic=SPONSORSHIP_AWARD,
     )
     namespace = settings.logistics_namespace
-    airports = AirportDirectory()
+    tables = handlers.ReferenceTables(
+        airports=AirportDirectory(),
+        eligibility=reference_tables.load_eligibility(
+            settings.sponsorship_eligible_countries or reference_tables.ELIGIBLE_COUNTRIES
+        ),
+        subsistence=reference_tables.load_subsistence_rates(
+            settings.sponsorship_subsistence_rates or reference_tables.SUBSISTENCE_RATES
+        ),
+    )
 
     def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
         async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
@@ -57,9 +66,14 @@ def build(settings: Settings) -> ServiceRuntime:
         SPONSORSHIP_COMMANDS,
         {
             contracts.RecordDonor.TYPE: route(contracts.RecordDonor, handlers.record_donor),
-            contracts.RecordPledge.TYPE: route(contracts.RecordPledge, handlers.record_pledge),
+            contracts.RecordPledge.TYPE: route(contracts.RecordPledge, handlers.record_pledge, tables),
             contracts.AllocateSponsorships.TYPE: route(
-                contracts.AllocateSponsorships, handlers.allocate_sponsorships, airports
+                contracts.AllocateSponsorships, handlers.allocate_sponsorships, tables
+            ),
+            contracts.OverrideEligibility.TYPE: route(contracts.OverrideEligibility, handlers.override_eligibility),
+            contracts.SetAllocationRules.TYPE: route(contracts.SetAllocationRules, handlers.set_allocation_rules),
+            contracts.WithdrawSponsorship.TYPE: route(
+                contracts.WithdrawSponsorship, handlers.withdraw_sponsorship, tables
             ),
         },
     )

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sponsorship.domain import costs
 from sponsorship.domain.allocation import Charge, Decision, Fund, Request, allocate
+from sponsorship.domain.costs import SubsistenceRate, SubsistenceTable
 
 T0 = datetime(2006, 4, 1, 9, 0, tzinfo=UTC)
 
@@ -175,6 +176,13 @@ def test_waitlist_is_strict_and_numbered_from_one(pending: list[Request], funds:
 
 # Cost estimates (sponsorship.domain.costs).
 
+RATES = SubsistenceTable(
+    [
+        SubsistenceRate("Geneva", "USD", Decimal("350"), date(2006, 1, 1)),
+        SubsistenceRate("Bangkok", "USD", Decimal("172"), date(2006, 1, 1)),
+    ]
+)
+
 
 def test_geneva_2006_is_three_nights() -> None:
     # Arrive 11 July, leave 14 July.
@@ -183,7 +191,7 @@ def test_geneva_2006_is_three_nights() -> None:
 
 def test_estimate_for_geneva_lists_airfare_subsistence_and_terminal_expenses() -> None:
     # 4000 km: 2 x (250 + 0.16 x 4000) = 1780 USD; 3 nights at 350 USD; 4 transfers, 152 USD.
-    assert costs.estimate(4000.0, "Geneva", date(2006, 7, 12), date(2006, 7, 13)) == [
+    assert costs.estimate(4000.0, "Geneva", date(2006, 7, 12), date(2006, 7, 13), RATES) == [
         ("airfare", Decimal("1780")),
         ("subsistence", Decimal("1050")),
         ("terminal", Decimal("152")),
@@ -191,7 +199,7 @@ def test_estimate_for_geneva_lists_airfare_subsistence_and_terminal_expenses() -
 
 
 def test_estimate_for_an_unlisted_city_uses_the_default_allowance() -> None:
-    lines = dict(costs.estimate(0.0, "Nairobi", date(2006, 7, 12), date(2006, 7, 12)))
+    lines = dict(costs.estimate(0.0, "Nairobi", date(2006, 7, 12), date(2006, 7, 12), RATES))
 
     assert lines["subsistence"] == Decimal("400")  # 2 nights at 200 USD
 
@@ -211,3 +219,17 @@ def test_estimated_airfare_grows_with_distance(a: float, b: float) -> None:
 
 def test_estimated_airfare_is_dearer_for_a_long_haul_than_a_short_one() -> None:
     assert costs.estimated_airfare(9000.0) > costs.estimated_airfare(600.0)
+
+
+def test_the_rate_in_force_on_the_workshops_first_day_applies() -> None:
+    table = SubsistenceTable(
+        [
+            SubsistenceRate("Geneva", "USD", Decimal("380"), date(2007, 1, 1)),
+            SubsistenceRate("Geneva", "USD", Decimal("350"), date(2006, 1, 1)),
+        ]
+    )
+
+    assert table.per_night("Geneva", date(2006, 12, 31)) == Decimal("350")
+    assert table.per_night("Geneva", date(2007, 1, 1)) == Decimal("380")
+    assert table.per_night("Geneva", date(2005, 6, 1)) == Decimal("200")  # before the table: the default
+    assert table.per_night("Geneva", date(2007, 6, 1), "EUR") == Decimal("200")  # no EUR rate listed

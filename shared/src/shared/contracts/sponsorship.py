@@ -43,6 +43,31 @@ class AllocateSponsorships(Contract):
     today: date | None = None
 
 
+class OverrideEligibility(Contract):
+    """Staff accept a request from a country not on the eligibility list; the reason is kept (idempotent)."""
+
+    TYPE = "sponsorship.override_eligibility"
+    delegate_ref: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SetAllocationRules(Contract):
+    """A workshop's allocation rules: at most so many grants per country, and the places it needs funded."""
+
+    TYPE = "sponsorship.set_allocation_rules"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    max_per_country: int | None = Field(default=None, ge=1, le=1000)
+    minimum_sponsored: int | None = Field(default=None, ge=0, le=10000)
+
+
+class WithdrawSponsorship(Contract):
+    """Withdraw a delegate's sponsorship: its money goes back to the pledges and the waitlist moves up."""
+
+    TYPE = "sponsorship.withdraw_sponsorship"
+    delegate_ref: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class PledgeRecorded(Contract):
     TYPE = "sponsorship.pledge_recorded"
     pledge_id: str
@@ -89,6 +114,16 @@ class SponsorshipRefused(Contract):
     delegate_ref: str
     reason: str
     award_version: int
+
+
+class SponsorshipWithdrawn(Contract):
+    TYPE = "sponsorship.sponsorship_withdrawn"
+    workshop_id: str
+    delegate_ref: str
+    reason: str
+    award_version: int
+    released: Decimal = Decimal(0)
+    currency: str = "USD"
 
 
 class SponsorshipCommandRefused(Contract):

@@ -12,10 +12,11 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
 
-from sponsorship.domain.allocation import Charge, Fund
+from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
+AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency"
 PLEDGE_COLUMNS = ["pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"]
 
 
@@ -87,17 +88,74 @@ class PostgresRepository:
 
     async def open_requests(self, workshop_id: str) -> list[RequestRow]:
         rows = await self.conn.fetch(
-            "SELECT delegate_ref, role, home_airport, requested_at FROM requests"
+            "SELECT delegate_ref, role, home_airport, requested_at, country FROM requests"
             " WHERE workshop_id = $1 AND requested ORDER BY requested_at, delegate_ref",
             workshop_id,
         )
         return [RequestRow(**dict(row)) for row in rows]
 
     async def awards(self, workshop_id: str) -> dict[str, AwardRow]:
-        rows = await self.conn.fetch(
-            "SELECT delegate_ref, status, award_version FROM awards WHERE workshop_id = $1", workshop_id
-        )
+        rows = await self.conn.fetch(f"SELECT {AWARD_COLUMNS} FROM awards WHERE workshop_id = $1", workshop_id)
         return {row["delegate_ref"]: AwardRow(**dict(row)) for row in rows}
+
+    async def award(self, delegate_ref: str) -> AwardRow | None:
+        row = await self.conn.fetchrow(f"SELECT {AWARD_COLUMNS} FROM awards WHERE delegate_ref = $1", delegate_ref)
+        return AwardRow(**dict(row)) if row else None
+
+    async def withdraw_award(self, delegate_ref: str, version: int, reason: str) -> None:
+        """The award's lines go (their money returns to the pledges); the award stays, withdrawn, with why."""
+        await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", delegate_ref)
+        await self.conn.execute(
+            "UPDATE awards SET status = 'withdrawn', award_version = $2, position = NULL, reason = $3, total = 0"
+            " WHERE delegate_ref = $1",
+            delegate_ref,
+            version,
+            reason,
+        )
+
+    async def funded_workshops(self, workshop_id: str | None, year: int | None) -> list[WorkshopFacts]:
+        """The workshops a pledge funds (its own, or its year's), locked in id order: no deadlock between two."""
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops"
+            " WHERE workshop_id = $1 OR ($1::text IS NULL AND year = $2) ORDER BY workshop_id FOR UPDATE",
+            workshop_id,
+            year,
+        )
+        return [WorkshopFacts(**dict(row)) for row in rows]
+
+    async def overrides(self, workshop_id: str) -> set[str]:
+        rows = await self.conn.fetch(
+            "SELECT o.delegate_ref FROM eligibility_overrides o JOIN requests r USING (delegate_ref)"
+            " WHERE r.workshop_id = $1",
+            workshop_id,
+        )
+        return {row["delegate_ref"] for row in rows}
+
+    async def save_override(self, delegate_ref: str, reason: str, recorded_at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO eligibility_overrides (delegate_ref, reason, recorded_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (delegate_ref) DO UPDATE SET reason = EXCLUDED.reason, recorded_at = EXCLUDED.recorded_at"
+            " WHERE eligibility_overrides.reason <> EXCLUDED.reason",
+            delegate_ref,
+            reason,
+            recorded_at,
+        )
+
+    async def rules(self, workshop_id: str) -> Rules:
+        row = await self.conn.fetchrow(
+            "SELECT max_per_country, minimum_sponsored FROM allocation_rules WHERE workshop_id = $1", workshop_id
+        )
+        return Rules(**dict(row)) if row else Rules()
+
+    async def save_rules(self, workshop_id: str, rules: Rules) -> None:
+        await self.conn.execute(
+            "INSERT INTO allocation_rules (workshop_id, max_per_country, minimum_sponsored) VALUES ($1, $2, $3)"
+            " ON CONFLICT (workshop_id) DO UPDATE SET max_per_country = EXCLUDED.max_per_country,"
+            " minimum_sponsored = EXCLUDED.minimum_sponsored",
+            workshop_id,
+            rules.max_per_country,
+            rules.minimum_sponsored,
+        )
 
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]:
         """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
@@ -124,13 +182,15 @@ class PostgresRepository:
         version: int,
         position: int | None,
         charges: tuple[Charge, ...],
+        reason: str | None = None,
     ) -> None:
         total = sum((charge.amount for charge in charges), Decimal(0))
         await self.conn.execute(
-            "INSERT INTO awards (delegate_ref, workshop_id, status, priority, award_version, position, total, currency)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delegate_ref) DO UPDATE SET"
+            "INSERT INTO awards"
+            " (delegate_ref, workshop_id, status, priority, award_version, position, total, currency, reason)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delegate_ref) DO UPDATE SET"
             " status = EXCLUDED.status, priority = EXCLUDED.priority, award_version = EXCLUDED.award_version,"
-            " position = EXCLUDED.position, total = EXCLUDED.total",
+            " position = EXCLUDED.position, total = EXCLUDED.total, reason = EXCLUDED.reason",
             ref,
             workshop.workshop_id,
             status,
@@ -139,6 +199,7 @@ class PostgresRepository:
             position,
             total,
             workshop.currency,
+            reason,
         )
         await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", ref)
         await self.conn.executemany(

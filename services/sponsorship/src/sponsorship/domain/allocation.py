@@ -1,14 +1,20 @@
 """Who gets a sponsored place: speakers first, then officials in order of request, while money lasts.
 
 Earmarked pledges are spent before the year's pool; no pledge is ever committed beyond its amount (I1).
-Priority is strict: once a request cannot be funded, every later request waits behind it.
+Priority is strict: once a request cannot be funded, every later request waits behind it. A workshop may
+cap the grants per country: a request whose country has reached the cap waits, without blocking others.
+A request from a country not on the eligibility list is refused, unless staff overrode that for it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+
+from sponsorship.domain.eligibility import EligibilityList
 
 ROLE_RANK = {"speaker": 0, "official": 1, "observer": 2}
 
@@ -19,6 +25,7 @@ class Request:
     role: str
     requested_at: datetime
     cost_lines: tuple[tuple[str, Decimal], ...]
+    country: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -44,10 +51,19 @@ class Charge:
 @dataclass(frozen=True)
 class Decision:
     delegate_ref: str
-    status: str  # granted | waitlisted
+    status: str  # granted | waitlisted | refused
     priority: int
     position: int | None = None
     charges: tuple[Charge, ...] = field(default_factory=tuple)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A workshop's allocation rules, set by staff."""
+
+    max_per_country: int | None = None
+    minimum_sponsored: int | None = None
 
 
 def priority_order(requests: list[Request]) -> list[Request]:
@@ -73,15 +89,46 @@ def charge(request: Request, funds: list[Fund]) -> tuple[Charge, ...] | None:
     return tuple(charges)
 
 
-def allocate(pending: list[Request], funds: list[Fund], already_granted: int = 0) -> list[Decision]:
-    """Decide every pending request (not yet granted), in priority order. `funds` are spent in place."""
+def screen(
+    requests: list[Request], eligible: EligibilityList, overridden: Collection[str]
+) -> tuple[list[Request], list[Decision]]:
+    """Split requests into those that may be considered and refusals (priority 0: they hold no place)."""
+    considered: list[Request] = []
+    refused: list[Decision] = []
+    for request in requests:
+        reason = eligible.refusal(request.country, overridden=request.delegate_ref in overridden)
+        if reason is None:
+            considered.append(request)
+        else:
+            refused.append(Decision(request.delegate_ref, "refused", 0, reason=reason))
+    return considered, refused
+
+
+def allocate(
+    pending: list[Request],
+    funds: list[Fund],
+    already_granted: int = 0,
+    *,
+    rules: Rules | None = None,
+    granted_per_country: Mapping[str, int] | None = None,
+) -> list[Decision]:
+    """Decide every pending request (not yet granted), in priority order. `funds` are spent in place.
+
+    `granted_per_country` counts the grants made before this allocation, for the per-country cap.
+    """
+    cap = rules.max_per_country if rules else None
+    granted = Counter(granted_per_country or {})
     decisions: list[Decision] = []
     waiting = 0
+    blocked = False  # money ran out for an earlier request: everyone after it waits
     for index, request in enumerate(priority_order(pending), start=already_granted + 1):
-        charges = None if waiting else charge(request, funds)
+        capped = cap is not None and granted[request.country] >= cap
+        charges = None if blocked or capped else charge(request, funds)
         if charges is None:
+            blocked = blocked or not capped
             waiting += 1
             decisions.append(Decision(request.delegate_ref, "waitlisted", index, position=waiting))
         else:
+            granted[request.country] += 1
             decisions.append(Decision(request.delegate_ref, "granted", index, charges=charges))
     return decisions

@@ -6,14 +6,36 @@ Figures are planning estimates in USD; the actual ticket price comes from travel
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-# Daily subsistence allowance by workshop city (USD per night); dated planning table.
-SUBSISTENCE_PER_NIGHT = {"Geneva": Decimal("350"), "Bangkok": Decimal("172")}
+# For a city the subsistence table does not list (USD per night).
 DEFAULT_SUBSISTENCE_PER_NIGHT = Decimal("200")
 # Terminal expenses: four airport transfers per trip.
 TERMINAL_EXPENSES = Decimal("152")
+
+
+@dataclass(frozen=True)
+class SubsistenceRate:
+    city: str
+    currency: str
+    rate_per_night: Decimal
+    effective_from: date
+
+
+class SubsistenceTable:
+    """Daily subsistence allowance per city: the rate in force on a date is the latest effective by then."""
+
+    def __init__(self, rates: Iterable[SubsistenceRate]) -> None:
+        self.rates = sorted(rates, key=lambda rate: rate.effective_from)
+
+    def per_night(self, city: str, on: date, currency: str = "USD") -> Decimal:
+        in_force = [
+            rate for rate in self.rates if rate.city == city and rate.currency == currency and rate.effective_from <= on
+        ]
+        return in_force[-1].rate_per_night if in_force else DEFAULT_SUBSISTENCE_PER_NIGHT
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -33,8 +55,10 @@ def nights(starts: date, ends: date) -> int:
     return (ends - starts).days + 2
 
 
-def estimate(distance_km: float, city: str, starts: date, ends: date) -> list[tuple[str, Decimal]]:
-    per_night = SUBSISTENCE_PER_NIGHT.get(city, DEFAULT_SUBSISTENCE_PER_NIGHT)
+def estimate(
+    distance_km: float, city: str, starts: date, ends: date, subsistence: SubsistenceTable, currency: str = "USD"
+) -> list[tuple[str, Decimal]]:
+    per_night = subsistence.per_night(city, starts, currency)
     return [
         ("airfare", estimated_airfare(distance_km)),
         ("subsistence", per_night * nights(starts, ends)),

@@ -1,8 +1,9 @@
-"""Sponsorship use cases: record funding, keep copies of registration's facts, allocate awards."""
+"""Sponsorship use cases: record funding, keep copies of registration's facts, allocate, promote, withdraw."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections import Counter
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from shared.contracts import registration as registration_events
@@ -12,22 +13,44 @@ from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
 from sponsorship.domain import allocation, costs
-from sponsorship.service.ports import Airports, Repository, WorkshopFacts
+from sponsorship.domain.eligibility import EligibilityList
+from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
 
 SPENDABLE = {"confirmed", "received"}
+INACTIVE = {"cancelled", "deferred"}
 
 
 async def record_donor(repo: Repository, envelope: Envelope, command: contracts.RecordDonor) -> None:
     await repo.save_donor(command.donor_id, command.name)
 
 
-async def record_pledge(repo: Repository, envelope: Envelope, command: contracts.RecordPledge) -> None:
+@dataclass(frozen=True)
+class ReferenceTables:
+    """What allocation needs besides the database: airports, the eligibility list, subsistence rates."""
+
+    airports: Airports
+    eligibility: EligibilityList
+    subsistence: costs.SubsistenceTable
+
+
+def spendable(pledge: dict[str, object] | None) -> Decimal:
+    """What a pledge can pay for sponsored places: confirmed or received cash."""
+    if pledge is None or pledge["kind"] != "cash" or pledge["status"] not in SPENDABLE:
+        return Decimal(0)
+    return Decimal(str(pledge["amount"]))
+
+
+async def record_pledge(
+    repo: Repository, envelope: Envelope, command: contracts.RecordPledge, tables: ReferenceTables
+) -> None:
     if command.donor_id not in await repo.donor_names():
         raise Refused(f"pledge {command.pledge_id}: donor {command.donor_id} is not known")
     proposed = command.model_dump()
     existing = await repo.pledge(command.pledge_id)
     if existing == proposed:
         return
+    # Lock what the pledge funds before the pledge itself, in the order allocations lock them.
+    funded = await repo.funded_workshops(command.workshop_id, command.year)
     committed = await repo.committed(command.pledge_id)
     if committed > 0:
         if existing and (existing["workshop_id"], existing["year"], existing["currency"]) != (
@@ -44,6 +67,10 @@ async def record_pledge(repo: Repository, envelope: Envelope, command: contracts
     await repo.save_pledge(proposed)
     event = contracts.PledgeRecorded(**proposed)
     await repo.publish(SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=command.pledge_id, causation=envelope))
+    if spendable(proposed) > spendable(existing):  # money freed up: the waitlists move
+        for workshop in funded:
+            if workshop.status not in INACTIVE:
+                await decide(repo, envelope, workshop, tables, promote_only=True)
 
 
 async def when_workshop_scheduled_keep_facts(
@@ -76,32 +103,67 @@ async def when_delegate_registered_keep_request(
     )
 
 
-def cost_lines(workshop: WorkshopFacts, home_airport: str, airports: Airports) -> tuple[tuple[str, Decimal], ...]:
-    home, venue = airports.coordinates(home_airport), airports.coordinates(workshop.airport)
+def cost_lines(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> tuple[tuple[str, Decimal], ...]:
+    home, venue = tables.airports.coordinates(home_airport), tables.airports.coordinates(workshop.airport)
     distance = costs.great_circle_km(home, venue) if home and venue else 0.0
-    return tuple(costs.estimate(distance, workshop.city, workshop.starts, workshop.ends))
+    return tuple(
+        costs.estimate(distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency)
+    )
 
 
 async def allocate_sponsorships(
-    repo: Repository, envelope: Envelope, command: contracts.AllocateSponsorships, airports: Airports
+    repo: Repository, envelope: Envelope, command: contracts.AllocateSponsorships, tables: ReferenceTables
 ) -> None:
     workshop = await repo.workshop(command.workshop_id, lock=True)  # racing allocations queue here
     if workshop is None:
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
-    if workshop.status in {"cancelled", "deferred"}:
+    if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
+    await decide(repo, envelope, workshop, tables, promote_only=False)
+
+
+def undecided(row: RequestRow, award: AwardRow | None, overridden: set[str], *, promote_only: bool) -> bool:
+    """Whether this allocation decides the request: the waitlist always; new requests and overridden
+    refusals only when staff allocate (a promotion never jumps requests nobody has looked at yet)."""
+    if award is not None and award.status == "waitlisted":
+        return True
+    if promote_only:
+        return False
+    return award is None or (award.status == "refused" and row.delegate_ref in overridden)
+
+
+async def decide(
+    repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, *, promote_only: bool
+) -> None:
+    """Run the allocator for one workshop (locked by the caller) and record and announce what changed."""
     awards = await repo.awards(workshop.workshop_id)
-    granted = sum(1 for award in awards.values() if award.status == "granted")
-    pending = [
+    overridden = await repo.overrides(workshop.workshop_id)
+    rows = await repo.open_requests(workshop.workshop_id)
+    granted = Counter(row.country for row in rows if (a := awards.get(row.delegate_ref)) and a.status == "granted")
+    candidates = [
         allocation.Request(
-            row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, airports)
+            row.delegate_ref,
+            row.role,
+            row.requested_at,
+            cost_lines(workshop, row.home_airport, tables),
+            row.country,
         )
-        for row in await repo.open_requests(workshop.workshop_id)
-        if row.delegate_ref not in awards or awards[row.delegate_ref].status == "waitlisted"
+        for row in rows
+        if undecided(row, awards.get(row.delegate_ref), overridden, promote_only=promote_only)
     ]
+    if not candidates:
+        return
+    considered, refused = allocation.screen(candidates, tables.eligibility, overridden)
     funds, donor_of = await repo.funds(workshop)
+    decisions = refused + allocation.allocate(
+        considered,
+        funds,
+        already_granted=granted.total(),
+        rules=await repo.rules(workshop.workshop_id),
+        granted_per_country=granted,
+    )
     names = await repo.donor_names()
-    for decision in allocation.allocate(pending, funds, already_granted=granted):
+    for decision in decisions:
         previous = awards.get(decision.delegate_ref)
         changed = previous is None or previous.status != decision.status
         version = (previous.award_version if previous else 0) + changed
@@ -113,11 +175,13 @@ async def allocate_sponsorships(
             version,
             decision.position,
             decision.charges,
+            decision.reason,
         )
         if not changed:
             continue
+        event: Contract
         if decision.status == "granted":
-            event: Contract = contracts.SponsorshipGranted(
+            event = contracts.SponsorshipGranted(
                 workshop_id=workshop.workshop_id,
                 delegate_ref=decision.delegate_ref,
                 priority=decision.priority,
@@ -130,6 +194,13 @@ async def allocate_sponsorships(
                 currency=workshop.currency,
                 donors=sorted({names.get(donor_of[c.pledge_id], donor_of[c.pledge_id]) for c in decision.charges}),
             )
+        elif decision.status == "refused":
+            event = contracts.SponsorshipRefused(
+                workshop_id=workshop.workshop_id,
+                delegate_ref=decision.delegate_ref,
+                reason=decision.reason or "",
+                award_version=version,
+            )
         else:
             event = contracts.SponsorshipWaitlisted(
                 workshop_id=workshop.workshop_id,
@@ -140,3 +211,44 @@ async def allocate_sponsorships(
         await repo.publish(
             SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=decision.delegate_ref, causation=envelope)
         )
+
+
+async def override_eligibility(repo: Repository, envelope: Envelope, command: contracts.OverrideEligibility) -> None:
+    """Recorded with its reason; the next allocation considers the request as if its country were listed."""
+    if await repo.request_revision(command.delegate_ref) is None:
+        raise Refused(f"delegate {command.delegate_ref} has not asked for sponsorship (not known to sponsorship)")
+    await repo.save_override(command.delegate_ref, command.reason, envelope.occurred_at)
+
+
+async def set_allocation_rules(repo: Repository, envelope: Envelope, command: contracts.SetAllocationRules) -> None:
+    await repo.save_rules(
+        command.workshop_id,
+        allocation.Rules(max_per_country=command.max_per_country, minimum_sponsored=command.minimum_sponsored),
+    )
+
+
+async def withdraw_sponsorship(
+    repo: Repository, envelope: Envelope, command: contracts.WithdrawSponsorship, tables: ReferenceTables
+) -> None:
+    """The award's money goes back to its pledges, and the workshop's waitlist moves up into it."""
+    award = await repo.award(command.delegate_ref)
+    if award is None:
+        raise Refused(f"delegate {command.delegate_ref} has no sponsorship to withdraw")
+    workshop = await repo.workshop(award.workshop_id, lock=True)  # queue behind allocations of the workshop
+    award = await repo.award(command.delegate_ref)  # as it is now that the workshop is ours
+    assert workshop is not None and award is not None
+    if award.status == "withdrawn":
+        return  # already done: withdrawing twice changes nothing
+    version = award.award_version + 1
+    await repo.withdraw_award(command.delegate_ref, version, command.reason)
+    event = contracts.SponsorshipWithdrawn(
+        workshop_id=workshop.workshop_id,
+        delegate_ref=command.delegate_ref,
+        reason=command.reason,
+        award_version=version,
+        released=award.total if award.status == "granted" else Decimal(0),
+        currency=award.currency,
+    )
+    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
+    if award.status == "granted" and workshop.status not in INACTIVE:
+        await decide(repo, envelope, workshop, tables, promote_only=True)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from shared.contracts.envelope import Envelope
 
-from sponsorship.domain.allocation import Charge, Fund
+from sponsorship.domain.allocation import Charge, Fund, Rules
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class RequestRow:
     role: str
     home_airport: str
     requested_at: datetime
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class AwardRow:
     delegate_ref: str
     status: str
     award_version: int
+    workshop_id: str = ""
+    total: Decimal = Decimal(0)
+    currency: str = "USD"
 
 
 class Repository(Protocol):
@@ -54,6 +58,13 @@ class Repository(Protocol):
     async def save_request(self, request: dict[str, Any], requested_at: datetime) -> None: ...
     async def open_requests(self, workshop_id: str) -> list[RequestRow]: ...
     async def awards(self, workshop_id: str) -> dict[str, AwardRow]: ...
+    async def award(self, delegate_ref: str) -> AwardRow | None: ...
+    async def withdraw_award(self, delegate_ref: str, version: int, reason: str) -> None: ...
+    async def funded_workshops(self, workshop_id: str | None, year: int | None) -> list[WorkshopFacts]: ...
+    async def overrides(self, workshop_id: str) -> set[str]: ...
+    async def save_override(self, delegate_ref: str, reason: str, recorded_at: datetime) -> None: ...
+    async def rules(self, workshop_id: str) -> Rules: ...
+    async def save_rules(self, workshop_id: str, rules: Rules) -> None: ...
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]: ...
     async def save_award(
         self,
@@ -64,6 +75,7 @@ class Repository(Protocol):
         version: int,
         position: int | None,
         charges: tuple[Charge, ...],
+        reason: str | None = None,
     ) -> None: ...
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
 
