@@ -72,15 +72,19 @@ def build(settings: Settings) -> ServiceRuntime:
         },
     )
     decided = handlers.when_sponsorship_decided_keep_status
+    withdrawn = sponsorship_contracts.SponsorshipWithdrawn
     runtime.subscribe(
         SPONSORSHIP_AWARD,
         {
-            cls.TYPE: route(cls, decided)
-            for cls in (
-                sponsorship_contracts.SponsorshipGranted,
-                sponsorship_contracts.SponsorshipWaitlisted,
-                sponsorship_contracts.SponsorshipRefused,
-            )
+            **{
+                cls.TYPE: route(cls, decided)
+                for cls in (
+                    sponsorship_contracts.SponsorshipGranted,
+                    sponsorship_contracts.SponsorshipWaitlisted,
+                    sponsorship_contracts.SponsorshipRefused,
+                )
+            },
+            withdrawn.TYPE: route(withdrawn, handlers.when_sponsorship_withdrawn_cancel_ticket),
         },
     )
     return runtime

@@ -43,6 +43,17 @@ class TicketIssued(Contract):
     segments: list[Segment]
 
 
+class TicketCancelled(Contract):
+    """A ticket no longer valid: its delegate is no longer sponsored (or, later, its venue changed)."""
+
+    TYPE = "travel.ticket_cancelled"
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    booking_ref: str
+    reason: str
+
+
 class TravelCommandRefused(Contract):
     TYPE = "travel.command_refused"
     command_id: str

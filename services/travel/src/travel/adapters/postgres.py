@@ -46,8 +46,9 @@ class PostgresRepository:
             revision,
         )
 
-    async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> None:
-        await self.conn.execute(
+    async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> bool:
+        """False when the news is older than what is already known (award versions only grow)."""
+        result = await self.conn.execute(
             "INSERT INTO travellers (delegate_ref, workshop_id, sponsorship, award_version) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET sponsorship = EXCLUDED.sponsorship,"
             " award_version = EXCLUDED.award_version WHERE travellers.award_version < EXCLUDED.award_version",
@@ -56,6 +57,16 @@ class PostgresRepository:
             status,
             award_version,
         )
+        return bool(result.endswith("1"))
+
+    async def cancel_tickets(self, delegate_ref: str, workshop_id: str) -> list[tuple[str, int]]:
+        rows = await self.conn.fetch(
+            "UPDATE bookings SET status = 'cancelled' WHERE delegate_ref = $1 AND workshop_id = $2"
+            " AND status = 'ticketed' RETURNING booking_ref, venue_version",
+            delegate_ref,
+            workshop_id,
+        )
+        return [(row["booking_ref"], row["venue_version"]) for row in rows]
 
     async def to_book(self, workshop: WorkshopFacts) -> list[tuple[str, str]]:
         """Granted delegates with a known home airport and no valid ticket for the current venue."""

@@ -43,6 +43,25 @@ async def when_sponsorship_decided_keep_status(
     await repo.save_sponsorship(event.delegate_ref, event.workshop_id, status, event.award_version)
 
 
+async def when_sponsorship_withdrawn_cancel_ticket(
+    repo: Repository, envelope: Envelope, event: sponsorship_events.SponsorshipWithdrawn
+) -> None:
+    """No sponsorship, no ticket (I2): cancel what was issued, unless newer news already arrived."""
+    if not await repo.save_sponsorship(event.delegate_ref, event.workshop_id, "withdrawn", event.award_version):
+        return
+    for booking_ref, venue_version in await repo.cancel_tickets(event.delegate_ref, event.workshop_id):
+        cancelled = contracts.TicketCancelled(
+            workshop_id=event.workshop_id,
+            delegate_ref=event.delegate_ref,
+            venue_version=venue_version,
+            booking_ref=booking_ref,
+            reason=f"sponsorship withdrawn: {event.reason}",
+        )
+        await repo.publish(
+            TRAVEL_BOOKING, envelope_for(cancelled, aggregate_key=event.delegate_ref, causation=envelope)
+        )
+
+
 async def book_workshop_travel(
     repo: Repository,
     envelope: Envelope,
