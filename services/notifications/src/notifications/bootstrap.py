@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
-from shared.contracts.envelope import Contract, Envelope
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
     TRAVEL_BOOKING,
 )
-from shared.messaging.consumer import Route
+from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from notifications.adapters.postgres import (
@@ -55,11 +52,7 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("notifications", settings, MIGRATIONS)
     namespace = settings.logistics_namespace
 
-    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]]) -> Route:
-        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
-            await handler(PostgresRepository(conn, namespace), envelope, payload)
-
-        return Route(contract, run)
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
     runtime.subscribe(
         REGISTRATION_WORKSHOP,

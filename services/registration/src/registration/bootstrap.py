@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import airportsdata
-import asyncpg
 from shared.contracts import registration as contracts
-from shared.contracts.envelope import Envelope
 from shared.contracts.topics import REGISTRATION_COMMANDS, REGISTRATION_WORKSHOP
-from shared.messaging.consumer import Route
+from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from registration.adapters.postgres import PostgresRepository
@@ -31,17 +28,12 @@ def build(settings: Settings) -> ServiceRuntime:
     )
     namespace = settings.logistics_namespace
 
-    async def schedule(envelope: Envelope, command: Any, conn: asyncpg.Connection) -> None:
-        await handlers.schedule_workshop(PostgresRepository(conn, namespace), envelope, command, AIRPORTS)
-
-    async def register(envelope: Envelope, command: Any, conn: asyncpg.Connection) -> None:
-        await handlers.register_delegate(PostgresRepository(conn, namespace), envelope, command, AIRPORTS)
-
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
     runtime.subscribe(
         REGISTRATION_COMMANDS,
         {
-            contracts.ScheduleWorkshop.TYPE: Route(contracts.ScheduleWorkshop, schedule),
-            contracts.RegisterDelegate.TYPE: Route(contracts.RegisterDelegate, register),
+            contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, AIRPORTS),
+            contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, AIRPORTS),
         },
     )
     return runtime

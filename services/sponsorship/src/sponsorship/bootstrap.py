@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import airportsdata
-import asyncpg
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as contracts
-from shared.contracts.envelope import Contract, Envelope
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
     SPONSORSHIP_COMMANDS,
 )
-from shared.messaging.consumer import Route
+from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from sponsorship.adapters import reference_tables
@@ -56,11 +52,7 @@ def build(settings: Settings) -> ServiceRuntime:
         ),
     )
 
-    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
-        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
-            await handler(PostgresRepository(conn, namespace), envelope, payload, *extra)
-
-        return Route(contract, run)
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
     runtime.subscribe(
         SPONSORSHIP_COMMANDS,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as contracts
-from shared.contracts.envelope import Contract, Envelope
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
@@ -18,7 +14,7 @@ from shared.contracts.topics import (
     TRAVEL_BOOKING,
     TRAVEL_COMMANDS,
 )
-from shared.messaging.consumer import Route
+from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from travel.adapters.fare_provider import AirportDirectory, DeterministicFareProvider
@@ -41,11 +37,7 @@ def build(settings: Settings) -> ServiceRuntime:
     airports = AirportDirectory()
     provider = DeterministicFareProvider()
 
-    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
-        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
-            await handler(PostgresRepository(conn, namespace), envelope, payload, *extra)
-
-        return Route(contract, run)
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
     runtime.subscribe(
         TRAVEL_COMMANDS,

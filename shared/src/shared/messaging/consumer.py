@@ -66,6 +66,18 @@ class Route:
     handler: Handler
 
 
+def route_builder(repository: Callable[[asyncpg.Connection], Any]) -> Callable[..., Route]:
+    """Routes whose handlers get a repository on the message's connection, then the envelope, payload, extras."""
+
+    def route(contract: type[Contract], handler: Callable[..., Awaitable[None]], *extra: Any) -> Route:
+        async def run(envelope: Envelope, payload: Any, conn: asyncpg.Connection) -> None:
+            await handler(repository(conn), envelope, payload, *extra)
+
+        return Route(contract, run)
+
+    return route
+
+
 @dataclass(frozen=True)
 class Item:
     """One consumed record, parsed; `reason` says why it must be dead-lettered, if it must."""

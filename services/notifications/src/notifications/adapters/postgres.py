@@ -11,11 +11,25 @@ from typing import Any
 import asyncpg
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
+from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from notifications.domain.mail import message_id
 
 MAIL_CHANNEL = "mail"
+WORKSHOP_COLUMNS = [
+    "workshop_id",
+    "title",
+    "city",
+    "country",
+    "airport",
+    "starts",
+    "ends",
+    "status",
+    "venue_version",
+    "revision",
+]
+CONTACT_COLUMNS = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
 
 
 class PostgresRepository:
@@ -24,42 +38,15 @@ class PostgresRepository:
         self.namespace = namespace
 
     async def save_workshop(self, facts: dict[str, Any]) -> None:
-        columns = [
-            "workshop_id",
-            "title",
-            "city",
-            "country",
-            "airport",
-            "starts",
-            "ends",
-            "status",
-            "venue_version",
-            "revision",
-        ]
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "workshop_id")
         await self.conn.execute(
-            f"INSERT INTO workshops ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (workshop_id)"
-            f" DO UPDATE SET {updates} WHERE workshops.revision < EXCLUDED.revision",
-            *[facts[c] for c in columns],
+            upsert("workshops", WORKSHOP_COLUMNS, "workshop_id", newer="revision"),
+            *[facts[c] for c in WORKSHOP_COLUMNS],
         )
 
     async def save_contact(self, contact: dict[str, Any]) -> None:
-        columns = [
-            "delegate_ref",
-            "workshop_id",
-            "given_name",
-            "family_name",
-            "email",
-            "language",
-            "revision",
-        ]
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "delegate_ref")
         await self.conn.execute(
-            f"INSERT INTO contacts ({', '.join(columns)}) VALUES ({placeholders}) ON CONFLICT (delegate_ref)"
-            f" DO UPDATE SET {updates} WHERE contacts.revision < EXCLUDED.revision",
-            *[contact[c] for c in columns],
+            upsert("contacts", CONTACT_COLUMNS, "delegate_ref", newer="revision"),
+            *[contact[c] for c in CONTACT_COLUMNS],
         )
         await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)  # mail waiting for this contact
 

@@ -7,21 +7,13 @@ from dataclasses import asdict, fields
 import asyncpg
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
+from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from registration.domain.model import Delegate, Workshop
 
 WORKSHOP_COLUMNS = [field.name for field in fields(Workshop)]
 DELEGATE_COLUMNS = [field.name for field in fields(Delegate)]
-
-
-def upsert_sql(table: str, columns: list[str], key: str) -> str:
-    placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column != key)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
-    )
 
 
 class PostgresRepository:
@@ -34,14 +26,14 @@ class PostgresRepository:
         return Workshop(**dict(row)) if row else None
 
     async def save_workshop(self, workshop: Workshop) -> None:
-        await self.conn.execute(upsert_sql("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
+        await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
     async def delegate(self, ref: str) -> Delegate | None:
         row = await self.conn.fetchrow("SELECT * FROM delegates WHERE ref = $1", ref)
         return Delegate(**dict(row)) if row else None
 
     async def save_delegate(self, delegate: Delegate) -> None:
-        await self.conn.execute(upsert_sql("delegates", DELEGATE_COLUMNS, "ref"), *asdict(delegate).values())
+        await self.conn.execute(upsert("delegates", DELEGATE_COLUMNS, "ref"), *asdict(delegate).values())
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
+from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
@@ -18,15 +19,6 @@ from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
 AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency"
 PLEDGE_COLUMNS = ["pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"]
-
-
-def upsert_sql(table: str, columns: list[str], key: str) -> str:
-    placeholders = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns if column != key)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
-    )
 
 
 class PostgresRepository:
@@ -40,7 +32,7 @@ class PostgresRepository:
         return WorkshopFacts(**dict(row)) if row else None
 
     async def save_workshop(self, workshop: WorkshopFacts) -> None:
-        await self.conn.execute(upsert_sql("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
+        await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
     async def donor_names(self) -> dict[str, str]:
         return {row["donor_id"]: row["name"] for row in await self.conn.fetch("SELECT donor_id, name FROM donors")}
@@ -67,9 +59,7 @@ class PostgresRepository:
         return Decimal(value)
 
     async def save_pledge(self, pledge: dict[str, Any]) -> None:
-        await self.conn.execute(
-            upsert_sql("pledges", PLEDGE_COLUMNS, "pledge_id"), *[pledge[c] for c in PLEDGE_COLUMNS]
-        )
+        await self.conn.execute(upsert("pledges", PLEDGE_COLUMNS, "pledge_id"), *[pledge[c] for c in PLEDGE_COLUMNS])
 
     async def request_revision(self, delegate_ref: str) -> int | None:
         value = await self.conn.fetchval("SELECT revision FROM requests WHERE delegate_ref = $1", delegate_ref)

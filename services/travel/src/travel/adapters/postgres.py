@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
+from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from travel.service.ports import WorkshopFacts
@@ -27,13 +28,7 @@ class PostgresRepository:
         return WorkshopFacts(**dict(row)) if row else None
 
     async def save_workshop(self, workshop: WorkshopFacts) -> None:
-        placeholders = ", ".join(f"${index}" for index in range(1, len(WORKSHOP_COLUMNS) + 1))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in WORKSHOP_COLUMNS if c != "workshop_id")
-        await self.conn.execute(
-            f"INSERT INTO workshops ({', '.join(WORKSHOP_COLUMNS)}) VALUES ({placeholders})"
-            f" ON CONFLICT (workshop_id) DO UPDATE SET {updates}",
-            *asdict(workshop).values(),
-        )
+        await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
     async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> None:
         await self.conn.execute(
