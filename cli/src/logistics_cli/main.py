@@ -11,9 +11,11 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from shared.contracts import sponsorship, travel
+from shared.contracts.envelope import Contract, describe
 from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
 
 from logistics_cli import consistency
@@ -83,6 +85,70 @@ def allocate(workshop: WorkshopOption, today: TodayOption = None) -> None:
     command = sponsorship.AllocateSponsorships(workshop_id=workshop, today=parse_today(today))
     [envelope] = asyncio.run(publish(settings(), [(SPONSORSHIP_COMMANDS, workshop, command)]))
     console.print(f"Allocation requested for {workshop} (command {envelope.event_id}).")
+
+
+def command(contract: type[Contract], **values: Any) -> Contract:
+    """A command from options, or a clear refusal naming what is wrong (nothing is published)."""
+    try:
+        return contract.model_validate(values)
+    except ValidationError as error:
+        errors.print(f"[red]refused:[/red] {describe(error)}")
+        raise typer.Exit(2) from None
+
+
+def send(topic: str, key: str, what: str, contract: type[Contract], **values: Any) -> None:
+    [envelope] = asyncio.run(publish(settings(), [(topic, key, command(contract, **values))]))
+    console.print(f"{what} (command {envelope.event_id}).")
+
+
+DelegateOption = Annotated[str, typer.Option("--delegate", help="Delegate reference, e.g. GVA-017.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why: recorded with the decision.")]
+
+
+@sponsorship_app.command("withdraw")
+def withdraw(delegate: DelegateOption, reason: ReasonOption) -> None:
+    """Withdraw a delegate's sponsorship: money goes back to the pledge, the waitlist moves up."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        delegate,
+        f"Withdrawal requested for {delegate}",
+        sponsorship.WithdrawSponsorship,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@sponsorship_app.command("override")
+def override(delegate: DelegateOption, reason: ReasonOption) -> None:
+    """Let a delegate from a country not on the eligibility list be considered, with a recorded reason."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        delegate,
+        f"Eligibility override requested for {delegate}",
+        sponsorship.OverrideEligibility,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@sponsorship_app.command("rules")
+def rules(
+    workshop: WorkshopOption,
+    max_per_country: Annotated[
+        int | None, typer.Option("--max-per-country", help="Sponsored places per country.")
+    ] = None,
+    minimum: Annotated[int | None, typer.Option("--minimum", help="Sponsored places the workshop needs.")] = None,
+) -> None:
+    """Set a workshop's allocation rules (applied at the next allocation)."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        workshop,
+        f"Allocation rules sent for {workshop}",
+        sponsorship.SetAllocationRules,
+        workshop_id=workshop,
+        max_per_country=max_per_country,
+        minimum_sponsored=minimum,
+    )
 
 
 @travel_app.command("book")
