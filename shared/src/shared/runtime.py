@@ -154,7 +154,10 @@ class ServiceRuntime:
 
         @router.get("/outbox-lag")
         async def outbox_lag() -> dict[str, Any]:
-            """Commit-to-publish delay of the last 10,000 published events, in milliseconds."""
+            """Insert-to-publish delay of the last 10,000 published events, in ms.
+
+            It includes the rest of the inserting transaction: a whole-workshop allocation counts in full.
+            """
             assert self.pool is not None
             async with self.pool.acquire() as conn:
                 row = await conn.fetchrow(
@@ -167,3 +170,11 @@ class ServiceRuntime:
             return {"count": row["n"], "p50_ms": row["p50"], "p99_ms": row["p99"]}
 
         return router
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    """The service's pool, for read endpoints."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    if runtime.pool is None:
+        raise HTTPException(503, "starting")
+    return runtime.pool

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Query, Request
+from shared.runtime import pool
 
 from notifications.bootstrap import build, preview
 from notifications.config import Settings
@@ -17,10 +18,6 @@ COLUMNS = (
     "delegate_ref, workshop_id, kind, version, status, message_id, attempts, resent_after_crash,"
     " last_error, created_at, sent_at"
 )
-
-
-def pool(request: Request) -> Any:
-    return request.app.state.runtime.pool
 
 
 @router.get("/workshops/{workshop_id}/emails")

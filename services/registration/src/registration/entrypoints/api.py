@@ -6,15 +6,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
+from shared.runtime import pool
 
 from registration.bootstrap import build
 from registration.config import Settings
 
 router = APIRouter()
-
-
-def pool(request: Request) -> Any:
-    return request.app.state.runtime.pool
 
 
 @router.get("/workshops")

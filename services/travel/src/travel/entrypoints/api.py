@@ -6,15 +6,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, Request
+from shared.runtime import pool
 
 from travel.bootstrap import build
 from travel.config import Settings
 
 router = APIRouter()
-
-
-def pool(request: Request) -> Any:
-    return request.app.state.runtime.pool
 
 
 @router.get("/workshops/{workshop_id}/tickets")
