@@ -5,55 +5,30 @@ from __future__ import annotations
 import asyncio
 import json
 import mailbox
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
-from shared.contracts import sponsorship, travel
-from shared.contracts.envelope import Contract, describe
-from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS
+from shared.contracts import sponsorship
 
 from logistics_cli import consistency
-from logistics_cli.config import SERVICES, CliSettings
+from logistics_cli.common import WorkshopOption, console, errors, settings
+from logistics_cli.config import SERVICES
 from logistics_cli.mail import mail_app
 from logistics_cli.publishing import publish
+from logistics_cli.sponsorship_cmds import sponsorship_app
+from logistics_cli.travel_cmds import travel_app
 from logistics_cli.waiting import wait_until_quiet
 
 app = typer.Typer(help="Dialogue Logistics: workshops, sponsorship, travel and e-mails.", no_args_is_help=True)
-sponsorship_app = typer.Typer(help="Sponsorship commands.", no_args_is_help=True)
-travel_app = typer.Typer(help="Travel commands.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+# One group per area, each in its own module.
 app.add_typer(sponsorship_app, name="sponsorship")
 app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")
 app.add_typer(mail_app, name="mail")
-
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-WorkshopOption = Annotated[str, typer.Option("--workshop", help="Workshop id, e.g. idm-2006-geneva.")]
-TodayOption = Annotated[
-    str | None,
-    typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's."),
-]
-
-
-def settings() -> CliSettings:
-    return CliSettings()
-
-
-def parse_today(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f'"{value}" is not a date in the form YYYY-MM-DD', param_hint="--today") from None
 
 
 @app.command()
@@ -77,86 +52,6 @@ def apply(
     )
     if plan.errors:
         raise typer.Exit(2)
-
-
-@sponsorship_app.command("allocate")
-def allocate(workshop: WorkshopOption, today: TodayOption = None) -> None:
-    """Allocate sponsored places: speakers first, then officials in order of request, while money lasts."""
-    command = sponsorship.AllocateSponsorships(workshop_id=workshop, today=parse_today(today))
-    [envelope] = asyncio.run(publish(settings(), [(SPONSORSHIP_COMMANDS, workshop, command)]))
-    console.print(f"Allocation requested for {workshop} (command {envelope.event_id}).")
-
-
-def command(contract: type[Contract], **values: Any) -> Contract:
-    """A command from options, or a clear refusal naming what is wrong (nothing is published)."""
-    try:
-        return contract.model_validate(values)
-    except ValidationError as error:
-        errors.print(f"[red]refused:[/red] {describe(error)}")
-        raise typer.Exit(2) from None
-
-
-def send(topic: str, key: str, what: str, contract: type[Contract], **values: Any) -> None:
-    [envelope] = asyncio.run(publish(settings(), [(topic, key, command(contract, **values))]))
-    console.print(f"{what} (command {envelope.event_id}).")
-
-
-DelegateOption = Annotated[str, typer.Option("--delegate", help="Delegate reference, e.g. GVA-017.")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why: recorded with the decision.")]
-
-
-@sponsorship_app.command("withdraw")
-def withdraw(delegate: DelegateOption, reason: ReasonOption) -> None:
-    """Withdraw a delegate's sponsorship: money goes back to the pledge, the waitlist moves up."""
-    send(
-        SPONSORSHIP_COMMANDS,
-        delegate,
-        f"Withdrawal requested for {delegate}",
-        sponsorship.WithdrawSponsorship,
-        delegate_ref=delegate,
-        reason=reason,
-    )
-
-
-@sponsorship_app.command("override")
-def override(delegate: DelegateOption, reason: ReasonOption) -> None:
-    """Let a delegate from a country not on the eligibility list be considered, with a recorded reason."""
-    send(
-        SPONSORSHIP_COMMANDS,
-        delegate,
-        f"Eligibility override requested for {delegate}",
-        sponsorship.OverrideEligibility,
-        delegate_ref=delegate,
-        reason=reason,
-    )
-
-
-@sponsorship_app.command("rules")
-def rules(
-    workshop: WorkshopOption,
-    max_per_country: Annotated[
-        int | None, typer.Option("--max-per-country", help="Sponsored places per country.")
-    ] = None,
-    minimum: Annotated[int | None, typer.Option("--minimum", help="Sponsored places the workshop needs.")] = None,
-) -> None:
-    """Set a workshop's allocation rules (applied at the next allocation)."""
-    send(
-        SPONSORSHIP_COMMANDS,
-        workshop,
-        f"Allocation rules sent for {workshop}",
-        sponsorship.SetAllocationRules,
-        workshop_id=workshop,
-        max_per_country=max_per_country,
-        minimum_sponsored=minimum,
-    )
-
-
-@travel_app.command("book")
-def book(workshop: WorkshopOption, today: TodayOption = None) -> None:
-    """Book a ticket for every sponsored delegate of the workshop who has none for its current venue."""
-    command = travel.BookWorkshopTravel(workshop_id=workshop, today=parse_today(today))
-    [envelope] = asyncio.run(publish(settings(), [(TRAVEL_COMMANDS, workshop, command)]))
-    console.print(f"Booking requested for {workshop} (command {envelope.event_id}).")
 
 
 @app.command()

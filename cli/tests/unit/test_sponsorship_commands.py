@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from logistics_cli import main
+from logistics_cli import common, main
 from typer.testing import CliRunner
 
 
@@ -15,7 +15,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         sent.extend(commands)
         return []
 
-    monkeypatch.setattr(main, "publish", fake_publish)
+    monkeypatch.setattr(common, "publish", fake_publish)
     return sent
 
 

@@ -13,6 +13,7 @@ from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
+    SPONSORSHIP_FUNDING,
     TRAVEL_BOOKING,
 )
 from shared.messaging.consumer import route_builder
@@ -89,6 +90,8 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
+    # Shortfalls, for the staff digest (issue 6); read from the start so none is missed.
+    runtime.subscribe(SPONSORSHIP_FUNDING, {})
     runtime.background.append(
         MailWorker(
             lambda pool: PostgresMailQueue(pool, namespace),

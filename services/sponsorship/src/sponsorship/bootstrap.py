@@ -12,6 +12,7 @@ from shared.contracts.topics import (
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
     SPONSORSHIP_COMMANDS,
+    TRAVEL_BOOKING,
 )
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
@@ -85,4 +86,6 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
+    # Held fares to approve, tickets issued and cancelled (actual prices, refunds): issue 4 fills the routes.
+    runtime.subscribe(TRAVEL_BOOKING, {})
     return runtime

@@ -51,8 +51,71 @@ class RegisterDelegate(Contract):
     sponsorship: Literal["requested", "none"]
 
 
+WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled"]
+# What the last staff decision did to the workshop (consumers choose their cascade and e-mail by it).
+WorkshopChange = Literal[
+    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed"
+]
+
+
+class MoveWorkshop(Contract):
+    """Move a workshop to another city (and, optionally, other dates): venue_version + 1."""
+
+    TYPE = "registration.move_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = COUNTRY
+    airport: str = IATA
+    starts: date | None = None
+    ends: date | None = None
+
+
+class PostponeWorkshop(Contract):
+    """Hold the workshop later at the same venue: new dates, venue_version + 1."""
+
+    TYPE = "registration.postpone_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    starts: date
+    ends: date
+
+
+class DeferWorkshop(Contract):
+    """Defer the workshop to a later year, its dates (and, with venue_tbd, its venue) to be decided."""
+
+    TYPE = "registration.defer_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    to_year: int = Field(ge=2000, le=2100)
+    venue_tbd: bool = False
+
+
+class RescheduleWorkshop(Contract):
+    """A deferred workshop comes back, at a venue and on dates decided now."""
+
+    TYPE = "registration.reschedule_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = COUNTRY
+    airport: str = IATA
+    starts: date
+    ends: date
+
+
+class CancelWorkshop(Contract):
+    TYPE = "registration.cancel_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ConfirmWorkshop(Contract):
+    TYPE = "registration.confirm_workshop"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+
+
 class WorkshopScheduled(Contract):
-    """The workshop's current facts; `revision` grows with every change, `venue_version` with venue changes."""
+    """The workshop's current facts; `revision` grows with every change, `venue_version` with venue changes.
+
+    `change` says what the last decision was; a deferred workshop has `venue_tbd` when its venue is to be revisited.
+    """
 
     TYPE = "registration.workshop_scheduled"
     workshop_id: str
@@ -64,11 +127,14 @@ class WorkshopScheduled(Contract):
     starts: date
     ends: date
     currency: str
-    status: Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled"]
+    status: WorkshopStatus
     venue_version: int
     revision: int
     minimum_sponsored: int = 0
     as_of: date | None = None
+    change: WorkshopChange = "scheduled"
+    reason: str | None = None
+    venue_tbd: bool = False
 
 
 class DelegateRegistered(Contract):

@@ -126,6 +126,47 @@ class SponsorshipWithdrawn(Contract):
     currency: str = "USD"
 
 
+class FareApproved(Contract):
+    """Sponsorship has charged a held fare's actual price to the delegate's pledges: travel may ticket it."""
+
+    TYPE = "sponsorship.fare_approved"
+    workshop_id: str
+    delegate_ref: str
+    hold_id: str
+    fare: Decimal
+    currency: str
+    award_version: int
+
+
+class FareDeclined(Contract):
+    """The held fare costs more than the money there is: no ticket; staff are told (shortfall digest)."""
+
+    TYPE = "sponsorship.fare_declined"
+    workshop_id: str
+    delegate_ref: str
+    hold_id: str
+    fare: Decimal
+    currency: str
+    reason: str
+
+
+class ShortfallDetected(Contract):
+    """Confirmed money cannot cover the minimum number of sponsored places staff set for a workshop."""
+
+    TYPE = "sponsorship.shortfall_detected"
+    workshop_id: str
+    needed_places: int
+    fundable_places: int
+    needed: Decimal
+    pledged: Decimal
+    confirmed: Decimal
+    gap: Decimal
+    currency: str
+    recommendation: Literal["postpone", "defer", "cancel"]
+    detected_on: date
+    days_before: int
+
+
 class SponsorshipCommandRefused(Contract):
     TYPE = "sponsorship.command_refused"
     command_id: str

@@ -29,6 +29,24 @@ class Segment(Contract):
     destination_tz: str
 
 
+class FareHeld(Contract):
+    """A fare is held for a delegate; travel tickets it only after sponsorship approves its actual price (I1).
+
+    Travel publishes it on travel.booking; sponsorship answers FareApproved or FareDeclined on sponsorship.award,
+    keyed by delegate_ref, naming the same hold_id. A hold the answer arrives for after its deadline is re-quoted.
+    """
+
+    TYPE = "travel.fare_held"
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    hold_id: str
+    fare: Decimal
+    currency: str
+    estimate: Decimal | None = None
+    ticketing_deadline: datetime
+
+
 class TicketIssued(Contract):
     TYPE = "travel.ticket_issued"
     workshop_id: str
@@ -52,6 +70,11 @@ class TicketCancelled(Contract):
     venue_version: int
     booking_ref: str
     reason: str
+    # What the fare rules gave back: money to release to the pledges, or a credit with the airline.
+    refund: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    currency: str = "USD"
 
 
 class TravelCommandRefused(Contract):

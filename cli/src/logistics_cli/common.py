@@ -1,0 +1,60 @@
+"""What every group of staff commands shares: consoles, settings, options, and publishing one command."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from shared.contracts.envelope import Contract, Envelope, describe
+
+from logistics_cli.config import CliSettings
+from logistics_cli.publishing import publish
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+WorkshopOption = Annotated[str, typer.Option("--workshop", help="Workshop id, e.g. idm-2006-geneva.")]
+DelegateOption = Annotated[str, typer.Option("--delegate", help="Delegate reference, e.g. GVA-017.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why: recorded with the decision.")]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def settings() -> CliSettings:
+    return CliSettings()
+
+
+def parse_date(value: str | None, option: str = "--today") -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f'"{value}" is not a date in the form YYYY-MM-DD', param_hint=option) from None
+
+
+def parse_today(value: str | None) -> date | None:
+    return parse_date(value, "--today")
+
+
+def command(contract: type[Contract], **values: Any) -> Contract:
+    """A command from options, or a clear refusal naming what is wrong (nothing is published)."""
+    try:
+        return contract.model_validate(values)
+    except ValidationError as error:
+        errors.print(f"[red]refused:[/red] {describe(error)}")
+        raise typer.Exit(2) from None
+
+
+def send(topic: str, key: str, what: str, contract: type[Contract], **values: Any) -> Envelope:
+    """Validate and publish one command; say what was asked and the command's id (to trace it)."""
+    [envelope] = asyncio.run(publish(settings(), [(topic, key, command(contract, **values))]))
+    console.print(f"{what} (command {envelope.event_id}).")
+    return envelope

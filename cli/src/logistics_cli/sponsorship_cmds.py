@@ -1,0 +1,72 @@
+"""`logistics sponsorship ...`: staff decisions about sponsored places."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from shared.contracts import sponsorship
+from shared.contracts.topics import SPONSORSHIP_COMMANDS
+
+from logistics_cli.common import DelegateOption, ReasonOption, TodayOption, WorkshopOption, parse_today, send
+
+sponsorship_app = typer.Typer(help="Sponsorship commands.", no_args_is_help=True)
+
+
+@sponsorship_app.command("allocate")
+def allocate(workshop: WorkshopOption, today: TodayOption = None) -> None:
+    """Allocate sponsored places: speakers first, then officials in order of request, while money lasts."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        workshop,
+        f"Allocation requested for {workshop}",
+        sponsorship.AllocateSponsorships,
+        workshop_id=workshop,
+        today=parse_today(today),
+    )
+
+
+@sponsorship_app.command("withdraw")
+def withdraw(delegate: DelegateOption, reason: ReasonOption) -> None:
+    """Withdraw a delegate's sponsorship: money goes back to the pledge, the waitlist moves up."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        delegate,
+        f"Withdrawal requested for {delegate}",
+        sponsorship.WithdrawSponsorship,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@sponsorship_app.command("override")
+def override(delegate: DelegateOption, reason: ReasonOption) -> None:
+    """Let a delegate from a country not on the eligibility list be considered, with a recorded reason."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        delegate,
+        f"Eligibility override requested for {delegate}",
+        sponsorship.OverrideEligibility,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@sponsorship_app.command("rules")
+def rules(
+    workshop: WorkshopOption,
+    max_per_country: Annotated[
+        int | None, typer.Option("--max-per-country", help="Sponsored places per country.")
+    ] = None,
+    minimum: Annotated[int | None, typer.Option("--minimum", help="Sponsored places the workshop needs.")] = None,
+) -> None:
+    """Set a workshop's allocation rules (applied at the next allocation)."""
+    send(
+        SPONSORSHIP_COMMANDS,
+        workshop,
+        f"Allocation rules sent for {workshop}",
+        sponsorship.SetAllocationRules,
+        workshop_id=workshop,
+        max_per_country=max_per_country,
+        minimum_sponsored=minimum,
+    )
