@@ -91,6 +91,10 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The simulated GDS travel books against: one process per System, its faults set per test.
+    gds_seed: int = 2006
+    gds_fault_rate: float = 0.0
+    gds_fault_delay: float = 2.0
 
     @property
     def maildir(self) -> Path:
@@ -109,6 +113,7 @@ class System:
             SMTP_PORT=str(self.ports["smtp"]),
             MAILDIR=str(self.maildir),
             PYTHONUNBUFFERED="1",
+            GDS_URL=self.url("gds"),
         )
         for service in SERVICES:
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports[service])
@@ -120,12 +125,13 @@ class System:
 
     # ------------------------------------------------------------------ processes
     def start(self) -> System:
-        for name in ("smtp", *SERVICES):
+        for name in ("smtp", "gds", *SERVICES):
             self.ports.setdefault(name, free_port())
         for folder in ("tmp", "new", "cur"):
             (self.maildir / folder).mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         self.start_smtp()
+        self.start_gds()
         for service in SERVICES:
             self.start_service(service, wait=False)
         for service in SERVICES:
@@ -152,6 +158,28 @@ class System:
             ],
         )
         self.wait_port(self.ports["smtp"], "smtp")
+
+    def start_gds(self) -> None:
+        """The simulated GDS, its orders kept in a snapshot file so a restart keeps them."""
+        self._spawn(
+            "gds",
+            [
+                str(BIN / "python"),
+                "-m",
+                "travel.entrypoints.simulator",
+                "--port",
+                str(self.ports["gds"]),
+                "--seed",
+                str(self.gds_seed),
+                "--fault-rate",
+                str(self.gds_fault_rate),
+                "--fault-delay",
+                str(self.gds_fault_delay),
+                "--state",
+                str(self.workdir / "gds-state.json"),
+            ],
+        )
+        self.wait_port(self.ports["gds"], "gds")
 
     def start_service(self, service: str, wait: bool = True) -> None:
         self._spawn(service, [str(BIN / "python"), "-m", service])

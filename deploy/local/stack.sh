@@ -150,9 +150,22 @@ smtp_up() {
   wait_port "$SMTP_PORT" 30 "SMTP server"
 }
 
+# ---------------------------------------------------------------- simulated GDS (travel's fare provider)
+gds_up() {
+  if pid_alive "$RUN/gds.pid"; then return 0; fi
+  port_open "$GDS_PORT" && die "port $GDS_PORT is taken by another process"
+  mkdir -p "$RUN" "$LOG"
+  say "starting the simulated GDS on 127.0.0.1:$GDS_PORT"
+  nohup "$ROOT/.venv/bin/python" -m travel.entrypoints.simulator --port "$GDS_PORT" \
+    --state "$VAR/gds-state.json" >>"$LOG/gds.log" 2>&1 &
+  echo $! >"$RUN/gds.pid"
+  wait_port "$GDS_PORT" 30 "simulated GDS"
+}
+
 # ---------------------------------------------------------------- services
 services_up() {
   "$ROOT/.venv/bin/python" -m shared.messaging.topics ensure
+  gds_up
   local service
   for service in "${SERVICES[@]}"; do
     pid_alive "$RUN/$service.pid" && continue
@@ -178,7 +191,7 @@ stop_pid() { # name
 
 status() {
   local name
-  for name in kafka smtp "${SERVICES[@]}"; do
+  for name in kafka smtp gds "${SERVICES[@]}"; do
     if pid_alive "$RUN/$name.pid"; then printf '%-14s running (pid %s)\n' "$name" "$(cat "$RUN/$name.pid")"
     else printf '%-14s stopped\n' "$name"; fi
   done
@@ -193,7 +206,7 @@ case "${1:-}" in
   services) services_up ;;
   up) install_tools; kafka_up; pg_up; smtp_up; services_up; status ;;
   down)
-    for name in notifications travel sponsorship registration smtp; do stop_pid "$name"; done
+    for name in notifications travel sponsorship registration gds smtp; do stop_pid "$name"; done
     stop_pid kafka; pg_down ;;
   status) status ;;
   *) die "usage: stack.sh install|up|infra|services|down|status" ;;

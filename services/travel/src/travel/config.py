@@ -7,3 +7,5 @@ from shared.settings import StackSettings
 
 class Settings(StackSettings):
     travel_http_port: int = 8103
+    gds_url: str = "http://127.0.0.1:8105"  # the fare provider (the simulated GDS locally)
+    gds_timeout: float = 5.0  # seconds before a provider call's outcome counts as unknown

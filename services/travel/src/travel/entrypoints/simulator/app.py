@@ -469,6 +469,7 @@ def create_app(config: Config) -> FastAPI:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m travel.entrypoints.simulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail, 0 to 1")
@@ -485,4 +486,4 @@ def main() -> None:
         offer_seconds=arguments.offer_seconds,
         state_file=arguments.state,
     )
-    uvicorn.run(create_app(config), host="127.0.0.1", port=arguments.port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(config), host=arguments.host, port=arguments.port, log_level="warning", access_log=False)
