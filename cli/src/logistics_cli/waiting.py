@@ -43,6 +43,7 @@ async def backlog(settings: CliSettings, client: httpx.AsyncClient) -> dict[str,
     for service in SERVICES:
         status = (await client.get(f"{settings.url(service)}/ops/status")).json()
         pending[f"{service} outbox"] = status["outbox"]["pending"]
+        pending[f"{service} work"] = status.get("work", {}).get("pending", 0)
     queue = (await client.get(f"{settings.url('notifications')}/mail/queue")).json()
     pending["mail queue"] = queue["pending"]
     return pending

@@ -132,6 +132,11 @@ class ServiceRuntime:
                 lag = await conn.fetchrow(
                     "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total FROM outbox"
                 )
+                # Work a background task still has to do (travel's bookings in flight, for instance).
+                work = 0
+                for task in self.background:
+                    if hasattr(task, "pending"):
+                        work += await task.pending(conn)
                 refusals = await conn.fetch(
                     "SELECT event_id, event_type, outcome, reason, processed_at FROM inbox"
                     " WHERE outcome <> 'applied' ORDER BY processed_at DESC LIMIT 100"
@@ -139,6 +144,7 @@ class ServiceRuntime:
             return {
                 "service": self.service,
                 "outbox": {"pending": lag["pending"], "total": lag["total"]},
+                "work": {"pending": work},
                 "inbox": outcomes,
                 "not_applied": [
                     {
