@@ -21,10 +21,12 @@ from logistics_cli.publishing import publish
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.travel_cmds import travel_app
 from logistics_cli.waiting import wait_until_quiet
+from logistics_cli.workshop_cmds import workshop_app
 
 app = typer.Typer(help="Dialogue Logistics: workshops, sponsorship, travel and e-mails.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 # One group per area, each in its own module.
+app.add_typer(workshop_app, name="workshop")
 app.add_typer(sponsorship_app, name="sponsorship")
 app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")

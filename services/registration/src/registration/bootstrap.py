@@ -34,6 +34,17 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, AIRPORTS),
             contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, AIRPORTS),
+            **{
+                decision.TYPE: route(decision, handlers.decide, AIRPORTS)
+                for decision in (
+                    contracts.MoveWorkshop,
+                    contracts.PostponeWorkshop,
+                    contracts.DeferWorkshop,
+                    contracts.RescheduleWorkshop,
+                    contracts.CancelWorkshop,
+                    contracts.ConfirmWorkshop,
+                )
+            },
         },
     )
     return runtime

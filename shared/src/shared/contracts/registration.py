@@ -68,6 +68,8 @@ class MoveWorkshop(Contract):
     airport: str = IATA
     starts: date | None = None
     ends: date | None = None
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
 
 
 class PostponeWorkshop(Contract):
@@ -77,6 +79,8 @@ class PostponeWorkshop(Contract):
     workshop_id: str = Field(pattern=IDENTIFIER)
     starts: date
     ends: date
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
 
 
 class DeferWorkshop(Contract):
@@ -86,6 +90,8 @@ class DeferWorkshop(Contract):
     workshop_id: str = Field(pattern=IDENTIFIER)
     to_year: int = Field(ge=2000, le=2100)
     venue_tbd: bool = False
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
 
 
 class RescheduleWorkshop(Contract):
@@ -98,17 +104,28 @@ class RescheduleWorkshop(Contract):
     airport: str = IATA
     starts: date
     ends: date
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
 
 
 class CancelWorkshop(Contract):
     TYPE = "registration.cancel_workshop"
     workshop_id: str = Field(pattern=IDENTIFIER)
     reason: str = Field(min_length=1, max_length=500)
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
 
 
 class ConfirmWorkshop(Contract):
     TYPE = "registration.confirm_workshop"
     workshop_id: str = Field(pattern=IDENTIFIER)
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
+
+
+WorkshopDecision = (
+    MoveWorkshop | PostponeWorkshop | DeferWorkshop | RescheduleWorkshop | CancelWorkshop | ConfirmWorkshop
+)
 
 
 class WorkshopScheduled(Contract):

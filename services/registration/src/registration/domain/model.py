@@ -26,6 +26,9 @@ class Workshop:
     revision: int = 1
     minimum_sponsored: int = 0
     as_of: date | None = None
+    change: str = "scheduled"
+    reason: str | None = None
+    venue_tbd: bool = False
 
     def venue(self) -> tuple[str, str, str, date, date]:
         return (self.city, self.country, self.airport, self.starts, self.ends)
@@ -54,18 +57,173 @@ def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
     if proposed.ends < proposed.starts:
         raise RuleBroken(f"workshop {proposed.workshop_id} ends ({proposed.ends}) before it starts ({proposed.starts})")
     if existing is None:
-        return replace(proposed, status="scheduled", venue_version=1, revision=1)
+        return replace(proposed, status="scheduled", venue_version=1, revision=1, change="scheduled")
     if existing.status == "cancelled":
         raise RuleBroken(f"workshop {existing.workshop_id} is cancelled")
+    if existing.status == "deferred":
+        raise RuleBroken(
+            f"workshop {existing.workshop_id} is deferred to {existing.year}: bring it back with reschedule"
+        )
+    moved = proposed.venue() != existing.venue()
     updated = replace(
         proposed,
         status=existing.status,
-        venue_version=existing.venue_version + (proposed.venue() != existing.venue()),
+        venue_version=existing.venue_version + moved,
         revision=existing.revision,
+        change=existing.change,
+        reason=existing.reason,
+        venue_tbd=False,
     )
     if updated == existing:
         return None
-    return replace(updated, revision=existing.revision + 1)
+    return replace(updated, revision=existing.revision + 1, change="moved" if moved else "updated")
+
+
+# Staff decisions about a scheduled workshop (issue 7). Each returns the workshop after the decision, None when
+# the decision is already in force (a repeated command), or raises RuleBroken with the reason for staff.
+
+
+def _today(workshop: Workshop, today: date | None) -> date:
+    return today or workshop.as_of or date.today()
+
+
+def _open(workshop: Workshop, decision: str) -> None:
+    if workshop.status == "cancelled":
+        raise RuleBroken(f"cannot {decision} workshop {workshop.workshop_id}: it is cancelled")
+
+
+def _held(workshop: Workshop, decision: str, today: date) -> None:
+    if workshop.status != "deferred" and workshop.starts <= today:
+        raise RuleBroken(
+            f"cannot {decision} workshop {workshop.workshop_id}: it started on {workshop.starts} (today is {today})"
+        )
+
+
+def _dates(workshop: Workshop, starts: date, ends: date, today: date) -> None:
+    if ends < starts:
+        raise RuleBroken(f"workshop {workshop.workshop_id}: ends ({ends}) before it starts ({starts})")
+    if starts <= today:
+        raise RuleBroken(f"workshop {workshop.workshop_id}: new dates start on {starts}, not after today ({today})")
+
+
+def _decided(existing: Workshop, updated: Workshop, change: str, today: date | None) -> Workshop | None:
+    """The workshop after a decision, or None when it changes nothing; venue_version follows venue or dates."""
+    updated = replace(updated, as_of=today or existing.as_of)
+    if replace(updated, change=existing.change) == existing:
+        return None
+    moved = updated.venue() != existing.venue() or change == "deferred"
+    return replace(updated, change=change, revision=existing.revision + 1, venue_version=existing.venue_version + moved)
+
+
+def move(
+    existing: Workshop,
+    city: str,
+    country: str,
+    airport: str,
+    starts: date | None = None,
+    ends: date | None = None,
+    today: date | None = None,
+) -> Workshop | None:
+    now = _today(existing, today)
+    _open(existing, "move")
+    if existing.status == "deferred":
+        raise RuleBroken(f"cannot move workshop {existing.workshop_id}: it is deferred; reschedule it instead")
+    _held(existing, "move", now)
+    starts, ends = starts or existing.starts, ends or existing.ends
+    _dates(existing, starts, ends, now)
+    updated = replace(existing, city=city, country=country, airport=airport, starts=starts, ends=ends, reason=None)
+    return _decided(existing, updated, "moved", today)
+
+
+def postpone(existing: Workshop, starts: date, ends: date, today: date | None = None) -> Workshop | None:
+    now = _today(existing, today)
+    _open(existing, "postpone")
+    if existing.status == "deferred":
+        raise RuleBroken(f"cannot postpone workshop {existing.workshop_id}: it is deferred; reschedule it instead")
+    _held(existing, "postpone", now)
+    if (starts, ends) == (existing.starts, existing.ends):
+        return None
+    if starts <= existing.starts:
+        raise RuleBroken(
+            f"cannot postpone workshop {existing.workshop_id} to {starts}: it already starts on {existing.starts}"
+        )
+    _dates(existing, starts, ends, now)
+    updated = replace(existing, starts=starts, ends=ends, status="postponed", reason=None)
+    return _decided(existing, updated, "postponed", today)
+
+
+def defer(existing: Workshop, to_year: int, venue_tbd: bool, today: date | None = None) -> Workshop | None:
+    now = _today(existing, today)
+    _open(existing, "defer")
+    if existing.status == "deferred":
+        if (existing.year, existing.venue_tbd) == (to_year, venue_tbd):
+            return None
+        raise RuleBroken(f"workshop {existing.workshop_id} is already deferred to {existing.year}")
+    _held(existing, "defer", now)
+    if to_year <= existing.year:
+        raise RuleBroken(
+            f"cannot defer workshop {existing.workshop_id} to {to_year}: it is a {existing.year} workshop;"
+            " postpone it to other dates instead"
+        )
+    updated = replace(existing, year=to_year, status="deferred", venue_tbd=venue_tbd, reason=None)
+    return _decided(existing, updated, "deferred", today)
+
+
+def reschedule(
+    existing: Workshop,
+    city: str,
+    country: str,
+    airport: str,
+    starts: date,
+    ends: date,
+    today: date | None = None,
+) -> Workshop | None:
+    now = _today(existing, today)
+    _open(existing, "reschedule")
+    if existing.status != "deferred":
+        if existing.change == "rescheduled" and (city, country, airport, starts, ends) == existing.venue():
+            return None  # the same reschedule again
+        raise RuleBroken(
+            f"cannot reschedule workshop {existing.workshop_id}: it is {existing.status}, not deferred;"
+            " move or postpone it instead"
+        )
+    _dates(existing, starts, ends, now)
+    if starts.year != existing.year:
+        raise RuleBroken(
+            f"cannot reschedule workshop {existing.workshop_id} on {starts}: it was deferred to {existing.year}"
+        )
+    updated = replace(
+        existing,
+        city=city,
+        country=country,
+        airport=airport,
+        starts=starts,
+        ends=ends,
+        status="scheduled",
+        venue_tbd=False,
+        reason=None,
+    )
+    decided = _decided(existing, updated, "rescheduled", today)
+    # Back from deferral: always a new venue version, even at the venue and dates it had before.
+    if decided is not None and decided.venue_version == existing.venue_version:
+        decided = replace(decided, venue_version=existing.venue_version + 1)
+    return decided
+
+
+def cancel(existing: Workshop, reason: str, today: date | None = None) -> Workshop | None:
+    if existing.status == "cancelled":
+        raise RuleBroken(f"workshop {existing.workshop_id} is already cancelled ({existing.reason})")
+    _held(existing, "cancel", _today(existing, today))
+    return _decided(existing, replace(existing, status="cancelled", reason=reason), "cancelled", today)
+
+
+def confirm(existing: Workshop, today: date | None = None) -> Workshop | None:
+    _open(existing, "confirm")
+    if existing.status == "deferred":
+        raise RuleBroken(f"cannot confirm workshop {existing.workshop_id}: it is deferred; reschedule it first")
+    if existing.status == "confirmed":
+        return None
+    return _decided(existing, replace(existing, status="confirmed"), "confirmed", today)
 
 
 def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop | None) -> Delegate | None:

@@ -9,7 +9,19 @@ from shared.contracts.envelope import Envelope, envelope_for
 from shared.contracts.topics import REGISTRATION_DELEGATE, REGISTRATION_WORKSHOP
 from shared.messaging.consumer import Refused
 
-from registration.domain.model import Delegate, RuleBroken, Workshop, register, schedule
+from registration.domain.model import (
+    Delegate,
+    RuleBroken,
+    Workshop,
+    cancel,
+    confirm,
+    defer,
+    move,
+    postpone,
+    register,
+    reschedule,
+    schedule,
+)
 from registration.service.ports import Airports, Repository
 
 
@@ -47,3 +59,45 @@ async def register_delegate(
     await repo.save_delegate(delegate)
     event = contracts.DelegateRegistered(**asdict(delegate))
     await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+
+
+async def decide(repo: Repository, envelope: Envelope, command: contracts.WorkshopDecision, airports: Airports) -> None:
+    """A staff decision about a workshop: refused with the reason, ignored when already in force, else published."""
+    airport = getattr(command, "airport", None)
+    if airport is not None and airport not in airports:
+        raise Refused(f'workshop {command.workshop_id}: airport "{airport}" is not a known IATA code')
+    existing = await repo.workshop(command.workshop_id)
+    if existing is None:
+        raise Refused(f"workshop {command.workshop_id} is not known")
+    try:
+        workshop = apply_decision(existing, command)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    if workshop is None:
+        return
+    await repo.save_workshop(workshop)
+    event = contracts.WorkshopScheduled(**asdict(workshop))
+    await repo.publish(
+        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+    )
+
+
+def apply_decision(existing: Workshop, command: contracts.WorkshopDecision) -> Workshop | None:
+    match command:
+        case contracts.MoveWorkshop():
+            return move(
+                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+            )
+        case contracts.PostponeWorkshop():
+            return postpone(existing, command.starts, command.ends, command.today)
+        case contracts.DeferWorkshop():
+            return defer(existing, command.to_year, command.venue_tbd, command.today)
+        case contracts.RescheduleWorkshop():
+            return reschedule(
+                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+            )
+        case contracts.CancelWorkshop():
+            return cancel(existing, command.reason, command.today)
+        case contracts.ConfirmWorkshop():
+            return confirm(existing, command.today)
+    raise AssertionError(f"not a workshop decision: {type(command).__name__}")
