@@ -19,6 +19,7 @@ from logistics_cli.config import SERVICES
 from logistics_cli.mail import mail_app
 from logistics_cli.publishing import publish
 from logistics_cli.sponsorship_cmds import sponsorship_app
+from logistics_cli.trace import trace_app
 from logistics_cli.travel_cmds import travel_app
 from logistics_cli.waiting import wait_until_quiet
 from logistics_cli.workshop_cmds import workshop_app
@@ -31,6 +32,7 @@ app.add_typer(sponsorship_app, name="sponsorship")
 app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")
 app.add_typer(mail_app, name="mail")
+app.add_typer(trace_app, name="trace")
 
 
 @app.command()

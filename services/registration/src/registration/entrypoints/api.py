@@ -46,6 +46,21 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+@router.get("/delegates/{ref}")
+async def delegate(ref: str, request: Request) -> dict[str, Any]:
+    """One delegate without contact details, with the workshop's current status and venue version."""
+    async with pool(request).acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT d.ref, d.workshop_id, d.country, d.role, d.language, d.home_airport, d.sponsorship, d.revision,"
+            " w.status AS workshop_status, w.venue_version FROM delegates d JOIN workshops w USING (workshop_id)"
+            " WHERE d.ref = $1",
+            ref,
+        )
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"delegate {ref} is not known")
+    return dict(row)
+
+
 def main() -> None:
     settings = Settings()
     app = build(settings).app(title="registration", router=router)
