@@ -6,7 +6,9 @@ NGOs, academics and the private sector; the Government of Australia paid for nea
 from developing countries or countries in transition (here: 34 requests, 10 of them speakers).
 Names and e-mail addresses are invented. Deterministic, stdlib only:
 
-    python deploy/scenarios/generate_geneva_2006.py [OUTPUT.csv]
+    python deploy/scenarios/generate_geneva_2006.py [geneva|bangkok] [OUTPUT.csv]
+
+It also writes bangkok-2006-delegates.csv: 80 delegates, 24 sponsorship requests, 6 of them speakers.
 """
 
 from __future__ import annotations
@@ -134,14 +136,14 @@ ORGS = {
 }
 
 
-def plan(rng: random.Random) -> list[tuple[str, str, str, str]]:
-    """(country, role, sponsorship, affiliation) for the 200 rows, in file order."""
-    sponsored = rng.sample(sorted(DEVELOPING), 34)
-    rows = [(cc, "speaker" if i < 10 else "official", "requested", "gov") for i, cc in enumerate(sponsored)]
-    rows += [(cc, "official", "none", "gov") for cc in sorted(COUNTRIES) if cc not in sponsored]
+def plan(rng: random.Random, total: int, requests: int, speakers: int, host: str) -> list[tuple[str, str, str, str]]:
+    """(country, role, sponsorship, affiliation) for the rows, in file order; the host country flies nobody in."""
+    sponsored = rng.sample(sorted(set(DEVELOPING) - {host}), requests)
+    rows = [(cc, "speaker" if i < speakers else "official", "requested", "gov") for i, cc in enumerate(sponsored)]
+    rows += [(cc, "official", "none", "gov") for cc in sorted(COUNTRIES) if cc not in sponsored][: total - len(rows)]
     codes = sorted(COUNTRIES)
     weights = [6 if cc == "CH" else 3 if cc in DONORS else 1 for cc in codes]
-    while len(rows) < 200:
+    while len(rows) < total:
         cc = rng.choices(codes, weights)[0]
         affiliation = rng.choices(list(AFFILIATIONS), list(AFFILIATIONS.values()))[0]
         usual = "official" if affiliation == "gov" else "observer"
@@ -159,28 +161,41 @@ def email_domain(rng: random.Random, cc: str, affiliation: str) -> str:
     return f"{rng.choice(ORGS[affiliation])}.example"
 
 
-def generate() -> list[list[str]]:
-    rng = random.Random(2006)
+# The scenarios: workshop, reference prefix, host country, delegates, sponsorship requests, speakers among them, seed.
+SCENARIOS = {
+    "geneva": (WORKSHOP, "GVA", "CH", 200, 34, 10, 2006),
+    # Bangkok, 24-25 October 2006 (IC/2006/8, paragraph 6): planned, then deferred for lack of funding.
+    "bangkok": ("idm-2006-bangkok", "BKK", "TH", 80, 24, 6, 2410),
+}
+
+
+def generate(scenario: str = "geneva") -> list[list[str]]:
+    workshop, prefix, host, total, requests, speakers, seed = SCENARIOS[scenario]
+    rng = random.Random(seed)
     used: set[tuple[str, str]] = set()
     out = []
-    for n, (cc, role, sponsorship, affiliation) in enumerate(plan(rng), start=1):
+    for n, (cc, role, sponsorship, affiliation) in enumerate(plan(rng, total, requests, speakers, host), start=1):
         airport, language, pool, families = COUNTRIES[cc]
         while (name := (rng.choice(GIVEN[pool].split()), rng.choice(families.split()))) in used:
             pass
         used.add(name)
         given, family = name
         email = f"{given}.{family}@{email_domain(rng, cc, affiliation)}".lower()
-        out.append([f"GVA-{n:03d}", WORKSHOP, given, family, email, cc, role, language, airport, sponsorship])
-    assert len({r[5] for r in out}) == 62 and len({r[4] for r in out}) == 200
+        out.append([f"{prefix}-{n:03d}", workshop, given, family, email, cc, role, language, airport, sponsorship])
+    assert len({r[4] for r in out}) == total
+    assert scenario != "geneva" or len({r[5] for r in out}) == 62
     return out
 
 
 def main(argv: list[str]) -> None:
-    path = Path(argv[1]) if len(argv) > 1 else Path(__file__).with_name("geneva-2006-delegates.csv")
+    """generate_geneva_2006.py [geneva|bangkok] [OUTPUT.csv]"""
+    scenario = argv[1] if len(argv) > 1 else "geneva"
+    default = Path(__file__).with_name(f"{scenario}-2006-delegates.csv")
+    path = Path(argv[2]) if len(argv) > 2 else default
     with path.open("w", newline="", encoding="ascii") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(HEADER)
-        writer.writerows(generate())
+        writer.writerows(generate(scenario))
 
 
 if __name__ == "__main__":
