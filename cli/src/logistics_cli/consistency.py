@@ -40,6 +40,31 @@ def report(
                 }
             )
 
+    # A deferred workshop keeps its places as "deferred" (nothing granted until it is rescheduled); a cancelled
+    # one keeps nothing: no place granted or deferred, no money committed to it.
+    if status in ("deferred", "cancelled"):
+        kept = ("granted",) if status == "deferred" else ("granted", "deferred")
+        for award in awards:
+            if award["status"] in kept:
+                violations.append(
+                    {
+                        "invariant": "I1",
+                        "delegate": award["delegate_ref"],
+                        "detail": f"sponsorship still {award['status']} on a {status} workshop",
+                    }
+                )
+    if status == "cancelled":
+        for pledge in sponsorship.get("pledges", []):
+            if Decimal(str(pledge.get("committed_here", 0))) > 0:
+                violations.append(
+                    {
+                        "invariant": "I1",
+                        "pledge": pledge["pledge_id"],
+                        "detail": f"{pledge['committed_here']} {pledge['currency']} still committed to a cancelled"
+                        " workshop",
+                    }
+                )
+
     granted = {award["delegate_ref"] for award in awards if award["status"] == "granted"}
     bookings = travel.get("bookings", [])
     ticketed = [b for b in bookings if b["status"] == "ticketed"]
@@ -104,6 +129,7 @@ def report(
             "sponsored": by_status["granted"],
             "waitlisted": by_status["waitlisted"],
             "refused": by_status["refused"],
+            "deferred": by_status["deferred"],
         },
         "budget": sponsorship.get("budget", {}),
         "tickets": {

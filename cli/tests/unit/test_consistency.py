@@ -182,3 +182,42 @@ def test_two_sent_emails_for_one_delegate_kind_and_version_are_an_i3_violation()
 
 def test_without_a_maildir_only_the_service_records_are_checked() -> None:
     assert run(maildir_ids=None)["violations"] == []
+
+
+def test_a_place_still_granted_on_a_deferred_workshop_is_a_violation_and_a_deferred_place_is_not() -> None:
+    funding = sponsorship()
+    funding["awards"][1]["status"] = "deferred"
+
+    result = report(
+        WORKSHOP, registration(status="deferred", venue_version=3), funding, travel(ticket("X", 9, "cancelled")), [], {}
+    )
+
+    assert [(v["invariant"], v.get("delegate")) for v in result["violations"]] == [("I1", "GVA-002")]
+    assert result["delegates"]["deferred"] == 1
+
+
+def test_a_cancelled_workshop_with_places_or_money_left_is_a_violation() -> None:
+    funding = sponsorship()
+    funding["awards"] = [
+        {"delegate_ref": "GVA-002", "status": "deferred"},
+        {"delegate_ref": "GVA-007", "status": "withdrawn"},
+    ]
+    funding["pledges"][0]["committed_here"] = "812.00"
+
+    result = report(WORKSHOP, registration(status="cancelled"), funding, travel(ticket("X", 1, "cancelled")), [], {})
+
+    assert [(v["invariant"], v.get("delegate", v.get("pledge"))) for v in result["violations"]] == [
+        ("I1", "GVA-002"),
+        ("I1", "aus-geneva"),
+    ]
+
+
+def test_a_cancelled_workshop_with_everything_released_has_no_violation() -> None:
+    funding = sponsorship(committed="0")
+    funding["awards"] = [{"delegate_ref": "GVA-002", "status": "withdrawn"}]
+
+    result = report(
+        WORKSHOP, registration(status="cancelled"), funding, travel(ticket("GVA-002", 2, "cancelled")), [], {}
+    )
+
+    assert result["violations"] == []
