@@ -91,6 +91,7 @@ def test_a_consistent_workshop_has_no_violations_and_the_right_counts() -> None:
         "sponsored": 2,
         "waitlisted": 1,
         "refused": 0,
+        "deferred": 0,
     }
     assert result["tickets"]["valid"] == 2
     assert result["tickets"]["stale"] == 0
