@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo test check bench clean
+.PHONY: install up down status demo demo-bangkok test check bench clean
 
 install:                ## Debian packages, uv, Kafka jars, the Python workspace (idempotent)
 	@bash deploy/local/stack.sh install
@@ -18,6 +18,9 @@ status:
 
 demo: up                ## the Geneva, July 2006 scenario end to end, with a summary
 	@bash deploy/local/demo.sh
+
+demo-bangkok: up        ## Bangkok 2006: shortfall, deferral to 2007, new venue, annual pool, narrated step by step
+	@$(ENV) .venv/bin/python deploy/scenarios/play_bangkok.py
 
 test:                   ## the whole suite against the real broker, database and SMTP server
 	@bash deploy/local/stack.sh infra

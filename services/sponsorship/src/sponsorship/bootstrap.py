@@ -7,6 +7,7 @@ from pathlib import Path
 import airportsdata
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as contracts
+from shared.contracts import travel as travel_contracts
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
@@ -86,6 +87,19 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
-    # Held fares to approve, tickets issued and cancelled (actual prices, refunds): issue 4 fills the routes.
-    runtime.subscribe(TRAVEL_BOOKING, {})
+    # Held fares to approve before ticketing, tickets issued and cancelled (actual prices, refunds, credits).
+    runtime.subscribe(
+        TRAVEL_BOOKING,
+        {
+            travel_contracts.FareHeld.TYPE: route(
+                travel_contracts.FareHeld, handlers.when_fare_held_charge_actual_fare, tables
+            ),
+            travel_contracts.TicketIssued.TYPE: route(
+                travel_contracts.TicketIssued, handlers.when_ticket_issued_mark_its_money
+            ),
+            travel_contracts.TicketCancelled.TYPE: route(
+                travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_release_the_refund, tables
+            ),
+        },
+    )
     return runtime

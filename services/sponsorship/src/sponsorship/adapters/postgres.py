@@ -92,9 +92,14 @@ class PostgresRepository:
         row = await self.conn.fetchrow(f"SELECT {AWARD_COLUMNS} FROM awards WHERE delegate_ref = $1", delegate_ref)
         return AwardRow(**dict(row)) if row else None
 
-    async def withdraw_award(self, delegate_ref: str, version: int, reason: str) -> None:
-        """The award's lines go (their money returns to the pledges); the award stays, withdrawn, with why."""
-        await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", delegate_ref)
+    async def withdraw_award(self, delegate_ref: str, version: int, reason: str) -> Decimal:
+        """The award's lines go (their money returns to the pledges) except those paid for an issued ticket,
+        which wait for its cancellation; the award stays, withdrawn, with why. Returns what was released."""
+        released = await self.conn.fetchval(
+            "WITH gone AS (DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL RETURNING amount)"
+            " SELECT coalesce(sum(amount), 0) FROM gone",
+            delegate_ref,
+        )
         await self.conn.execute(
             "UPDATE awards SET status = 'withdrawn', award_version = $2, position = NULL, reason = $3, total = 0"
             " WHERE delegate_ref = $1",
@@ -102,6 +107,7 @@ class PostgresRepository:
             version,
             reason,
         )
+        return Decimal(released)
 
     async def funded_workshops(self, workshop_id: str | None, year: int | None) -> list[WorkshopFacts]:
         """The workshops a pledge funds (its own, or its year's), locked in id order: no deadlock between two."""
@@ -191,10 +197,85 @@ class PostgresRepository:
             workshop.currency,
             reason,
         )
-        await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1", ref)
+        await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL", ref)
         await self.conn.executemany(
             "INSERT INTO award_lines (delegate_ref, kind, pledge_id, amount, currency) VALUES ($1, $2, $3, $4, $5)",
             [(ref, charge.kind, charge.pledge_id, charge.amount, workshop.currency) for charge in charges],
+        )
+
+    async def lines(self, delegate_ref: str, booking_ref: str | None, kind: str) -> tuple[Charge, ...]:
+        """The award's lines of one kind: its reserve (no booking) or those paid for one ticket, earmarked first."""
+        rows = await self.conn.fetch(
+            "SELECT l.kind, l.pledge_id, l.amount FROM award_lines l JOIN pledges p USING (pledge_id)"
+            " WHERE l.delegate_ref = $1 AND l.kind = $3 AND l.booking_ref IS NOT DISTINCT FROM $2"
+            " ORDER BY p.workshop_id IS NULL, l.pledge_id",  # earmarked first, as allocation charges them
+            delegate_ref,
+            booking_ref,
+            kind,
+        )
+        return tuple(Charge(row["kind"], row["pledge_id"], Decimal(row["amount"])) for row in rows)
+
+    async def replace_lines(
+        self,
+        delegate_ref: str,
+        booking_ref: str | None,
+        kinds: tuple[str, ...],
+        charges: tuple[Charge, ...],
+        currency: str,
+    ) -> None:
+        await self.conn.execute(
+            "DELETE FROM award_lines WHERE delegate_ref = $1 AND kind = ANY($3::text[])"
+            " AND booking_ref IS NOT DISTINCT FROM $2",
+            delegate_ref,
+            booking_ref,
+            list(kinds),
+        )
+        await self.conn.executemany(
+            "INSERT INTO award_lines (delegate_ref, kind, pledge_id, amount, currency, booking_ref)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(delegate_ref, c.kind, c.pledge_id, c.amount, currency, booking_ref) for c in charges if c.amount > 0],
+        )
+        await self.conn.execute(
+            "UPDATE awards SET total = coalesce((SELECT sum(amount) FROM award_lines"
+            " WHERE delegate_ref = $1 AND kind IN ('airfare', 'subsistence', 'terminal')), 0) WHERE delegate_ref = $1",
+            delegate_ref,
+        )
+
+    async def tag_reserve(self, delegate_ref: str, booking_ref: str) -> Decimal:
+        """The airfare reserve is now what a ticket cost: its lines name the ticket. Returns their sum."""
+        value = await self.conn.fetchval(
+            "WITH tagged AS (UPDATE award_lines SET booking_ref = $2 WHERE delegate_ref = $1 AND kind = 'airfare'"
+            " AND booking_ref IS NULL RETURNING amount) SELECT coalesce(sum(amount), 0) FROM tagged",
+            delegate_ref,
+            booking_ref,
+        )
+        return Decimal(value)
+
+    async def fare_hold(self, hold_id: str) -> dict[str, Any] | None:
+        row = await self.conn.fetchrow("SELECT * FROM fare_holds WHERE hold_id = $1", hold_id)
+        return dict(row) if row else None
+
+    async def save_fare_hold(self, hold: dict[str, Any]) -> None:
+        columns = list(hold)
+        await self.conn.execute(
+            f"INSERT INTO fare_holds ({', '.join(columns)}) VALUES"
+            f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))}) ON CONFLICT (hold_id) DO NOTHING",
+            *hold.values(),
+        )
+
+    async def ticket(self, booking_ref: str) -> dict[str, Any] | None:
+        row = await self.conn.fetchrow("SELECT * FROM tickets WHERE booking_ref = $1", booking_ref)
+        return dict(row) if row else None
+
+    async def save_ticket(self, ticket: dict[str, Any]) -> None:
+        await self.conn.execute(upsert("tickets", list(ticket), "booking_ref"), *ticket.values())
+
+    async def save_credits(self, booking_ref: str, credits: tuple[Charge, ...], currency: str) -> None:
+        await self.conn.executemany(
+            "INSERT INTO airline_credits (booking_ref, pledge_id, donor_id, amount, currency)"
+            " SELECT $1, pledge_id, donor_id, $3, $4 FROM pledges WHERE pledge_id = $2"
+            " ON CONFLICT (booking_ref, pledge_id) DO NOTHING",
+            [(booking_ref, c.pledge_id, c.amount, currency) for c in credits],
         )
 
     async def publish(self, topic: str, envelope: Envelope) -> None:

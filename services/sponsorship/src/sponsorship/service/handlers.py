@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
+import structlog
 from shared.contracts import registration as registration_events
 from shared.contracts import sponsorship as contracts
+from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
-from sponsorship.domain import allocation, costs
+from sponsorship.domain import allocation, costs, ticketing
 from sponsorship.domain.eligibility import EligibilityList
 from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
+
+log = structlog.get_logger("sponsorship")
 
 SPENDABLE = {"confirmed", "received"}
 INACTIVE = {"cancelled", "deferred"}
@@ -240,15 +245,176 @@ async def withdraw_sponsorship(
     if award.status == "withdrawn":
         return  # already done: withdrawing twice changes nothing
     version = award.award_version + 1
-    await repo.withdraw_award(command.delegate_ref, version, command.reason)
+    released = await repo.withdraw_award(command.delegate_ref, version, command.reason)
     event = contracts.SponsorshipWithdrawn(
         workshop_id=workshop.workshop_id,
         delegate_ref=command.delegate_ref,
         reason=command.reason,
         award_version=version,
-        released=award.total if award.status == "granted" else Decimal(0),
+        released=released,
         currency=award.currency,
     )
     await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
-    if award.status == "granted" and workshop.status not in INACTIVE:
+    if released > 0 and workshop.status not in INACTIVE:
+        await decide(repo, envelope, workshop, tables, promote_only=True)
+
+
+# Actual fares and tickets (travel.booking): the price check before ticketing, and cancellations.
+
+
+def fare_refusal(event: travel_events.FareHeld, workshop: WorkshopFacts | None, award: AwardRow | None) -> str | None:
+    """Why a held fare cannot be charged to the delegate's award at all, whatever it costs."""
+    if workshop is None:
+        return f"workshop {event.workshop_id} is not known to sponsorship"
+    if award is None or award.workshop_id != event.workshop_id or award.status != "granted":
+        status = award.status if award else "not requested"
+        return f"delegate {event.delegate_ref} holds no granted sponsorship for {event.workshop_id} ({status})"
+    if workshop.status in INACTIVE:
+        return f"workshop {event.workshop_id} is {workshop.status}"
+    if event.venue_version < workshop.venue_version:
+        return f"the hold is for venue version {event.venue_version}; the workshop is at {workshop.venue_version}"
+    if event.currency != workshop.currency:
+        return f"the fare is in {event.currency}; the workshop's budget is in {workshop.currency}"
+    return None
+
+
+async def answer_fare(repo: Repository, envelope: Envelope, hold: dict[str, Any]) -> None:
+    event: Contract
+    if hold["approved"]:
+        event = contracts.FareApproved(
+            workshop_id=hold["workshop_id"],
+            delegate_ref=hold["delegate_ref"],
+            hold_id=hold["hold_id"],
+            fare=hold["fare"],
+            currency=hold["currency"],
+            award_version=hold["award_version"],
+        )
+    else:
+        event = contracts.FareDeclined(
+            workshop_id=hold["workshop_id"],
+            delegate_ref=hold["delegate_ref"],
+            hold_id=hold["hold_id"],
+            fare=hold["fare"],
+            currency=hold["currency"],
+            reason=hold["reason"] or "",
+        )
+    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=hold["delegate_ref"], causation=envelope))
+
+
+async def when_fare_held_charge_actual_fare(
+    repo: Repository, envelope: Envelope, event: travel_events.FareHeld, tables: ReferenceTables
+) -> None:
+    """Charge the actual fare instead of the reserve (the estimate or an earlier hold) if the money is there.
+
+    Answered once per hold: asked again about the same hold, sponsorship repeats its answer and charges nothing.
+    """
+    answered = await repo.fare_hold(event.hold_id)
+    if answered is not None:
+        await answer_fare(repo, envelope, answered)
+        return
+    workshop = await repo.workshop(event.workshop_id, lock=True)  # queue behind allocations of the workshop
+    award = await repo.award(event.delegate_ref)
+    reason = fare_refusal(event, workshop, award)
+    freed = Decimal(0)
+    if reason is None:
+        assert workshop is not None
+        reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+        funds, _ = await repo.funds(workshop)
+        repriced = ticketing.reprice(reserve, event.fare, funds)
+        if repriced is None:
+            left = sum((fund.remaining for fund in funds), Decimal(0))
+            reason = (
+                f"the held fare {event.fare} {event.currency} exceeds the {ticketing.total(reserve)} reserved for"
+                f" this delegate, and the pledges have {left} {event.currency} left: no ticket"
+            )
+        else:
+            await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), repriced, workshop.currency)
+            freed = ticketing.total(reserve) - event.fare
+    hold = {
+        "hold_id": event.hold_id,
+        "delegate_ref": event.delegate_ref,
+        "workshop_id": event.workshop_id,
+        "venue_version": event.venue_version,
+        "fare": event.fare,
+        "currency": event.currency,
+        "approved": reason is None,
+        "reason": reason,
+        "award_version": award.award_version if award else 0,
+    }
+    await repo.save_fare_hold(hold)
+    await answer_fare(repo, envelope, hold)
+    outcome = "fare.approved" if reason is None else "fare.declined"
+    log.info(outcome, hold_id=event.hold_id, delegate_ref=event.delegate_ref)
+    if freed > 0 and workshop is not None:  # a cheaper ticket than estimated: the waitlist moves up
+        await decide(repo, envelope, workshop, tables, promote_only=True)
+
+
+async def when_ticket_issued_mark_its_money(
+    repo: Repository, envelope: Envelope, event: travel_events.TicketIssued
+) -> None:
+    """The airfare reserve becomes what the ticket cost: its lines name the ticket until it is cancelled."""
+    if await repo.ticket(event.booking_ref) is not None:
+        return
+    await repo.workshop(event.workshop_id, lock=True)
+    await repo.tag_reserve(event.delegate_ref, event.booking_ref)
+    await repo.save_ticket(
+        {
+            "booking_ref": event.booking_ref,
+            "delegate_ref": event.delegate_ref,
+            "workshop_id": event.workshop_id,
+            "venue_version": event.venue_version,
+            "fare": event.fare,
+            "currency": event.currency,
+            "status": "issued",
+        }
+    )
+
+
+async def when_ticket_cancelled_release_the_refund(
+    repo: Repository, envelope: Envelope, event: travel_events.TicketCancelled, tables: ReferenceTables
+) -> None:
+    """The fee and the airline credit stay spent (the credit recorded against the donor); the refund is freed.
+
+    A delegate still sponsored keeps the refund as the reserve for the next ticket, unless a new fare is
+    already reserved; otherwise the refund returns to the pledges and the waitlist moves up.
+    """
+    known = await repo.ticket(event.booking_ref)
+    if known is not None and known["status"] == "cancelled":
+        return
+    workshop = await repo.workshop(event.workshop_id, lock=True)
+    ticket = await repo.lines(event.delegate_ref, event.booking_ref, ticketing.AIRFARE)
+    split = ticketing.cancel_ticket(ticket, event.fee, event.credit)
+    award = await repo.award(event.delegate_ref)
+    keep = (
+        award is not None
+        and award.status == "granted"
+        and workshop is not None
+        and workshop.status not in INACTIVE
+        and not await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+    )
+    currency = workshop.currency if workshop else event.currency
+    await repo.replace_lines(
+        event.delegate_ref, event.booking_ref, (ticketing.AIRFARE, *ticketing.SUNK), split.sunk, currency
+    )
+    if keep:
+        await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), split.freed, currency)
+    await repo.save_credits(
+        event.booking_ref, tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT), currency
+    )
+    await repo.save_ticket(
+        {
+            "booking_ref": event.booking_ref,
+            "delegate_ref": event.delegate_ref,
+            "workshop_id": event.workshop_id,
+            "venue_version": event.venue_version,
+            "fare": known["fare"] if known else ticketing.total(ticket),
+            "currency": known["currency"] if known else event.currency,
+            "status": "cancelled",
+            "refund": event.refund,
+            "credit": event.credit,
+            "fee": event.fee,
+        }
+    )
+    log.info("ticket.cancelled_settled", booking_ref=event.booking_ref, delegate_ref=event.delegate_ref)
+    if split.freed and not keep and workshop is not None and workshop.status not in INACTIVE:
         await decide(repo, envelope, workshop, tables, promote_only=True)

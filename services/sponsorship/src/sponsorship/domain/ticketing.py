@@ -1,0 +1,106 @@
+"""What a held, issued or cancelled ticket does to the money charged to the pledges (I1 at ticketing).
+
+An award reserves an airfare (first the estimate) on named pledges. When travel holds a fare, the
+reserve is repriced to the actual fare: a dearer fare draws the difference from the workshop's funds
+(earmarked first) or is declined when the money is not there; a cheaper one releases the difference,
+pool money before earmarked money. When the ticket is cancelled, the fee and any airline credit stay
+spent on the pledges that paid for it and the refund is freed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sponsorship.domain.allocation import Charge, Fund
+
+AIRFARE = "airfare"
+TICKET_FEE = "ticket_fee"
+AIRLINE_CREDIT = "airline_credit"
+SUNK = (TICKET_FEE, AIRLINE_CREDIT)
+
+
+def total(charges: tuple[Charge, ...] | list[Charge]) -> Decimal:
+    return sum((charge.amount for charge in charges), Decimal(0))
+
+
+def reprice(reserve: tuple[Charge, ...], target: Decimal, funds: list[Fund]) -> tuple[Charge, ...] | None:
+    """The airfare charges after repricing `reserve` to `target`, or None when the funds cannot pay the difference.
+
+    `funds` hold what is left of each pledge besides `reserve`; the difference drawn is taken from them in place.
+    Released money is taken off the last charges first, so the pool is freed before earmarked money.
+    """
+    if target < 0:
+        raise ValueError("a fare cannot be negative")
+    current = total(reserve)
+    if target <= current:
+        release = current - target
+        kept: list[Charge] = []
+        for charge in reversed(reserve):
+            cut = min(release, charge.amount)
+            release -= cut
+            if charge.amount - cut > 0:
+                kept.append(Charge(AIRFARE, charge.pledge_id, charge.amount - cut))
+        return tuple(merge(reversed(kept)))
+    due = target - current
+    ordered = sorted(funds, key=lambda fund: (not fund.earmarked, fund.pledge_id))
+    if due > sum((max(fund.remaining, Decimal(0)) for fund in ordered), Decimal(0)):
+        return None
+    drawn: list[Charge] = []
+    for fund in ordered:
+        if due == 0:
+            break
+        part = min(due, fund.remaining)
+        if part > 0:
+            fund.remaining -= part
+            due -= part
+            drawn.append(Charge(AIRFARE, fund.pledge_id, part))
+    return tuple(merge([Charge(AIRFARE, c.pledge_id, c.amount) for c in (*reserve, *drawn)]))
+
+
+def merge(charges: Iterable[Charge]) -> list[Charge]:
+    """One charge per (kind, pledge), in first-seen order."""
+    amounts: dict[tuple[str, str], Decimal] = {}
+    for charge in charges:
+        key = (charge.kind, charge.pledge_id)
+        amounts[key] = amounts.get(key, Decimal(0)) + charge.amount
+    return [Charge(kind, pledge_id, amount) for (kind, pledge_id), amount in amounts.items() if amount > 0]
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A cancelled ticket's money: what stays spent (fee, airline credit) and what is freed, per pledge."""
+
+    sunk: tuple[Charge, ...]
+    freed: tuple[Charge, ...]
+
+
+def cancel_ticket(ticket: tuple[Charge, ...], fee: Decimal, credit: Decimal) -> Cancellation:
+    """Split a ticket's charges: the fee, then the credit, stay on the pledges that paid (first charges first);
+    the rest is freed. Fee and credit never exceed what the ticket cost."""
+    if fee < 0 or credit < 0:
+        raise ValueError("fee and credit cannot be negative")
+    wanted = [(TICKET_FEE, fee), (AIRLINE_CREDIT, credit)]
+    sunk: list[Charge] = []
+    freed: list[Charge] = []
+    for charge in ticket:
+        left = charge.amount
+        for index, (kind, amount) in enumerate(wanted):
+            part = min(left, amount)
+            if part > 0:
+                sunk.append(Charge(kind, charge.pledge_id, part))
+                left -= part
+                wanted[index] = (kind, amount - part)
+        if left > 0:
+            freed.append(Charge(AIRFARE, charge.pledge_id, left))
+    return Cancellation(tuple(sunk), tuple(freed))
+
+
+def refusal_to_reduce(pledge_id: str, committed: Decimal, spendable_after: Decimal, currency: str) -> str | None:
+    """Why a pledge cannot drop to `spendable_after` (withdrawn, unconfirmed, smaller), or None if it can."""
+    if spendable_after >= committed:
+        return None
+    return (
+        f"pledge {pledge_id}: {committed} {currency} is already committed to awards; the pledge cannot drop below that"
+    )

@@ -1,0 +1,71 @@
+"""Staff decisions about a workshop on the real stack: each becomes one WorkshopScheduled, repeats change
+nothing, and a decision that makes no sense is refused with its reason (and recorded)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from shared.contracts.envelope import Envelope
+
+from tests.harness import System, read_all
+
+BANGKOK = "idm-2006-bangkok"
+
+
+def workshop_events(system: System) -> list[dict[str, object]]:
+    topic = f"{system.namespace}registration.workshop.v1"
+    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [topic]))
+    envelopes = [Envelope.model_validate_json(r.value) for r in records]
+    scheduled = [e.payload for e in envelopes if e.event_type == "registration.workshop_scheduled"]
+    return sorted((p for p in scheduled if p["workshop_id"] == BANGKOK), key=lambda p: p["revision"])
+
+
+def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(system: System) -> None:
+    system.cli("apply", "deploy/scenarios/bangkok-2006.yaml")
+    system.wait()
+    for _ in range(2):  # the same decision twice: the second changes nothing
+        system.cli("workshop", "defer", BANGKOK, "--to-year", "2007", "--venue-tbd", "--today", "2006-09-15")
+    refused_move = ("workshop", "move", BANGKOK, "--city", "Manila", "--country", "PH", "--airport", "MNL")
+    system.cli(*refused_move)
+    system.cli(
+        "workshop",
+        "reschedule",
+        BANGKOK,
+        "--city",
+        "Manila",
+        "--country",
+        "PH",
+        "--airport",
+        "MNL",
+        "--starts",
+        "2007-03-14",
+        "--ends",
+        "2007-03-15",
+        "--today",
+        "2006-12-01",
+    )
+    system.cli("workshop", "confirm", BANGKOK)
+    system.cli("workshop", "cancel", BANGKOK, "--reason", "membership decision")
+    system.cli("workshop", "cancel", BANGKOK, "--reason", "again")
+    system.wait()
+
+    events = workshop_events(system)
+    assert [(e["change"], e["status"], e["venue_version"], e["revision"]) for e in events] == [
+        ("scheduled", "scheduled", 1, 1),
+        ("deferred", "deferred", 2, 2),
+        ("rescheduled", "scheduled", 3, 3),
+        ("confirmed", "confirmed", 3, 4),
+        ("cancelled", "cancelled", 3, 5),
+    ]
+    assert events[1]["venue_tbd"] is True and events[1]["year"] == 2007
+    assert (events[2]["city"], events[2]["starts"]) == ("Manila", "2007-03-14")
+    assert events[4]["reason"] == "membership decision"
+
+    workshop = system.cli("report", "consistency", "--workshop", BANGKOK, "--json", check=False)
+    assert '"status": "cancelled"' in workshop.stdout
+    status = httpx.get(f"{system.url('registration')}/ops/status", timeout=10).json()
+    refusals = [item["reason"] for item in status["not_applied"] if item["outcome"] == "refused"]
+    assert any("is deferred; reschedule it instead" in reason for reason in refusals), refusals
+    assert any("already cancelled (membership decision)" in reason for reason in refusals), refusals
+    assert len(refusals) == 2
