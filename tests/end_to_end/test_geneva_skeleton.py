@@ -25,6 +25,7 @@ def test_geneva_end_to_end(system: System) -> None:
         "sponsored": 30,
         "waitlisted": 4,
         "refused": 0,
+        "deferred": 0,
     }
     assert report["budget"]["available"] == 115000.0
     assert 0 < report["budget"]["committed"] <= 115000.0

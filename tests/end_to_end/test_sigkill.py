@@ -57,6 +57,7 @@ def test_services_killed_mid_scenario_converge(system: System) -> None:
         "sponsored": 30,
         "waitlisted": 4,
         "refused": 0,
+        "deferred": 0,
     }, context
     assert (report["tickets"]["valid"], report["tickets"]["stale"]) == (30, 0), context
     assert (report["emails"]["sent"], report["emails"]["pending"]) == (64, 0), context

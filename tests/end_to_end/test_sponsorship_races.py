@@ -126,6 +126,7 @@ def test_racing_allocations_and_a_pledge_increase_never_overspend(system: System
         "sponsored": 7,
         "waitlisted": 3,
         "refused": 0,
+        "deferred": 0,
     }
     assert report["budget"]["available"] == float(increased)
     assert report["budget"]["committed"] == float(7 * PER_DELEGATE)
