@@ -119,4 +119,31 @@ def load(path: Path) -> Plan:
             plan.errors.append(f"delegates file {item['file']} not found next to {path.name}")
             continue
         delegates_from_csv(csv_path, plan)
+    decisions_from(document.get("decisions") or [], plan)
     return plan
+
+
+# A decision in a file: `- {move: idm-2006-bangkok, city: Manila, country: PH, airport: MNL}`; `today` defaults to
+# the file's. Decisions come after everything else in the file, in their order.
+DECISIONS: dict[str, type[Contract]] = {
+    "move": registration.MoveWorkshop,
+    "postpone": registration.PostponeWorkshop,
+    "defer": registration.DeferWorkshop,
+    "reschedule": registration.RescheduleWorkshop,
+    "cancel": registration.CancelWorkshop,
+    "confirm": registration.ConfirmWorkshop,
+}
+
+
+def decisions_from(items: list[dict[str, Any]], plan: Plan) -> None:
+    for index, item in enumerate(items, start=1):
+        where = f"decisions[{index}]"
+        named = [key for key in DECISIONS if key in item]
+        if len(named) != 1:
+            plan.errors.append(f"{where}: name exactly one decision ({', '.join(DECISIONS)}) and its workshop.")
+            continue
+        [decision] = named
+        values = {"today": plan.today, **{k: v for k, v in item.items() if k != decision}}
+        command = _entry(plan, where, DECISIONS[decision], {**values, "workshop_id": item[decision]})
+        if command:
+            plan.commands.append((REGISTRATION_COMMANDS, item[decision], command))

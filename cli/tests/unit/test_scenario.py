@@ -94,3 +94,29 @@ def test_errors_echo_no_names_or_email_addresses(bad_rows: Plan) -> None:
         row = rows[line]
         personal = [row["email"], row["given_name"], row["family_name"], row["email"].split("@")[0]]
         assert [value for value in personal if value and value.lower() in error.lower()] == [], error
+
+
+def test_decisions_in_a_file_become_workshop_commands_after_everything_else(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.yaml"
+    path.write_text(
+        "today: 2006-09-15\n"
+        "decisions:\n"
+        "  - {defer: idm-2006-bangkok, to_year: 2007, venue_tbd: true}\n"
+        "  - {reschedule: idm-2006-bangkok, city: Manila, country: PH, airport: MNL, starts: 2007-03-14,"
+        " ends: 2007-03-15, today: 2006-12-01}\n"
+        "  - {cancel: idm-2006-bangkok}\n"
+        "  - {move: idm-2006-bangkok, postpone: idm-2006-bangkok}\n"
+    )
+
+    plan = load(path)
+
+    assert [type(command).__name__ for _, _, command in plan.commands] == ["DeferWorkshop", "RescheduleWorkshop"]
+    defer, reschedule = (command for _, _, command in plan.commands)
+    assert defer.today == date(2006, 9, 15) and defer.venue_tbd is True  # type: ignore[attr-defined]
+    assert reschedule.today == date(2006, 12, 1)  # type: ignore[attr-defined]
+    assert plan.commands[0][:2] == ("registration.commands.v1", "idm-2006-bangkok")
+    assert plan.errors == [
+        "decisions[3]: reason: Field required.",
+        "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm)"
+        " and its workshop.",
+    ]
