@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from shared.messaging.kafka import read_all  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -292,30 +293,6 @@ class System:
 def drop(system: System) -> None:
     system.stop()
     asyncio.run(system.drop_databases())
-
-
-async def read_all(bootstrap: str, topics: list[str]) -> list[Any]:
-    """Every record now on these topics (all partitions, from the beginning to the current end)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or range(6))]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records: list[Any] = []
-        remaining = {tp for tp, end in ends.items() if end > 0}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, items in batch.items():
-                records.extend(items)
-                if items and items[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
-        return records
-    finally:
-        await consumer.stop()
 
 
 async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
