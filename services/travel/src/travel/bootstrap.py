@@ -17,10 +17,12 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
-from travel.adapters.fare_provider import AirportDirectory, DeterministicFareProvider
-from travel.adapters.postgres import PostgresRepository
+from travel.adapters.fare_provider import AirportDirectory, GdsProvider
+from travel.adapters.gds_client import GdsClient
+from travel.adapters.postgres import PostgresRepository, PostgresTripStore, trips_pending, worker_leadership
 from travel.config import Settings
 from travel.service import handlers
+from travel.service.booking import BookingWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -35,7 +37,7 @@ def build(settings: Settings) -> ServiceRuntime:
     )
     namespace = settings.logistics_namespace
     airports = AirportDirectory()
-    provider = DeterministicFareProvider()
+    provider = GdsProvider(GdsClient(settings.gds_url, timeout=settings.gds_timeout))
 
     route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
@@ -43,7 +45,7 @@ def build(settings: Settings) -> ServiceRuntime:
         TRAVEL_COMMANDS,
         {
             contracts.BookWorkshopTravel.TYPE: route(
-                contracts.BookWorkshopTravel, handlers.book_workshop_travel, provider, airports
+                contracts.BookWorkshopTravel, handlers.book_workshop_travel, airports
             )
         },
     )
@@ -77,6 +79,23 @@ def build(settings: Settings) -> ServiceRuntime:
                 )
             },
             withdrawn.TYPE: route(withdrawn, handlers.when_sponsorship_withdrawn_cancel_ticket),
+            **(
+                {
+                    cls.TYPE: route(cls, handlers.when_fare_answered_ticket_or_release)
+                    for cls in (sponsorship_contracts.FareApproved, sponsorship_contracts.FareDeclined)
+                }
+                if settings.travel_fare_approval
+                else {}
+            ),
         },
+    )
+    runtime.background.append(
+        BookingWorker(
+            lambda pool: PostgresTripStore(pool, namespace),
+            provider,
+            worker_leadership,
+            trips_pending,
+            approval=settings.travel_fare_approval,
+        )
     )
     return runtime

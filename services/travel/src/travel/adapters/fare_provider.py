@@ -1,19 +1,98 @@
-"""Fare provider adapters. For now one deterministic, in-process provider priced by the domain's curve."""
+"""The fare provider port over the GDS HTTP client, and the airport directory."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import airportsdata
 
-from travel.domain.fares import Airport, Offer, offer
+from travel.adapters.gds_client import (
+    FareNoLongerAvailable,
+    GdsClient,
+    GdsError,
+    GdsOffer,
+    GdsOrder,
+    HoldExpired,
+    OfferExpired,
+    ProviderUnavailable,
+    SoldOut,
+)
+from travel.domain.booking import OfferView
+from travel.domain.fares import Airport
+from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused
+
+REQUOTE = (OfferExpired, SoldOut, HoldExpired, FareNoLongerAvailable)
 
 
-class DeterministicFareProvider:
-    """Same request, same answer: the walking skeleton's provider (no network, no failures)."""
+def _segments(order: GdsOrder | GdsOffer) -> tuple[dict[str, Any], ...]:
+    return tuple(segment.model_dump(mode="json") for segment in order.segments)
 
-    async def quote(self, home: Airport, venue: Airport, starts: date, ends: date, today: date) -> Offer:
-        return offer(home, venue, starts, ends, today)
+
+def _order(order: GdsOrder) -> ProviderOrder:
+    cancellation = None
+    if order.cancellation is not None:
+        cancellation = (order.cancellation.outcome, order.cancellation.amount.amount, order.cancellation.fee.amount)
+    return ProviderOrder(
+        order_id=order.order_id,
+        booking_reference=order.booking_reference,
+        status=order.status,
+        fare_class=order.fare_class,
+        price=order.price.amount,
+        currency=order.price.currency,
+        days_ahead=order.days_ahead,
+        segments=_segments(order),
+        ticketing_deadline=order.ticketing_deadline,
+        ticket_number=order.ticket_number,
+        cancellation=cancellation,
+    )
+
+
+class GdsProvider:
+    """Provider errors become the port's: ProviderDown (try later, same key) or ProviderRefused."""
+
+    def __init__(self, client: GdsClient) -> None:
+        self.client = client
+
+    async def _call(self, coroutine: Any) -> Any:
+        try:
+            return await coroutine
+        except ProviderUnavailable as error:
+            raise ProviderDown(str(error)) from None
+        except GdsError as error:
+            raise ProviderRefused(error.code, str(error), requote=isinstance(error, REQUOTE)) from None
+
+    async def search(
+        self, origin: str, destination: str, departure_date: date, return_date: date, today: date
+    ) -> list[OfferView]:
+        offers: list[GdsOffer] = await self._call(
+            self.client.search_offers(origin, destination, departure_date, return_date, today)
+        )
+        return [
+            OfferView(
+                offer_id=offer.offer_id,
+                fare_class=offer.fare_class,
+                cabin=(offer.fare_class_name or "economy").split()[0],
+                price=offer.price.amount,
+                currency=offer.price.currency,
+                days_ahead=offer.days_ahead,
+                segments=_segments(offer),
+            )
+            for offer in offers
+        ]
+
+    async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
+        return _order(await self._call(self.client.hold(offer_id, passenger_ref, key)))
+
+    async def ticket(self, order_id: str, key: str) -> ProviderOrder:
+        return _order(await self._call(self.client.ticket(order_id, key)))
+
+    async def cancel(self, order_id: str, key: str) -> ProviderOrder:
+        return _order(await self._call(self.client.cancel(order_id, key)))
+
+    async def resolve(self, operation: str, key: str) -> ProviderOrder | None:
+        found = await self._call(self.client.resolve(operation, key))
+        return _order(found) if found is not None else None
 
 
 class AirportDirectory:

@@ -39,6 +39,7 @@ class GdsOffer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     offer_id: str
     fare_class: str
+    fare_class_name: str | None = None
     price: Money
     days_ahead: int
     seats_left: int

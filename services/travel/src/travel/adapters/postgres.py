@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
+from datetime import date
 from typing import Any
 
 import asyncpg
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import qualified
+from shared.contracts.topics import TRAVEL_BOOKING, qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
-from travel.service.ports import WorkshopFacts
+from travel.domain.booking import ACTIVE, Trip
+from travel.service.ports import TripFacts, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
 
@@ -79,7 +84,8 @@ class PostgresRepository:
     async def save_booking(self, booking: dict[str, Any]) -> bool:
         status = await self.conn.execute(
             "INSERT INTO bookings (booking_ref, delegate_ref, workshop_id, venue_version, status, fare, currency,"
-            " booked_on, days_ahead, segments) VALUES ($1, $2, $3, $4, 'ticketed', $5, $6, $7, $8, $9::jsonb)"
+            " booked_on, days_ahead, segments, order_id, ticket_number, fare_class)"
+            " VALUES ($1, $2, $3, $4, 'ticketed', $5, $6, $7, $8, $9::jsonb, $10, $11, $12)"
             " ON CONFLICT DO NOTHING",
             booking["booking_ref"],
             booking["delegate_ref"],
@@ -90,8 +96,190 @@ class PostgresRepository:
             booking["booked_on"],
             booking["days_ahead"],
             json.dumps(booking["segments"]),
+            booking.get("order_id"),
+            booking.get("ticket_number"),
+            booking.get("fare_class"),
         )
         return bool(status.endswith("1"))
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)
+
+    # -- trips, as consumed messages change them (the worker takes the provider steps) -------------
+
+    async def request_trips(self, workshop: WorkshopFacts, today: date) -> int:
+        """A trip for every granted delegate with a home airport and no live trip for the current venue."""
+        status = await self.conn.execute(
+            "INSERT INTO trips (delegate_ref, workshop_id, venue_version, state, home_airport, today, due_at)"
+            " SELECT t.delegate_ref, t.workshop_id, $2, 'requested', t.home_airport, $3, now() FROM travellers t"
+            " WHERE t.workshop_id = $1 AND t.sponsorship = 'granted' AND t.home_airport IS NOT NULL"
+            " ON CONFLICT (delegate_ref, workshop_id, venue_version) DO UPDATE SET state = 'requested',"
+            " attempt = trips.attempt + 1, home_airport = EXCLUDED.home_airport, today = EXCLUDED.today,"
+            " offer_id = NULL, order_id = NULL, hold_key = NULL, ticket_key = NULL, cancel_key = NULL,"
+            " ticketing_deadline = NULL, booking_ref = NULL, ticket_number = NULL, release_to = NULL,"
+            " tries = 0, due_at = now(), updated_at = now() WHERE trips.state IN ('cancelled', 'failed')",
+            workshop.workshop_id,
+            workshop.venue_version,
+            today,
+        )
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def booked_today(self, workshop_id: str) -> date | None:
+        """The booking date of the workshop's latest trips (rebookings keep the scenario's calendar)."""
+        value = await self.conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
+        return value if isinstance(value, date) else None
+
+    async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool:
+        """Sponsorship's answer to a held fare: ticket it or give the hold back. Stale answers do nothing."""
+        if approved:
+            sql = "UPDATE trips SET state = 'approved', due_at = now() WHERE delegate_ref = $1 AND order_id = $2"
+            args: tuple[Any, ...] = (delegate_ref, hold_id)
+        else:
+            sql = (
+                "UPDATE trips SET state = 'releasing', release_to = 'declined', reason = $3, tries = 0,"
+                " due_at = now() WHERE delegate_ref = $1 AND order_id = $2"
+            )
+            args = (delegate_ref, hold_id, reason)
+        status = await self.conn.execute(sql + " AND state = 'held'", *args)
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return bool(status.endswith("1"))
+
+    async def release_trips(
+        self, workshop_id: str, reason: str, *, delegate_ref: str | None = None, below_version: int | None = None
+    ) -> int:
+        """Stop live trips and give back held or ticketed orders (the worker cancels them at the provider)."""
+        status = await self.conn.execute(
+            "UPDATE trips SET state = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL)"
+            " THEN 'cancelled' ELSE 'releasing' END, release_to = 'cancelled', reason = $2, tries = 0,"
+            " due_at = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL) THEN NULL"
+            " ELSE now() END, updated_at = now()"
+            " WHERE workshop_id = $1 AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed')"
+            " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)",
+            workshop_id,
+            reason,
+            delegate_ref,
+            below_version,
+        )
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def has_trips(self, workshop_id: str) -> bool:
+        return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM trips WHERE workshop_id = $1)", workshop_id))
+
+
+TRIP_COLUMNS = [field.name for field in fields(Trip)]
+ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE) + ")"
+WORKER_LOCK = 7_310_003
+TRIPS_CHANNEL = "travel_trips"
+
+
+def trip_from(row: asyncpg.Record) -> Trip:
+    values = {name: row[name] for name in TRIP_COLUMNS}
+    segments = values["segments"]
+    values["segments"] = tuple(json.loads(segments) if isinstance(segments, str) else segments or ())
+    return Trip(**values)
+
+
+def trip_values(trip: Trip) -> list[Any]:
+    values = asdict(trip)
+    values["segments"] = json.dumps(list(trip.segments))
+    return [values[name] for name in TRIP_COLUMNS]
+
+
+class PostgresTripStore:
+    """The booking worker's view of trips: each call its own transaction on the pool."""
+
+    def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
+        self.pool = pool
+        self.namespace = namespace
+
+    async def due(self, limit: int) -> list[Trip]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
+                " ORDER BY due_at LIMIT $1",
+                limit,
+            )
+        return [trip_from(row) for row in rows]
+
+    async def facts(self, trip: Trip) -> TripFacts:
+        async with self.pool.acquire() as conn:
+            repo = PostgresRepository(conn, self.namespace)
+            workshop = await repo.workshop(trip.workshop_id)
+            sponsorship = await conn.fetchval(
+                "SELECT sponsorship FROM travellers WHERE delegate_ref = $1 AND workshop_id = $2",
+                trip.delegate_ref,
+                trip.workshop_id,
+            )
+        return TripFacts(workshop, sponsorship)
+
+    async def save(
+        self,
+        before: Trip,
+        after: Trip,
+        *,
+        due_in: float | None = 0.0,
+        booking: dict[str, Any] | None = None,
+        cancelled_booking: dict[str, Any] | None = None,
+        events: tuple[Envelope, ...] = (),
+    ) -> bool:
+        assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
+        n = len(TRIP_COLUMNS)
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                f"UPDATE trips SET {assignments},"
+                f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL"
+                f"   ELSE now() + make_interval(secs => ${n + 1}::float8) END, updated_at = now()"
+                f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
+                f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}",
+                *trip_values(after),
+                due_in,
+                before.delegate_ref,
+                before.workshop_id,
+                before.venue_version,
+                before.state,
+                before.attempt,
+                before.tries,
+            )
+            if not status.endswith("1"):
+                return False
+            repo = PostgresRepository(conn, self.namespace)
+            if booking is not None:
+                await repo.save_booking(booking)
+            if cancelled_booking is not None:
+                await conn.execute(
+                    "UPDATE bookings SET status = 'cancelled', refund = $2, credit = $3, fee = $4"
+                    " WHERE booking_ref = $1",
+                    cancelled_booking["booking_ref"],
+                    cancelled_booking["refund"],
+                    cancelled_booking["credit"],
+                    cancelled_booking["fee"],
+                )
+            for envelope in events:
+                await repo.publish(TRAVEL_BOOKING, envelope)
+        return True
+
+
+async def trips_pending(conn: asyncpg.Connection) -> int:
+    """Trips the worker still has to move (waiting for sponsorship's answer included)."""
+    return int(await conn.fetchval(f"SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL}"))
+
+
+@asynccontextmanager
+async def worker_leadership(pool: asyncpg.Pool) -> AsyncIterator[asyncio.Event]:
+    """Hold the booking worker lock (one active worker per database); yields an event set on new work."""
+    wake = asyncio.Event()
+
+    def on_notify(*_: object) -> None:
+        wake.set()
+
+    async with pool.acquire() as conn:
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", WORKER_LOCK):
+                await asyncio.sleep(2.0)
+            await conn.add_listener(TRIPS_CHANNEL, on_notify)
+            yield wake
+        finally:
+            await conn.remove_listener(TRIPS_CHANNEL, on_notify)
+            await conn.execute("SELECT pg_advisory_unlock_all()")

@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import date
 
 from shared.contracts import registration as registration_events
 from shared.contracts import sponsorship as sponsorship_events
 from shared.contracts import travel as contracts
-from shared.contracts.envelope import Envelope, envelope_for
-from shared.contracts.topics import TRAVEL_BOOKING
+from shared.contracts.envelope import Envelope
 from shared.messaging.consumer import Refused
 
-from travel.domain.fares import booking_reference
-from travel.service.ports import Airports, FareProvider, Repository, WorkshopFacts
+from travel.service.ports import Airports, Repository, WorkshopFacts
 
 
 async def when_workshop_scheduled_keep_facts(
     repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
 ) -> None:
-    existing = await repo.workshop(event.workshop_id)
+    """Keep the newest facts; a new venue version or a deferral or cancellation reaches every trip (issue 7).
+
+    Trips of an older venue version are stopped and their holds and tickets given back (the provider has no
+    change call, so a ticket is always cancelled and rebooked); after a move, postponement or reschedule the
+    delegates are booked again for the new venue version. Older news (a lower revision) changes nothing.
+    """
+    existing = await repo.workshop(event.workshop_id, lock=True)
     if existing and existing.revision >= event.revision:
         return
     names = {field.name for field in fields(WorkshopFacts)}
-    await repo.save_workshop(WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names}))
+    workshop = WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names})
+    await repo.save_workshop(workshop)
+    if existing is None or not await repo.has_trips(event.workshop_id):
+        return
+    if event.status in {"deferred", "cancelled"}:
+        await repo.release_trips(event.workshop_id, f"workshop {event.status}")
+        return
+    if event.venue_version > existing.venue_version:
+        today = await repo.booked_today(event.workshop_id) or event.as_of or envelope.occurred_at.date()
+        await repo.release_trips(
+            event.workshop_id,
+            f"workshop {event.change}: venue version {event.venue_version}",
+            below_version=event.venue_version,
+        )
+        await repo.request_trips(workshop, today)
 
 
 async def when_delegate_registered_keep_airport(
@@ -46,55 +64,45 @@ async def when_sponsorship_decided_keep_status(
 async def when_sponsorship_withdrawn_cancel_ticket(
     repo: Repository, envelope: Envelope, event: sponsorship_events.SponsorshipWithdrawn
 ) -> None:
-    """No sponsorship, no ticket (I2): cancel what was issued, unless newer news already arrived."""
+    """No sponsorship, no ticket (I2): stop the delegate's trips and give back what they hold, unless newer
+    news already arrived. The worker cancels at the provider and publishes TicketCancelled with the refund."""
     if not await repo.save_sponsorship(event.delegate_ref, event.workshop_id, "withdrawn", event.award_version):
         return
-    for booking_ref, venue_version in await repo.cancel_tickets(event.delegate_ref, event.workshop_id):
-        cancelled = contracts.TicketCancelled(
-            workshop_id=event.workshop_id,
-            delegate_ref=event.delegate_ref,
-            venue_version=venue_version,
-            booking_ref=booking_ref,
-            reason=f"sponsorship withdrawn: {event.reason}",
-        )
-        await repo.publish(
-            TRAVEL_BOOKING, envelope_for(cancelled, aggregate_key=event.delegate_ref, causation=envelope)
-        )
+    await repo.release_trips(
+        event.workshop_id, f"sponsorship withdrawn: {event.reason}", delegate_ref=event.delegate_ref
+    )
+
+
+async def when_fare_answered_ticket_or_release(
+    repo: Repository,
+    envelope: Envelope,
+    event: sponsorship_events.FareApproved | sponsorship_events.FareDeclined,
+) -> None:
+    """Ticket a held fare sponsorship approved; give back one it declined. An answer to an older hold does nothing."""
+    approved = isinstance(event, sponsorship_events.FareApproved)
+    reason = None if approved else f"fare declined: {getattr(event, 'reason', '')}"
+    await repo.answer_fare(event.delegate_ref, event.hold_id, approved, reason)
 
 
 async def book_workshop_travel(
     repo: Repository,
     envelope: Envelope,
     command: contracts.BookWorkshopTravel,
-    provider: FareProvider,
     airports: Airports,
 ) -> None:
+    """A trip for every granted delegate without one for the current venue; the booking worker takes it from there.
+
+    Booking the same workshop again (or the same command twice) adds nothing: trips are keyed by delegate and
+    venue version.
+    """
     workshop = await repo.workshop(command.workshop_id, lock=True)
     if workshop is None:
         raise Refused(f"workshop {command.workshop_id} is not known to travel yet")
     if workshop.status in {"cancelled", "deferred"}:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to book")
-    today: date = command.today or workshop.as_of or envelope.occurred_at.date()
-    venue = airports.get(workshop.airport)
-    if venue is None:
+    if airports.get(workshop.airport) is None:
         raise Refused(f"workshop {workshop.workshop_id}: airport {workshop.airport} is not known")
-    for delegate_ref, home_airport in await repo.to_book(workshop):
-        home = airports.get(home_airport)
-        if home is None:
-            continue
-        offer = await provider.quote(home, venue, workshop.starts, workshop.ends, today)
-        segments = [contracts.Segment(**asdict(leg)) for leg in offer.legs]
-        booking = {
-            "booking_ref": booking_reference(delegate_ref, workshop.workshop_id, workshop.venue_version),
-            "delegate_ref": delegate_ref,
-            "workshop_id": workshop.workshop_id,
-            "venue_version": workshop.venue_version,
-            "fare": offer.fare,
-            "currency": offer.currency,
-            "booked_on": today,
-            "days_ahead": offer.days_ahead,
-        }
-        if not await repo.save_booking({**booking, "segments": [s.model_dump(mode="json") for s in segments]}):
-            continue
-        event = contracts.TicketIssued(**booking, early_booking_warning=offer.warning, segments=segments)
-        await repo.publish(TRAVEL_BOOKING, envelope_for(event, aggregate_key=delegate_ref, causation=envelope))
+    today: date = command.today or workshop.as_of or envelope.occurred_at.date()
+    if today >= workshop.starts:
+        raise Refused(f"workshop {workshop.workshop_id} starts {workshop.starts}: too late to book on {today}")
+    await repo.request_trips(workshop, today)

@@ -1,0 +1,176 @@
+"""One delegate's booking for one venue version, step by step: the states, the policy, the next step. No I/O.
+
+requested -> quoted (an offer within policy chosen) -> held (an order with a ticketing deadline, its price sent
+to sponsorship) -> approved -> ticketed; or declined / cancelled through `releasing` (the hold or ticket given
+back to the provider first). A hold past its deadline goes back to requested with the next attempt: a new
+quote, a new hold and a new approval, never a ticket at a price sponsorship did not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
+
+ACTIVE = ("requested", "quoted", "held", "approved", "releasing")
+FINAL = ("ticketed", "declined", "cancelled", "failed")
+MAX_STOPS = 2
+# A hold this close to its deadline is re-quoted rather than ticketed: the ticket call must land in time.
+DEADLINE_MARGIN = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """What the policy needs from a provider's offer."""
+
+    offer_id: str
+    fare_class: str
+    cabin: str
+    price: Decimal
+    currency: str
+    days_ahead: int
+    segments: tuple[dict[str, Any], ...]  # flight, origin, destination, departs, arrives (ISO, local), zones
+
+
+@dataclass(frozen=True)
+class Trip:
+    delegate_ref: str
+    workshop_id: str
+    venue_version: int
+    state: str
+    attempt: int
+    home_airport: str
+    today: date
+    offer_id: str | None = None
+    fare_class: str | None = None
+    fare: Decimal | None = None
+    currency: str | None = None
+    days_ahead: int | None = None
+    warning: str | None = None
+    segments: tuple[dict[str, Any], ...] = field(default=())
+    order_id: str | None = None
+    hold_key: str | None = None
+    ticketing_deadline: datetime | None = None
+    ticket_key: str | None = None
+    cancel_key: str | None = None
+    booking_ref: str | None = None
+    ticket_number: str | None = None
+    release_to: str | None = None
+    reason: str | None = None
+    tries: int = 0
+
+
+def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:
+    """Leave the day before (or, for long trips, two days before); come back the day after it ends."""
+    return [
+        (starts - timedelta(days=1), ends + timedelta(days=1)),
+        (starts - timedelta(days=2), ends + timedelta(days=1)),
+    ]
+
+
+def _local_date(value: str) -> date:
+    return datetime.fromisoformat(value).date()
+
+
+def split_directions(
+    segments: tuple[dict[str, Any], ...], venue: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Outbound legs up to the venue, then the legs home."""
+    for index, leg in enumerate(segments):
+        if leg["destination"] == venue:
+            return list(segments[: index + 1]), list(segments[index + 1 :])
+    return list(segments), []
+
+
+def within_policy(offer: OfferView, home: str, venue: str, starts: date, ends: date) -> str | None:
+    """None when the offer complies; otherwise why not."""
+    if offer.cabin != "economy":
+        return f"cabin {offer.cabin} is not economy"
+    outbound, back = split_directions(offer.segments, venue)
+    if not outbound or outbound[0]["origin"] != home or outbound[-1]["destination"] != venue:
+        return "does not fly from home to the venue"
+    if not back or back[0]["origin"] != venue or back[-1]["destination"] != home:
+        return "does not fly back home"
+    if len(outbound) - 1 > MAX_STOPS or len(back) - 1 > MAX_STOPS:
+        return f"more than {MAX_STOPS} stops"
+    if _local_date(outbound[-1]["arrives"]) >= starts:
+        return "arrives on or after the day the workshop starts"
+    if _local_date(back[0]["departs"]) <= ends:
+        return "leaves before the workshop ends"
+    return None
+
+
+def choose(offers: list[OfferView], home: str, venue: str, starts: date, ends: date) -> OfferView | None:
+    """The cheapest offer within policy; between equal prices, the one arriving latest (closest to the day before)."""
+    allowed = [offer for offer in offers if within_policy(offer, home, venue, starts, ends) is None]
+    if not allowed:
+        return None
+    outbound_arrival = {o.offer_id: split_directions(o.segments, venue)[0][-1]["arrives"] for o in allowed}
+    latest_first = sorted(allowed, key=lambda o: datetime.fromisoformat(outbound_arrival[o.offer_id]), reverse=True)
+    return min(latest_first, key=lambda o: o.price)
+
+
+def early_booking_warning(price: Decimal, days_ahead: int, currency: str) -> str | None:
+    """Inside the early-booking window: what this fare costs against the same fare booked 60 days ahead."""
+    if days_ahead >= EARLY_BOOKING_DAYS:
+        return None
+    cheapest = (price / advance_purchase_factor(days_ahead)).quantize(Decimal("1"))
+    return (
+        f"booked {days_ahead} days ahead, inside the {EARLY_BOOKING_DAYS}-day window:"
+        f" {price} {currency} against {cheapest} {currency} at {CHEAPEST_DAYS} days"
+    )
+
+
+def why_obsolete(
+    trip: Trip, venue_version: int | None, workshop_status: str | None, sponsorship: str | None
+) -> str | None:
+    """Why this trip should no longer go ahead (or its ticket stay valid), if it should not."""
+    if venue_version is None:
+        return "workshop unknown"
+    if venue_version > trip.venue_version:
+        return f"venue version {venue_version} replaces {trip.venue_version}"
+    if workshop_status in {"cancelled", "deferred"}:
+        return f"workshop {workshop_status}"
+    if sponsorship != "granted":
+        return f"sponsorship {sponsorship or 'unknown'}"
+    return None
+
+
+def requote(trip: Trip, reason: str) -> Trip:
+    """Back to the start with the next attempt: new idempotency keys, a new offer, a new hold and approval."""
+    return replace(
+        trip,
+        state="requested",
+        attempt=trip.attempt + 1,
+        offer_id=None,
+        fare_class=None,
+        fare=None,
+        days_ahead=None,
+        warning=None,
+        segments=(),
+        order_id=None,
+        hold_key=None,
+        ticketing_deadline=None,
+        ticket_key=None,
+        cancel_key=None,
+        reason=reason,
+        tries=0,
+    )
+
+
+def release(trip: Trip, final_state: str, reason: str) -> Trip:
+    """Give back whatever the provider may hold for this trip, then end in `final_state`."""
+    if trip.state in {"requested"} or (trip.state == "quoted" and trip.hold_key is None):
+        return replace(trip, state=final_state, reason=reason, tries=0)
+    return replace(trip, state="releasing", release_to=final_state, reason=reason, tries=0)
+
+
+def deadline_passed(trip: Trip, now: datetime) -> bool:
+    return trip.ticketing_deadline is not None and now >= trip.ticketing_deadline - DEADLINE_MARGIN
+
+
+def backoff_seconds(tries: int) -> float:
+    return float(min(30.0, 0.5 * 2 ** min(tries, 6)))

@@ -1,0 +1,341 @@
+"""The booking worker: drives every trip forward one step at a time, each step its own transaction.
+
+A provider write's idempotency key is stored with the state that precedes it, before the call; the next
+step (after a timeout, a crash or a SIGKILL) first asks the provider what that key already did, and
+only calls again (same key) when it did nothing. A new attempt, with new keys, starts only after the
+provider has said the previous one cannot be ticketed (offer or hold expired, fare lost): one delegate
+never gets two tickets for one venue version (I2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from shared.contracts import travel as contracts
+from shared.contracts.envelope import Envelope, envelope_for
+
+from travel.domain import booking as domain
+from travel.domain.booking import Trip
+from travel.service.ports import Provider, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, TripStore
+
+log = structlog.get_logger()
+
+BATCH = 25
+ZERO = Decimal(0)
+
+
+def idempotency_key(trip: Trip, operation: str) -> str:
+    """Stable for one intent (delegate, workshop, venue version, operation, attempt); stored before the call."""
+    parts = f"{trip.delegate_ref}|{trip.workshop_id}|{trip.venue_version}|{operation}|{trip.attempt}"
+    return f"travel-{operation}-{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class Booker:
+    """One step of one trip. `approval`: wait for sponsorship's FareApproved before ticketing."""
+
+    def __init__(
+        self, store: TripStore, provider: Provider, *, approval: bool, clock: Callable[[], datetime] = now_utc
+    ) -> None:
+        self.store = store
+        self.provider = provider
+        self.approval = approval
+        self.clock = clock
+
+    async def run_until_waiting(self, trip: Trip, max_steps: int = 12) -> Trip:
+        """Step this trip until it waits (for approval, a backoff or nothing more to do)."""
+        for _ in range(max_steps):
+            after = await self.step(trip)
+            if after is None or after.state not in domain.ACTIVE or after == trip:
+                return after or trip
+            trip = after
+            if trip.state == "held" or trip.tries > 0:
+                return trip
+        return trip
+
+    async def step(self, trip: Trip) -> Trip | None:
+        """Take the trip's next step; the trip as saved, or None when someone else changed it first."""
+        facts = await self.store.facts(trip)
+        workshop = facts.workshop
+        if trip.state in domain.ACTIVE and trip.state != "releasing":
+            reason = domain.why_obsolete(
+                trip,
+                workshop.venue_version if workshop else None,
+                workshop.status if workshop else None,
+                facts.sponsorship,
+            )
+            if reason is not None:
+                return await self._save(trip, domain.release(trip, "cancelled", reason))
+        try:
+            if trip.state == "requested":
+                return await self._quote(trip, facts)
+            if trip.state == "quoted":
+                return await self._hold(trip)
+            if trip.state in {"held", "approved"} and domain.deadline_passed(trip, self.clock()):
+                log.info("booking.hold_expired_requote", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
+                return await self._save(trip, domain.requote(trip, "hold past its ticketing deadline"))
+            if trip.state == "approved":
+                return await self._ticket(trip)
+            if trip.state == "releasing":
+                return await self._release(trip)
+        except ProviderDown as error:
+            return await self._later(trip, f"provider down: {error}")
+        except ProviderRefused as error:
+            if error.requote:
+                log.info("booking.requote", delegate_ref=trip.delegate_ref, code=error.code, attempt=trip.attempt)
+                return await self._save(trip, domain.requote(trip, error.code))
+            log.warning("booking.refused_by_provider", delegate_ref=trip.delegate_ref, code=error.code)
+            if trip.state == "releasing":  # nothing left to give back (expired, released or already cancelled)
+                return await self._released(trip, None)
+            return await self._save(trip, replace(trip, state="failed", reason=f"{error.code}: {error}"))
+        return trip  # held: waiting for sponsorship's answer
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    async def _quote(self, trip: Trip, facts: TripFacts) -> Trip | None:
+        workshop = facts.workshop
+        assert workshop is not None
+        chosen = None
+        for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+            if departure < trip.today:
+                continue
+            offers = await self.provider.search(trip.home_airport, workshop.airport, departure, back, trip.today)
+            chosen = domain.choose(offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends)
+            if chosen is not None:
+                break
+        if chosen is None:
+            return await self._save(trip, replace(trip, state="failed", reason="no itinerary within policy"))
+        quoted = replace(
+            trip,
+            state="quoted",
+            offer_id=chosen.offer_id,
+            fare_class=chosen.fare_class,
+            fare=chosen.price,
+            currency=chosen.currency,
+            days_ahead=chosen.days_ahead,
+            warning=domain.early_booking_warning(chosen.price, chosen.days_ahead, chosen.currency),
+            segments=chosen.segments,
+            hold_key=idempotency_key(trip, "hold"),  # stored before the hold call
+            tries=0,
+        )
+        return await self._save(trip, quoted)
+
+    async def _hold(self, trip: Trip) -> Trip | None:
+        assert trip.hold_key and trip.offer_id
+        order = await self.provider.resolve("hold", trip.hold_key)
+        if order is None:
+            order = await self.provider.hold(trip.offer_id, trip.delegate_ref, trip.hold_key)
+        if order.status not in {"held", "ticketed"}:
+            return await self._save(trip, domain.requote(trip, f"hold {order.status}"))
+        held = replace(
+            trip,
+            state="held" if self.approval else "approved",
+            order_id=order.order_id,
+            booking_ref=order.booking_reference,
+            fare_class=order.fare_class,
+            fare=order.price,
+            currency=order.currency,
+            days_ahead=order.days_ahead,
+            warning=domain.early_booking_warning(order.price, order.days_ahead, order.currency),
+            segments=order.segments,
+            ticketing_deadline=order.ticketing_deadline,
+            ticket_key=idempotency_key(trip, "ticket"),  # stored before any ticket call
+            tries=0,
+        )
+        events: tuple[Envelope, ...] = ()
+        if self.approval:
+            fare_held = contracts.FareHeld(
+                workshop_id=trip.workshop_id,
+                delegate_ref=trip.delegate_ref,
+                venue_version=trip.venue_version,
+                hold_id=order.order_id,
+                fare=order.price,
+                currency=order.currency,
+                ticketing_deadline=order.ticketing_deadline,
+            )
+            events = (envelope_for(fare_held, aggregate_key=trip.delegate_ref),)
+        log.info("booking.held", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
+        # Held trips wake at their deadline (to re-quote) unless an approval arrives first.
+        due_in = 0.0
+        if self.approval:
+            until = order.ticketing_deadline - domain.DEADLINE_MARGIN - self.clock()
+            due_in = max(0.0, until.total_seconds())
+        return await self._save(trip, held, events=events, due_in=due_in)
+
+    async def _ticket(self, trip: Trip) -> Trip | None:
+        assert trip.ticket_key and trip.order_id
+        order = await self.provider.resolve("ticket", trip.ticket_key)
+        if order is None:
+            order = await self.provider.ticket(trip.order_id, trip.ticket_key)
+        if order.status != "ticketed":
+            return await self._save(trip, domain.requote(trip, f"order {order.status} at ticketing"))
+        ticketed = replace(trip, state="ticketed", ticket_number=order.ticket_number, tries=0)
+        booking = {
+            "booking_ref": order.booking_reference,
+            "delegate_ref": trip.delegate_ref,
+            "workshop_id": trip.workshop_id,
+            "venue_version": trip.venue_version,
+            "fare": order.price,
+            "currency": order.currency,
+            "booked_on": trip.today,
+            "days_ahead": order.days_ahead,
+            "segments": list(order.segments),
+            "order_id": order.order_id,
+            "ticket_number": order.ticket_number,
+            "fare_class": order.fare_class,
+        }
+        issued = contracts.TicketIssued(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            booking_ref=order.booking_reference,
+            fare=order.price,
+            currency=order.currency,
+            booked_on=trip.today,
+            days_ahead=order.days_ahead,
+            early_booking_warning=trip.warning,
+            segments=[contracts.Segment(**segment) for segment in order.segments],
+        )
+        log.info("booking.ticketed", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
+        events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, ticketed, booking=booking, events=events, due_in=None)
+
+    async def _release(self, trip: Trip) -> Trip | None:
+        order_id = trip.order_id
+        if order_id is None and trip.hold_key:  # a hold call may have happened before we knew its order
+            found = await self.provider.resolve("hold", trip.hold_key)
+            order_id = found.order_id if found else None
+        if order_id is None:
+            return await self._released(trip, None)
+        if trip.cancel_key is None:
+            keyed = replace(trip, order_id=order_id, cancel_key=idempotency_key(trip, "cancel"))
+            saved = await self._save(trip, keyed)
+            if saved is None:
+                return None
+            trip = saved
+        assert trip.cancel_key
+        order = await self.provider.resolve("cancel", trip.cancel_key)
+        if order is None:
+            order = await self.provider.cancel(order_id, trip.cancel_key)
+        return await self._released(trip, order)
+
+    async def _released(self, trip: Trip, order: ProviderOrder | None) -> Trip | None:
+        final = replace(trip, state=trip.release_to or "cancelled", tries=0)
+        events: tuple[Envelope, ...] = ()
+        cancelled_booking = None
+        if trip.booking_ref and await self._was_ticketed(trip):
+            outcome, amount, fee = order.cancellation if order and order.cancellation else ("void", ZERO, ZERO)
+            refund, credit = (amount if outcome == "refund" else ZERO), (amount if outcome == "credit" else ZERO)
+            cancelled = contracts.TicketCancelled(
+                workshop_id=trip.workshop_id,
+                delegate_ref=trip.delegate_ref,
+                venue_version=trip.venue_version,
+                booking_ref=trip.booking_ref,
+                reason=trip.reason or "cancelled",
+                refund=refund,
+                credit=credit,
+                fee=fee,
+                currency=trip.currency or "USD",
+            )
+            events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
+            cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
+        log.info("booking.released", delegate_ref=trip.delegate_ref, to=final.state)
+        return await self._save(trip, final, events=events, cancelled_booking=cancelled_booking, due_in=None)
+
+    async def _was_ticketed(self, trip: Trip) -> bool:
+        return trip.ticket_number is not None
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    async def _later(self, trip: Trip, reason: str) -> Trip | None:
+        log.warning("booking.retry_later", delegate_ref=trip.delegate_ref, state=trip.state, tries=trip.tries + 1)
+        later = replace(trip, tries=trip.tries + 1, reason=reason)
+        return await self._save(trip, later, due_in=domain.backoff_seconds(trip.tries))
+
+    async def _save(
+        self,
+        before: Trip,
+        after: Trip,
+        *,
+        due_in: float | None = 0.0,
+        booking: dict[str, Any] | None = None,
+        cancelled_booking: dict[str, Any] | None = None,
+        events: tuple[Envelope, ...] = (),
+    ) -> Trip | None:
+        if after.state in domain.FINAL:
+            due_in = None
+        saved = await self.store.save(
+            before, after, due_in=due_in, booking=booking, cancelled_booking=cancelled_booking, events=events
+        )
+        return after if saved else None
+
+
+class BookingWorker:
+    """The background task: one active per database (advisory lock), a batch of due trips at a time."""
+
+    def __init__(
+        self,
+        store_factory: Callable[[Any], TripStore],
+        provider: Provider,
+        leadership: Callable[[Any], Any],
+        pending: Callable[[Any], Any],
+        *,
+        approval: bool,
+    ) -> None:
+        self.store_factory = store_factory
+        self.provider = provider
+        self.leadership = leadership
+        self._pending = pending
+        self.approval = approval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, pool: Any) -> None:
+        self._task = asyncio.create_task(self._run(pool), name="booking-worker")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def pending(self, conn: Any) -> int:
+        return int(await self._pending(conn))
+
+    async def _run(self, pool: Any) -> None:
+        store = self.store_factory(pool)
+        booker = Booker(store, self.provider, approval=self.approval)
+        while True:
+            try:
+                async with self.leadership(pool) as wake:
+                    while True:
+                        trips = await store.due(BATCH)
+                        await asyncio.gather(*(self._advance(booker, trip) for trip in trips))
+                        if len(trips) < BATCH:
+                            wake.clear()
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(wake.wait(), timeout=0.5)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("booking.worker_failed")
+                await asyncio.sleep(1.0)
+
+    async def _advance(self, booker: Booker, trip: Trip) -> None:
+        with structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version):
+            try:
+                await booker.run_until_waiting(trip)
+            except Exception:
+                log.exception("booking.step_failed", state=trip.state)
+                with contextlib.suppress(Exception):
+                    await booker._later(trip, "step failed")

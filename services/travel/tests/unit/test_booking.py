@@ -1,0 +1,378 @@
+"""The booking worker's steps against an in-memory provider and store: states, policy, unknown outcomes, I2."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from travel.domain import booking as domain
+from travel.domain.booking import OfferView, Trip
+from travel.service.booking import Booker, idempotency_key
+from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
+
+STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
+TODAY = date(2006, 4, 20)
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+WORKSHOP = WorkshopFacts("w", "Geneva", "GVA", STARTS, ENDS, "USD", "scheduled", 1, 1)
+
+
+def legs(out_day: date, arrive_day: date, back_day: date, via: str | None = None) -> tuple[dict[str, Any], ...]:
+    def leg(origin: str, destination: str, departs: date, arrives: date) -> dict[str, Any]:
+        return {
+            "flight": f"SG{origin}{destination}",
+            "origin": origin,
+            "destination": destination,
+            "departs": f"{departs}T07:00:00+00:00",
+            "arrives": f"{arrives}T15:00:00+02:00",
+            "origin_tz": "UTC",
+            "destination_tz": "Europe/Zurich",
+        }
+
+    if via:
+        return (
+            leg("DKR", via, out_day, out_day),
+            leg(via, "GVA", out_day, arrive_day),
+            leg("GVA", "DKR", back_day, back_day),
+        )
+    return (leg("DKR", "GVA", out_day, arrive_day), leg("GVA", "DKR", back_day, back_day))
+
+
+def offer(offer_id: str, price: int, segments: tuple[dict[str, Any], ...], cabin: str = "economy") -> OfferView:
+    return OfferView(offer_id, "V", cabin, Decimal(price), "USD", 82, segments)
+
+
+GOOD = legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14))
+
+
+class FakeProvider:
+    """Keeps orders by idempotency key like a real provider; faults are queued per operation."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, tuple[str, str]] = {}  # key -> (operation, order id)
+        self.faults: dict[str, list[str]] = {}  # operation -> ["down" | "accepted_timeout" | code]
+        self.calls: list[str] = []
+        self.deadline = NOW + timedelta(minutes=30)
+        self.price = Decimal(1000)
+
+    def _fault(self, operation: str) -> str | None:
+        queue = self.faults.get(operation) or []
+        return queue.pop(0) if queue else None
+
+    def _view(self, order: dict[str, Any]) -> ProviderOrder:
+        return ProviderOrder(
+            order_id=order["id"],
+            booking_reference="PNR" + order["id"][-3:],
+            status=order["status"],
+            fare_class="V",
+            price=order["price"],
+            currency="USD",
+            days_ahead=82,
+            segments=GOOD,
+            ticketing_deadline=order["deadline"],
+            ticket_number=order.get("ticket"),
+            cancellation=order.get("cancellation"),
+        )
+
+    async def search(self, origin: str, destination: str, departure: date, back: date, today: date) -> list[OfferView]:
+        self.calls.append("search")
+        if self._fault("search") == "down":
+            raise ProviderDown("search")
+        return [offer("O1", int(self.price), legs(departure, departure, back))]
+
+    async def _write(self, operation: str, key: str, perform: Any) -> ProviderOrder:
+        self.calls.append(operation)
+        fault = self._fault(operation)
+        if fault == "down":
+            raise ProviderDown(operation)
+        if key in self.keys:
+            return self._view(self.orders[self.keys[key][1]])
+        if fault not in (None, "accepted_timeout"):
+            raise ProviderRefused(fault, fault, requote=True)
+        order = perform()
+        self.keys[key] = (operation, order["id"])
+        if fault == "accepted_timeout":
+            raise ProviderDown(f"{operation} timed out after it was accepted")
+        return self._view(order)
+
+    async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
+        def perform() -> dict[str, Any]:
+            order = {"id": f"ORD{len(self.orders):03d}", "status": "held", "price": self.price,
+                     "deadline": self.deadline, "passenger": passenger_ref}  # fmt: skip
+            self.orders[order["id"]] = order
+            return order
+
+        return await self._write("hold", key, perform)
+
+    async def ticket(self, order_id: str, key: str) -> ProviderOrder:
+        def perform() -> dict[str, Any]:
+            order = self.orders[order_id]
+            assert order["status"] == "held", f"ticketing a {order['status']} order"
+            order["status"], order["ticket"] = "ticketed", f"999-{order_id}"
+            return order
+
+        return await self._write("ticket", key, perform)
+
+    async def cancel(self, order_id: str, key: str) -> ProviderOrder:
+        def perform() -> dict[str, Any]:
+            order = self.orders[order_id]
+            refund = order["status"] == "ticketed"
+            order["cancellation"] = ("credit", order["price"] - 100, Decimal(100)) if refund else ("void", 0, 0)
+            order["status"] = "cancelled"
+            return order
+
+        return await self._write("cancel", key, perform)
+
+    async def resolve(self, operation: str, key: str) -> ProviderOrder | None:
+        self.calls.append(f"resolve-{operation}")
+        found = self.keys.get(key)
+        return self._view(self.orders[found[1]]) if found and found[0] == operation else None
+
+    def tickets(self, passenger: str) -> list[dict[str, Any]]:
+        return [o for o in self.orders.values() if o["passenger"] == passenger and o["status"] == "ticketed"]
+
+
+class FakeStore:
+    def __init__(self, *trips: Trip) -> None:
+        self.trips = {(t.delegate_ref, t.venue_version): t for t in trips}
+        self.bookings: dict[str, dict[str, Any]] = {}
+        self.events: list[Any] = []
+        self.sponsorship = "granted"
+        self.workshop: WorkshopFacts | None = WORKSHOP
+        self.crash_on_save: str | None = None  # state whose save dies (a SIGKILL before the commit)
+
+    async def due(self, limit: int) -> list[Trip]:
+        return [t for t in self.trips.values() if t.state in domain.ACTIVE][:limit]
+
+    async def facts(self, trip: Trip) -> TripFacts:
+        return TripFacts(self.workshop, self.sponsorship)
+
+    async def save(self, before: Trip, after: Trip, **kwargs: Any) -> bool:
+        if self.crash_on_save == after.state:
+            self.crash_on_save = None
+            raise asyncio.CancelledError("killed before commit")
+        key = (before.delegate_ref, before.venue_version)
+        current = self.trips[key]
+        if (current.state, current.attempt, current.tries) != (before.state, before.attempt, before.tries):
+            return False
+        self.trips[key] = after
+        if kwargs.get("booking"):
+            booking = kwargs["booking"]
+            live = [b for b in self.bookings.values() if b["delegate_ref"] == booking["delegate_ref"]
+                    and b["status"] == "ticketed"]  # fmt: skip
+            assert not live, "I2: a second valid ticket"
+            self.bookings[booking["booking_ref"]] = {**booking, "status": "ticketed"}
+        if kwargs.get("cancelled_booking"):
+            self.bookings[kwargs["cancelled_booking"]["booking_ref"]]["status"] = "cancelled"
+        self.events.extend(kwargs.get("events", ()))
+        return True
+
+    def trip(self, ref: str = "D1", version: int = 1) -> Trip:
+        return self.trips[(ref, version)]
+
+
+def requested(ref: str = "D1") -> Trip:
+    return Trip(ref, "w", 1, "requested", 1, "DKR", TODAY)
+
+
+async def drive(booker: Booker, store: FakeStore, ref: str = "D1", steps: int = 20) -> Trip:
+    for _ in range(steps):
+        trip = store.trip(ref)
+        if trip.state not in domain.ACTIVE or trip.state == "held":
+            break
+        await booker.step(trip)
+    return store.trip(ref)
+
+
+def event_types(store: FakeStore) -> list[str]:
+    return [e.event_type for e in store.events]
+
+
+# ---------------------------------------------------------------- policy
+
+
+def test_choose_takes_the_cheapest_offer_within_policy() -> None:
+    offers = [
+        offer("late", 500, legs(date(2006, 7, 11), date(2006, 7, 12), date(2006, 7, 14))),  # lands on day one
+        offer("business", 600, GOOD, cabin="business"),
+        offer(
+            "three-stops",
+            650,
+            (
+                *legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14), via="LIS")[:1],
+                *({**GOOD[0], "destination": x, "flight": x} for x in ("MAD", "CDG")),
+                *GOOD,
+            ),
+        ),
+        offer("good", 900, GOOD),
+        offer("dear", 1200, GOOD),
+        offer("leaves-early", 300, legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 13))),
+    ]
+    chosen = domain.choose(offers, "DKR", "GVA", STARTS, ENDS)
+    assert chosen is not None and chosen.offer_id == "good"
+    assert (
+        domain.within_policy(offers[0], "DKR", "GVA", STARTS, ENDS) == "arrives on or after the day the workshop starts"
+    )
+    assert domain.within_policy(offers[1], "DKR", "GVA", STARTS, ENDS) == "cabin business is not economy"
+    assert domain.within_policy(offers[2], "DKR", "GVA", STARTS, ENDS) == "more than 2 stops"
+    assert domain.within_policy(offers[5], "DKR", "GVA", STARTS, ENDS) == "leaves before the workshop ends"
+    via = offer("via", 100, legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14), via="LIS"))
+    assert domain.within_policy(via, "DKR", "GVA", STARTS, ENDS) is None
+
+
+def test_no_offer_within_policy_chooses_nothing() -> None:
+    late = offer("late", 500, legs(date(2006, 7, 12), date(2006, 7, 12), date(2006, 7, 14)))
+    assert domain.choose([late], "DKR", "GVA", STARTS, ENDS) is None
+
+
+def test_early_booking_warning_inside_21_days_against_the_60_day_fare() -> None:
+    assert domain.early_booking_warning(Decimal(1000), 21, "USD") is None
+    warning = domain.early_booking_warning(Decimal(1350), 20, "USD")
+    assert warning is not None and "inside the 21-day window" in warning and "at 60 days" in warning
+    assert "1350 USD against 972 USD" in warning  # 1350 / 1.3893
+
+
+def test_obsolete_trip_reasons() -> None:
+    trip = requested()
+    assert domain.why_obsolete(trip, 1, "scheduled", "granted") is None
+    assert domain.why_obsolete(trip, 2, "scheduled", "granted") == "venue version 2 replaces 1"
+    assert domain.why_obsolete(trip, 1, "deferred", "granted") == "workshop deferred"
+    assert domain.why_obsolete(trip, 1, "scheduled", "withdrawn") == "sponsorship withdrawn"
+
+
+def test_keys_differ_by_operation_and_attempt_and_are_stable() -> None:
+    trip = requested()
+    assert idempotency_key(trip, "hold") == idempotency_key(trip, "hold")
+    assert idempotency_key(trip, "hold") != idempotency_key(trip, "ticket")
+    assert idempotency_key(trip, "hold") != idempotency_key(replace(trip, attempt=2), "hold")
+
+
+# ---------------------------------------------------------------- steps
+
+
+def test_requested_to_ticketed_without_approval() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert trip.state == "ticketed" and trip.hold_key and trip.ticket_key
+    assert event_types(store) == ["travel.ticket_issued"]
+    assert len(provider.tickets("D1")) == 1 and len(store.bookings) == 1
+    issued = store.events[0].payload
+    assert issued["segments"][0]["arrives"].startswith("2006-07-11")
+
+
+def test_with_approval_a_held_fare_waits_for_sponsorship() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    trip = asyncio.run(drive(booker, store))
+    assert trip.state == "held" and event_types(store) == ["travel.fare_held"]
+    assert store.events[0].payload["hold_id"] == trip.order_id
+    assert asyncio.run(booker.step(trip)) == trip  # nothing happens until the answer
+    assert not provider.tickets("D1")
+    store.trips[("D1", 1)] = replace(trip, state="approved")
+    assert asyncio.run(drive(booker, store)).state == "ticketed"
+    assert event_types(store) == ["travel.fare_held", "travel.ticket_issued"]
+
+
+@pytest.mark.parametrize("operation", ["hold", "ticket"])
+def test_a_write_accepted_then_timed_out_is_resolved_not_repeated(operation: str) -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.faults[operation] = ["accepted_timeout", "down"]
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert trip.state == "ticketed"
+    assert len(provider.orders) == 1 and len(provider.tickets("D1")) == 1
+    assert provider.calls.count(operation) == 1, "the accepted write was found by its key, never sent again"
+
+
+@pytest.mark.parametrize("dies_saving", ["quoted", "approved", "ticketed"])
+def test_killed_between_the_provider_call_and_the_commit_resumes_without_a_second_ticket(dies_saving: str) -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    store.crash_on_save = dies_saving
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(drive(booker, store))
+    resumed = Booker(store, provider, approval=False, clock=lambda: NOW)  # a fresh process
+    assert asyncio.run(drive(resumed, store)).state == "ticketed"
+    assert len(provider.orders) == 1 and len(provider.tickets("D1")) == 1
+    assert event_types(store) == ["travel.ticket_issued"]
+
+
+def test_a_hold_past_its_deadline_is_requoted_and_approved_again() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    clock = {"now": NOW}
+    booker = Booker(store, provider, approval=True, clock=lambda: clock["now"])
+    first = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = replace(first, state="approved")
+    clock["now"] = NOW + timedelta(hours=1)  # the approval came after the deadline
+    provider.deadline = clock["now"] + timedelta(minutes=30)
+    provider.price = Decimal(1100)
+    second = asyncio.run(drive(booker, store))
+    assert second.state == "held" and second.attempt == 2 and second.order_id != first.order_id
+    assert not provider.tickets("D1"), "never ticketed at a price sponsorship did not see"
+    held = [e.payload for e in store.events]
+    assert [h["fare"] for h in held] == [Decimal(1000), Decimal(1100)] or [str(h["fare"]) for h in held] == [
+        "1000",
+        "1100",
+    ]
+
+
+def test_fare_no_longer_available_at_ticketing_requotes_with_new_keys() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.faults["ticket"] = ["fare_no_longer_available"]
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert trip.state == "ticketed" and trip.attempt == 2
+    assert len(provider.tickets("D1")) == 1 and len(provider.orders) == 2
+
+
+def test_a_declined_fare_gives_the_hold_back_and_issues_nothing() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    held = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = domain.release(held, "declined", "fare declined: no money")
+    trip = asyncio.run(drive(booker, store))
+    assert trip.state == "declined"
+    assert provider.orders[held.order_id or ""]["status"] == "cancelled" and not store.bookings
+    assert event_types(store) == ["travel.fare_held"]
+
+
+def test_a_released_ticket_is_cancelled_with_its_credit() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    ticketed = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = domain.release(ticketed, "cancelled", "workshop deferred")
+    provider.faults["cancel"] = ["accepted_timeout"]
+    trip = asyncio.run(drive(booker, store))
+    assert trip.state == "cancelled" and provider.calls.count("cancel") == 1
+    cancelled = store.events[-1].payload
+    assert store.events[-1].event_type == "travel.ticket_cancelled"
+    assert (Decimal(str(cancelled["credit"])), Decimal(str(cancelled["fee"]))) == (Decimal(900), Decimal(100))
+    assert [b["status"] for b in store.bookings.values()] == ["cancelled"]
+
+
+def test_a_withdrawn_sponsorship_stops_a_trip_in_flight() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    held = asyncio.run(drive(booker, store))
+    store.sponsorship = "withdrawn"
+    store.trips[("D1", 1)] = replace(held, state="approved")
+    trip = asyncio.run(drive(booker, store))
+    assert trip.state == "cancelled" and not provider.tickets("D1")
+    assert provider.orders[held.order_id or ""]["status"] == "cancelled"
+
+
+def test_provider_down_backs_off_and_keeps_the_same_key() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.faults["hold"] = ["down", "down"]
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    quoted = None
+    for _ in range(3):
+        trip = store.trip()
+        asyncio.run(booker.step(trip))
+        if store.trip().state == "quoted":
+            quoted = quoted or store.trip().hold_key
+            assert store.trip().hold_key == quoted
+    assert store.trip().tries == 2
+    assert asyncio.run(drive(booker, store)).state == "ticketed"
