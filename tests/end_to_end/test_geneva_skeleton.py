@@ -30,19 +30,22 @@ def test_geneva_end_to_end(system: System) -> None:
     assert report["budget"]["available"] == 115000.0
     assert 0 < report["budget"]["committed"] <= 115000.0
     assert report["tickets"] == {**report["tickets"], "valid": 30, "stale": 0, "cancelled": 0}
-    assert report["emails"] == {**report["emails"], "sent": 64, "pending": 0, "failed": 0}
+    assert report["emails"] == {**report["emails"], "sent": 98, "pending": 0, "failed": 0}
     assert report["commands"]["refused"] == 0 and report["commands"]["dead_lettered"] == 0
 
-    # The Maildir itself: 30 granted + 30 itineraries + 4 waitlisted, each once, to the right people.
+    # The Maildir itself: 34 requests received + 30 granted + 30 itineraries + 4 waitlisted, each once, to the
+    # right people.
     mail = system.mail()
     kinds = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in mail)
-    assert len(mail) == 64 and set(kinds.values()) == {1}
+    assert len(mail) == 98 and set(kinds.values()) == {1}
     by_kind: dict[str, set[str]] = {}
     for ref, kind in kinds:
         by_kind.setdefault(kind, set()).add(ref)
     assert by_kind["granted"] == by_kind["itinerary"]
     assert len(by_kind["granted"]) == 30 and len(by_kind["waitlisted"]) == 4
     assert by_kind["granted"] | by_kind["waitlisted"] == set(requested())
+    assert by_kind["received"] == set(requested()), "every request is acknowledged, nobody else gets one"
+    assert set(by_kind) == {"received", "granted", "itinerary", "waitlisted"}
     speakers = {ref for ref, row in requested().items() if row["role"] == "speaker"}
     assert speakers <= by_kind["granted"], "speakers are funded first"
 
@@ -65,5 +68,5 @@ def test_geneva_end_to_end(system: System) -> None:
     assert again["violations"] == []
     assert again["delegates"] == report["delegates"]
     assert again["tickets"] == report["tickets"]
-    assert again["emails"]["sent"] == 64
-    assert len(system.mail()) == 64
+    assert again["emails"]["sent"] == 98
+    assert len(system.mail()) == 98

@@ -60,8 +60,8 @@ def test_services_killed_mid_scenario_converge(system: System) -> None:
         "deferred": 0,
     }, context
     assert (report["tickets"]["valid"], report["tickets"]["stale"]) == (30, 0), context
-    assert (report["emails"]["sent"], report["emails"]["pending"]) == (64, 0), context
+    assert (report["emails"]["sent"], report["emails"]["pending"]) == (98, 0), context
     identities = {(m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in system.mail()}
-    assert len(identities) == 64, context
+    assert len(identities) == 98, context
     # Extra Maildir copies only where a crash inside the SMTP exchange was counted (same Message-ID).
-    assert len(system.mail()) == 64 + report["emails"]["copies_resent_after_crash"], context
+    assert len(system.mail()) == 98 + report["emails"]["copies_resent_after_crash"], context

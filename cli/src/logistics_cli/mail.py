@@ -69,7 +69,14 @@ def delegate_path(delegate: str) -> str:
 @mail_app.command("preview")
 def preview(
     delegate: DelegateOption,
-    kind: Annotated[str, typer.Option("--kind", help="granted, waitlisted, refused or itinerary.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="received, granted, waitlisted, refused, itinerary, itinerary_changed, postponed, deferred,"
+            " cancelled, or digest (with --delegate staff).",
+        ),
+    ],
     lang: Annotated[str | None, typer.Option("--lang", help="en, fr or es; default: the delegate's language.")] = None,
     html: Annotated[
         Path | None, typer.Option("--html", dir_okay=False, help="Write the HTML part to this file instead.")

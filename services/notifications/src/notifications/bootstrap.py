@@ -46,7 +46,9 @@ async def preview(
     pool: asyncpg.Pool, settings: Settings, delegate_ref: str, kind: str, language: str | None
 ) -> Composed:
     """The e-mail the worker would send now for this delegate and kind, rendered from the latest facts; never sent."""
-    return await preview_email(PostgresEmailFacts(pool), renderer(), settings.mail_from, delegate_ref, kind, language)
+    return await preview_email(
+        PostgresEmailFacts(pool, settings.staff_contact()), renderer(), settings.mail_from, delegate_ref, kind, language
+    )
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -59,7 +61,7 @@ def build(settings: Settings) -> ServiceRuntime:
         REGISTRATION_WORKSHOP,
         {
             registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
+                registration_contracts.WorkshopScheduled, handlers.when_workshop_decided_tell_sponsored_delegates
             )
         },
     )
@@ -67,19 +69,27 @@ def build(settings: Settings) -> ServiceRuntime:
         REGISTRATION_DELEGATE,
         {
             registration_contracts.DelegateRegistered.TYPE: route(
-                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_contact
+                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_acknowledge_request
             )
         },
     )
     runtime.subscribe(
         SPONSORSHIP_AWARD,
         {
-            cls.TYPE: route(cls, handlers.when_sponsorship_decided_queue_email)
-            for cls in (
-                sponsorship_contracts.SponsorshipGranted,
-                sponsorship_contracts.SponsorshipWaitlisted,
-                sponsorship_contracts.SponsorshipRefused,
-            )
+            **{
+                cls.TYPE: route(cls, handlers.when_sponsorship_decided_queue_email)
+                for cls in (
+                    sponsorship_contracts.SponsorshipGranted,
+                    sponsorship_contracts.SponsorshipWaitlisted,
+                    sponsorship_contracts.SponsorshipRefused,
+                )
+            },
+            sponsorship_contracts.SponsorshipWithdrawn.TYPE: route(
+                sponsorship_contracts.SponsorshipWithdrawn, handlers.when_sponsorship_withdrawn_stop_workshop_news
+            ),
+            sponsorship_contracts.FareDeclined.TYPE: route(
+                sponsorship_contracts.FareDeclined, handlers.when_fare_declined_tell_staff
+            ),
         },
     )
     runtime.subscribe(
@@ -87,14 +97,23 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             travel_contracts.TicketIssued.TYPE: route(
                 travel_contracts.TicketIssued, handlers.when_ticket_issued_send_itinerary
+            ),
+            travel_contracts.TicketCancelled.TYPE: route(
+                travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_keep_refund
+            ),
+        },
+    )
+    runtime.subscribe(
+        SPONSORSHIP_FUNDING,
+        {
+            sponsorship_contracts.ShortfallDetected.TYPE: route(
+                sponsorship_contracts.ShortfallDetected, handlers.when_shortfall_detected_tell_staff
             )
         },
     )
-    # Shortfalls, for the staff digest (issue 6); read from the start so none is missed.
-    runtime.subscribe(SPONSORSHIP_FUNDING, {})
     runtime.background.append(
         MailWorker(
-            lambda pool: PostgresMailQueue(pool, namespace),
+            lambda pool: PostgresMailQueue(pool, namespace, settings.staff_contact()),
             SmtpMailer(settings),
             renderer(),
             settings.mail_from,

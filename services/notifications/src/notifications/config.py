@@ -15,3 +15,14 @@ class Settings(StackSettings):
     smtp_tls: bool = False
     smtp_timeout: float = 20.0
     mail_from: str = "IOM IDM Logistics <idm-logistics@iom.example>"
+    # The staff digest (shortfalls, declined fares, dead letters) goes here, in this language.
+    staff_email: str = "idm-logistics-staff@iom.example"
+    staff_language: str = "en"
+
+    def staff_contact(self) -> dict[str, str]:
+        return {
+            "given_name": "IDM",
+            "family_name": "logistics staff",
+            "email": self.staff_email,
+            "language": self.staff_language,
+        }

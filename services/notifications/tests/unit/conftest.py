@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 from shared.contracts.registration import WorkshopScheduled
-from shared.contracts.sponsorship import CostLine, SponsorshipGranted, SponsorshipRefused, SponsorshipWaitlisted
-from shared.contracts.travel import Segment, TicketIssued
+from shared.contracts.sponsorship import (
+    CostLine,
+    FareDeclined,
+    ShortfallDetected,
+    SponsorshipGranted,
+    SponsorshipRefused,
+    SponsorshipWaitlisted,
+)
+from shared.contracts.travel import Segment, TicketCancelled, TicketIssued
 
 TITLE = "Migrants and the Host Society: Partnerships for Success"
 QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
@@ -19,7 +26,15 @@ QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
 Email = Callable[..., dict[str, Any]]
 
 
-def workshop_facts() -> dict[str, str]:
+# The workshop as each kind of e-mail finds it when sent: a workshop-change e-mail follows that change.
+WORKSHOP_AFTER = {
+    "postponed": {"status": "postponed", "change": "postponed", "starts": "2006-09-13", "ends": "2006-09-14"},
+    "deferred": {"status": "deferred", "change": "deferred", "year": 2007, "venue_tbd": True, "venue_version": 2},
+    "cancelled": {"status": "cancelled", "change": "cancelled", "reason": "the pledges fell short"},
+}
+
+
+def workshop_facts(**changes: Any) -> dict[str, str]:
     facts = WorkshopScheduled(
         workshop_id="idm-2006-geneva",
         title=TITLE,
@@ -34,7 +49,7 @@ def workshop_facts() -> dict[str, str]:
         venue_version=1,
         revision=1,
     ).model_dump()
-    return {key: str(value) for key, value in facts.items()}
+    return {key: str(value) for key, value in {**facts, **changes}.items()}
 
 
 def segment(flight: str, origin: str, destination: str, departs: str, arrives: str, tz: tuple[str, str]) -> Segment:
@@ -68,6 +83,12 @@ def event_facts(kind: str, version: int = 1) -> dict[str, Any]:
         ).model_dump(mode="json")
     if kind == "waitlisted":
         return SponsorshipWaitlisted(**common, position=4, award_version=version).model_dump(mode="json")
+    if kind == "received":
+        return {**common, "revision": 1}
+    if kind in WORKSHOP_AFTER:
+        return {"workshop_id": "idm-2006-geneva", "change": kind, "revision": version}
+    if kind == "digest":
+        return {"items": version}
     if kind == "refused":
         return SponsorshipRefused(**common, reason="the workshop was cancelled", award_version=version).model_dump(
             mode="json"
@@ -103,9 +124,90 @@ def event_facts(kind: str, version: int = 1) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def ticket_cancelled(refund: str = "980", credit: str = "0", fee: str = "350") -> dict[str, Any]:
+    return TicketCancelled(
+        workshop_id="idm-2006-geneva",
+        delegate_ref="GVA-901",
+        venue_version=1,
+        booking_ref="K7QWZP",
+        reason="workshop cancelled",
+        refund=Decimal(refund),
+        credit=Decimal(credit),
+        fee=Decimal(fee),
+        currency="USD",
+    ).model_dump(mode="json")
+
+
+def digest_items() -> list[dict[str, Any]]:
+    shortfall = ShortfallDetected(
+        workshop_id="idm-2006-bangkok",
+        needed_places=25,
+        fundable_places=11,
+        needed=Decimal("62500"),
+        pledged=Decimal("40000"),
+        confirmed=Decimal("27500"),
+        gap=Decimal("35000"),
+        currency="USD",
+        recommendation="defer",
+        detected_on="2006-08-01",
+        days_before=84,
+    )
+    declined = FareDeclined(
+        workshop_id="idm-2006-bangkok",
+        delegate_ref="BKK-017",
+        hold_id="H-88",
+        fare=Decimal("2140"),
+        currency="USD",
+        reason="the fare exceeds the money left on the pledges",
+    )
+    return [
+        {
+            "position": 1,
+            "kind": "shortfall",
+            "workshop_id": "idm-2006-bangkok",
+            "facts": shortfall.model_dump(mode="json"),
+        },
+        {
+            "position": 2,
+            "kind": "fare_declined",
+            "workshop_id": "idm-2006-bangkok",
+            "facts": declined.model_dump(mode="json"),
+        },
+    ]
+
+
 def queued_email(
-    kind: str, language: str = "en", version: int = 1, given_name: str = "Aminata", family_name: str = "Sarr"
+    kind: str,
+    language: str = "en",
+    version: int = 1,
+    given_name: str = "Aminata",
+    family_name: str = "Sarr",
+    itinerary: bool = True,
+    ticket: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A claimed e-mail; for workshop changes, `itinerary` says whether the delegate was sent one and `ticket`
+    is travel's cancellation of it (None: not reported yet)."""
+    if kind == "digest":
+        return {
+            "id": 1,
+            "delegate_ref": "staff",
+            "workshop_id": "*",
+            "kind": kind,
+            "version": version,
+            "attempts": 1,
+            "created_at": QUEUED_AT,
+            "facts": event_facts(kind, version),
+            "contact": {
+                "given_name": "IDM",
+                "family_name": "logistics staff",
+                "email": "staff@iom.example",
+                "language": language,
+            },
+            "workshop": None,
+            "itinerary": None,
+            "ticket": None,
+            "items": digest_items()[:version],
+        }
     return {
         "id": 1,
         "delegate_ref": "GVA-901",
@@ -124,11 +226,15 @@ def queued_email(
             "language": language,
             "revision": 1,
         },
-        "workshop": workshop_facts(),
+        "workshop": workshop_facts(**WORKSHOP_AFTER.get(kind, {})),
+        "itinerary": event_facts("itinerary") if itinerary and kind in WORKSHOP_AFTER else None,
+        "ticket": ticket,
+        "items": [],
     }
 
 
 @pytest.fixture
 def email() -> Email:
-    """A factory: email(kind, language="en", version=1, given_name=..., family_name=...)."""
+    """A factory: email(kind, language="en", version=1, given_name=..., family_name=..., itinerary=True,
+    ticket=None)."""
     return queued_email

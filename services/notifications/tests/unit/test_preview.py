@@ -43,7 +43,7 @@ async def test_preview_renders_the_latest_version_in_the_delegates_language(emai
     assert composed.rendered.subject.startswith("Votre itinéraire :")
     assert "mardi 11 juillet 2006" in composed.rendered.text
     assert '<html lang="fr">' in composed.rendered.html
-    assert composed.calendar is not None and "SEQUENCE:1" in composed.calendar
+    assert composed.calendar is not None and "SEQUENCE:2" in composed.calendar
 
 
 async def test_preview_can_be_asked_in_another_language(email: Email) -> None:
@@ -70,7 +70,8 @@ async def test_preview_of_a_kind_without_facts_says_which(email: Email) -> None:
         (
             "postcard",
             None,
-            '"postcard" is not a kind of e-mail; the kinds are: granted, waitlisted, refused, itinerary',
+            '"postcard" is not a kind of e-mail; the kinds are: received, granted, waitlisted, refused, itinerary,'
+            " itinerary_changed, postponed, deferred, cancelled, digest",
         ),
         ("granted", "de", 'no templates in language "de"; the languages are: en, es, fr'),
     ],
@@ -91,12 +92,16 @@ class FakeQueue:
     def __init__(self) -> None:
         self.sent: list[int] = []
         self.retried: list[tuple[int, str, bool]] = []
+        self.superseded: list[int] = []
 
     async def mark_sent(self, email_id: int, envelope: Any, topic: str) -> None:
         self.sent.append(email_id)
 
     async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
         self.retried.append((email_id, error, give_up))
+
+    async def mark_superseded(self, email_id: int) -> None:
+        self.superseded.append(email_id)
 
 
 class FakeMailer:
@@ -111,6 +116,7 @@ async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its
     queue, mailer = FakeQueue(), FakeMailer()
     worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
     itinerary = email("itinerary", "es", version=3)
+    itinerary["workshop"]["venue_version"] = "3"  # the workshop is at that venue version now
     composed = await preview(FakeFacts(itinerary))
 
     await worker.send_one(queue, itinerary)  # type: ignore[arg-type]

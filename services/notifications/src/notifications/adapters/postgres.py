@@ -14,7 +14,8 @@ from shared.contracts.topics import qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
-from notifications.domain.mail import message_id
+from notifications.domain.mail import DIGEST, STAFF_REF, message_id
+from notifications.domain.relevance import ITINERARY_KINDS, SENT_OR_SENDING, family
 
 MAIL_CHANNEL = "mail"
 WORKSHOP_COLUMNS = [
@@ -28,7 +29,13 @@ WORKSHOP_COLUMNS = [
     "status",
     "venue_version",
     "revision",
+    "year",
+    "change",
+    "reason",
+    "venue_tbd",
 ]
+AWARD_COLUMNS = ["delegate_ref", "workshop_id", "status", "award_version"]
+DIGEST_LOCK = 7264
 CONTACT_COLUMNS = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
 
 
@@ -37,11 +44,68 @@ class PostgresRepository:
         self.conn = conn
         self.namespace = namespace
 
-    async def save_workshop(self, facts: dict[str, Any]) -> None:
-        await self.conn.execute(
-            upsert("workshops", WORKSHOP_COLUMNS, "workshop_id", newer="revision"),
+    async def save_workshop(self, facts: dict[str, Any]) -> bool:
+        """Keep the workshop's facts; False when what is kept is as new or newer (a duplicate or stale news)."""
+        applied = await self.conn.fetchval(
+            upsert("workshops", WORKSHOP_COLUMNS, "workshop_id", newer="revision") + " RETURNING true",
             *[facts[c] for c in WORKSHOP_COLUMNS],
         )
+        if applied:
+            await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)  # mail may wait for these facts
+        return bool(applied)
+
+    async def save_award(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> None:
+        await self.conn.execute(
+            upsert("awards", AWARD_COLUMNS, "delegate_ref", newer="award_version"),
+            delegate_ref,
+            workshop_id,
+            status,
+            award_version,
+        )
+
+    async def sponsored_delegates(self, workshop_id: str) -> list[str]:
+        rows = await self.conn.fetch(
+            "SELECT delegate_ref FROM awards WHERE workshop_id = $1 AND status = 'granted' ORDER BY delegate_ref",
+            workshop_id,
+        )
+        return [row["delegate_ref"] for row in rows]
+
+    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[tuple[int, str]]:
+        """(version, status) of the delegate's itinerary e-mails about this workshop, superseded ones left out."""
+        rows = await self.conn.fetch(
+            "SELECT version, status FROM emails WHERE delegate_ref = $1 AND workshop_id = $2"
+            " AND kind = ANY($3::text[]) AND status <> 'superseded'",
+            delegate_ref,
+            workshop_id,
+            list(ITINERARY_KINDS),
+        )
+        return [(row["version"], row["status"]) for row in rows]
+
+    async def save_ticket_cancellation(self, facts: dict[str, Any]) -> None:
+        await self.conn.execute(
+            "INSERT INTO ticket_cancellations (delegate_ref, booking_ref, workshop_id, venue_version, facts)"
+            " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
+            facts["delegate_ref"],
+            facts["booking_ref"],
+            facts["workshop_id"],
+            facts["venue_version"],
+            json.dumps(facts),
+        )
+
+    async def add_digest_item(self, item_key: str, kind: str, workshop_id: str, facts: dict[str, Any]) -> int | None:
+        """Record a fact for the staff digest; the digest version that first lists it, None if already listed."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock($1)", DIGEST_LOCK)  # versions count items in order
+        added = await self.conn.fetchval(
+            "INSERT INTO digest_items (item_key, kind, workshop_id, facts) VALUES ($1, $2, $3, $4::jsonb)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            item_key,
+            kind,
+            workshop_id,
+            json.dumps(facts),
+        )
+        if not added:
+            return None
+        return int(await self.conn.fetchval("SELECT count(*) FROM digest_items"))
 
     async def save_contact(self, contact: dict[str, Any]) -> None:
         await self.conn.execute(
@@ -53,7 +117,8 @@ class PostgresRepository:
     async def queue_email(
         self, delegate_ref: str, workshop_id: str, kind: str, version: int, facts: dict[str, Any]
     ) -> bool:
-        """Queue one e-mail per (delegate, kind, version); an older queued version of it is superseded."""
+        """Queue one e-mail per (delegate, kind, version); an older version of its family still queued is
+        superseded (only the newest news goes out)."""
         inserted = await self.conn.fetchval(
             "INSERT INTO emails (delegate_ref, workshop_id, kind, version, facts, message_id)"
             " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING true",
@@ -66,10 +131,10 @@ class PostgresRepository:
         )
         if inserted:
             await self.conn.execute(
-                "UPDATE emails SET status = 'superseded' WHERE delegate_ref = $1 AND kind = $2"
-                " AND version < $3 AND status = 'pending'",
+                "UPDATE emails SET status = 'superseded', superseded_at = now() WHERE delegate_ref = $1"
+                " AND kind = ANY($2::text[]) AND version < $3 AND status = 'pending'",
                 delegate_ref,
-                kind,
+                list(family(kind)),
                 version,
             )
             await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)
@@ -82,9 +147,10 @@ class PostgresRepository:
 class PostgresMailQueue:
     """The sending side of the queue, used by the one active mail worker."""
 
-    def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, namespace: str, staff: dict[str, str]) -> None:
         self.pool = pool
         self.namespace = namespace
+        self.staff = staff  # the digest's recipient, as a contact
 
     async def recover_interrupted(self) -> int:
         """E-mails left 'sending' by a process that died mid-exchange go back to the queue, counted."""
@@ -100,13 +166,21 @@ class PostgresMailQueue:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "UPDATE emails SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
-                "  SELECT e.id FROM emails e JOIN contacts c USING (delegate_ref)"
+                "  SELECT e.id FROM emails e"
+                "  LEFT JOIN contacts c ON c.delegate_ref = e.delegate_ref"
+                "  LEFT JOIN workshops w ON w.workshop_id = e.workshop_id"
                 "  WHERE e.status = 'pending' AND e.next_attempt_at <= now()"
+                "  AND ((c.delegate_ref IS NOT NULL AND w.workshop_id IS NOT NULL) OR e.kind = $2)"
                 "  ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED)"
                 " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts, created_at",
                 limit,
+                DIGEST,
             )
-            return [await with_facts(conn, dict(row)) for row in rows]
+            return [await with_facts(conn, dict(row), self.staff) for row in rows]
+
+    async def mark_superseded(self, email_id: int) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute("UPDATE emails SET status = 'superseded', superseded_at = now() WHERE id = $1", email_id)
 
     async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -131,10 +205,13 @@ class PostgresMailQueue:
 class PostgresEmailFacts:
     """Read side for previews: the newest e-mail of a kind for a delegate, with the facts it is built from."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, staff: dict[str, str]) -> None:
         self.pool = pool
+        self.staff = staff
 
     async def has_contact(self, delegate_ref: str) -> bool:
+        if delegate_ref == STAFF_REF:
+            return True
         async with self.pool.acquire() as conn:
             return bool(await conn.fetchval("SELECT true FROM contacts WHERE delegate_ref = $1", delegate_ref))
 
@@ -146,18 +223,51 @@ class PostgresEmailFacts:
                 delegate_ref,
                 kind,
             )
-            return await with_facts(conn, dict(row)) if row else None
+            return await with_facts(conn, dict(row), self.staff) if row else None
 
 
-async def with_facts(conn: asyncpg.Connection, email: dict[str, Any]) -> dict[str, Any]:
-    """An e-mail row with what it is rendered from: its facts, the delegate's contact and the workshop's facts."""
+async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dict[str, str]) -> dict[str, Any]:
+    """An e-mail row with what it is rendered from, as it is now: its facts, the delegate's contact, the
+    workshop's facts, the itinerary the delegate was last sent, the ticket travel last cancelled for them, and
+    for the staff digest the items it lists."""
+    if email["kind"] == DIGEST:
+        items = await conn.fetch(
+            "SELECT position, kind, workshop_id, facts, recorded_at FROM digest_items ORDER BY position LIMIT $1",
+            email["version"],
+        )
+        return {
+            **email,
+            "facts": json.loads(email["facts"]),
+            "contact": staff,
+            "workshop": None,
+            "itinerary": None,
+            "ticket": None,
+            "items": [{**dict(item), "facts": json.loads(item["facts"])} for item in items],
+        }
     contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", email["delegate_ref"])
     workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", email["workshop_id"])
+    itinerary = await conn.fetchval(
+        "SELECT facts FROM emails WHERE delegate_ref = $1 AND workshop_id = $2 AND kind = ANY($3::text[])"
+        " AND status = ANY($4::text[]) ORDER BY version DESC LIMIT 1",
+        email["delegate_ref"],
+        email["workshop_id"],
+        list(ITINERARY_KINDS),
+        list(SENT_OR_SENDING),
+    )
+    ticket = await conn.fetchval(
+        "SELECT facts FROM ticket_cancellations WHERE delegate_ref = $1 AND workshop_id = $2"
+        " ORDER BY venue_version DESC, recorded_at DESC LIMIT 1",
+        email["delegate_ref"],
+        email["workshop_id"],
+    )
     return {
         **email,
         "facts": json.loads(email["facts"]),
         "contact": dict(contact) if contact else None,
         "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
+        "itinerary": json.loads(itinerary) if itinerary else None,
+        "ticket": json.loads(ticket) if ticket else None,
+        "items": [],
     }
 
 

@@ -79,7 +79,7 @@ class TemplateRenderer:
         language = self.language(language)
         labels = self.labels(language)
         context = {**context, "labels": labels, "locale": labels["locale"]}
-        subject = self.subjects(language)[kind].format(**context["workshop"])
+        subject = self.subjects(language)[kind].format(**(context["workshop"] or {}), version=context.get("version"))
         text = self.environment.get_template(f"{language}/{kind}.txt.j2").render(context)
         html = self.environment.get_template(f"{language}/layout.html.j2").render(context, subject=subject, text=text)
         return Rendered(subject, text, html)

@@ -1,7 +1,9 @@
-"""The calendar file sent with an itinerary: the workshop and each flight as events (RFC 5545, iTIP REQUEST).
+"""The calendar file sent with itineraries and with the news that cancels them (RFC 5545, iTIP).
 
-UIDs are stable per delegate and workshop, so a calendar updates the events it already holds; SEQUENCE is
-the itinerary version minus one, so every change supersedes the last. No I/O, no clock: the stamp and all
+UIDs are stable per delegate and workshop, so a calendar updates the events it already holds. SEQUENCE grows
+with every change: an itinerary for venue version v is 2(v-1), a cancellation (workshop deferred or cancelled)
+while at venue version v is 2(v-1)+1, so a cancellation outranks the itinerary it cancels and the itinerary
+of a rescheduled workshop (venue version + 1) outranks the cancellation. No I/O, no clock: the stamp and all
 wording arrive as arguments.
 """
 
@@ -16,7 +18,8 @@ from icalendar import Calendar, Event, vCalAddress
 from notifications.domain.mail import MAIL_DOMAIN, Recipient, clean
 
 PRODID = "-//IOM International Dialogue on Migration//Dialogue Logistics//EN"
-CALENDAR_KINDS = ("itinerary",)
+CALENDAR_KINDS = ("itinerary", "itinerary_changed")  # METHOD:REQUEST
+CANCEL_KINDS = ("deferred", "cancelled")  # METHOD:CANCEL
 
 
 def workshop_uid(workshop_id: str, delegate_ref: str) -> str:
@@ -28,8 +31,8 @@ def flight_uid(workshop_id: str, delegate_ref: str, leg: int) -> str:
     return f"{workshop_id}.{delegate_ref}.flight{leg}@{MAIL_DOMAIN}"
 
 
-def sequence(version: int) -> int:
-    return version - 1
+def sequence(venue_version: int, cancelled: bool = False) -> int:
+    return 2 * (venue_version - 1) + int(cancelled)
 
 
 def address(name: str, email: str, **parameters: str) -> vCalAddress:
@@ -56,24 +59,76 @@ def itinerary_calendar(
     the sender's (name, address), `text` the language's `calendar.*` wording (str.format templates) and
     `stamp` when this version of the itinerary became known (DTSTAMP).
     """
+    return _calendar(
+        method="REQUEST",
+        sequence_number=sequence(version),
+        workshop=workshop,
+        itinerary=facts,
+        delegate_ref=delegate_ref,
+        organizer=organizer,
+        attendee=attendee,
+        text=text,
+        stamp=stamp,
+    )
+
+
+def cancellation_calendar(
+    *,
+    workshop: Mapping[str, str],
+    itinerary: Mapping[str, Any] | None,
+    delegate_ref: str,
+    organizer: tuple[str, str],
+    attendee: Recipient,
+    text: Mapping[str, str],
+    stamp: datetime,
+) -> str:
+    """The .ics that withdraws the workshop and, when an itinerary was sent (`itinerary`: its TicketIssued
+    payload), each of its flights: METHOD:CANCEL, STATUS:CANCELLED, same UIDs, SEQUENCE above the itinerary's."""
+    return _calendar(
+        method="CANCEL",
+        sequence_number=sequence(int(workshop["venue_version"]), cancelled=True),
+        workshop=workshop,
+        itinerary=itinerary,
+        delegate_ref=delegate_ref,
+        organizer=organizer,
+        attendee=attendee,
+        text=text,
+        stamp=stamp,
+    )
+
+
+def _calendar(
+    *,
+    method: str,
+    sequence_number: int,
+    workshop: Mapping[str, str],
+    itinerary: Mapping[str, Any] | None,
+    delegate_ref: str,
+    organizer: tuple[str, str],
+    attendee: Recipient,
+    text: Mapping[str, str],
+    stamp: datetime,
+) -> str:
     workshop_id = workshop["workshop_id"]
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
+    description = text["calendar.booking"].format(booking_ref=itinerary["booking_ref"]) if itinerary else ""
 
     def event(uid: str, summary: str, start: date | datetime, end: date | datetime, location: str) -> Event:
         item = Event()
         item.add("uid", uid)
-        item.add("sequence", sequence(version))
+        item.add("sequence", sequence_number)
         item.add("dtstamp", stamp.astimezone(UTC))
         item.add("dtstart", start)
         item.add("dtend", end)
         item.add("summary", summary)
         item.add("location", location)
-        item.add("description", text["calendar.booking"].format(booking_ref=facts["booking_ref"]))
-        item.add("status", "CONFIRMED")
+        if description:
+            item.add("description", description)
+        item.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
         item.add("organizer", address(*organizer))
         item.add(
             "attendee",
@@ -96,7 +151,7 @@ def itinerary_calendar(
             workshop["city"],
         )
     )
-    segments: Sequence[Mapping[str, str]] = facts["segments"]
+    segments: Sequence[Mapping[str, str]] = itinerary["segments"] if itinerary else []
     for leg, segment in enumerate(segments, start=1):
         calendar.add_component(
             event(

@@ -9,7 +9,21 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-KINDS = ("granted", "waitlisted", "refused", "itinerary")
+# E-mails to delegates, and the staff digest (to the configured staff address, not to a delegate).
+DELEGATE_KINDS = (
+    "received",
+    "granted",
+    "waitlisted",
+    "refused",
+    "itinerary",
+    "itinerary_changed",
+    "postponed",
+    "deferred",
+    "cancelled",
+)
+DIGEST = "digest"
+STAFF_REF = "staff"  # the digest's "delegate" in the queue: its identity is (staff, digest, digest version)
+KINDS = (*DELEGATE_KINDS, DIGEST)
 MAIL_DOMAIN = "idm.invalid"
 UNSAFE = re.compile(r"[\r\n\x00-\x1f\x7f]")
 
@@ -50,8 +64,10 @@ def build_message(
     sender: str,
     rendered: Rendered,
     calendar: str | None = None,
+    calendar_method: str = "REQUEST",
 ) -> EmailMessage:
-    """Text and HTML as alternatives; a calendar, when given, as a third one (iMIP: text/calendar; method=REQUEST)."""
+    """Text and HTML as alternatives; a calendar, when given, as a third one (iMIP: text/calendar; method=REQUEST
+    for an invitation, CANCEL for its withdrawal)."""
     message = EmailMessage()
     username, _, domain = recipient.email.partition("@")
     message["From"] = sender
@@ -70,7 +86,7 @@ def build_message(
     if calendar is not None:
         # An alternative, not a multipart/mixed attachment: this is how calendar clients expect an invitation,
         # and the first part stays the plain text.
-        message.add_alternative(calendar, subtype="calendar", params={"method": "REQUEST"})
+        message.add_alternative(calendar, subtype="calendar", params={"method": calendar_method})
     message["Content-Language"] = recipient.language  # after the body: set_content drops Content-* headers
     return message
 

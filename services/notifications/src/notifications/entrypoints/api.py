@@ -39,7 +39,13 @@ async def delegate_emails(delegate_ref: str, request: Request) -> list[dict[str,
 async def delegate_preview(
     delegate_ref: str,
     request: Request,
-    kind: Annotated[str, Query(description="granted, waitlisted, refused or itinerary")],
+    kind: Annotated[
+        str,
+        Query(
+            description="received, granted, waitlisted, refused, itinerary, itinerary_changed, postponed, deferred,"
+            " cancelled, or digest (delegate: staff)"
+        ),
+    ],
     lang: Annotated[str | None, Query(description="en, fr or es; default: the delegate's language")] = None,
 ) -> dict[str, Any]:
     """The e-mail of this kind the delegate would get now, rendered from the latest facts; nothing is sent."""

@@ -1,7 +1,9 @@
 """An e-mail's content from the facts kept for it: the same for the mail worker and for a preview.
 
 `email` is a queue row as the adapters hand it over: identity, `facts` (the event's JSON), `contact`,
-`workshop` (its facts as strings) and `created_at` (when this version became known).
+`workshop` (its facts as strings), `itinerary` (the TicketIssued payload of the itinerary last sent, or None),
+`ticket` (the TicketCancelled payload travel last sent about the delegate, or None), `items` (the staff
+digest's entries) and `created_at` (when this version became known).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from notifications.domain.calendar import CALENDAR_KINDS, itinerary_calendar
+from notifications.domain.calendar import CALENDAR_KINDS, CANCEL_KINDS, cancellation_calendar, itinerary_calendar
 from notifications.domain.mail import Recipient, Rendered, build_message, context
 from notifications.service.ports import Renderer
 
@@ -23,11 +25,20 @@ class Composed:
     language: str  # the language the e-mail is written in
     rendered: Rendered
     calendar: str | None  # the .ics text, for kinds that carry one
+    calendar_method: str = "REQUEST"
 
 
 def recipient_of(email: dict[str, Any]) -> Recipient:
     contact = email["contact"]
     return Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
+
+
+def ticket_held(itinerary: dict[str, Any] | None, ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The cancellation of the ticket the delegate was last sent, once travel has reported it; an older ticket's
+    cancellation (one replaced by a rebooking) says nothing about the one they hold."""
+    if itinerary is None or ticket is None or ticket["booking_ref"] != itinerary["booking_ref"]:
+        return None
+    return ticket
 
 
 def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: str | None = None) -> Composed:
@@ -38,10 +49,30 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
     rendered = renderer.render(
         kind,
         language,
-        {**context(kind, email["facts"], workshop, recipient), "delegate_ref": email["delegate_ref"]},
+        {
+            **context(kind, email["facts"], workshop, recipient),
+            "delegate_ref": email["delegate_ref"],
+            "version": email["version"],
+            "itinerary": email.get("itinerary"),
+            "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
+            "items": email.get("items", []),
+        },
     )
-    calendar = None
-    if kind in CALENDAR_KINDS:
+    calendar, method = None, "REQUEST"
+    if kind in CANCEL_KINDS:
+        calendar, method = (
+            cancellation_calendar(
+                workshop=workshop,
+                itinerary=email.get("itinerary"),
+                delegate_ref=email["delegate_ref"],
+                organizer=parseaddr(sender),
+                attendee=recipient,
+                text=renderer.labels(language),
+                stamp=email["created_at"],
+            ),
+            "CANCEL",
+        )
+    elif kind in CALENDAR_KINDS:
         calendar = itinerary_calendar(
             workshop=workshop,
             facts=email["facts"],
@@ -52,7 +83,7 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
             text=renderer.labels(language),
             stamp=email["created_at"],
         )
-    return Composed(email["version"], recipient, language, rendered, calendar)
+    return Composed(email["version"], recipient, language, rendered, calendar, method)
 
 
 def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> EmailMessage:
@@ -66,4 +97,5 @@ def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> Email
         sender=sender,
         rendered=composed.rendered,
         calendar=composed.calendar,
+        calendar_method=composed.calendar_method,
     )

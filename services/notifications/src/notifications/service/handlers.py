@@ -1,4 +1,4 @@
-"""Reactions: keep the facts e-mails are built from, and queue one e-mail per decision."""
+"""Reactions: keep the facts e-mails are built from, and queue one e-mail per (delegate, kind, version)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,37 @@ from shared.contracts import sponsorship as sponsorship_events
 from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Envelope
 
+from notifications.domain.mail import DIGEST, STAFF_REF
+from notifications.domain.relevance import itinerary_kind, workshop_change_kind
 from notifications.service.ports import Repository
 
+RECEIVED_VERSION = 1  # one acknowledgement per registration, whatever is corrected in it later
+DIGEST_WORKSHOP = "*"  # the digest is about every workshop
 
-async def when_workshop_scheduled_keep_facts(
+
+async def when_workshop_decided_tell_sponsored_delegates(
     repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
 ) -> None:
-    await repo.save_workshop(event.model_dump())
+    """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate,
+    once per workshop revision. Stale or repeated news changes nothing."""
+    if not await repo.save_workshop(event.model_dump()):
+        return
+    kind = workshop_change_kind(event.change, event.status)
+    if kind is None:
+        return
+    facts = {"workshop_id": event.workshop_id, "change": event.change, "revision": event.revision}
+    for delegate_ref in await repo.sponsored_delegates(event.workshop_id):
+        await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
 
 
-async def when_delegate_registered_keep_contact(
+async def when_delegate_registered_acknowledge_request(
     repo: Repository, envelope: Envelope, event: registration_events.DelegateRegistered
 ) -> None:
+    """Keep the contact; an official who asks for sponsorship is told the request was received."""
     await repo.save_contact({**event.model_dump(), "delegate_ref": event.ref})
+    if event.sponsorship == "requested":
+        facts = {"workshop_id": event.workshop_id, "delegate_ref": event.ref, "revision": event.revision}
+        await repo.queue_email(event.ref, event.workshop_id, "received", RECEIVED_VERSION, facts)
 
 
 async def when_sponsorship_decided_queue_email(
@@ -30,14 +48,58 @@ async def when_sponsorship_decided_queue_email(
     | sponsorship_events.SponsorshipRefused,
 ) -> None:
     kind = envelope.event_type.rsplit("_", 1)[-1]  # granted | waitlisted | refused
+    await repo.save_award(event.delegate_ref, event.workshop_id, kind, event.award_version)
     await repo.queue_email(
         event.delegate_ref, event.workshop_id, kind, event.award_version, event.model_dump(mode="json")
     )
 
 
+async def when_sponsorship_withdrawn_stop_workshop_news(
+    repo: Repository, envelope: Envelope, event: sponsorship_events.SponsorshipWithdrawn
+) -> None:
+    """A withdrawn delegate is no longer told about the workshop's changes."""
+    await repo.save_award(event.delegate_ref, event.workshop_id, "withdrawn", event.award_version)
+
+
 async def when_ticket_issued_send_itinerary(
     repo: Repository, envelope: Envelope, event: travel_events.TicketIssued
 ) -> None:
-    await repo.queue_email(
-        event.delegate_ref, event.workshop_id, "itinerary", event.venue_version, event.model_dump(mode="json")
-    )
+    """The itinerary, or "itinerary changed" for a delegate who may already hold an older one."""
+    kind = itinerary_kind(event.venue_version, await repo.itinerary_history(event.delegate_ref, event.workshop_id))
+    if kind is not None:
+        await repo.queue_email(
+            event.delegate_ref, event.workshop_id, kind, event.venue_version, event.model_dump(mode="json")
+        )
+
+
+async def when_ticket_cancelled_keep_refund(
+    repo: Repository, envelope: Envelope, event: travel_events.TicketCancelled
+) -> None:
+    """What the fare rules gave back, for the "cancelled" e-mail."""
+    await repo.save_ticket_cancellation(event.model_dump(mode="json"))
+
+
+async def when_shortfall_detected_tell_staff(
+    repo: Repository, envelope: Envelope, event: sponsorship_events.ShortfallDetected
+) -> None:
+    # Keyed by what was found, not by the message: the same shortfall published again is listed once.
+    key = f"shortfall:{event.workshop_id}:{event.detected_on}:{event.needed_places}:{event.fundable_places}:{event.gap}"
+    await add_to_digest(repo, key, "shortfall", event.workshop_id, event)
+
+
+async def when_fare_declined_tell_staff(
+    repo: Repository, envelope: Envelope, event: sponsorship_events.FareDeclined
+) -> None:
+    await add_to_digest(repo, f"fare_declined:{event.hold_id}", "fare_declined", event.workshop_id, event)
+
+
+async def add_to_digest(
+    repo: Repository,
+    item_key: str,
+    kind: str,
+    workshop_id: str,
+    event: sponsorship_events.ShortfallDetected | sponsorship_events.FareDeclined,
+) -> None:
+    version = await repo.add_digest_item(item_key, kind, workshop_id, event.model_dump(mode="json"))
+    if version is not None:
+        await repo.queue_email(STAFF_REF, DIGEST_WORKSHOP, DIGEST, version, {"items": version})

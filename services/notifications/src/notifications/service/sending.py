@@ -18,6 +18,8 @@ from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
 
+from notifications.domain.mail import DIGEST
+from notifications.domain.relevance import still_current
 from notifications.service.composing import message_for
 from notifications.service.ports import Mailer, MailQueue, Renderer
 
@@ -84,6 +86,11 @@ class MailWorker:
             kind=email["kind"],
             version=email["version"],
         ):
+            if email["kind"] != DIGEST and not still_current(email["kind"], email["version"], email["workshop"]):
+                # Newer news about the workshop arrived while this e-mail waited: it would mislead.
+                await queue.mark_superseded(email["id"])
+                log.info("mail.superseded")
+                return
             try:
                 message = message_for(email, self.renderer, self.sender)
             except Exception as error:  # a template or data fault: retrying will not help
