@@ -61,12 +61,10 @@ async def read_all(bootstrap: str, topics: list[str]) -> list[ConsumerRecord[byt
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        known = set(await consumer.topics())
+        # topics() fetches the cluster's metadata without keeping it: partitions_for_topic() would know nothing.
+        cluster = await consumer._client.fetch_all_metadata()
         partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            if topic in known
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
+            TopicPartition(topic, p) for topic in topics for p in sorted(cluster.partitions_for_topic(topic) or ())
         ]
         if not partitions:
             return []
