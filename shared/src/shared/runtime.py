@@ -7,7 +7,7 @@ safe because offsets are committed only after the transaction that holds the eff
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ class ServiceRuntime:
         )
         self.pool: asyncpg.Pool | None = None
         self.background: list[Any] = []
+        # Extra sections of /ops/status a service adds (e.g. its mail queue): name -> reader on a connection.
+        self.status_sections: dict[str, Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]] = {}
 
     def topic(self, name: str) -> str:
         return qualified(name, self.settings.logistics_namespace)
@@ -141,7 +143,9 @@ class ServiceRuntime:
                     "SELECT event_id, event_type, outcome, reason, processed_at FROM inbox"
                     " WHERE outcome <> 'applied' ORDER BY processed_at DESC LIMIT 100"
                 )
+                sections = {name: await read(conn) for name, read in self.status_sections.items()}
             return {
+                **sections,
                 "service": self.service,
                 "outbox": {"pending": lag["pending"], "total": lag["total"]},
                 "work": {"pending": work},
