@@ -1,24 +1,206 @@
-"""`logistics travel ...`: booking the sponsored delegates' flights."""
+"""`logistics travel ...`: quote, book and cancel the sponsored delegates' flights; show one delegate's travel.
+
+Book and cancel publish commands; quote and show read the travel service's HTTP API (JSON).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from typing import Annotated, Any
+
+import httpx
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
 from shared.contracts import travel
 from shared.contracts.topics import TRAVEL_COMMANDS
 
-from logistics_cli.common import TodayOption, WorkshopOption, parse_today, send
+from logistics_cli.common import (
+    JsonOption,
+    TodayOption,
+    WorkshopOption,
+    console,
+    errors,
+    parse_today,
+    send,
+    settings,
+)
 
-travel_app = typer.Typer(help="Travel commands.", no_args_is_help=True)
+travel_app = typer.Typer(help="Travel: quotes, bookings, cancellations, one delegate's tickets.", no_args_is_help=True)
+
+OptionalDelegate = Annotated[
+    str | None, typer.Option("--delegate", help="Only this delegate (reference, e.g. GVA-017).")
+]
+ProgressOption = Annotated[
+    bool | None,
+    typer.Option("--progress/--no-progress", help="Follow the booking with a progress bar (default: on a terminal)."),
+]
+
+
+def get(path: str, params: dict[str, str] | None = None) -> Any:
+    """GET from travel; a refusal or an unreachable service becomes a sentence and exit status 1."""
+    base = settings().url("travel")
+    try:
+        response = httpx.get(f"{base}{path}", params=params, timeout=60)
+    except httpx.HTTPError as error:
+        errors.print(Text(f"The travel service did not answer at {base}: {error}", style="red"))
+        raise typer.Exit(1) from None
+    if response.status_code in (404, 422):
+        errors.print(Text(str(response.json().get("detail", response.text)), style="red"))
+        raise typer.Exit(1)
+    response.raise_for_status()
+    return response.json()
 
 
 @travel_app.command("book")
-def book(workshop: WorkshopOption, today: TodayOption = None) -> None:
-    """Book a ticket for every sponsored delegate of the workshop who has none for its current venue."""
+def book(
+    workshop: WorkshopOption,
+    delegate: OptionalDelegate = None,
+    today: TodayOption = None,
+    progress: ProgressOption = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to follow the progress.")] = 600.0,
+) -> None:
+    """Book a ticket for every sponsored delegate of the workshop (or one) who has none for its current venue."""
+    who = f"{workshop}, delegate {delegate}" if delegate else workshop
     send(
         TRAVEL_COMMANDS,
         workshop,
-        f"Booking requested for {workshop}",
+        f"Booking requested for {who}",
         travel.BookWorkshopTravel,
         workshop_id=workshop,
         today=parse_today(today),
+        delegate_ref=delegate,
     )
+    if progress if progress is not None else sys.stdout.isatty():
+        follow(workshop, timeout)
+
+
+def follow(workshop: str, timeout: float) -> None:
+    """Poll travel until every granted delegate's trip is ticketed, declined or failed (or the timeout)."""
+    base = settings().url("travel")
+    deadline = time.monotonic() + timeout
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[states]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"Tickets for {workshop}", total=None, states="")
+        seen_work = False
+        while time.monotonic() < deadline:
+            try:
+                state = httpx.get(f"{base}/workshops/{workshop}/progress", timeout=10).json()
+            except (httpx.HTTPError, ValueError):
+                time.sleep(0.5)  # travel restarting: keep following
+                continue
+            states = state.get("states", {})
+            summary = ", ".join(f"{name} {count}" for name, count in sorted(states.items()))
+            bar.update(task, total=state.get("granted") or None, completed=state.get("done", 0), states=summary)
+            seen_work = seen_work or bool(states)
+            if seen_work and state.get("in_flight", 0) == 0:
+                break
+            time.sleep(0.5)
+        else:
+            errors.print(f"[yellow]Still booking after {timeout:.0f} s; follow with logistics travel show.[/yellow]")
+            return
+    declined = states.get("declined", 0) + states.get("failed", 0)
+    console.print(
+        f"{states.get('ticketed', 0)} ticketed"
+        + (f", {declined} declined or failed (see travel show)" if declined else "")
+    )
+
+
+@travel_app.command("cancel")
+def cancel(
+    workshop: WorkshopOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with each cancellation.")],
+    delegate: OptionalDelegate = None,
+) -> None:
+    """Cancel the workshop's bookings (or one delegate's): holds released, tickets refunded or credited."""
+    who = f"{workshop}, delegate {delegate}" if delegate else workshop
+    send(
+        TRAVEL_COMMANDS,
+        workshop,
+        f"Cancellation requested for {who}",
+        travel.CancelTravel,
+        workshop_id=workshop,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@travel_app.command("quote")
+def quote(workshop: WorkshopOption, delegate: OptionalDelegate = None, as_json: JsonOption = False) -> None:
+    """What the provider would sell each sponsored delegate now, within policy (nothing is held or booked)."""
+    found = get(f"/workshops/{workshop}/quotes", {"delegate": delegate} if delegate else None)
+    if as_json:
+        print(json.dumps(found, indent=2, default=str))
+        return
+    table = Table(title=f"Quotes for {workshop} as of {found['today']}")
+    for column in ("delegate", "from", "class", "fare", "days ahead", "outbound", "warning"):
+        table.add_column(column)
+    for row in found["quotes"]:
+        if "error" in row:
+            table.add_row(row["delegate_ref"], row["home_airport"], "", "", "", "", Text(row["error"], style="red"))
+            continue
+        outbound = row["segments"][0]
+        table.add_row(
+            row["delegate_ref"],
+            row["home_airport"],
+            row["fare_class"],
+            f"{row['price']} {row['currency']}",
+            str(row["days_ahead"]),
+            f"{outbound['flight']} {outbound['departs'][:16]}",
+            Text(row.get("warning") or "", style="yellow"),
+        )
+    console.print(table)
+
+
+@travel_app.command("show")
+def show(
+    delegate: Annotated[str, typer.Option("--delegate", help="Delegate reference.")], as_json: JsonOption = False
+) -> None:
+    """One delegate's trips (each venue version and state) and tickets."""
+    found = get(f"/delegates/{delegate}/travel")
+    if as_json:
+        print(json.dumps(found, indent=2, default=str))
+        return
+    traveller = found["traveller"]
+    console.print(
+        f"[bold]{delegate}[/bold] · {traveller['workshop_id']} · from {traveller['home_airport']}"
+        f" · sponsorship {traveller['sponsorship']}"
+    )
+    trips = Table(title="Trips")
+    for column in ("venue version", "state", "attempt", "fare", "booking", "ticket", "note"):
+        trips.add_column(column)
+    for trip in found["trips"]:
+        fare = f"{trip['fare']} {trip['currency']}" if trip["fare"] is not None else ""
+        trips.add_row(
+            str(trip["venue_version"]),
+            trip["state"],
+            str(trip["attempt"]),
+            fare,
+            trip["booking_ref"] or "",
+            trip["ticket_number"] or "",
+            trip["warning"] or trip["reason"] or "",
+        )
+    console.print(trips)
+    for ticket in found["bookings"]:
+        console.print(
+            f"{ticket['booking_ref']} (venue version {ticket['venue_version']}): {ticket['status']},"
+            f" {ticket['fare']} {ticket['currency']} class {ticket['fare_class'] or '?'}"
+            + (
+                f", refund {ticket['refund']} credit {ticket['credit']} fee {ticket['fee']}"
+                if ticket["status"] == "cancelled"
+                else ""
+            )
+        )
+        for leg in ticket["segments"]:
+            console.print(
+                f"  {leg['flight']} {leg['origin']} {leg['departs'][:16]} → {leg['destination']} {leg['arrives'][:16]}"
+            )

@@ -46,7 +46,8 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             contracts.BookWorkshopTravel.TYPE: route(
                 contracts.BookWorkshopTravel, handlers.book_workshop_travel, airports
-            )
+            ),
+            contracts.CancelTravel.TYPE: route(contracts.CancelTravel, handlers.cancel_travel),
         },
     )
     runtime.subscribe(

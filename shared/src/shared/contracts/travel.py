@@ -11,11 +11,23 @@ from shared.contracts.envelope import Contract
 
 
 class BookWorkshopTravel(Contract):
-    """Book a ticket for every sponsored delegate of the workshop who has none for its current venue."""
+    """Book a ticket for every sponsored delegate of the workshop (or only `delegate_ref`) who has none for its
+    current venue."""
 
     TYPE = "travel.book_workshop_travel"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
+    delegate_ref: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CancelTravel(Contract):
+    """Cancel the workshop's bookings (or one delegate's): holds released, tickets cancelled with their refund
+    or credit recorded. Booking again later starts afresh."""
+
+    TYPE = "travel.cancel_travel"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    delegate_ref: str | None = Field(default=None, min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class Segment(Contract):

@@ -107,12 +107,14 @@ class PostgresRepository:
 
     # -- trips, as consumed messages change them (the worker takes the provider steps) -------------
 
-    async def request_trips(self, workshop: WorkshopFacts, today: date) -> int:
-        """A trip for every granted delegate with a home airport and no live trip for the current venue."""
+    async def request_trips(self, workshop: WorkshopFacts, today: date, delegate_ref: str | None = None) -> int:
+        """A trip for every granted delegate (or only `delegate_ref`) with a home airport and no live trip for the
+        current venue."""
         status = await self.conn.execute(
             "INSERT INTO trips (delegate_ref, workshop_id, venue_version, state, home_airport, today, due_at)"
             " SELECT t.delegate_ref, t.workshop_id, $2, 'requested', t.home_airport, $3, now() FROM travellers t"
             " WHERE t.workshop_id = $1 AND t.sponsorship = 'granted' AND t.home_airport IS NOT NULL"
+            " AND ($4::text IS NULL OR t.delegate_ref = $4)"
             " ON CONFLICT (delegate_ref, workshop_id, venue_version) DO UPDATE SET state = 'requested',"
             " attempt = trips.attempt + 1, home_airport = EXCLUDED.home_airport, today = EXCLUDED.today,"
             " offer_id = NULL, order_id = NULL, hold_key = NULL, ticket_key = NULL, cancel_key = NULL,"
@@ -121,6 +123,7 @@ class PostgresRepository:
             workshop.workshop_id,
             workshop.venue_version,
             today,
+            delegate_ref,
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return int(status.rsplit(" ", 1)[-1])
@@ -163,6 +166,13 @@ class PostgresRepository:
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return int(status.rsplit(" ", 1)[-1])
+
+    async def traveller_status(self, delegate_ref: str) -> tuple[str | None, str | None]:
+        """(workshop, sponsorship) as travel knows them for this delegate."""
+        row = await self.conn.fetchrow(
+            "SELECT workshop_id, sponsorship FROM travellers WHERE delegate_ref = $1", delegate_ref
+        )
+        return (row["workshop_id"], row["sponsorship"]) if row else (None, None)
 
     async def has_trips(self, workshop_id: str) -> bool:
         return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM trips WHERE workshop_id = $1)", workshop_id))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from shared.runtime import pool
 
+from travel.adapters.fare_provider import GdsProvider
+from travel.adapters.gds_client import GdsClient
 from travel.bootstrap import build
 from travel.config import Settings
+from travel.domain import booking
+from travel.domain.booking import ACTIVE
+from travel.service.ports import ProviderDown, ProviderRefused
 
 router = APIRouter()
 
@@ -19,7 +28,8 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
     async with pool(request).acquire() as conn:
         workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
         bookings = await conn.fetch(
-            "SELECT booking_ref, delegate_ref, venue_version, status, fare, currency, booked_on, days_ahead"
+            "SELECT booking_ref, delegate_ref, venue_version, status, fare, currency, booked_on, days_ahead,"
+            " order_id, ticket_number, fare_class, refund, credit, fee"
             " FROM bookings WHERE workshop_id = $1 ORDER BY delegate_ref, venue_version",
             workshop_id,
         )
@@ -35,6 +45,114 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
     }
 
 
+TRIP_FIELDS = (
+    "delegate_ref, workshop_id, venue_version, state, attempt, home_airport, today, fare_class, fare, currency,"
+    " days_ahead, warning, segments, order_id, ticketing_deadline, booking_ref, ticket_number, reason, tries,"
+    " due_at, updated_at"
+)
+
+
+def _trip(row: Any) -> dict[str, Any]:
+    trip = dict(row)
+    if isinstance(trip.get("segments"), str):
+        trip["segments"] = json.loads(trip["segments"])
+    return trip
+
+
+@router.get("/workshops/{workshop_id}/progress")
+async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
+    """Trips of the current venue version by state, against the granted delegates: for progress bars."""
+    async with pool(request).acquire() as conn:
+        workshop = await conn.fetchrow("SELECT venue_version FROM workshops WHERE workshop_id = $1", workshop_id)
+        if workshop is None:
+            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        states = await conn.fetch(
+            "SELECT state, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 GROUP BY state",
+            workshop_id,
+            workshop["venue_version"],
+        )
+        granted = await conn.fetchval(
+            "SELECT count(*) FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'", workshop_id
+        )
+    counts = {row["state"]: row["n"] for row in states}
+    done = sum(counts.get(state, 0) for state in ("ticketed", "declined", "failed", "cancelled"))
+    return {
+        "workshop_id": workshop_id,
+        "venue_version": workshop["venue_version"],
+        "granted": granted,
+        "states": counts,
+        "done": done,
+        "in_flight": sum(counts.get(state, 0) for state in ACTIVE),
+    }
+
+
+@router.get("/delegates/{delegate_ref}/travel")
+async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]:
+    """One delegate's trips (every venue version and state) and tickets."""
+    async with pool(request).acquire() as conn:
+        traveller = await conn.fetchrow(
+            "SELECT delegate_ref, workshop_id, home_airport, sponsorship, award_version FROM travellers"
+            " WHERE delegate_ref = $1",
+            delegate_ref,
+        )
+        if traveller is None:
+            raise HTTPException(404, f"delegate {delegate_ref} is not known to travel")
+        trips = await conn.fetch(
+            f"SELECT {TRIP_FIELDS} FROM trips WHERE delegate_ref = $1 ORDER BY venue_version", delegate_ref
+        )
+        bookings = await conn.fetch(
+            "SELECT booking_ref, workshop_id, venue_version, status, fare, currency, fare_class, booked_on,"
+            " days_ahead, order_id, ticket_number, refund, credit, fee, segments FROM bookings"
+            " WHERE delegate_ref = $1 ORDER BY venue_version, created_at",
+            delegate_ref,
+        )
+    return {
+        "traveller": dict(traveller),
+        "trips": [_trip(row) for row in trips],
+        "bookings": [_trip(row) for row in bookings],
+    }
+
+
+@router.get("/workshops/{workshop_id}/quotes")
+async def quotes(workshop_id: str, request: Request, delegate: str | None = None) -> dict[str, Any]:
+    """What the provider would sell each granted delegate (or one) today, within policy: a read, nothing held."""
+    async with pool(request).acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
+        if row is None:
+            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        travellers = await conn.fetch(
+            "SELECT delegate_ref, home_airport FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'"
+            " AND home_airport IS NOT NULL AND ($2::text IS NULL OR delegate_ref = $2) ORDER BY delegate_ref",
+            workshop_id,
+            delegate,
+        )
+        today = await conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
+    if delegate is not None and not travellers:
+        raise HTTPException(404, f"delegate {delegate} has no granted sponsorship for {workshop_id}")
+    today = today or row["as_of"] or date.today()
+    provider: GdsProvider = request.app.state.quote_provider
+    answers = await asyncio.gather(
+        *(quote_one(provider, t["delegate_ref"], t["home_airport"], row, today) for t in travellers)
+    )
+    return {"workshop_id": workshop_id, "today": today, "quotes": list(answers)}
+
+
+async def quote_one(provider: GdsProvider, delegate_ref: str, home: str, workshop: Any, today: date) -> dict[str, Any]:
+    answer: dict[str, Any] = {"delegate_ref": delegate_ref, "home_airport": home}
+    try:
+        for departure, back in booking.search_dates(workshop["starts"], workshop["ends"]):
+            if departure < today:
+                continue
+            offers = await provider.search(home, workshop["airport"], departure, back, today)
+            chosen = booking.choose(offers, home, workshop["airport"], workshop["starts"], workshop["ends"])
+            if chosen is not None:
+                warning = booking.early_booking_warning(chosen.price, chosen.days_ahead, chosen.currency)
+                return {**answer, **asdict(chosen), "warning": warning}
+        return {**answer, "error": "no itinerary within policy"}
+    except (ProviderDown, ProviderRefused) as error:
+        return {**answer, "error": str(error)}
+
+
 @router.get("/delegates/{delegate_ref}/bookings")
 async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[str, Any]]:
     async with pool(request).acquire() as conn:
@@ -45,4 +163,5 @@ async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[st
 def main() -> None:
     settings = Settings()
     app = build(settings).app(title="travel", router=router)
+    app.state.quote_provider = GdsProvider(GdsClient(settings.gds_url, timeout=settings.gds_timeout))
     uvicorn.run(app, host=settings.http_host, port=settings.travel_http_port, log_config=None, access_log=False)

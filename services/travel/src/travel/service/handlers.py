@@ -105,4 +105,22 @@ async def book_workshop_travel(
     today: date = command.today or workshop.as_of or envelope.occurred_at.date()
     if today >= workshop.starts:
         raise Refused(f"workshop {workshop.workshop_id} starts {workshop.starts}: too late to book on {today}")
-    await repo.request_trips(workshop, today)
+    if command.delegate_ref is not None:
+        attends, sponsorship = await repo.traveller_status(command.delegate_ref)
+        if attends != workshop.workshop_id or sponsorship != "granted":
+            raise Refused(
+                f"delegate {command.delegate_ref} has no granted sponsorship for {workshop.workshop_id}"
+                f" ({sponsorship or 'not known to travel'})"
+            )
+    await repo.request_trips(workshop, today, command.delegate_ref)
+
+
+async def cancel_travel(repo: Repository, envelope: Envelope, command: contracts.CancelTravel) -> None:
+    """Staff cancel the workshop's bookings (or one delegate's); the worker gives holds and tickets back."""
+    workshop = await repo.workshop(command.workshop_id, lock=True)
+    if workshop is None:
+        raise Refused(f"workshop {command.workshop_id} is not known to travel")
+    if not await repo.release_trips(command.workshop_id, f"cancelled by staff: {command.reason}",
+                                    delegate_ref=command.delegate_ref):  # fmt: skip
+        who = f"delegate {command.delegate_ref}" if command.delegate_ref else command.workshop_id
+        raise Refused(f"{who}: no booking in flight or ticketed to cancel")

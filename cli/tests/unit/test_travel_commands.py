@@ -1,0 +1,104 @@
+"""`logistics travel ...`: commands refused before Kafka when wrong; show and quote read travel's JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from logistics_cli import common, main, travel_cmds
+from shared.contracts import travel
+from typer.testing import CliRunner
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    sent: list[Any] = []
+
+    async def fake_publish(settings: object, commands: list[Any]) -> list[Any]:
+        sent.extend(commands)
+        return [type("Envelope", (), {"event_id": "e1"})()]
+
+    monkeypatch.setattr(common, "publish", fake_publish)
+    return sent
+
+
+def test_book_one_delegate_publishes_the_command_without_following_off_a_terminal(published: list[Any]) -> None:
+    result = CliRunner().invoke(main.app, ["travel", "book", "--workshop", "w", "--delegate", "GVA-001"])
+    assert result.exit_code == 0, result.output
+    [(_topic, key, command)] = published
+    assert isinstance(command, travel.BookWorkshopTravel)
+    assert (command.workshop_id, command.delegate_ref, key) == ("w", "GVA-001", "w")
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["cancel", "--workshop", "w", "--reason", ""], "reason"),
+        (["book", "--workshop", "", "--no-progress"], "workshop_id"),
+        (["book", "--workshop", "w", "--today", "July"], "YYYY-MM-DD"),
+    ],
+)
+def test_bad_options_are_refused_and_nothing_is_published(args: list[str], reason: str, published: list[Any]) -> None:
+    result = CliRunner().invoke(main.app, ["travel", *args])
+    assert result.exit_code == 2
+    assert reason in result.output
+    assert published == []
+
+
+def test_cancel_carries_its_reason(published: list[Any]) -> None:
+    result = CliRunner().invoke(main.app, ["travel", "cancel", "--workshop", "w", "--reason", "moved online"])
+    assert result.exit_code == 0, result.output
+    [(_, _, command)] = published
+    assert isinstance(command, travel.CancelTravel) and command.reason == "moved online"
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, answers: dict[str, Any]) -> None:
+    def fake_get(url: str, params: Any = None, timeout: float = 0) -> httpx.Response:
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        for prefix, body in answers.items():
+            if path.startswith(prefix):
+                return httpx.Response(200, json=body, request=httpx.Request("GET", url))
+        return httpx.Response(
+            404, json={"detail": "delegate X is not known to travel"}, request=httpx.Request("GET", url)
+        )
+
+    monkeypatch.setattr(travel_cmds.httpx, "get", fake_get)
+
+
+SEGMENT = {"flight": "SG100", "origin": "DKR", "destination": "GVA", "departs": "2006-07-11T07:00:00+00:00",
+           "arrives": "2006-07-11T15:00:00+02:00"}  # fmt: skip
+
+
+def test_show_prints_trips_and_tickets(monkeypatch: pytest.MonkeyPatch) -> None:
+    trip = {"venue_version": 1, "state": "ticketed", "attempt": 2, "fare": "780.00", "currency": "USD",
+            "booking_ref": "ABC234", "ticket_number": "999-1", "warning": None, "reason": "hold_expired"}  # fmt: skip
+    ticket = {"booking_ref": "ABC234", "venue_version": 1, "status": "ticketed", "fare": "780.00", "currency": "USD",
+              "fare_class": "V", "segments": [SEGMENT]}  # fmt: skip
+    traveller = {"workshop_id": "w", "home_airport": "DKR", "sponsorship": "granted"}
+    serve(monkeypatch, {"delegates/GVA-001/travel": {"traveller": traveller, "trips": [trip], "bookings": [ticket]}})
+    result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "GVA-001"])
+    assert result.exit_code == 0, result.output
+    assert "ticketed" in result.output and "ABC234" in result.output and "SG100" in result.output
+    json_result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "GVA-001", "--json"])
+    assert '"booking_ref": "ABC234"' in json_result.output
+
+
+def test_show_an_unknown_delegate_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    serve(monkeypatch, {})
+    result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "X"])
+    assert result.exit_code == 1 and "not known to travel" in result.output
+
+
+def test_quote_lists_fares_and_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    quotes = [
+        {"delegate_ref": "GVA-001", "home_airport": "DKR", "fare_class": "V", "price": "780", "currency": "USD",
+         "days_ahead": 14, "segments": [SEGMENT], "warning": "booked 14 days ahead"},
+        {"delegate_ref": "GVA-002", "home_airport": "XXX", "error": "no itinerary within policy"},
+    ]  # fmt: skip
+    serve(monkeypatch, {"workshops/w/quotes": {"today": "2006-06-27", "quotes": quotes}})
+    result = CliRunner().invoke(main.app, ["travel", "quote", "--workshop", "w"])
+    assert result.exit_code == 0, result.output
+    assert "GVA-001" in result.output and "GVA-002" in result.output
+    as_json = CliRunner().invoke(main.app, ["travel", "quote", "--workshop", "w", "--json"])
+    assert '"warning": "booked 14 days ahead"' in as_json.output and "no itinerary within policy" in as_json.output
