@@ -24,6 +24,7 @@ from notifications.adapters.postgres import (
     PostgresMailQueue,
     PostgresRepository,
     mail_leadership,
+    mail_queue_status,
 )
 from notifications.adapters.renderer import TemplateRenderer
 from notifications.adapters.smtp import SmtpMailer
@@ -111,6 +112,7 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
+    runtime.status_sections["mail"] = lambda conn: mail_queue_status(conn, settings.mail_alarm_after_s)
     runtime.background.append(
         MailWorker(
             lambda pool: PostgresMailQueue(pool, namespace, settings.staff_contact()),

@@ -15,6 +15,8 @@ class Settings(StackSettings):
     smtp_tls: bool = False
     smtp_timeout: float = 20.0
     mail_from: str = "IOM IDM Logistics <idm-logistics@iom.example>"
+    # Staff are alarmed (/ops/status mail.alarm) when an e-mail has waited longer than this.
+    mail_alarm_after_s: float = 900.0
     # The staff digest (shortfalls, declined fares, dead letters) goes here, in this language.
     staff_email: str = "idm-logistics-staff@iom.example"
     staff_language: str = "en"

@@ -271,6 +271,40 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
     }
 
 
+async def mail_queue_status(conn: asyncpg.Connection, alarm_after_s: float) -> dict[str, Any]:
+    """The mail queue as staff watch it: e-mails by status, resends after a crash, and the age of the oldest
+    e-mail still waiting, with an alarm once it is older than `alarm_after_s` (SMTP down, a contact missing)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS waiting,"
+        " count(*) FILTER (WHERE status = 'sending') AS sending,"
+        " count(*) FILTER (WHERE status IN ('pending', 'sending') AND last_error IS NOT NULL) AS retrying,"
+        " count(*) FILTER (WHERE status = 'sent') AS sent,"
+        " count(*) FILTER (WHERE status = 'failed') AS failed,"
+        " count(*) FILTER (WHERE status = 'superseded') AS superseded,"
+        " coalesce(sum(resent_after_crash), 0) AS resent_after_crash,"
+        " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'sending'))), 0)"
+        " AS oldest_waiting_s FROM emails"
+    )
+    last_error = await conn.fetchval(
+        "SELECT last_error FROM emails WHERE status IN ('pending', 'sending') AND last_error IS NOT NULL"
+        " ORDER BY next_attempt_at DESC LIMIT 1"
+    )
+    oldest = float(row["oldest_waiting_s"])
+    return {
+        "waiting": row["waiting"],
+        "sending": row["sending"],
+        "retrying": row["retrying"],
+        "sent": row["sent"],
+        "failed": row["failed"],
+        "superseded": row["superseded"],
+        "resent_after_crash": int(row["resent_after_crash"]),
+        "oldest_waiting_s": round(oldest, 1),
+        "alarm_after_s": alarm_after_s,
+        "alarm": oldest > alarm_after_s,
+        "last_error": last_error,
+    }
+
+
 MAIL_WORKER_LOCK = 7263
 
 

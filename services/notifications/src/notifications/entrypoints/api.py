@@ -8,6 +8,7 @@ import uvicorn
 from fastapi import APIRouter, HTTPException, Query, Request
 from shared.runtime import pool
 
+from notifications.adapters.postgres import mail_queue_status
 from notifications.bootstrap import build, preview
 from notifications.config import Settings
 from notifications.service.preview import CannotPreview, NothingToPreview
@@ -70,15 +71,11 @@ async def delegate_preview(
 
 @router.get("/mail/queue")
 async def queue(request: Request) -> dict[str, Any]:
-    """Queue depth and the age of the oldest e-mail still waiting (the staff alarm's input)."""
+    """E-mails by status, resends after a crash, the oldest waiting e-mail's age and the staff alarm."""
+    runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,"
-            " count(*) FILTER (WHERE status = 'failed') AS failed,"
-            " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'sending'))), 0)"
-            " AS oldest_pending_s FROM emails"
-        )
-    return dict(row)
+        status = await mail_queue_status(conn, runtime.settings.mail_alarm_after_s)
+    return {**status, "pending": status["waiting"], "oldest_pending_s": status["oldest_waiting_s"]}
 
 
 def main() -> None:
