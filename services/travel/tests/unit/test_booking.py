@@ -58,6 +58,7 @@ class FakeProvider:
         self.calls: list[str] = []
         self.deadline = NOW + timedelta(minutes=30)
         self.price = Decimal(1000)
+        self.changes: list[tuple[int, tuple[str, ...]]] = []
 
     def _fault(self, operation: str) -> str | None:
         queue = self.faults.get(operation) or []
@@ -132,6 +133,20 @@ class FakeProvider:
         found = self.keys.get(key)
         return self._view(self.orders[found[1]]) if found and found[0] == operation else None
 
+    async def order(self, order_id: str) -> ProviderOrder:
+        view = self._view(self.orders[order_id])
+        return replace(view, segments=self.orders[order_id].get("segments", GOOD))
+
+    async def schedule_changes(self, since: int) -> list[tuple[int, tuple[str, ...]]]:
+        return [(sequence, ids) for sequence, ids in self.changes if sequence > since]
+
+    def delay(self, order_id: str, arrives: str) -> None:
+        """The airline moves the outbound arrival of this order (its feed announces it)."""
+        segments = [dict(s) for s in GOOD]
+        segments[0]["arrives"] = arrives
+        self.orders[order_id]["segments"] = tuple(segments)
+        self.changes.append((len(self.changes) + 1, (order_id,)))
+
     def tickets(self, passenger: str) -> list[dict[str, Any]]:
         return [o for o in self.orders.values() if o["passenger"] == passenger and o["status"] == "ticketed"]
 
@@ -144,6 +159,17 @@ class FakeStore:
         self.sponsorship = "granted"
         self.workshop: WorkshopFacts | None = WORKSHOP
         self.crash_on_save: str | None = None  # state whose save dies (a SIGKILL before the commit)
+        self.feed = 0
+
+    async def feed_position(self) -> int:
+        return self.feed
+
+    async def advance_feed(self, before: int, after: int) -> None:
+        if self.feed == before:
+            self.feed = after
+
+    async def trip_by_order(self, order_id: str) -> Trip | None:
+        return next((t for t in self.trips.values() if t.order_id == order_id), None)
 
     async def due(self, limit: int) -> list[Trip]:
         return [t for t in self.trips.values() if t.state in domain.ACTIVE][:limit]
@@ -166,6 +192,9 @@ class FakeStore:
                     and b["status"] == "ticketed"]  # fmt: skip
             assert not live, "I2: a second valid ticket"
             self.bookings[booking["booking_ref"]] = {**booking, "status": "ticketed"}
+        if kwargs.get("changed_booking"):
+            changed = kwargs["changed_booking"]
+            self.bookings[changed["booking_ref"]].update(changed)
         if kwargs.get("cancelled_booking"):
             self.bookings[kwargs["cancelled_booking"]["booking_ref"]]["status"] = "cancelled"
         self.events.extend(kwargs.get("events", ()))
@@ -376,3 +405,37 @@ def test_provider_down_backs_off_and_keeps_the_same_key() -> None:
             assert store.trip().hold_key == quoted
     assert store.trip().tries == 2
     assert asyncio.run(drive(booker, store)).state == "ticketed"
+
+
+# ---------------------------------------------------------------- schedule changes from the airline
+
+
+def test_a_schedule_change_within_policy_reissues_the_itinerary_once() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    ticketed = asyncio.run(drive(booker, store))
+    provider.delay(ticketed.order_id or "", "2006-07-11T21:30:00+02:00")  # later, still the day before
+    assert asyncio.run(booker.follow_schedule_changes()) == 1
+    store.feed = 0  # the feed read again (a crash before its position was saved): nothing twice
+    asyncio.run(booker.follow_schedule_changes())
+    trip = store.trip()
+    assert trip.state == "ticketed" and trip.itinerary_version == 2 and trip.schedule_sequence == 1
+    assert event_types(store) == ["travel.ticket_issued", "travel.ticket_issued"]
+    reissued = store.events[-1].payload
+    assert reissued["itinerary_version"] == 2 and reissued["booking_ref"] == store.events[0].payload["booking_ref"]
+    assert reissued["segments"][0]["arrives"] == "2006-07-11T21:30:00+02:00"
+    assert store.bookings[trip.booking_ref or ""]["itinerary_version"] == 2
+
+
+def test_a_schedule_change_breaking_the_policy_cancels_and_rebooks() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    provider.delay(first.order_id or "", "2006-07-12T09:10:00+02:00")  # now lands on the first day
+    asyncio.run(booker.follow_schedule_changes())
+    trip = asyncio.run(drive(booker, store))
+    assert trip.state == "ticketed" and trip.attempt == 2 and trip.order_id != first.order_id
+    assert provider.orders[first.order_id or ""]["status"] == "cancelled"
+    assert len(provider.tickets("D1")) == 1
+    assert event_types(store) == ["travel.ticket_issued", "travel.ticket_cancelled", "travel.ticket_issued"]
+    assert sorted(b["status"] for b in store.bookings.values()) == ["cancelled", "ticketed"]

@@ -71,6 +71,8 @@ class TicketIssued(Contract):
     days_ahead: int
     early_booking_warning: str | None = None
     segments: list[Segment]
+    # Raised when the airline changes the schedule of a valid ticket (same booking_ref): "itinerary changed".
+    itinerary_version: int = 1
 
 
 class TicketCancelled(Contract):

@@ -90,6 +90,13 @@ class GdsProvider:
     async def cancel(self, order_id: str, key: str) -> ProviderOrder:
         return _order(await self._call(self.client.cancel(order_id, key)))
 
+    async def order(self, order_id: str) -> ProviderOrder:
+        return _order(await self._call(self.client.get_order(order_id)))
+
+    async def schedule_changes(self, since: int) -> list[tuple[int, tuple[str, ...]]]:
+        changes = await self._call(self.client.schedule_changes(since))
+        return [(change.sequence, tuple(change.order_ids)) for change in changes]
+
     async def resolve(self, operation: str, key: str) -> ProviderOrder | None:
         found = await self._call(self.client.resolve(operation, key))
         return _order(found) if found is not None else None

@@ -232,6 +232,7 @@ class PostgresTripStore:
         due_in: float | None = 0.0,
         booking: dict[str, Any] | None = None,
         cancelled_booking: dict[str, Any] | None = None,
+        changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
     ) -> bool:
         assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
@@ -266,9 +267,31 @@ class PostgresTripStore:
                     cancelled_booking["credit"],
                     cancelled_booking["fee"],
                 )
+            if changed_booking is not None:
+                await conn.execute(
+                    "UPDATE bookings SET segments = $2::jsonb, itinerary_version = $3 WHERE booking_ref = $1",
+                    changed_booking["booking_ref"],
+                    json.dumps(changed_booking["segments"]),
+                    changed_booking["itinerary_version"],
+                )
             for envelope in events:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
+
+    async def feed_position(self) -> int:
+        async with self.pool.acquire() as conn:
+            return int(await conn.fetchval("SELECT last_sequence FROM schedule_feed WHERE id = 1"))
+
+    async def advance_feed(self, before: int, after: int) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE schedule_feed SET last_sequence = $2 WHERE id = 1 AND last_sequence = $1", before, after
+            )
+
+    async def trip_by_order(self, order_id: str) -> Trip | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE order_id = $1", order_id)
+        return trip_from(row) if row else None
 
 
 async def trips_pending(conn: asyncpg.Connection) -> int:

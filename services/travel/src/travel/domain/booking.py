@@ -61,6 +61,8 @@ class Trip:
     release_to: str | None = None
     reason: str | None = None
     tries: int = 0
+    itinerary_version: int = 1  # raised by each airline schedule change applied to the ticket
+    schedule_sequence: int = 0  # the last schedule change (provider's feed sequence) applied
 
 
 def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:
@@ -89,7 +91,14 @@ def within_policy(offer: OfferView, home: str, venue: str, starts: date, ends: d
     """None when the offer complies; otherwise why not."""
     if offer.cabin != "economy":
         return f"cabin {offer.cabin} is not economy"
-    outbound, back = split_directions(offer.segments, venue)
+    return itinerary_within_policy(offer.segments, home, venue, starts, ends)
+
+
+def itinerary_within_policy(
+    segments: tuple[dict[str, Any], ...], home: str, venue: str, starts: date, ends: date
+) -> str | None:
+    """None when the flights comply (also after an airline's schedule change); otherwise why not."""
+    outbound, back = split_directions(segments, venue)
     if not outbound or outbound[0]["origin"] != home or outbound[-1]["destination"] != venue:
         return "does not fly from home to the venue"
     if not back or back[0]["origin"] != venue or back[-1]["destination"] != home:
@@ -162,7 +171,8 @@ def requote(trip: Trip, reason: str) -> Trip:
 
 
 def release(trip: Trip, final_state: str, reason: str) -> Trip:
-    """Give back whatever the provider may hold for this trip, then end in `final_state`."""
+    """Give back whatever the provider may hold for this trip, then end in `final_state` ("requested": book
+    again with the next attempt, as after a schedule change that breaks the policy)."""
     if trip.state in {"requested"} or (trip.state == "quoted" and trip.hold_key is None):
         return replace(trip, state=final_state, reason=reason, tries=0)
     return replace(trip, state="releasing", release_to=final_state, reason=reason, tries=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from travel.service.ports import Provider, ProviderDown, ProviderOrder, Provider
 log = structlog.get_logger()
 
 BATCH = 25
+FEED_EVERY_S = 5.0
 ZERO = Decimal(0)
 
 
@@ -232,6 +234,9 @@ class Booker:
 
     async def _released(self, trip: Trip, order: ProviderOrder | None) -> Trip | None:
         final = replace(trip, state=trip.release_to or "cancelled", tries=0)
+        if final.state == "requested":  # book again, with new keys
+            final = replace(domain.requote(trip, trip.reason or "rebooking"), release_to=None, booking_ref=None,
+                            ticket_number=None)  # fmt: skip
         events: tuple[Envelope, ...] = ()
         cancelled_booking = None
         if trip.booking_ref and await self._was_ticketed(trip):
@@ -251,7 +256,63 @@ class Booker:
             events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
             cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
         log.info("booking.released", delegate_ref=trip.delegate_ref, to=final.state)
-        return await self._save(trip, final, events=events, cancelled_booking=cancelled_booking, due_in=None)
+        return await self._save(trip, final, events=events, cancelled_booking=cancelled_booking)
+
+    # -- the airline's schedule changes -------------------------------------------------------------
+
+    async def follow_schedule_changes(self) -> int:
+        """Apply the provider's schedule changes since the last one applied; returns how many were read.
+
+        A change that breaks the policy (arriving on or after the first day, leaving before the last) cancels
+        the ticket and books again; any other one re-issues the ticket with a higher itinerary version (an
+        "itinerary changed" e-mail). Each trip remembers the last change applied, so a replay changes nothing.
+        """
+        since = await self.store.feed_position()
+        changes = await self.provider.schedule_changes(since)
+        for sequence, order_ids in changes:
+            for order_id in order_ids:
+                await self._apply_schedule_change(sequence, order_id)
+            await self.store.advance_feed(since, sequence)
+            since = sequence
+        return len(changes)
+
+    async def _apply_schedule_change(self, sequence: int, order_id: str) -> None:
+        trip = await self.store.trip_by_order(order_id)
+        if trip is None or trip.state != "ticketed" or trip.schedule_sequence >= sequence:
+            return  # not ours, no longer valid, or already applied
+        order = await self.provider.order(order_id)
+        workshop = (await self.store.facts(trip)).workshop
+        assert workshop is not None
+        broken = domain.itinerary_within_policy(
+            order.segments, trip.home_airport, workshop.airport, workshop.starts, workshop.ends
+        )
+        if broken is not None:
+            log.info("booking.schedule_change_rebook", delegate_ref=trip.delegate_ref, sequence=sequence)
+            rebook = domain.release(trip, "requested", f"schedule change {sequence}: {broken}")
+            await self._save(trip, replace(rebook, schedule_sequence=sequence))
+            return
+        changed = replace(
+            trip, segments=order.segments, itinerary_version=trip.itinerary_version + 1, schedule_sequence=sequence
+        )
+        assert trip.booking_ref and trip.fare is not None and trip.currency and trip.days_ahead is not None
+        issued = contracts.TicketIssued(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            booking_ref=trip.booking_ref,
+            fare=trip.fare,
+            currency=trip.currency,
+            booked_on=trip.today,
+            days_ahead=trip.days_ahead,
+            early_booking_warning=trip.warning,
+            segments=[contracts.Segment(**segment) for segment in order.segments],
+            itinerary_version=changed.itinerary_version,
+        )
+        log.info("booking.itinerary_changed", delegate_ref=trip.delegate_ref, sequence=sequence)
+        booking = {"booking_ref": trip.booking_ref, "segments": list(order.segments),
+                   "itinerary_version": changed.itinerary_version}  # fmt: skip
+        events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+        await self._save(trip, changed, changed_booking=booking, events=events, due_in=None)
 
     async def _was_ticketed(self, trip: Trip) -> bool:
         return trip.ticket_number is not None
@@ -271,12 +332,19 @@ class Booker:
         due_in: float | None = 0.0,
         booking: dict[str, Any] | None = None,
         cancelled_booking: dict[str, Any] | None = None,
+        changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
     ) -> Trip | None:
         if after.state in domain.FINAL:
             due_in = None
         saved = await self.store.save(
-            before, after, due_in=due_in, booking=booking, cancelled_booking=cancelled_booking, events=events
+            before,
+            after,
+            due_in=due_in,
+            booking=booking,
+            cancelled_booking=cancelled_booking,
+            changed_booking=changed_booking,
+            events=events,
         )
         return after if saved else None
 
@@ -318,7 +386,11 @@ class BookingWorker:
         while True:
             try:
                 async with self.leadership(pool) as wake:
+                    next_feed = 0.0
                     while True:
+                        if time.monotonic() >= next_feed:
+                            next_feed = time.monotonic() + FEED_EVERY_S
+                            await self._follow_feed(booker)
                         trips = await store.due(BATCH)
                         await asyncio.gather(*(self._advance(booker, trip) for trip in trips))
                         if len(trips) < BATCH:
@@ -330,6 +402,12 @@ class BookingWorker:
             except Exception:
                 log.exception("booking.worker_failed")
                 await asyncio.sleep(1.0)
+
+    async def _follow_feed(self, booker: Booker) -> None:
+        try:
+            await booker.follow_schedule_changes()
+        except (ProviderDown, ProviderRefused) as error:
+            log.warning("booking.schedule_feed_unavailable", error=type(error).__name__)
 
     async def _advance(self, booker: Booker, trip: Trip) -> None:
         with structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version):
