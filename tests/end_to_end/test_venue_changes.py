@@ -1,0 +1,146 @@
+"""Venue changes cascade through all four services (issue 7), under a duplicate of the triggering command and a
+SIGKILL of a random service during the cascade: 0 violations, and exactly the expected e-mails in the Maildir.
+
+Each test starts from the Geneva scenario run end to end (30 sponsored delegates with tickets, 4 waitlisted),
+takes one staff decision as of 1 May 2006, and checks every service's state and the delivered mail.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections import Counter
+
+import httpx
+import pytest
+
+from tests.harness import SERVICES, System
+
+GENEVA = "idm-2006-geneva"
+TODAY = ("--today", "2006-05-01")
+
+
+class OneKill(threading.Thread):
+    """SIGKILLs one random service at a random moment shortly after a decision, then starts it again."""
+
+    def __init__(self, system: System, seed: int) -> None:
+        super().__init__(daemon=True)
+        self.system, self.random = system, random.Random(seed)
+        self.killed: list[str] = []
+
+    def run(self) -> None:
+        time.sleep(self.random.uniform(0.2, 2.5))
+        service = self.random.choice(SERVICES)
+        self.system.kill(service)
+        self.killed.append(service)
+        self.system.start_service(service)
+
+
+def decide_under_fire(system: System, *decision: str) -> str:
+    """The decision sent twice (a duplicate command) while a random service is killed; returns the context."""
+    seed = int(os.environ.get("CHAOS_SEED", time.time()))
+    kill = OneKill(system, seed)
+    system.cli("workshop", *decision)
+    kill.start()
+    system.cli("workshop", *decision)
+    kill.join(timeout=180)
+    system.wait(timeout=300)
+    return f"seed {seed}, killed {kill.killed}"
+
+
+def geneva(system: System) -> dict[str, object]:
+    report = system.run_geneva()
+    assert report["violations"] == [] and report["tickets"]["valid"] == 30
+    return report
+
+
+def kinds_after(system: System, seen: set[str]) -> Counter[tuple[str, str]]:
+    """(delegate, kind) of every message whose Message-ID was not in `seen`."""
+    return Counter(
+        (m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in system.mail() if m["Message-ID"] not in seen
+    )
+
+
+def message_ids(system: System) -> set[str]:
+    return {m["Message-ID"] for m in system.mail()}
+
+
+def sponsored(system: System) -> set[str]:
+    """The delegates sponsorship now grants a place (from its JSON API)."""
+    awards = httpx.get(f"{system.url('sponsorship')}/workshops/{GENEVA}/sponsorships", timeout=30).json()["awards"]
+    return {a["delegate_ref"] for a in awards if a["status"] == "granted"}
+
+
+def calendar_parts(system: System, ref: str, kind: str) -> list[str]:
+    parts = []
+    for message in system.mail():
+        if (message["X-Logistics-Delegate"], message["X-Logistics-Kind"]) != (ref, kind):
+            continue
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                parts.append(part.get_payload(decode=True).decode())
+    return parts
+
+
+def test_a_move_rebooks_every_ticket_for_the_new_venue_and_tells_each_delegate_once(system: System) -> None:
+    geneva(system)
+    before = message_ids(system)
+    granted_before = sponsored(system)
+
+    context = decide_under_fire(
+        system, "move", GENEVA, "--city", "Vienna", "--country", "AT", "--airport", "VIE", *TODAY
+    )
+    report = system.report()
+
+    assert report["violations"] == [], context
+    assert (report["status"], report["venue_version"]) == ("scheduled", 2), context
+    now_granted = sponsored(system)
+    assert now_granted == granted_before, f"Vienna costs less than Geneva: everyone keeps the place; {context}"
+    assert (report["tickets"]["valid"], report["tickets"]["stale"]) == (30, 0), context
+    new = kinds_after(system, before)
+    assert set(new.values()) == {1}, f"each e-mail once; {context}"
+    assert {ref for ref, kind in new if kind == "itinerary_changed"} == now_granted, context
+    assert {kind for _, kind in new} <= {"itinerary_changed", "digest"}, new
+    for ref in list(now_granted)[:5]:
+        [ics] = calendar_parts(system, ref, "itinerary_changed")
+        assert "METHOD:REQUEST" in ics and "SEQUENCE:2" in ics and "VIE" in ics  # 2 (v - 1) at venue version 2
+
+
+def test_a_postponement_rebooks_for_the_new_dates_and_tells_each_delegate_once(system: System) -> None:
+    geneva(system)
+    before = message_ids(system)
+
+    context = decide_under_fire(system, "postpone", GENEVA, "--starts", "2006-09-12", "--ends", "2006-09-13", *TODAY)
+    report = system.report()
+
+    assert report["violations"] == [], context
+    assert (report["status"], report["venue_version"]) == ("postponed", 2), context
+    granted = sponsored(system)
+    assert report["tickets"]["valid"] == len(granted) and report["tickets"]["stale"] == 0, context
+    new = kinds_after(system, before)
+    assert set(new.values()) == {1}, f"each e-mail once; {context}"
+    for kind in ("postponed", "itinerary_changed"):
+        assert {ref for ref, k in new if k == kind} == granted, f"{kind}; {context}"
+
+
+@pytest.mark.parametrize(
+    ("decision", "reason"),
+    [
+        (("cancel", GENEVA, "--reason", "x", "--today", "2006-07-12"), "it started on 2006-07-12"),
+        (("postpone", GENEVA, "--starts", "2006-07-01", "--ends", "2006-07-02", *TODAY), "already starts on"),
+    ],
+)
+def test_decisions_that_make_no_sense_are_refused_and_change_nothing(
+    system: System, decision: tuple[str, ...], reason: str
+) -> None:
+    system.cli("apply", "deploy/scenarios/geneva-2006.yaml")
+    system.wait()
+
+    system.cli("workshop", *decision)
+    system.wait()
+
+    report = system.report()
+    assert (report["status"], report["venue_version"]) == ("scheduled", 1)
+    assert [item["reason"] for item in report["commands"]["not_applied"] if reason in item["reason"]]
