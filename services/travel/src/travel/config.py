@@ -10,4 +10,4 @@ class Settings(StackSettings):
     gds_url: str = "http://127.0.0.1:8105"  # the fare provider (the simulated GDS locally)
     gds_timeout: float = 5.0
     # Ticket a held fare only once sponsorship approved its actual price (travel.FareHeld, sponsorship.FareApproved).
-    travel_fare_approval: bool = False  # seconds before a provider call's outcome counts as unknown
+    travel_fare_approval: bool = True  # seconds before a provider call's outcome counts as unknown
