@@ -8,6 +8,6 @@ from shared.settings import StackSettings
 class Settings(StackSettings):
     travel_http_port: int = 8103
     gds_url: str = "http://127.0.0.1:8105"  # the fare provider (the simulated GDS locally)
-    gds_timeout: float = 5.0
+    gds_timeout: float = 5.0  # seconds before a provider call's outcome counts as unknown
     # Ticket a held fare only once sponsorship approved its actual price (travel.FareHeld, sponsorship.FareApproved).
-    travel_fare_approval: bool = True  # seconds before a provider call's outcome counts as unknown
+    travel_fare_approval: bool = True
