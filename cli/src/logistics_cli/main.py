@@ -16,6 +16,7 @@ from shared.contracts import sponsorship
 from logistics_cli import consistency
 from logistics_cli.common import WorkshopOption, console, errors, settings
 from logistics_cli.config import SERVICES
+from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
 from logistics_cli.publishing import publish
 from logistics_cli.sponsorship_cmds import sponsorship_app
@@ -33,6 +34,9 @@ app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")
 app.add_typer(mail_app, name="mail")
 app.add_typer(trace_app, name="trace")
+app.add_typer(pledge_app, name="pledge")
+app.add_typer(funding_app, name="funding")
+report_app.command("funding")(report_funding)
 
 
 @app.command()

@@ -18,7 +18,7 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
-from sponsorship.adapters import reference_tables
+from sponsorship.adapters import reference_tables as reference_tables_adapter
 from sponsorship.adapters.postgres import PostgresRepository
 from sponsorship.config import Settings
 from sponsorship.service import handlers
@@ -35,6 +35,20 @@ class AirportDirectory:
         return (airport["lat"], airport["lon"]) if airport else None
 
 
+def reference_tables(settings: Settings) -> handlers.ReferenceTables:
+    """Airports, the eligibility list, subsistence rates and currency codes (read from files: once per process)."""
+    return handlers.ReferenceTables(
+        airports=AirportDirectory(),
+        eligibility=reference_tables_adapter.load_eligibility(
+            settings.sponsorship_eligible_countries or reference_tables_adapter.ELIGIBLE_COUNTRIES
+        ),
+        subsistence=reference_tables_adapter.load_subsistence_rates(
+            settings.sponsorship_subsistence_rates or reference_tables_adapter.SUBSISTENCE_RATES
+        ),
+        currencies=reference_tables_adapter.currency_codes(),
+    )
+
+
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime(
         "sponsorship",
@@ -44,15 +58,7 @@ def build(settings: Settings) -> ServiceRuntime:
         events_topic=SPONSORSHIP_AWARD,
     )
     namespace = settings.logistics_namespace
-    tables = handlers.ReferenceTables(
-        airports=AirportDirectory(),
-        eligibility=reference_tables.load_eligibility(
-            settings.sponsorship_eligible_countries or reference_tables.ELIGIBLE_COUNTRIES
-        ),
-        subsistence=reference_tables.load_subsistence_rates(
-            settings.sponsorship_subsistence_rates or reference_tables.SUBSISTENCE_RATES
-        ),
-    )
+    tables = reference_tables(settings)
 
     route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
@@ -65,7 +71,9 @@ def build(settings: Settings) -> ServiceRuntime:
                 contracts.AllocateSponsorships, handlers.allocate_sponsorships, tables
             ),
             contracts.OverrideEligibility.TYPE: route(contracts.OverrideEligibility, handlers.override_eligibility),
-            contracts.SetAllocationRules.TYPE: route(contracts.SetAllocationRules, handlers.set_allocation_rules),
+            contracts.SetAllocationRules.TYPE: route(
+                contracts.SetAllocationRules, handlers.set_allocation_rules, tables
+            ),
             contracts.WithdrawSponsorship.TYPE: route(
                 contracts.WithdrawSponsorship, handlers.withdraw_sponsorship, tables
             ),
@@ -75,7 +83,7 @@ def build(settings: Settings) -> ServiceRuntime:
         REGISTRATION_WORKSHOP,
         {
             registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
+                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_follow_decision, tables
             )
         },
     )

@@ -185,3 +185,11 @@ def test_no_sequence_with_tickets_commits_a_pledge_beyond_its_amount(
         for pledge, amount in amounts.items():
             assert spent[pledge] <= amount, f"{pledge}: {spent[pledge]} committed of {amount} after {step}"
         assert all(c.amount > 0 for lines in reserve.values() for c in lines)
+
+
+def test_what_a_repricing_gave_back_is_the_difference_per_pledge() -> None:
+    before = airfare(("earmark", "500"), ("pool", "300"))
+
+    assert ticketing.difference(before, airfare(("earmark", "500"), ("pool", "100"))) == airfare(("pool", "200"))
+    assert ticketing.difference(before, airfare(("earmark", "900"))) == airfare(("pool", "300"))
+    assert ticketing.difference(before, before) == ()

@@ -29,6 +29,13 @@ class RecordPledge(Contract):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     kind: Literal["cash", "in_kind"] = "cash"
     status: Literal["pledged", "confirmed", "received", "withdrawn"] = "confirmed"
+    # In kind: what it covers (e.g. venue); its amount is an estimated value, never cash for travel.
+    covers: str | None = Field(default=None, min_length=1, max_length=100)
+    # Units of the workshop's currency per unit of the pledge's, recorded on the pledge (no live FX).
+    rate: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=8)
+    # The donor's terms when the workshop is deferred: the pledge waits for it, or is released.
+    on_deferral: Literal["carry_over", "release"] = "carry_over"
+    pledged_on: date | None = None
 
     @model_validator(mode="after")
     def _earmarked_once(self) -> RecordPledge:
@@ -78,6 +85,10 @@ class PledgeRecorded(Contract):
     currency: str
     kind: str
     status: str
+    covers: str | None = None
+    rate: Decimal | None = None
+    on_deferral: str = "carry_over"
+    pledged_on: date | None = None
 
 
 class CostLine(Contract):
@@ -121,6 +132,19 @@ class SponsorshipWithdrawn(Contract):
     workshop_id: str
     delegate_ref: str
     reason: str
+    award_version: int
+    released: Decimal = Decimal(0)
+    currency: str = "USD"
+
+
+class SponsorshipDeferred(Contract):
+    """The workshop is deferred: the place is kept, with its priority, for when it is rescheduled; its money
+    goes back to the pledges meanwhile (what an issued ticket cost comes back when travel cancels it)."""
+
+    TYPE = "sponsorship.sponsorship_deferred"
+    workshop_id: str
+    delegate_ref: str
+    priority: int
     award_version: int
     released: Decimal = Decimal(0)
     currency: str = "USD"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +18,11 @@ from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
-AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency"
-PLEDGE_COLUMNS = ["pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"]
+AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority"
+PLEDGE_COLUMNS = [
+    *("pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"),
+    *("covers", "rate", "on_deferral", "pledged_on"),
+]
 
 
 class PostgresRepository:
@@ -93,21 +97,45 @@ class PostgresRepository:
         return AwardRow(**dict(row)) if row else None
 
     async def withdraw_award(self, delegate_ref: str, version: int, reason: str) -> Decimal:
+        return await self.end_award(delegate_ref, "withdrawn", version, reason)
+
+    async def end_award(self, delegate_ref: str, status: str, version: int, reason: str | None) -> Decimal:
         """The award's lines go (their money returns to the pledges) except those paid for an issued ticket,
-        which wait for its cancellation; the award stays, withdrawn, with why. Returns what was released."""
+        which wait for its cancellation; the award stays, with its new status and why. Returns what was released."""
         released = await self.conn.fetchval(
-            "WITH gone AS (DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL RETURNING amount)"
+            "WITH gone AS (DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL"
+            "   RETURNING pledge_id, amount, currency),"
+            " noted AS (INSERT INTO releases (delegate_ref, workshop_id, pledge_id, amount, currency, why)"
+            "   SELECT $1, a.workshop_id, g.pledge_id, sum(g.amount), min(g.currency), $2"
+            "   FROM gone g, awards a WHERE a.delegate_ref = $1 GROUP BY a.workshop_id, g.pledge_id)"
             " SELECT coalesce(sum(amount), 0) FROM gone",
             delegate_ref,
+            status,
         )
         await self.conn.execute(
-            "UPDATE awards SET status = 'withdrawn', award_version = $2, position = NULL, reason = $3, total = 0"
+            "UPDATE awards SET status = $4, award_version = $2, position = NULL, reason = $3, total = 0"
             " WHERE delegate_ref = $1",
             delegate_ref,
             version,
             reason,
+            status,
         )
         return Decimal(released)
+
+    async def release_reserves(self, delegate_refs: list[str]) -> None:
+        """Give back what these awards hold besides issued tickets, before they are decided again."""
+        await self.conn.execute(
+            "DELETE FROM award_lines WHERE delegate_ref = ANY($1::text[]) AND booking_ref IS NULL", delegate_refs
+        )
+
+    async def release_pledges_on_deferral(self, workshop_id: str) -> list[dict[str, Any]]:
+        """Pledges whose donor's terms release them when their workshop is deferred: now withdrawn."""
+        rows = await self.conn.fetch(
+            f"UPDATE pledges SET status = 'withdrawn' WHERE workshop_id = $1 AND on_deferral = 'release'"
+            f" AND status <> 'withdrawn' RETURNING {', '.join(PLEDGE_COLUMNS)}",
+            workshop_id,
+        )
+        return [dict(row) for row in rows]
 
     async def funded_workshops(self, workshop_id: str | None, year: int | None) -> list[WorkshopFacts]:
         """The workshops a pledge funds (its own, or its year's), locked in id order: no deadlock between two."""
@@ -156,11 +184,13 @@ class PostgresRepository:
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]:
         """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
         rows = await self.conn.fetch(
-            "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked, p.amount,"
-            " p.amount - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
+            "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked,"
+            # In the budget's currency at the rate recorded on the pledge, down to the cent (pledges.py).
+            " CASE WHEN p.currency = $3 THEN p.amount ELSE trunc(p.amount * p.rate, 2) END"
+            " - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
             " AS remaining"
             " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
-            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND p.currency = $3"
+            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND (p.currency = $3 OR p.rate IS NOT NULL)"
             " ORDER BY p.pledge_id FOR UPDATE OF p",
             workshop.workshop_id,
             workshop.year,
@@ -277,6 +307,54 @@ class PostgresRepository:
             " ON CONFLICT (booking_ref, pledge_id) DO NOTHING",
             [(booking_ref, c.pledge_id, c.amount, currency) for c in credits],
         )
+
+    async def workshops_of_year(self, year: int) -> list[WorkshopFacts]:
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops WHERE year = $1 ORDER BY starts, workshop_id", year
+        )
+        return [WorkshopFacts(**dict(row)) for row in rows]
+
+    async def pledges_of_year(self, year: int) -> list[dict[str, Any]]:
+        """Pledges to the year's workshops and to its pool."""
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(PLEDGE_COLUMNS)} FROM pledges WHERE year = $1"
+            " OR workshop_id IN (SELECT workshop_id FROM workshops WHERE year = $1) ORDER BY pledge_id",
+            year,
+        )
+        return [dict(row) for row in rows]
+
+    async def record_released(
+        self, delegate_ref: str, workshop_id: str, charges: tuple[Charge, ...], currency: str, why: str
+    ) -> None:
+        await self.conn.executemany(
+            "INSERT INTO releases (delegate_ref, workshop_id, pledge_id, amount, currency, why)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(delegate_ref, workshop_id, c.pledge_id, c.amount, currency, why) for c in charges if c.amount > 0],
+        )
+
+    async def unconfirmed(self, workshop: WorkshopFacts) -> Decimal:
+        """Cash pledged for the workshop or its year's pool but not yet confirmed, in the budget's currency."""
+        value = await self.conn.fetchval(
+            "SELECT coalesce(sum(CASE WHEN currency = $3 THEN amount ELSE trunc(amount * rate, 2) END), 0)"
+            " FROM pledges WHERE (workshop_id = $1 OR (workshop_id IS NULL AND year = $2)) AND kind = 'cash'"
+            " AND status = 'pledged' AND (currency = $3 OR rate IS NOT NULL)",
+            workshop.workshop_id,
+            workshop.year,
+            workshop.currency,
+        )
+        return Decimal(value)
+
+    async def save_shortfall(self, workshop_id: str, situation: str, detected_on: date, event: dict[str, Any]) -> bool:
+        """Record a shortfall once per workshop and situation; True when it is new."""
+        status = await self.conn.execute(
+            "INSERT INTO shortfalls (workshop_id, situation, detected_on, event) VALUES ($1, $2, $3, $4::jsonb)"
+            " ON CONFLICT (workshop_id, situation) DO NOTHING",
+            workshop_id,
+            situation,
+            detected_on,
+            json.dumps(event),
+        )
+        return bool(status.endswith("1"))
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

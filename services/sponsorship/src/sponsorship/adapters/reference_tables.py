@@ -10,6 +10,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import pycountry
+
 from sponsorship.domain.costs import SubsistenceRate, SubsistenceTable
 from sponsorship.domain.eligibility import EligibilityList, EligibleCountry
 
@@ -58,3 +60,8 @@ def load_subsistence_rates(path: Path = SUBSISTENCE_RATES) -> SubsistenceTable:
             raise ValueError(f"{path.name}, row {number}: a rate cannot be negative")
         rates.append(SubsistenceRate(row["city"], row["currency"], rate, date.fromisoformat(row["effective_from"])))
     return SubsistenceTable(rates)
+
+
+def currency_codes() -> frozenset[str]:
+    """ISO 4217 currency codes (pycountry's copy of the standard)."""
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)

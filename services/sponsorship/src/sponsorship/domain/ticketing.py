@@ -68,6 +68,13 @@ def merge(charges: Iterable[Charge]) -> list[Charge]:
     return [Charge(kind, pledge_id, amount) for (kind, pledge_id), amount in amounts.items() if amount > 0]
 
 
+def difference(before: tuple[Charge, ...], after: tuple[Charge, ...]) -> tuple[Charge, ...]:
+    """What each pledge carries in `before` beyond `after` (the money a repricing gave back), per pledge."""
+    left = {charge.pledge_id: charge.amount for charge in merge(after)}
+    given_back = [Charge(AIRFARE, c.pledge_id, c.amount - left.get(c.pledge_id, Decimal(0))) for c in merge(before)]
+    return tuple(charge for charge in given_back if charge.amount > 0)
+
+
 @dataclass(frozen=True)
 class Cancellation:
     """A cancelled ticket's money: what stays spent (fee, airline credit) and what is freed, per pledge."""

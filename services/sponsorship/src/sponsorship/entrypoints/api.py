@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from shared.runtime import pool
 
-from sponsorship.bootstrap import build
+from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.bootstrap import build, reference_tables
 from sponsorship.config import Settings
+from sponsorship.domain import simulation
+from sponsorship.service import funding as funding_service
 
 router = APIRouter()
 
@@ -40,14 +44,24 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         requested = await conn.fetchval(
             "SELECT count(*) FROM requests WHERE workshop_id = $1 AND requested", workshop_id
         )
+        # Amounts in the workshop's currency (at the rate recorded on each pledge); the pledge's own amount and
+        # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
+        # what this workshop's places hold; `spent_here` what cancelled tickets left spent (fees, airline credits).
         pledges = await conn.fetch(
-            "SELECT p.pledge_id, p.donor_id, p.amount, p.currency, p.kind, p.status, p.workshop_id, p.year,"
+            "SELECT p.pledge_id, p.donor_id, p.kind, p.status, p.workshop_id, p.year, p.covers, p.rate,"
+            " p.on_deferral, p.amount AS pledge_amount, p.currency AS pledge_currency, $3::text AS currency,"
+            " CASE WHEN p.currency = $3 THEN p.amount ELSE coalesce(trunc(p.amount * p.rate, 2), 0) END AS amount,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0) AS committed,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l JOIN awards a USING (delegate_ref)"
-            "   WHERE l.pledge_id = p.pledge_id AND a.workshop_id = $1), 0) AS committed_here"
+            "   WHERE l.pledge_id = p.pledge_id AND a.workshop_id = $1"
+            "   AND l.kind NOT IN ('ticket_fee', 'airline_credit')), 0) AS committed_here,"
+            " coalesce((SELECT sum(l.amount) FROM award_lines l JOIN awards a USING (delegate_ref)"
+            "   WHERE l.pledge_id = p.pledge_id AND a.workshop_id = $1"
+            "   AND l.kind IN ('ticket_fee', 'airline_credit')), 0) AS spent_here"
             " FROM pledges p WHERE p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2) ORDER BY pledge_id",
             workshop_id,
             workshop["year"],
+            workshop["currency"],
         )
     spendable = [p for p in pledges if p["kind"] == "cash" and p["status"] in ("confirmed", "received")]
     return {
@@ -57,13 +71,111 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         "pledges": [dict(row) for row in pledges],
         "budget": {
             "currency": workshop["currency"],
-            "available": float(sum(p["amount"] for p in spendable if p["currency"] == workshop["currency"])),
+            "available": float(sum(p["amount"] for p in spendable)),
             "committed": float(sum(p["committed_here"] for p in pledges)),
+            "spent": float(sum(p["spent_here"] for p in pledges)),
         },
     }
+
+
+FUNDING_LINES = """
+WITH scope AS (
+    SELECT workshop_id, year, currency FROM workshops WHERE ($1::text IS NULL OR workshop_id = $1)
+        AND ($2::int IS NULL OR year = $2)
+),
+lines AS (
+    SELECT l.pledge_id, a.workshop_id, r.country,
+        sum(l.amount) FILTER (WHERE l.kind NOT IN ('ticket_fee', 'airline_credit')) AS committed,
+        sum(l.amount) FILTER (WHERE l.booking_ref IS NOT NULL) AS actual,
+        sum(l.amount) FILTER (WHERE l.kind IN ('ticket_fee', 'airline_credit')) AS spent_on_cancellations
+    FROM award_lines l JOIN awards a USING (delegate_ref) JOIN requests r USING (delegate_ref)
+    WHERE a.workshop_id IN (SELECT workshop_id FROM scope)
+    GROUP BY l.pledge_id, a.workshop_id, r.country
+),
+released AS (
+    SELECT x.pledge_id, x.workshop_id, r.country, sum(x.amount) AS released
+    FROM releases x JOIN requests r USING (delegate_ref)
+    WHERE x.workshop_id IN (SELECT workshop_id FROM scope)
+    GROUP BY x.pledge_id, x.workshop_id, r.country
+)
+SELECT coalesce(l.pledge_id, x.pledge_id) AS pledge_id, p.donor_id,
+    coalesce(l.workshop_id, x.workshop_id) AS workshop_id, coalesce(l.country, x.country) AS country,
+    coalesce(l.committed, 0) AS committed, coalesce(l.actual, 0) AS actual, coalesce(x.released, 0) AS released,
+    coalesce(l.spent_on_cancellations, 0) AS spent_on_cancellations
+FROM lines l FULL JOIN released x
+    ON l.pledge_id = x.pledge_id AND l.workshop_id = x.workshop_id AND l.country = x.country
+JOIN pledges p ON p.pledge_id = coalesce(l.pledge_id, x.pledge_id)
+ORDER BY 1, 3, 4
+"""
+
+
+@router.get("/funding")
+async def funding(request: Request, workshop: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """Per pledge, workshop and delegates' country: committed (what places hold now), actual (what issued
+    tickets cost, with the fees and credits of cancelled ones) and released (given back, and why in `releases`).
+    Amounts are in each workshop's currency; pledges carry their own amount and currency and the rate."""
+    async with pool(request).acquire() as conn:
+        lines = await conn.fetch(FUNDING_LINES, workshop, year)
+        workshops = await conn.fetch(
+            "SELECT workshop_id, year, city, status, currency, starts, ends, minimum_sponsored FROM workshops"
+            " WHERE ($1::text IS NULL OR workshop_id = $1) AND ($2::int IS NULL OR year = $2) ORDER BY starts",
+            workshop,
+            year,
+        )
+        years = sorted({row["year"] for row in workshops})
+        ids = [row["workshop_id"] for row in workshops]
+        pledges = await conn.fetch(
+            "SELECT p.pledge_id, p.donor_id, d.name AS donor_name, p.workshop_id, p.year, p.amount, p.currency,"
+            " p.kind, p.covers, p.status, p.rate, p.on_deferral, p.pledged_on FROM pledges p"
+            " LEFT JOIN donors d USING (donor_id) WHERE p.workshop_id = ANY($1::text[])"
+            " OR (p.workshop_id IS NULL AND p.year = ANY($2::int[])) ORDER BY p.pledge_id",
+            ids,
+            years,
+        )
+        tickets = await conn.fetch(
+            "SELECT workshop_id, status, count(*) AS tickets, sum(fare) AS fares, sum(refund) AS refunds,"
+            " sum(credit) AS credits, sum(fee) AS fees FROM tickets WHERE workshop_id = ANY($1::text[])"
+            " GROUP BY workshop_id, status ORDER BY 1, 2",
+            ids,
+        )
+        credits = await conn.fetch(
+            "SELECT c.donor_id, c.pledge_id, c.booking_ref, c.amount, c.currency FROM airline_credits c"
+            " JOIN tickets t USING (booking_ref) WHERE t.workshop_id = ANY($1::text[]) ORDER BY 1, 2, 3",
+            ids,
+        )
+        shortfalls = await conn.fetch(
+            "SELECT workshop_id, situation, detected_on, event FROM shortfalls WHERE workshop_id = ANY($1::text[])"
+            " ORDER BY detected_on, workshop_id",
+            ids,
+        )
+    return {
+        "workshops": [dict(row) for row in workshops],
+        "pledges": [dict(row) for row in pledges],
+        "lines": [dict(row) for row in lines],
+        "tickets": [dict(row) for row in tickets],
+        "airline_credits": [dict(row) for row in credits],
+        "shortfalls": [
+            {**dict(row), "event": json.loads(row["event"]) if isinstance(row["event"], str) else row["event"]}
+            for row in shortfalls
+        ],
+    }
+
+
+@router.get("/funding/simulation")
+async def funding_simulation(request: Request, year: int, mode: str = "annual") -> dict[str, Any]:
+    """The funding simulator: the year's pledges replayed against the fare curve, annual or per workshop."""
+    if mode not in simulation.MODES:
+        raise HTTPException(422, f"mode {mode!r} is not one of {', '.join(simulation.MODES)}")
+    settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
+    async with pool(request).acquire() as conn:
+        repo = PostgresRepository(conn, settings.logistics_namespace)
+        outcomes = await funding_service.simulate_year(repo, tables, year, mode)
+    return {"year": year, "mode": mode, "workshops": outcomes}
 
 
 def main() -> None:
     settings = Settings()
     app = build(settings).app(title="sponsorship", router=router)
+    app.state.sponsorship_settings = settings
+    app.state.sponsorship_tables = reference_tables(settings)
     uvicorn.run(app, host=settings.http_host, port=settings.sponsorship_http_port, log_config=None, access_log=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,13 +16,12 @@ from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
-from sponsorship.domain import allocation, costs, ticketing
+from sponsorship.domain import allocation, costs, pledges, shortfall, ticketing
 from sponsorship.domain.eligibility import EligibilityList
 from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
 
 log = structlog.get_logger("sponsorship")
 
-SPENDABLE = {"confirmed", "received"}
 INACTIVE = {"cancelled", "deferred"}
 
 
@@ -31,61 +31,160 @@ async def record_donor(repo: Repository, envelope: Envelope, command: contracts.
 
 @dataclass(frozen=True)
 class ReferenceTables:
-    """What allocation needs besides the database: airports, the eligibility list, subsistence rates."""
+    """What allocation needs besides the database: airports, the eligibility list, subsistence rates, and the
+    ISO 4217 currency codes pledges may be in."""
 
     airports: Airports
     eligibility: EligibilityList
     subsistence: costs.SubsistenceTable
+    currencies: frozenset[str] = frozenset({"USD"})
 
 
-def spendable(pledge: dict[str, object] | None) -> Decimal:
-    """What a pledge can pay for sponsored places: confirmed or received cash."""
-    if pledge is None or pledge["kind"] != "cash" or pledge["status"] not in SPENDABLE:
-        return Decimal(0)
-    return Decimal(str(pledge["amount"]))
+def terms(pledge: dict[str, Any]) -> pledges.Pledge:
+    return pledges.Pledge(**{field.name: pledge[field.name] for field in fields(pledges.Pledge)})
+
+
+def spendable(pledge: dict[str, Any] | None, budget_currency: str) -> Decimal:
+    """What a pledge can pay for sponsored places of a workshop: confirmed or received cash, converted."""
+    return pledges.spendable(terms(pledge), budget_currency) if pledge else Decimal(0)
 
 
 async def record_pledge(
     repo: Repository, envelope: Envelope, command: contracts.RecordPledge, tables: ReferenceTables
 ) -> None:
-    if command.donor_id not in await repo.donor_names():
-        raise Refused(f"pledge {command.pledge_id}: donor {command.donor_id} is not known")
     proposed = command.model_dump()
     existing = await repo.pledge(command.pledge_id)
     if existing == proposed:
         return
     # Lock what the pledge funds before the pledge itself, in the order allocations lock them.
     funded = await repo.funded_workshops(command.workshop_id, command.year)
+    earmarked = next((w for w in funded if w.workshop_id == command.workshop_id), None)
+    budget_currency = funded[0].currency if funded else None
+    reason = pledges.refusal(
+        terms(proposed),
+        donors=await repo.donor_names(),
+        currencies=tables.currencies,
+        workshop_status=earmarked.status if earmarked else None,
+        budget_currency=budget_currency,
+    )
+    if reason is not None:
+        raise Refused(reason)
     committed = await repo.committed(command.pledge_id)
     if committed > 0:
+        assert budget_currency is not None  # money was committed to a workshop it funds
         if existing and (existing["workshop_id"], existing["year"], existing["currency"]) != (
             command.workshop_id,
             command.year,
             command.currency,
         ):
             raise Refused(f"pledge {command.pledge_id}: earmark and currency cannot change once money is committed")
-        if command.status not in SPENDABLE or command.kind != "cash" or command.amount < committed:
-            raise Refused(
-                f"pledge {command.pledge_id}: {committed} {command.currency} is already committed to awards;"
-                " the pledge cannot drop below that"
-            )
+        reason = ticketing.refusal_to_reduce(
+            command.pledge_id, committed, spendable(proposed, budget_currency), budget_currency
+        )
+        if reason is not None:
+            raise Refused(reason)
     await repo.save_pledge(proposed)
     event = contracts.PledgeRecorded(**proposed)
     await repo.publish(SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=command.pledge_id, causation=envelope))
-    if spendable(proposed) > spendable(existing):  # money freed up: the waitlists move
-        for workshop in funded:
-            if workshop.status not in INACTIVE:
-                await decide(repo, envelope, workshop, tables, promote_only=True)
+    for workshop in funded:  # money freed up: the waitlists move
+        if workshop.status not in INACTIVE and spendable(proposed, workshop.currency) > spendable(
+            existing, workshop.currency
+        ):
+            await decide(repo, envelope, workshop, tables, promote_only=True)
+    for workshop in funded:
+        await check_shortfall(repo, envelope, workshop, tables)
 
 
-async def when_workshop_scheduled_keep_facts(
-    repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
+async def when_workshop_scheduled_follow_decision(
+    repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled, tables: ReferenceTables
 ) -> None:
-    existing = await repo.workshop(event.workshop_id)
+    """Keep registration's facts and follow staff's decision about the workshop, judged from the status and
+    venue it had here before (robust to skipped revisions): deferred, cancelled, rescheduled, moved or postponed."""
+    existing = await repo.workshop(event.workshop_id, lock=True)  # queue behind allocations of the workshop
     if existing and existing.revision >= event.revision:
         return  # stale or repeated news
     names = {field.name for field in fields(WorkshopFacts)}
-    await repo.save_workshop(WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names}))
+    workshop = WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names})
+    await repo.save_workshop(workshop)
+    if existing is not None:
+        await follow_decision(repo, envelope, existing, workshop, event.reason, tables)
+    await check_shortfall(repo, envelope, workshop, tables)
+
+
+async def follow_decision(
+    repo: Repository,
+    envelope: Envelope,
+    existing: WorkshopFacts,
+    workshop: WorkshopFacts,
+    reason: str | None,
+    tables: ReferenceTables,
+) -> None:
+    if workshop.status == "cancelled" and existing.status != "cancelled":
+        await end_places(repo, envelope, workshop, "cancelled", f"workshop cancelled: {reason or 'no reason'}")
+    elif workshop.status == "deferred" and existing.status != "deferred":
+        await end_places(repo, envelope, workshop, "deferred", None)
+        for pledge in await repo.release_pledges_on_deferral(workshop.workshop_id):
+            recorded = contracts.PledgeRecorded(**pledge)
+            await repo.publish(
+                SPONSORSHIP_FUNDING, envelope_for(recorded, aggregate_key=pledge["pledge_id"], causation=envelope)
+            )
+    elif workshop.status not in INACTIVE and existing.status == "deferred":
+        await reconsider(repo, envelope, workshop, tables, frozenset({"deferred"}))
+    elif workshop.status not in INACTIVE and costs_may_change(existing, workshop):
+        await reconsider(repo, envelope, workshop, tables, frozenset({"granted", "waitlisted"}))
+
+
+def costs_may_change(before: WorkshopFacts, after: WorkshopFacts) -> bool:
+    return (before.venue_version, before.city, before.airport, before.starts, before.ends, before.currency) != (
+        after.venue_version,
+        after.city,
+        after.airport,
+        after.starts,
+        after.ends,
+        after.currency,
+    )
+
+
+async def end_places(
+    repo: Repository, envelope: Envelope, workshop: WorkshopFacts, status: str, reason: str | None
+) -> None:
+    """Deferred: places kept (with their priority) but their money released. Cancelled: everything released."""
+    keep = {"granted", "waitlisted"} | ({"deferred"} if status == "cancelled" else set())
+    for award in sorted((await repo.awards(workshop.workshop_id)).values(), key=lambda a: a.priority):
+        if award.status not in keep:
+            continue
+        version = award.award_version + 1
+        released = await repo.end_award(award.delegate_ref, status, version, reason)
+        event: Contract
+        if status == "deferred":
+            event = contracts.SponsorshipDeferred(
+                workshop_id=workshop.workshop_id,
+                delegate_ref=award.delegate_ref,
+                priority=award.priority,
+                award_version=version,
+                released=released,
+                currency=award.currency,
+            )
+        else:
+            event = contracts.SponsorshipWithdrawn(
+                workshop_id=workshop.workshop_id,
+                delegate_ref=award.delegate_ref,
+                reason=reason or status,
+                award_version=version,
+                released=released,
+                currency=award.currency,
+            )
+        await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=award.delegate_ref, causation=envelope))
+
+
+async def reconsider(
+    repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, statuses: frozenset[str]
+) -> None:
+    """Decide these places again at the workshop's current costs and money, in priority order: those the money
+    covers are (or stay) granted, the rest waitlisted, each change announced."""
+    awards = await repo.awards(workshop.workshop_id)
+    await repo.release_reserves([ref for ref, award in awards.items() if award.status in statuses])
+    await decide(repo, envelope, workshop, tables, promote_only=True, reconsider=statuses)
 
 
 async def when_delegate_registered_keep_request(
@@ -125,12 +224,21 @@ async def allocate_sponsorships(
     if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
     await decide(repo, envelope, workshop, tables, promote_only=False)
+    await check_shortfall(repo, envelope, workshop, tables, command.today)
 
 
-def undecided(row: RequestRow, award: AwardRow | None, overridden: set[str], *, promote_only: bool) -> bool:
-    """Whether this allocation decides the request: the waitlist always; new requests and overridden
-    refusals only when staff allocate (a promotion never jumps requests nobody has looked at yet)."""
-    if award is not None and award.status == "waitlisted":
+def undecided(
+    row: RequestRow,
+    award: AwardRow | None,
+    overridden: set[str],
+    *,
+    promote_only: bool,
+    reconsider: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether this allocation decides the request: the waitlist and places being reconsidered always; new
+    requests and overridden refusals only when staff allocate (a promotion never jumps requests nobody has
+    looked at yet)."""
+    if award is not None and (award.status == "waitlisted" or award.status in reconsider):
         return True
     if promote_only:
         return False
@@ -138,13 +246,25 @@ def undecided(row: RequestRow, award: AwardRow | None, overridden: set[str], *, 
 
 
 async def decide(
-    repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, *, promote_only: bool
+    repo: Repository,
+    envelope: Envelope,
+    workshop: WorkshopFacts,
+    tables: ReferenceTables,
+    *,
+    promote_only: bool,
+    reconsider: frozenset[str] = frozenset(),
 ) -> None:
-    """Run the allocator for one workshop (locked by the caller) and record and announce what changed."""
+    """Run the allocator for one workshop (locked by the caller) and record and announce what changed.
+
+    Awards whose status is in `reconsider` (their reserves released by the caller) are decided again."""
     awards = await repo.awards(workshop.workshop_id)
     overridden = await repo.overrides(workshop.workshop_id)
     rows = await repo.open_requests(workshop.workshop_id)
-    granted = Counter(row.country for row in rows if (a := awards.get(row.delegate_ref)) and a.status == "granted")
+    granted = Counter(
+        row.country
+        for row in rows
+        if (a := awards.get(row.delegate_ref)) and a.status == "granted" and "granted" not in reconsider
+    )
     candidates = [
         allocation.Request(
             row.delegate_ref,
@@ -154,7 +274,7 @@ async def decide(
             row.country,
         )
         for row in rows
-        if undecided(row, awards.get(row.delegate_ref), overridden, promote_only=promote_only)
+        if undecided(row, awards.get(row.delegate_ref), overridden, promote_only=promote_only, reconsider=reconsider)
     ]
     if not candidates:
         return
@@ -225,11 +345,16 @@ async def override_eligibility(repo: Repository, envelope: Envelope, command: co
     await repo.save_override(command.delegate_ref, command.reason, envelope.occurred_at)
 
 
-async def set_allocation_rules(repo: Repository, envelope: Envelope, command: contracts.SetAllocationRules) -> None:
+async def set_allocation_rules(
+    repo: Repository, envelope: Envelope, command: contracts.SetAllocationRules, tables: ReferenceTables
+) -> None:
     await repo.save_rules(
         command.workshop_id,
         allocation.Rules(max_per_country=command.max_per_country, minimum_sponsored=command.minimum_sponsored),
     )
+    workshop = await repo.workshop(command.workshop_id, lock=True)
+    if workshop is not None:
+        await check_shortfall(repo, envelope, workshop, tables)
 
 
 async def withdraw_sponsorship(
@@ -330,6 +455,10 @@ async def when_fare_held_charge_actual_fare(
         else:
             await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), repriced, workshop.currency)
             freed = ticketing.total(reserve) - event.fare
+            given_back = ticketing.difference(reserve, repriced)
+            await repo.record_released(
+                event.delegate_ref, workshop.workshop_id, given_back, workshop.currency, "cheaper fare"
+            )
     hold = {
         "hold_id": event.hold_id,
         "delegate_ref": event.delegate_ref,
@@ -398,6 +527,8 @@ async def when_ticket_cancelled_release_the_refund(
     )
     if keep:
         await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), split.freed, currency)
+    else:
+        await repo.record_released(event.delegate_ref, event.workshop_id, split.freed, currency, "ticket refund")
     await repo.save_credits(
         event.booking_ref, tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT), currency
     )
@@ -418,3 +549,56 @@ async def when_ticket_cancelled_release_the_refund(
     log.info("ticket.cancelled_settled", booking_ref=event.booking_ref, delegate_ref=event.delegate_ref)
     if split.freed and not keep and workshop is not None and workshop.status not in INACTIVE:
         await decide(repo, envelope, workshop, tables, promote_only=True)
+
+
+# Shortfall, early: checked at allocation, at pledge changes and at workshop changes; announced once per situation.
+
+
+async def check_shortfall(
+    repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, today: date | None = None
+) -> None:
+    if workshop.status in INACTIVE:
+        return
+    rules = await repo.rules(workshop.workshop_id)
+    minimum = max(workshop.minimum_sponsored, rules.minimum_sponsored or 0)
+    if minimum <= 0:
+        return
+    awards = await repo.awards(workshop.workshop_id)
+    out = {"refused", "withdrawn", "cancelled"}
+    requests = [
+        allocation.Request(row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, tables))
+        for row in await repo.open_requests(workshop.workshop_id)
+        if (award := awards.get(row.delegate_ref)) is None or award.status not in out
+    ]
+    funds, _ = await repo.funds(workshop)
+    committed_here = sum((a.total for a in awards.values() if a.status == "granted"), Decimal(0))
+    found = shortfall.assess(
+        minimum=minimum,
+        request_totals=[request.total for request in allocation.priority_order(requests)],
+        confirmed=sum((fund.remaining for fund in funds), committed_here),
+        unconfirmed=await repo.unconfirmed(workshop),
+        today=today or workshop.as_of or envelope.occurred_at.date(),
+        starts=workshop.starts,
+    )
+    if found is None:
+        return
+    event = contracts.ShortfallDetected(
+        workshop_id=workshop.workshop_id,
+        needed_places=found.needed_places,
+        fundable_places=found.fundable_places,
+        needed=found.needed,
+        pledged=found.pledged,
+        confirmed=found.confirmed,
+        gap=found.gap,
+        currency=workshop.currency,
+        recommendation=found.recommendation,
+        detected_on=found.detected_on,
+        days_before=found.days_before,
+    )
+    if await repo.save_shortfall(
+        workshop.workshop_id, found.situation, found.detected_on, event.model_dump(mode="json")
+    ):
+        log.info("shortfall.detected", workshop_id=workshop.workshop_id, recommendation=found.recommendation)
+        await repo.publish(
+            SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+        )
