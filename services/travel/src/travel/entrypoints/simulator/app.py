@@ -1,7 +1,8 @@
 """The simulated GDS over HTTP: offers, orders, tickets, cancellations, schedule changes, admin views.
 
-State is plain JSON-ready dicts in memory, written to an optional snapshot file after every change
-so a restarted simulator still knows its orders. Handlers never await between reading and changing
+State is plain JSON-ready dicts in memory, written behind to an optional snapshot file (every 0.2 s
+when something changed, and at shutdown) so a restarted simulator still knows its orders; a SIGKILL of
+the simulator itself may lose its last 0.2 s. Handlers never await between reading and changing
 state, so each write is atomic on the event loop.
 """
 
@@ -12,7 +13,9 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -29,6 +32,8 @@ from pydantic import BaseModel, ConfigDict
 from travel.domain.fares import Airport, Leg
 from travel.entrypoints.simulator import rules
 
+SNAPSHOT_EVERY_S = 0.2
+SWEEP_EVERY_S = 30.0
 Outcome = tuple[int, dict[str, Any], bool]  # status code, body, whether a write happened (to remember)
 
 
@@ -102,6 +107,8 @@ class Simulator:
         }
         if config.state_file and config.state_file.exists():
             self.state.update(json.loads(config.state_file.read_text()))
+        self.dirty = False
+        self.swept = 0.0  # monotonic time of the last sweep of expired offers
 
     # -- time, persistence, faults ---------------------------------------------------------------
 
@@ -109,8 +116,14 @@ class Simulator:
         return datetime.now(UTC) + timedelta(seconds=self.state["clock_offset"])
 
     def save(self) -> None:
-        if self.config.state_file is None:
+        """Mark the state for the next snapshot: written behind, every SNAPSHOT_EVERY_S and at shutdown, so a
+        large order book does not cost a full JSON dump per request."""
+        self.dirty = True
+
+    def flush(self) -> None:
+        if self.config.state_file is None or not self.dirty:
             return
+        self.dirty = False
         temporary = self.config.state_file.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.state))
         os.replace(temporary, self.config.state_file)
@@ -159,9 +172,11 @@ class Simulator:
         assert origin and destination
         now, taken, found = self.now(), self.seats_taken(), []
         cutoff = now.isoformat()  # all expiries are UTC ISO strings, so they compare as text
-        self.state["offers"] = {
-            key: offer for key, offer in self.state["offers"].items() if offer["expires_at"] > cutoff
-        }
+        if time.monotonic() - self.swept > SWEEP_EVERY_S:  # not on every search: thousands of offers pile up
+            self.swept = time.monotonic()
+            self.state["offers"] = {
+                key: offer for key, offer in self.state["offers"].items() if offer["expires_at"] > cutoff
+            }
         for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
             days_ahead = (outbound.departs.date() - search.today).days
             for code, fare_class in rules.FARE_CLASSES.items():
@@ -314,7 +329,22 @@ def fingerprint(*parts: object) -> str:
 
 def create_app(config: Config) -> FastAPI:
     simulator = Simulator(config)
-    app = FastAPI(title="simulated GDS")
+
+    @asynccontextmanager
+    async def snapshots(_app: FastAPI) -> AsyncIterator[None]:
+        async def keep_writing() -> None:
+            while True:
+                await asyncio.sleep(SNAPSHOT_EVERY_S)
+                simulator.flush()
+
+        writer = asyncio.create_task(keep_writing())
+        try:
+            yield
+        finally:
+            writer.cancel()
+            simulator.flush()
+
+    app = FastAPI(title="simulated GDS", lifespan=snapshots)
     app.state.simulator = simulator
 
     @app.exception_handler(RequestValidationError)
