@@ -86,7 +86,7 @@ def build(settings: Settings) -> ServiceRuntime:
                 )
             },
             sponsorship_contracts.SponsorshipWithdrawn.TYPE: route(
-                sponsorship_contracts.SponsorshipWithdrawn, handlers.when_sponsorship_withdrawn_stop_workshop_news
+                sponsorship_contracts.SponsorshipWithdrawn, handlers.when_place_ended_keep_who_is_sponsored
             ),
             sponsorship_contracts.FareDeclined.TYPE: route(
                 sponsorship_contracts.FareDeclined, handlers.when_fare_declined_tell_staff

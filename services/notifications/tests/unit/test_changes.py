@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
+from uuid import UUID
 
 import pytest
 from icalendar import Calendar
@@ -242,7 +243,7 @@ class FakeRepository:
     def __init__(self) -> None:
         self.workshops: dict[str, dict[str, Any]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
-        self.awards: dict[str, tuple[str, str, int]] = {}
+        self.awards: dict[str, dict[str, Any]] = {}
         self.emails: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.cancellations: list[dict[str, Any]] = []
         self.digest: dict[str, dict[str, Any]] = {}
@@ -257,13 +258,28 @@ class FakeRepository:
     async def save_contact(self, contact: dict[str, Any]) -> None:
         self.contacts[contact["delegate_ref"]] = contact
 
-    async def save_award(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> None:
+    async def save_award(
+        self, delegate_ref: str, workshop_id: str, status: str, award_version: int, ended_by: UUID | None = None
+    ) -> None:
         kept = self.awards.get(delegate_ref)
-        if kept is None or kept[2] < award_version:
-            self.awards[delegate_ref] = (workshop_id, status, award_version)
+        if kept is None or kept["version"] < award_version:
+            previous = kept["status"] if kept else None
+            self.awards[delegate_ref] = {
+                "workshop": workshop_id,
+                "status": status,
+                "version": award_version,
+                "ended_by": ended_by,
+                "previous": previous,
+            }
 
-    async def sponsored_delegates(self, workshop_id: str) -> list[str]:
-        return sorted(ref for ref, (w, status, _) in self.awards.items() if w == workshop_id and status == "granted")
+    async def sponsored_delegates(self, workshop_id: str, decision: UUID) -> list[str]:
+        sponsored = ("granted", "deferred")
+        return sorted(
+            ref
+            for ref, award in self.awards.items()
+            if award["workshop"] == workshop_id
+            and (award["status"] in sponsored or (award["ended_by"] == decision and award["previous"] in sponsored))
+        )
 
     async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[tuple[int, str]]:
         return [
@@ -303,8 +319,10 @@ def workshop_event(revision: int, change: str, status: str, venue_version: int =
     )
 
 
-async def deliver(repo: FakeRepository, handler: Any, event: Any) -> None:
-    await handler(repo, envelope_for(event, aggregate_key="k"), event)
+async def deliver(repo: FakeRepository, handler: Any, event: Any, causation: Any = None) -> Any:
+    envelope = envelope_for(event, aggregate_key="k", causation=causation)
+    await handler(repo, envelope, event)
+    return envelope
 
 
 async def grant(repo: FakeRepository, ref: str, version: int = 1) -> None:
@@ -323,7 +341,7 @@ async def test_a_cancellation_is_told_once_to_each_sponsored_delegate_only() -> 
     withdrawn = sponsorship.SponsorshipWithdrawn(
         workshop_id="idm-2006-geneva", delegate_ref="GVA-002", reason="withdrew", award_version=2
     )
-    await deliver(repo, handlers.when_sponsorship_withdrawn_stop_workshop_news, withdrawn)
+    await deliver(repo, handlers.when_place_ended_keep_who_is_sponsored, withdrawn)
 
     cancelled = workshop_event(5, "cancelled", "cancelled")
     await deliver(repo, handlers.when_workshop_decided_tell_sponsored_delegates, cancelled)
@@ -416,3 +434,22 @@ async def test_a_ticket_cancellation_is_kept_for_the_cancelled_e_mail() -> None:
     await deliver(repo, handlers.when_ticket_cancelled_keep_refund, cancelled)
 
     assert repo.cancellations[0]["refund"] == str(Decimal("980"))
+
+
+async def test_places_ended_by_the_decision_itself_still_hear_of_it_whichever_news_arrives_first() -> None:
+    repo = FakeRepository()
+    for ref in ("GVA-001", "GVA-002", "GVA-003"):
+        await grant(repo, ref)
+    cancelled = workshop_event(5, "cancelled", "cancelled")
+    decision = envelope_for(cancelled, aggregate_key="idm-2006-geneva")
+    # Sponsorship ended GVA-001's place because of this very decision, and that news came first; GVA-002 had
+    # withdrawn earlier for a reason of their own; GVA-003's withdrawal will come after.
+    for ref, cause in (("GVA-001", decision), ("GVA-002", None)):
+        ended = sponsorship.SponsorshipWithdrawn(
+            workshop_id="idm-2006-geneva", delegate_ref=ref, reason="workshop cancelled", award_version=2
+        )
+        await deliver(repo, handlers.when_place_ended_keep_who_is_sponsored, ended, causation=cause)
+
+    await handlers.when_workshop_decided_tell_sponsored_delegates(repo, decision, cancelled)
+
+    assert {ref for ref, kind, _ in repo.queued() if kind == "cancelled"} == {"GVA-001", "GVA-003"}

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from shared.contracts.envelope import Envelope
@@ -34,7 +35,7 @@ WORKSHOP_COLUMNS = [
     "reason",
     "venue_tbd",
 ]
-AWARD_COLUMNS = ["delegate_ref", "workshop_id", "status", "award_version"]
+SPONSORED = ("granted", "deferred")  # award statuses whose delegates hear about the workshop's changes
 DIGEST_LOCK = 7264
 CONTACT_COLUMNS = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
 
@@ -54,19 +55,32 @@ class PostgresRepository:
             await self.conn.execute("SELECT pg_notify($1, '')", MAIL_CHANNEL)  # mail may wait for these facts
         return bool(applied)
 
-    async def save_award(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> None:
+    async def save_award(
+        self, delegate_ref: str, workshop_id: str, status: str, award_version: int, ended_by: UUID | None = None
+    ) -> None:
+        """Keep the delegate's newest award decision, what it replaced and, for one a workshop decision caused,
+        that decision's event id."""
         await self.conn.execute(
-            upsert("awards", AWARD_COLUMNS, "delegate_ref", newer="award_version"),
+            "INSERT INTO awards (delegate_ref, workshop_id, status, award_version, ended_by)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delegate_ref) DO UPDATE SET"
+            " workshop_id = EXCLUDED.workshop_id, status = EXCLUDED.status, award_version = EXCLUDED.award_version,"
+            " ended_by = EXCLUDED.ended_by, previous_status = awards.status"
+            " WHERE awards.award_version < EXCLUDED.award_version",
             delegate_ref,
             workshop_id,
             status,
             award_version,
+            ended_by,
         )
 
-    async def sponsored_delegates(self, workshop_id: str) -> list[str]:
+    async def sponsored_delegates(self, workshop_id: str, decision: UUID) -> list[str]:
+        """Delegates whose place is granted or deferred, or was until this decision ended it."""
         rows = await self.conn.fetch(
-            "SELECT delegate_ref FROM awards WHERE workshop_id = $1 AND status = 'granted' ORDER BY delegate_ref",
+            "SELECT delegate_ref FROM awards WHERE workshop_id = $1 AND (status = ANY($3::text[])"
+            " OR (ended_by = $2 AND previous_status = ANY($3::text[]))) ORDER BY delegate_ref",
             workshop_id,
+            decision,
+            list(SPONSORED),
         )
         return [row["delegate_ref"] for row in rows]
 

@@ -26,7 +26,7 @@ async def when_workshop_decided_tell_sponsored_delegates(
     if kind is None:
         return
     facts = {"workshop_id": event.workshop_id, "change": event.change, "revision": event.revision}
-    for delegate_ref in await repo.sponsored_delegates(event.workshop_id):
+    for delegate_ref in await repo.sponsored_delegates(event.workshop_id, envelope.event_id):
         await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
 
 
@@ -54,11 +54,15 @@ async def when_sponsorship_decided_queue_email(
     )
 
 
-async def when_sponsorship_withdrawn_stop_workshop_news(
+async def when_place_ended_keep_who_is_sponsored(
     repo: Repository, envelope: Envelope, event: sponsorship_events.SponsorshipWithdrawn
 ) -> None:
-    """A withdrawn delegate is no longer told about the workshop's changes."""
-    await repo.save_award(event.delegate_ref, event.workshop_id, "withdrawn", event.award_version)
+    """A withdrawn delegate is no longer told about the workshop's changes. A place ended by a workshop decision
+    (its cancellation) keeps that decision's id (the causation), so the decision's own e-mail still reaches the
+    delegate if this news arrives before the decision does. (A deferred place stays sponsored: it keeps hearing.)"""
+    await repo.save_award(
+        event.delegate_ref, event.workshop_id, "withdrawn", event.award_version, envelope.causation_id
+    )
 
 
 async def when_ticket_issued_send_itinerary(

@@ -1,0 +1,124 @@
+"""Workshop decisions told to sponsored delegates on the real stack: a deferral reaches each of them once with
+a calendar CANCEL for the workshop and their flights; and a decision that arrives while an older one's e-mails
+still wait (SMTP down) leaves only the newer e-mails to be sent, the older ones superseded and counted."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from icalendar import Calendar
+
+from tests.harness import GENEVA, System
+
+WORKSHOP = "idm-2006-geneva"
+
+
+def languages() -> dict[str, str]:
+    with (GENEVA.parent / "geneva-2006-delegates.csv").open() as handle:
+        return {row["ref"]: row["language"] for row in csv.DictReader(handle)}
+
+
+def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
+        time.sleep(0.5)
+    return result
+
+
+def emails(system: System) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = httpx.get(
+        f"{system.url('notifications')}/workshops/{WORKSHOP}/emails", timeout=10
+    ).json()
+    return found
+
+
+def new_mail(system: System, seen: set[str]) -> list[EmailMessage]:
+    return [m for m in system.mail() if "".join(str(m["Message-ID"]).split()) not in seen]  # type: ignore[misc]
+
+
+def calendar_of(message: Any) -> tuple[str, Calendar]:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return part.get_param("method"), Calendar.from_ical(part.get_payload(decode=True))
+
+
+def text_of(message: Any) -> str:
+    return str(message.get_payload()[0].get_payload(decode=True).decode())
+
+
+def granted_refs(system: System) -> set[str]:
+    return {m["X-Logistics-Delegate"] for m in system.mail() if m["X-Logistics-Kind"] == "granted"}
+
+
+def test_a_deferral_is_told_once_to_each_sponsored_delegate_with_a_calendar_cancel(system: System) -> None:
+    assert system.run_geneva()["violations"] == []
+    seen = {"".join(str(m["Message-ID"]).split()) for m in system.mail()}
+    sponsored = granted_refs(system)
+
+    for _ in range(2):  # the same decision twice: told once
+        system.cli("workshop", "defer", WORKSHOP, "--to-year", "2007", "--venue-tbd", "--today", "2006-05-02")
+    system.wait()
+
+    deferred = [m for m in new_mail(system, seen) if m["X-Logistics-Kind"] == "deferred"]
+    assert sorted(m["X-Logistics-Delegate"] for m in deferred) == sorted(sponsored), "each sponsored delegate, once"
+    language = languages()
+    for message in deferred:
+        ref = message["X-Logistics-Delegate"]
+        assert message["Content-Language"] == language[ref]
+        assert "2007" in text_of(message)
+        method, calendar = calendar_of(message)
+        assert method == "CANCEL" and str(calendar["METHOD"]) == "CANCEL"
+        uids = {str(event["UID"]) for event in calendar.walk("VEVENT")}
+        assert f"{WORKSHOP}.{ref}@idm.invalid" in uids and f"{WORKSHOP}.{ref}.flight1@idm.invalid" in uids
+        assert {str(event["STATUS"]) for event in calendar.walk("VEVENT")} == {"CANCELLED"}
+        assert {int(event["SEQUENCE"]) for event in calendar.walk("VEVENT")} == {3}, "venue version 2, above 0"
+    copies = Counter("".join(str(m["Message-ID"]).split()) for m in system.mail())
+    assert set(copies.values()) == {1}
+
+
+def test_a_newer_decision_supersedes_the_e_mails_of_an_older_one_still_waiting(system: System) -> None:
+    assert system.run_geneva()["violations"] == []
+    seen = {"".join(str(m["Message-ID"]).split()) for m in system.mail()}
+    sponsored = granted_refs(system)
+
+    system.kill("smtp")  # nothing can go out: the postponement's e-mails wait
+    system.cli(
+        "workshop", "postpone", WORKSHOP, "--starts", "2006-09-13", "--ends", "2006-09-14", "--today", "2006-05-02"
+    )
+    eventually(
+        lambda: sum(e["kind"] == "postponed" for e in emails(system)) == len(sponsored),
+        timeout=120,
+        what="postponed e-mails queued",
+    )
+    system.cli("workshop", "cancel", WORKSHOP, "--reason", "membership decision", "--today", "2006-05-03")
+    try:
+        eventually(
+            lambda: sum(e["kind"] == "cancelled" for e in emails(system)) == len(sponsored),
+            timeout=120,
+            what="cancelled e-mails queued",
+        )
+    except AssertionError as failure:
+        queued = Counter((e["kind"], e["version"], e["status"]) for e in emails(system))
+        raise AssertionError(f"{failure}; queue: {sorted(queued.items())}; report: {system.report()}") from None
+    system.start_smtp()
+    system.wait()
+
+    to_delegates = [m for m in new_mail(system, seen) if m["X-Logistics-Delegate"] != "staff"]  # not the digest
+    sent = Counter(m["X-Logistics-Kind"] for m in to_delegates)
+    assert sent == {"cancelled": len(sponsored)}, "only the newest news went out"
+    queue = {(e["delegate_ref"], e["kind"]): e["status"] for e in emails(system)}
+    assert {queue[(ref, "postponed")] for ref in sponsored} == {"superseded"}
+    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    assert status["superseded"] >= len(sponsored) and status["waiting"] == 0
+    for message in to_delegates:
+        assert "membership decision" in text_of(message)
+        method, _ = calendar_of(message)
+        assert method == "CANCEL"
+    copies = Counter("".join(str(m["Message-ID"]).split()) for m in system.mail())
+    assert set(copies.values()) == {1}
