@@ -119,7 +119,8 @@ class PostgresRepository:
             " attempt = trips.attempt + 1, home_airport = EXCLUDED.home_airport, today = EXCLUDED.today,"
             " offer_id = NULL, order_id = NULL, hold_key = NULL, ticket_key = NULL, cancel_key = NULL,"
             " ticketing_deadline = NULL, booking_ref = NULL, ticket_number = NULL, release_to = NULL,"
-            " tries = 0, due_at = now(), updated_at = now() WHERE trips.state IN ('cancelled', 'failed')",
+            " tries = 0, due_at = now(), updated_at = now()"
+            " WHERE trips.state IN ('cancelled', 'failed', 'declined')",
             workshop.workshop_id,
             workshop.venue_version,
             today,

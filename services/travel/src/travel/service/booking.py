@@ -167,7 +167,6 @@ class Booker:
                 ticketing_deadline=order.ticketing_deadline,
             )
             events = (envelope_for(fare_held, aggregate_key=trip.delegate_ref),)
-        log.info("booking.held", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
         # Held trips wake at their deadline (to re-quote) unless an approval arrives first.
         due_in = 0.0
         if self.approval:
@@ -209,7 +208,6 @@ class Booker:
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
         )
-        log.info("booking.ticketed", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
         events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
         return await self._save(trip, ticketed, booking=booking, events=events, due_in=None)
 
@@ -255,7 +253,6 @@ class Booker:
             )
             events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
             cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
-        log.info("booking.released", delegate_ref=trip.delegate_ref, to=final.state)
         return await self._save(trip, final, events=events, cancelled_booking=cancelled_booking)
 
     # -- the airline's schedule changes -------------------------------------------------------------
@@ -346,6 +343,8 @@ class Booker:
             changed_booking=changed_booking,
             events=events,
         )
+        if saved and after.state != before.state:  # logged once committed: a killed step logs nothing
+            log.info(f"booking.{after.state}", delegate_ref=after.delegate_ref, attempt=after.attempt)
         return after if saved else None
 
 

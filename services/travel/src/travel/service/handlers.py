@@ -58,7 +58,16 @@ async def when_sponsorship_decided_keep_status(
     | sponsorship_events.SponsorshipRefused,
 ) -> None:
     status = envelope.event_type.rsplit("_", 1)[-1]  # granted | waitlisted | refused
-    await repo.save_sponsorship(event.delegate_ref, event.workshop_id, status, event.award_version)
+    newer = await repo.save_sponsorship(event.delegate_ref, event.workshop_id, status, event.award_version)
+    if not newer or status != "granted" or not await repo.has_trips(event.workshop_id):
+        return
+    # Granted once the workshop's booking had started (promoted from the waitlist, re-confirmed after a
+    # reschedule): the delegate is booked too, priced and approved like everyone else.
+    workshop = await repo.workshop(event.workshop_id)
+    if workshop is not None and workshop.status not in {"cancelled", "deferred"}:
+        today = await repo.booked_today(event.workshop_id) or workshop.as_of or envelope.occurred_at.date()
+        if today < workshop.starts:
+            await repo.request_trips(workshop, today, event.delegate_ref)
 
 
 async def when_sponsorship_withdrawn_cancel_ticket(
