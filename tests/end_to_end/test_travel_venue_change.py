@@ -1,15 +1,17 @@
 """Travel's part of the venue-change cascade on the real stack (issue 7), checked against the provider's records.
 
 Geneva is booked, then moved to Bangkok: every Geneva ticket is cancelled at the provider with its refund or
-credit recorded (TicketCancelled), every delegate gets one ticket for the new venue version, flying to BKK and
-arriving the day before. The move delivered twice changes nothing more. Then the workshop is deferred: every
-ticket is cancelled and none stays valid, at the provider as in travel.
+credit recorded (TicketCancelled), every delegate is booked again for the new venue version, flying to BKK
+and arriving the day before, and ticketed once sponsorship approves the new fare (or declined, the hold given
+back). The move delivered twice, and travel SIGKILLed during the cascade, change nothing more. Then the
+workshop is deferred: every ticket is cancelled and none stays valid, at the provider as in travel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -52,21 +54,30 @@ def test_move_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: Sy
     move = ("workshop", "move", WORKSHOP, "--city", "Bangkok", "--country", "TH", "--airport", "BKK")
     system.cli(*move)
     system.cli(*move)  # the same decision twice: the second is refused or changes nothing
+    time.sleep(4)
+    system.kill("travel")  # SIGKILL in the middle of the cascade, then travel resumes where it was
+    system.start_service("travel")
     system.wait(timeout=400)
 
     view = travel_view(system)
     version = view["workshop"]["venue_version"]
     assert version == 2
+    # Every delegate is rebooked: ticketed once sponsorship approved the Bangkok fare, or declined (the Geneva
+    # tickets' value came back as airline credits, not money, so the pledges may not cover everyone again).
+    states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()["states"]
+    rebooked_count = states.get("ticketed", 0)
+    assert rebooked_count + states.get("declined", 0) == 30 and rebooked_count > 0, states
     valid = [b for b in view["bookings"] if b["status"] == "ticketed"]
-    assert Counter(b["venue_version"] for b in valid) == {2: 30}
-    assert len({b["delegate_ref"] for b in valid}) == 30
+    assert Counter(b["venue_version"] for b in valid) == {2: rebooked_count}
+    assert len({b["delegate_ref"] for b in valid}) == rebooked_count
     cancelled = [b for b in view["bookings"] if b["status"] == "cancelled"]
     assert {b["venue_version"] for b in cancelled} == {1} and len(cancelled) == 30
 
     orders = {o["order_id"]: o for o in provider_orders(system)}
     assert all(orders[order_id]["status"] == "cancelled" for order_id in geneva_orders)
     rebooked = [o for o in orders.values() if o["status"] == "ticketed"]
-    assert len(rebooked) == 30 and {b["order_id"] for b in valid} == {o["order_id"] for o in rebooked}
+    assert {b["order_id"] for b in valid} == {o["order_id"] for o in rebooked}
+    assert not [o for o in orders.values() if o["status"] == "held"], "declined holds are given back"
     for order in rebooked:
         outbound = order["segments"][0]
         assert outbound["destination"] == "BKK" and outbound["arrives"][:10] == "2006-07-11"
@@ -77,13 +88,14 @@ def test_move_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: Sy
     for event in tickets_cancelled:
         back = Decimal(str(event["refund"])) + Decimal(str(event["credit"]))
         assert back > 0 and Decimal(str(event["fee"])) >= 0
-    assert Counter(t["venue_version"] for t in travel_events(system, "travel.ticket_issued")) == {1: 30, 2: 30}
+    issued = Counter(t["venue_version"] for t in travel_events(system, "travel.ticket_issued"))
+    assert issued == {1: 30, 2: rebooked_count}
 
     system.cli("workshop", "defer", WORKSHOP, "--to-year", "2007", "--venue-tbd")
     system.wait(timeout=400)
     view = travel_view(system)
     assert not [b for b in view["bookings"] if b["status"] == "ticketed"]
     assert not [o for o in provider_orders(system) if o["status"] in {"ticketed", "held"}]
-    assert len(travel_events(system, "travel.ticket_cancelled")) == 60
+    assert len(travel_events(system, "travel.ticket_cancelled")) == 30 + rebooked_count
     report = system.report()
     assert not [v for v in report["violations"] if v["invariant"] == "I2"], report["violations"]
