@@ -42,6 +42,16 @@ install_tools() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # Headless Chromium for the e-mail screenshot test, installed on its own: a failure here only warns, so it
+  # cannot stop the stack; that test then fails and says why.
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium (headless, for the e-mail screenshot test)"
+    if ! { as_root apt-get update -qq &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium fonts-dejavu-core >/dev/null; }; then
+      say "warning: chromium could not be installed; tests/end_to_end/test_mail_screenshot.py will fail"
+    fi
+  fi
   if ! command -v uv >/dev/null; then
     say "installing uv from PyPI"
     python3 -m pip install -q uv || python3 -m pip install -q --user uv
