@@ -126,4 +126,5 @@ def test_the_itinerary_message_carries_the_calendar_as_an_invitation(email: Emai
 
 @pytest.mark.parametrize("kind", ["granted", "waitlisted", "refused"])
 def test_decisions_carry_no_calendar(email: Email, kind: str) -> None:
-    assert parts(message_for(email(kind, "fr"), RENDERER, SENDER)) == ["text/plain", "text/html"]
+    message = message_for(email(kind, "fr"), RENDERER, SENDER)
+    assert "text/calendar" not in [part.get_content_type() for part in message.walk()]

@@ -17,6 +17,7 @@ from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from notifications.adapters.letter import invitation_pdf
 from notifications.domain.mail import Rendered
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -83,3 +84,11 @@ class TemplateRenderer:
         text = self.environment.get_template(f"{language}/{kind}.txt.j2").render(context)
         html = self.environment.get_template(f"{language}/layout.html.j2").render(context, subject=subject, text=text)
         return Rendered(subject, text, html)
+
+    def letter(self, language: str, context: dict[str, Any]) -> bytes:
+        """The invitation letter for a visa application (`letter.txt.j2`) as a PDF, dated `context["issued"]`."""
+        language = self.language(language)
+        labels = self.labels(language)
+        context = {**context, "labels": labels, "locale": labels["locale"]}
+        text = self.environment.get_template(f"{language}/letter.txt.j2").render(context)
+        return invitation_pdf(text, context["issued"])

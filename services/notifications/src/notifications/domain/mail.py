@@ -65,6 +65,7 @@ def build_message(
     rendered: Rendered,
     calendar: str | None = None,
     calendar_method: str = "REQUEST",
+    attachments: tuple[tuple[str, bytes], ...] = (),
 ) -> EmailMessage:
     """Text and HTML as alternatives; a calendar, when given, as a third one (iMIP: text/calendar; method=REQUEST
     for an invitation, CANCEL for its withdrawal)."""
@@ -87,6 +88,8 @@ def build_message(
         # An alternative, not a multipart/mixed attachment: this is how calendar clients expect an invitation,
         # and the first part stays the plain text.
         message.add_alternative(calendar, subtype="calendar", params={"method": calendar_method})
+    for name, pdf in attachments:  # the message becomes multipart/mixed: the alternatives first, then each file
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
     message["Content-Language"] = recipient.language  # after the body: set_content drops Content-* headers
     return message
 

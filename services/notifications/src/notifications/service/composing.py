@@ -17,6 +17,12 @@ from notifications.domain.calendar import CALENDAR_KINDS, CANCEL_KINDS, cancella
 from notifications.domain.mail import Recipient, Rendered, build_message, context
 from notifications.service.ports import Renderer
 
+LETTER_KINDS = ("granted",)  # the sponsorship decision carries the invitation letter for the visa
+
+
+def clean_ref(delegate_ref: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in delegate_ref)
+
 
 @dataclass(frozen=True)
 class Composed:
@@ -26,6 +32,7 @@ class Composed:
     rendered: Rendered
     calendar: str | None  # the .ics text, for kinds that carry one
     calendar_method: str = "REQUEST"
+    attachments: tuple[tuple[str, bytes], ...] = ()  # (file name, PDF)
 
 
 def recipient_of(email: dict[str, Any]) -> Recipient:
@@ -46,18 +53,20 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
     recipient = recipient_of(email)
     language = renderer.language(language or recipient.language)
     kind, workshop = email["kind"], email["workshop"] or {}
-    rendered = renderer.render(
-        kind,
-        language,
-        {
-            **context(kind, email["facts"], workshop, recipient),
-            "delegate_ref": email["delegate_ref"],
-            "version": email["version"],
-            "itinerary": email.get("itinerary"),
-            "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
-            "items": email.get("items", []),
-        },
-    )
+    facts = {
+        **context(kind, email["facts"], workshop, recipient),
+        "delegate_ref": email["delegate_ref"],
+        "version": email["version"],
+        "issued": email["created_at"],
+        "itinerary": email.get("itinerary"),
+        "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
+        "items": email.get("items", []),
+    }
+    rendered = renderer.render(kind, language, facts)
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    if kind in LETTER_KINDS:
+        name = f"invitation-{clean_ref(email['delegate_ref'])}-v{email['version']}.pdf"
+        attachments = ((name, renderer.letter(language, facts)),)
     calendar, method = None, "REQUEST"
     if kind in CANCEL_KINDS:
         calendar, method = (
@@ -83,7 +92,7 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
             text=renderer.labels(language),
             stamp=email["created_at"],
         )
-    return Composed(email["version"], recipient, language, rendered, calendar, method)
+    return Composed(email["version"], recipient, language, rendered, calendar, method, attachments)
 
 
 def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> EmailMessage:
@@ -98,4 +107,5 @@ def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> Email
         rendered=composed.rendered,
         calendar=composed.calendar,
         calendar_method=composed.calendar_method,
+        attachments=composed.attachments,
     )
