@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaMessage
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
@@ -14,7 +17,10 @@ from shared.contracts.topics import (
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
     SPONSORSHIP_FUNDING,
+    TOPICS,
     TRAVEL_BOOKING,
+    dead_letter,
+    qualified,
 )
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
@@ -50,6 +56,44 @@ async def preview(
     return await preview_email(
         PostgresEmailFacts(pool, settings.staff_contact()), renderer(), settings.mail_from, delegate_ref, kind, language
     )
+
+
+def subscribe_dead_letters(runtime: ServiceRuntime, namespace: str) -> None:
+    """Every `<topic>.dlq` read raw (a dead letter may be anything): each becomes an item of the staff digest,
+    written in one transaction before its offset is committed."""
+    names = [qualified(dead_letter(topic), namespace) for topic in TOPICS]
+
+    @runtime.broker.subscriber(
+        *names,
+        group_id=runtime.settings.group_id("notifications"),
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=100,
+        batch_timeout_ms=200,
+    )
+    async def on_dead_letters(message: KafkaMessage) -> None:
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            repo = PostgresRepository(conn, namespace)
+            for record in message.raw_message:
+                await handlers.when_message_dead_lettered_tell_staff(repo, dead_letter_facts(record, namespace))
+        await message.ack()
+
+
+def dead_letter_facts(record: Any, namespace: str) -> dict[str, str]:
+    """Where a dead letter came from and why, from the headers the consumer put on it (no payload: it may hold
+    personal data)."""
+    headers = {name: value.decode("utf-8", "replace") for name, value in (record.headers or ())}
+    return {
+        "dlq_topic": record.topic.removeprefix(namespace),
+        "partition": str(record.partition),
+        "offset": str(record.offset),
+        "topic": headers.get("dlq.topic", record.topic).removeprefix(namespace),
+        "consumer": headers.get("dlq.consumer", "?").removeprefix(namespace),
+        "event_type": headers.get("event_type", "?"),
+        "reason": headers.get("dlq.reason", "?")[:500],
+    }
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -112,6 +156,7 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
+    subscribe_dead_letters(runtime, namespace)
     runtime.status_sections["mail"] = lambda conn: mail_queue_status(conn, settings.mail_alarm_after_s)
     runtime.background.append(
         MailWorker(

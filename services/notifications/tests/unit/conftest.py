@@ -173,7 +173,19 @@ def digest_items() -> list[dict[str, Any]]:
             "workshop_id": "idm-2006-bangkok",
             "facts": declined.model_dump(mode="json"),
         },
+        {"position": 3, "kind": "dead_letter", "workshop_id": "*", "facts": DEAD_LETTER},
     ]
+
+
+DEAD_LETTER = {
+    "dlq_topic": "registration.commands.v1.dlq",
+    "partition": "3",
+    "offset": "0",
+    "topic": "registration.commands.v1",
+    "consumer": "registration",
+    "event_type": "registration.register_delegate",
+    "reason": "malformed registration.register_delegate payload: email: value is not a valid email address",
+}
 
 
 def queued_email(

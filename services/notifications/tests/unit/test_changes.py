@@ -416,7 +416,7 @@ async def test_a_new_ticket_before_the_first_itinerary_left_supersedes_it() -> N
 
 async def test_each_new_shortfall_or_declined_fare_queues_the_next_digest_version_once() -> None:
     repo = FakeRepository()
-    [shortfall, declined] = digest_items()
+    [shortfall, declined, _] = digest_items()
     shortfall_event = sponsorship.ShortfallDetected.model_validate(shortfall["facts"])
     declined_event = sponsorship.FareDeclined.model_validate(declined["facts"])
     await deliver(repo, handlers.when_shortfall_detected_tell_staff, shortfall_event)
@@ -453,3 +453,29 @@ async def test_places_ended_by_the_decision_itself_still_hear_of_it_whichever_ne
     await handlers.when_workshop_decided_tell_sponsored_delegates(repo, decision, cancelled)
 
     assert {ref for ref, kind, _ in repo.queued() if kind == "cancelled"} == {"GVA-001", "GVA-003"}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Dead letter on registration.commands.v1.dlq (offset 0)", "that registration could not read"]),
+        ("fr", ["Message en rebut sur registration.commands.v1.dlq", "que registration n'a pas pu lire"]),
+        ("es", ["Mensaje descartado en registration.commands.v1.dlq", "que registration no pudo leer"]),
+    ],
+)
+def test_the_digest_lists_dead_letters_with_their_reason(email: Email, language: str, words: list[str]) -> None:
+    text = compose(email("digest", language, version=3), RENDERER, SENDER).rendered.text
+
+    for word in [*words, "value is not a valid email address"]:
+        assert word in " ".join(text.split())
+
+
+async def test_a_dead_letter_is_listed_once_however_often_it_is_read() -> None:
+    repo = FakeRepository()
+    dead_letter = digest_items()[2]["facts"]
+    for _ in range(2):
+        await handlers.when_message_dead_lettered_tell_staff(repo, dead_letter)
+    await handlers.when_message_dead_lettered_tell_staff(repo, {**dead_letter, "offset": "1"})
+
+    assert repo.queued() == {("staff", "digest", 2)}
+    assert len(repo.digest) == 2

@@ -97,13 +97,21 @@ async def when_fare_declined_tell_staff(
     await add_to_digest(repo, f"fare_declined:{event.hold_id}", "fare_declined", event.workshop_id, event)
 
 
+async def when_message_dead_lettered_tell_staff(repo: Repository, dead_letter: dict[str, str]) -> None:
+    """A message some consumer could not read went to a dead-letter topic: staff see where and why. Keyed by
+    its place on that topic, so a redelivery lists it once."""
+    key = f"dead_letter:{dead_letter['dlq_topic']}:{dead_letter['partition']}:{dead_letter['offset']}"
+    await add_to_digest(repo, key, "dead_letter", DIGEST_WORKSHOP, dead_letter)
+
+
 async def add_to_digest(
     repo: Repository,
     item_key: str,
     kind: str,
     workshop_id: str,
-    event: sponsorship_events.ShortfallDetected | sponsorship_events.FareDeclined,
+    event: sponsorship_events.ShortfallDetected | sponsorship_events.FareDeclined | dict[str, str],
 ) -> None:
-    version = await repo.add_digest_item(item_key, kind, workshop_id, event.model_dump(mode="json"))
+    facts = event if isinstance(event, dict) else event.model_dump(mode="json")
+    version = await repo.add_digest_item(item_key, kind, workshop_id, facts)
     if version is not None:
         await repo.queue_email(STAFF_REF, DIGEST_WORKSHOP, DIGEST, version, {"items": version})
