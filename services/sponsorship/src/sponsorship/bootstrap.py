@@ -103,7 +103,7 @@ def build(settings: Settings) -> ServiceRuntime:
                 travel_contracts.FareHeld, handlers.when_fare_held_charge_actual_fare, tables
             ),
             travel_contracts.TicketIssued.TYPE: route(
-                travel_contracts.TicketIssued, handlers.when_ticket_issued_mark_its_money
+                travel_contracts.TicketIssued, handlers.when_ticket_issued_mark_its_money, tables
             ),
             travel_contracts.TicketCancelled.TYPE: route(
                 travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_release_the_refund, tables

@@ -100,7 +100,7 @@ steps = st.lists(
     st.one_of(
         st.tuples(st.just("allocate")),
         st.tuples(st.just("fare_held"), st.integers(0, 20), small_money),
-        st.tuples(st.just("ticket_issued"), st.integers(0, 20)),
+        st.tuples(st.just("ticket_issued"), st.integers(0, 20), small_money),
         st.tuples(st.just("ticket_cancelled"), st.integers(0, 20), small_money, small_money),
         st.tuples(st.just("withdraw"), st.integers(0, 20)),
         st.tuples(st.just("pledge_withdrawn"), st.integers(0, 2)),
@@ -162,14 +162,21 @@ def test_no_sequence_with_tickets_commits_a_pledge_beyond_its_amount(
                 reserve[ref] = repriced
                 assert ticketing.total(repriced) == fare
         elif step[0] == "ticket_issued" and (ref := pick(step[1], [r for r in granted if reserve[r]])):
+            fare = D(step[2])  # type: ignore[arg-type]
+            if fare < ticketing.total(reserve[ref]):  # a reserve larger than the fare gives back the rest
+                reserve[ref] = ticketing.reprice(reserve[ref], fare, []) or ()
             tickets[f"B{len(tickets)}-{ref}"] = (ref, reserve.pop(ref))
         elif step[0] == "ticket_cancelled" and (booking := pick(step[1], sorted(tickets))):
             ref, lines = tickets.pop(booking)
             split = ticketing.cancel_ticket(lines, D(step[2]), D(step[3]))  # type: ignore[arg-type]
             assert ticketing.total(split.sunk) + ticketing.total(split.freed) == ticketing.total(lines)
-            sunk.extend(split.sunk)
-            if status[ref] == "granted" and not reserve[ref]:
-                reserve[ref] = split.freed  # kept for the next ticket
+            if status[ref] == "granted" and all(holder != ref for holder, _ in tickets.values()):
+                # Being rebooked: the fee stays spent, the refund and the airline credit go to the next ticket.
+                sunk.extend(c for c in split.sunk if c.kind == ticketing.TICKET_FEE)
+                credits = [ticketing.as_airfare(c) for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT]
+                reserve[ref] = tuple(ticketing.merge([*reserve[ref], *split.freed, *credits]))
+            else:
+                sunk.extend(split.sunk)
         elif step[0] == "withdraw" and (ref := pick(step[1], granted)):
             status[ref] = "withdrawn"
             reserve.pop(ref, None)
@@ -193,3 +200,10 @@ def test_what_a_repricing_gave_back_is_the_difference_per_pledge() -> None:
     assert ticketing.difference(before, airfare(("earmark", "500"), ("pool", "100"))) == airfare(("pool", "200"))
     assert ticketing.difference(before, airfare(("earmark", "900"))) == airfare(("pool", "300"))
     assert ticketing.difference(before, before) == ()
+
+
+def test_less_airfare_takes_what_an_old_ticket_brings_back_off_the_airfare_only() -> None:
+    lines = (("airfare", D("2450")), ("subsistence", D("1050")))
+
+    assert ticketing.less_airfare(lines, D("2000")) == (("airfare", D("450")), ("subsistence", D("1050")))
+    assert ticketing.less_airfare(lines, D("3000")) == (("airfare", D("0")), ("subsistence", D("1050")))

@@ -323,6 +323,45 @@ class PostgresRepository:
         )
         return [dict(row) for row in rows]
 
+    async def holds_current_ticket(self, delegate_ref: str, venue_version: int, besides: str) -> bool:
+        """Whether the delegate holds an issued ticket for this venue version (or a newer), other than `besides`."""
+        return bool(
+            await self.conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM tickets WHERE delegate_ref = $1 AND status = 'issued'"
+                " AND venue_version >= $2 AND booking_ref <> $3)",
+                delegate_ref,
+                venue_version,
+                besides,
+            )
+        )
+
+    async def older_tickets(self, delegate_ref: str, venue_version: int) -> dict[str, tuple[Charge, ...]]:
+        """The airfare lines of the delegate's issued tickets for older venue versions, per ticket."""
+        rows = await self.conn.fetch(
+            "SELECT l.booking_ref, l.kind, l.pledge_id, l.amount FROM award_lines l JOIN tickets t USING (booking_ref)"
+            " JOIN pledges p ON p.pledge_id = l.pledge_id WHERE l.delegate_ref = $1 AND t.status = 'issued'"
+            " AND t.venue_version < $2 AND l.kind = 'airfare'"
+            " ORDER BY l.booking_ref, p.workshop_id IS NULL, l.pledge_id",
+            delegate_ref,
+            venue_version,
+        )
+        found: dict[str, tuple[Charge, ...]] = {}
+        for row in rows:
+            charge = Charge(row["kind"], row["pledge_id"], Decimal(row["amount"]))
+            found[row["booking_ref"]] = (*found.get(row["booking_ref"], ()), charge)
+        return found
+
+    async def tickets_coming_back(self, workshop_id: str, venue_version: int) -> dict[str, Decimal]:
+        """Per delegate, what issued tickets for older venue versions hold (travel will cancel them)."""
+        rows = await self.conn.fetch(
+            "SELECT l.delegate_ref, sum(l.amount) AS amount FROM award_lines l JOIN tickets t USING (booking_ref)"
+            " WHERE t.workshop_id = $1 AND t.status = 'issued' AND t.venue_version < $2 AND l.kind = 'airfare'"
+            " GROUP BY l.delegate_ref",
+            workshop_id,
+            venue_version,
+        )
+        return {row["delegate_ref"]: Decimal(row["amount"]) for row in rows}
+
     async def record_released(
         self, delegate_ref: str, workshop_id: str, charges: tuple[Charge, ...], currency: str, why: str
     ) -> None:

@@ -75,6 +75,15 @@ def difference(before: tuple[Charge, ...], after: tuple[Charge, ...]) -> tuple[C
     return tuple(charge for charge in given_back if charge.amount > 0)
 
 
+def as_airfare(charge: Charge) -> Charge:
+    return Charge(AIRFARE, charge.pledge_id, charge.amount)
+
+
+def less_airfare(lines: tuple[tuple[str, Decimal], ...], coming: Decimal) -> tuple[tuple[str, Decimal], ...]:
+    """Estimated cost lines less the airfare money a delegate's old ticket will bring back (never below 0)."""
+    return tuple((kind, max(amount - coming, Decimal(0)) if kind == AIRFARE else amount) for kind, amount in lines)
+
+
 @dataclass(frozen=True)
 class Cancellation:
     """A cancelled ticket's money: what stays spent (fee, airline credit) and what is freed, per pledge."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -184,7 +185,10 @@ async def reconsider(
     covers are (or stay) granted, the rest waitlisted, each change announced."""
     awards = await repo.awards(workshop.workshop_id)
     await repo.release_reserves([ref for ref, award in awards.items() if award.status in statuses])
-    await decide(repo, envelope, workshop, tables, promote_only=True, reconsider=statuses)
+    # A granted delegate's ticket for an older venue comes back (refund or credit) to the next ticket's reserve
+    # when travel cancels it: only the rest of the new estimate is needed now.
+    coming_back = await repo.tickets_coming_back(workshop.workshop_id, workshop.venue_version)
+    await decide(repo, envelope, workshop, tables, promote_only=True, reconsider=statuses, coming_back=coming_back)
 
 
 async def when_delegate_registered_keep_request(
@@ -253,10 +257,12 @@ async def decide(
     *,
     promote_only: bool,
     reconsider: frozenset[str] = frozenset(),
+    coming_back: Mapping[str, Decimal] | None = None,
 ) -> None:
     """Run the allocator for one workshop (locked by the caller) and record and announce what changed.
 
-    Awards whose status is in `reconsider` (their reserves released by the caller) are decided again."""
+    Awards whose status is in `reconsider` (their reserves released by the caller) are decided again;
+    `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve."""
     awards = await repo.awards(workshop.workshop_id)
     overridden = await repo.overrides(workshop.workshop_id)
     rows = await repo.open_requests(workshop.workshop_id)
@@ -270,7 +276,9 @@ async def decide(
             row.delegate_ref,
             row.role,
             row.requested_at,
-            cost_lines(workshop, row.home_airport, tables),
+            ticketing.less_airfare(
+                cost_lines(workshop, row.home_airport, tables), (coming_back or {}).get(row.delegate_ref, Decimal(0))
+            ),
             row.country,
         )
         for row in rows
@@ -443,7 +451,10 @@ async def when_fare_held_charge_actual_fare(
     freed = Decimal(0)
     if reason is None:
         assert workshop is not None
+        # A ticket for an older venue (travel cancels it) pays towards this one: its money moves to the reserve.
+        older = await repo.older_tickets(event.delegate_ref, workshop.venue_version)
         reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+        reserve = (*reserve, *(line for lines in older.values() for line in lines))
         funds, _ = await repo.funds(workshop)
         repriced = ticketing.reprice(reserve, event.fare, funds)
         if repriced is None:
@@ -453,6 +464,8 @@ async def when_fare_held_charge_actual_fare(
                 f" this delegate, and the pledges have {left} {event.currency} left: no ticket"
             )
         else:
+            for booking_ref in older:
+                await repo.replace_lines(event.delegate_ref, booking_ref, (ticketing.AIRFARE,), (), workshop.currency)
             await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), repriced, workshop.currency)
             freed = ticketing.total(reserve) - event.fare
             given_back = ticketing.difference(reserve, repriced)
@@ -479,12 +492,23 @@ async def when_fare_held_charge_actual_fare(
 
 
 async def when_ticket_issued_mark_its_money(
-    repo: Repository, envelope: Envelope, event: travel_events.TicketIssued
+    repo: Repository, envelope: Envelope, event: travel_events.TicketIssued, tables: ReferenceTables
 ) -> None:
-    """The airfare reserve becomes what the ticket cost: its lines name the ticket until it is cancelled."""
+    """The airfare reserve becomes what the ticket cost: its lines name the ticket until it is cancelled.
+
+    A reserve larger than the fare (an old ticket's refund or credit kept for this one) gives back the rest."""
     if await repo.ticket(event.booking_ref) is not None:
         return
-    await repo.workshop(event.workshop_id, lock=True)
+    workshop = await repo.workshop(event.workshop_id, lock=True)
+    reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+    if workshop is not None and ticketing.total(reserve) > event.fare and event.currency == workshop.currency:
+        repriced = ticketing.reprice(reserve, event.fare, [])
+        assert repriced is not None  # a lower price never needs money
+        await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), repriced, workshop.currency)
+        given_back = ticketing.difference(reserve, repriced)
+        await repo.record_released(
+            event.delegate_ref, workshop.workshop_id, given_back, workshop.currency, "ticket cheaper than reserved"
+        )
     await repo.tag_reserve(event.delegate_ref, event.booking_ref)
     await repo.save_ticket(
         {
@@ -497,41 +521,54 @@ async def when_ticket_issued_mark_its_money(
             "status": "issued",
         }
     )
+    if workshop is not None and ticketing.total(reserve) > event.fare and workshop.status not in INACTIVE:
+        await decide(repo, envelope, workshop, tables, promote_only=True)
 
 
 async def when_ticket_cancelled_release_the_refund(
     repo: Repository, envelope: Envelope, event: travel_events.TicketCancelled, tables: ReferenceTables
 ) -> None:
-    """The fee and the airline credit stay spent (the credit recorded against the donor); the refund is freed.
+    """The fee stays spent; the airline credit is recorded against the donor.
 
-    A delegate still sponsored keeps the refund as the reserve for the next ticket, unless a new fare is
-    already reserved; otherwise the refund returns to the pledges and the waitlist moves up.
+    A delegate still sponsored and not yet holding a ticket for the current venue is being rebooked: the refund
+    and the credit (which the airline honours for the same traveller) go to the reserve for the next ticket.
+    Otherwise the credit stays spent, the refund returns to the pledges and the waitlist moves up.
     """
     known = await repo.ticket(event.booking_ref)
     if known is not None and known["status"] == "cancelled":
         return
     workshop = await repo.workshop(event.workshop_id, lock=True)
     ticket = await repo.lines(event.delegate_ref, event.booking_ref, ticketing.AIRFARE)
+    currency = workshop.currency if workshop else event.currency
     split = ticketing.cancel_ticket(ticket, event.fee, event.credit)
+    credits = tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT)
     award = await repo.award(event.delegate_ref)
     keep = (
         award is not None
         and award.status == "granted"
         and workshop is not None
         and workshop.status not in INACTIVE
-        and not await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+        and not await repo.holds_current_ticket(event.delegate_ref, workshop.venue_version, event.booking_ref)
     )
-    currency = workshop.currency if workshop else event.currency
-    await repo.replace_lines(
-        event.delegate_ref, event.booking_ref, (ticketing.AIRFARE, *ticketing.SUNK), split.sunk, currency
-    )
-    if keep:
-        await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), split.freed, currency)
+    if not ticket:
+        if known is not None and event.fee > 0 and workshop is not None:
+            # Its money already moved to the delegate's next ticket (held first): the fee is paid from the
+            # pledges or, when they have nothing left, out of what the delegate's next ticket holds.
+            await charge_fee(repo, event.delegate_ref, event.booking_ref, event.fee, workshop)
+    elif keep:
+        fees = tuple(c for c in split.sunk if c.kind == ticketing.TICKET_FEE)
+        await repo.replace_lines(
+            event.delegate_ref, event.booking_ref, (ticketing.AIRFARE, *ticketing.SUNK), fees, currency
+        )
+        reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
+        back = tuple(ticketing.merge([*reserve, *split.freed, *(ticketing.as_airfare(c) for c in credits)]))
+        await repo.replace_lines(event.delegate_ref, None, (ticketing.AIRFARE,), back, currency)
     else:
+        await repo.replace_lines(
+            event.delegate_ref, event.booking_ref, (ticketing.AIRFARE, *ticketing.SUNK), split.sunk, currency
+        )
         await repo.record_released(event.delegate_ref, event.workshop_id, split.freed, currency, "ticket refund")
-    await repo.save_credits(
-        event.booking_ref, tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT), currency
-    )
+    await repo.save_credits(event.booking_ref, credits, currency)
     await repo.save_ticket(
         {
             "booking_ref": event.booking_ref,
@@ -546,9 +583,24 @@ async def when_ticket_cancelled_release_the_refund(
             "fee": event.fee,
         }
     )
-    log.info("ticket.cancelled_settled", booking_ref=event.booking_ref, delegate_ref=event.delegate_ref)
+    log.info("ticket.cancelled_settled", booking_ref=event.booking_ref, delegate_ref=event.delegate_ref, kept=keep)
     if split.freed and not keep and workshop is not None and workshop.status not in INACTIVE:
         await decide(repo, envelope, workshop, tables, promote_only=True)
+
+
+async def charge_fee(
+    repo: Repository, delegate_ref: str, booking_ref: str, fee: Decimal, workshop: WorkshopFacts
+) -> None:
+    funds, _ = await repo.funds(workshop)
+    drawn = ticketing.reprice((), fee, funds)
+    if drawn is None:
+        current = await repo.lines(delegate_ref, None, ticketing.AIRFARE)
+        carved = ticketing.cancel_ticket(current, fee, Decimal(0))
+        await repo.replace_lines(delegate_ref, None, (ticketing.AIRFARE,), carved.freed, workshop.currency)
+        drawn = carved.sunk
+        log.warning("ticket.fee_taken_from_reserve", delegate_ref=delegate_ref, booking_ref=booking_ref)
+    fees = tuple(allocation.Charge(ticketing.TICKET_FEE, c.pledge_id, c.amount) for c in drawn)
+    await repo.replace_lines(delegate_ref, booking_ref, (ticketing.TICKET_FEE,), fees, workshop.currency)
 
 
 # Shortfall, early: checked at allocation, at pledge changes and at workshop changes; announced once per situation.
