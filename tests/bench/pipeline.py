@@ -22,6 +22,10 @@ Prints one JSON object on stdout (progress goes to stderr) and writes it to var/
    itself (no CLI start-up in the figure) and polls the Maildir every 5 ms until that delegate's
    itinerary e-mail is there: staff command to e-mail delivered over SMTP.
 4. `outbox_lag_ms_p99`: the worst of the four services' GET /ops/outbox-lag p99 after the run.
+5. `booking_tickets_per_s`: D / (travel book command + `logistics wait` until every trip is ticketed), from
+   the pipeline's stages: travel's booking worker against the simulated GDS (search, hold, ticket per delegate).
+6. `provider_round_trip_ms`: p50 and p95 of one search, one hold and one ticket against the System's simulated
+   GDS over loopback HTTP, K of each, one at a time, after the run (its order book as the run left it).
 """
 
 from __future__ import annotations
@@ -250,7 +254,9 @@ def pipeline(system: System, delegates: int, folder: Path) -> dict[str, Any]:
     produced = {topic: after[topic] - before[topic] for topic in all_topics()}
     commands = sum(n for topic, n in produced.items() if topic in COMMAND_TOPICS)
     events = sum(n for topic, n in produced.items() if topic not in COMMAND_TOPICS)
+    booking = stages["book"] + stages["wait_booked"]  # staff command to every trip ticketed (travel's work done)
     return {
+        "booking_tickets_per_s": round(delegates / booking, 1),
         "pipeline_seconds": round(total, 2),
         "pipeline_stages_s": stages,
         "pipeline_delegates_per_s": round(delegates / total, 1),
@@ -303,6 +309,33 @@ async def latency(system: System, samples: int, folder: Path) -> dict[str, Any]:
     }
 
 
+async def provider_round_trips(system: System, samples: int) -> dict[str, Any]:
+    """GDS round trips from a client like travel's (loopback HTTP): search, hold and ticket, each timed alone."""
+    from travel.adapters.gds_client import GdsClient
+
+    timings: dict[str, list[float]] = {"search": [], "hold": [], "ticket": []}
+    departs = date.today() + timedelta(days=60)
+    async with GdsClient(system.url("gds"), timeout=10) as client:
+        for n in range(samples):
+            home = CAPITALS[n % len(CAPITALS)][1]
+            mark = time.perf_counter()
+            offers = await client.search_offers(home, "GVA", departs, departs + timedelta(days=3), date.today())
+            timings["search"].append((time.perf_counter() - mark) * 1000)
+            key = f"bench-{system.namespace}-{n}"
+            mark = time.perf_counter()
+            order = await client.hold(offers[-1].offer_id, f"BENCH-{n}", f"{key}-hold")
+            timings["hold"].append((time.perf_counter() - mark) * 1000)
+            mark = time.perf_counter()
+            await client.ticket(order.order_id, f"{key}-ticket")
+            timings["ticket"].append((time.perf_counter() - mark) * 1000)
+    return {
+        "provider_round_trip_ms": {
+            call: {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, 95), 1)}
+            for call, values in timings.items()
+        }
+    }
+
+
 def outbox_lag(system: System) -> dict[str, Any]:
     lags = {service: httpx.get(f"{system.url(service)}/ops/outbox-lag", timeout=30).json() for service in SERVICES}
     worst = max((lag["p99_ms"] for lag in lags.values() if lag["p99_ms"] is not None), default=None)
@@ -347,6 +380,7 @@ def main() -> None:
         result["ratio_pipeline_to_raw"] = round(result["pipeline_events_per_s"] / result["raw_echo_events_per_s"], 4)
         result.update(asyncio.run(latency(system, args.latency_samples, workdir)))
         result.update(outbox_lag(system))
+        result.update(asyncio.run(provider_round_trips(system, args.latency_samples)))
     finally:
         drop(system)
     shutil.rmtree(workdir)  # kept only when the run failed (service logs in log/)
