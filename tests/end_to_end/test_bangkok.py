@@ -1,0 +1,45 @@
+"""The Bangkok story, as `make demo-bangkok` plays it, on the real stack: the shortfall is detected weeks
+before the workshop and before any ticket, the workshop is deferred to 2007 with its places kept, the annual
+pool arrives, the workshop is rescheduled at a new venue, allocated and booked, ending with 0 violations."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+from shared.contracts.envelope import Envelope
+
+from tests.harness import BIN, ROOT, System, read_all
+
+BANGKOK = "idm-2006-bangkok"
+
+
+def test_the_bangkok_story_plays_to_the_end_with_zero_violations(system: System) -> None:
+    played = subprocess.run(
+        [str(BIN / "python"), str(ROOT / "deploy" / "scenarios" / "play_bangkok.py")],
+        env={**system.env(), "COLUMNS": "160"},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=ROOT,
+    )
+    story = played.stdout
+    assert played.returncode == 0, f"{story}\n{played.stderr}"
+    assert "Shortfall detected" in story and "recommendation: defer" in story, story
+    assert "0 violations" in story, story
+
+    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], system.topics()))
+    events = sorted((Envelope.model_validate_json(r.value) for r in records), key=lambda e: e.occurred_at)
+    types = [e.event_type for e in events if e.payload.get("workshop_id") == BANGKOK]
+    assert types.index("sponsorship.shortfall_detected") < types.index("travel.ticket_issued"), "early"
+    shortfall = next(e.payload for e in events if e.event_type == "sponsorship.shortfall_detected")
+    assert shortfall["days_before"] >= 21 and float(shortfall["gap"]) > 0
+    changes = [e.payload["change"] for e in events if e.event_type == "registration.workshop_scheduled"]
+    assert changes == ["scheduled", "deferred", "rescheduled"]
+
+    report = system.report(BANGKOK)
+    assert report["violations"] == []
+    assert (report["status"], report["venue_version"]) == ("scheduled", 3)
+    assert report["delegates"]["sponsored"] > 0 and report["tickets"]["valid"] == report["delegates"]["sponsored"]
+    digests = [m for m in system.mail() if m["X-Logistics-Kind"] == "digest"]
+    assert digests, "staff were told of the shortfall by e-mail"
