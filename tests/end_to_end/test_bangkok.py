@@ -5,6 +5,7 @@ pool arrives, the workshop is rescheduled at a new venue, allocated and booked, 
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 
 from shared.contracts.envelope import Envelope
@@ -43,3 +44,22 @@ def test_the_bangkok_story_plays_to_the_end_with_zero_violations(system: System)
     assert report["delegates"]["sponsored"] > 0 and report["tickets"]["valid"] == report["delegates"]["sponsored"]
     digests = [m for m in system.mail() if m["X-Logistics-Kind"] == "digest"]
     assert digests, "staff were told of the shortfall by e-mail"
+
+    # One delegate's timeline across the four services, without personal data.
+    ticketed = next(e.payload["delegate_ref"] for e in events if e.event_type == "travel.ticket_issued")
+    trace = json.loads(system.cli("trace", "delegate", ticketed, "--json").stdout)
+    steps = [(step["service"], step["type"]) for step in trace["timeline"]]
+    for expected in [
+        ("registration", "registration.delegate_registered"),
+        ("sponsorship", "sponsorship.sponsorship_granted"),
+        ("travel", "travel.ticket_issued"),
+        ("notifications", "notifications.email_sent"),
+    ]:
+        assert expected in steps, steps
+    assert [s["details"]["change"] for s in trace["timeline"] if "change" in s["details"]] == [
+        "scheduled",
+        "deferred",
+        "rescheduled",
+    ]
+    assert trace["state"]["travel"] and trace["state"]["registration"]["venue_version"] == 3
+    assert "@" not in json.dumps(trace["timeline"]), "no e-mail address in the timeline"
