@@ -144,3 +144,33 @@ def test_decisions_that_make_no_sense_are_refused_and_change_nothing(
     report = system.report()
     assert (report["status"], report["venue_version"]) == ("scheduled", 1)
     assert [item["reason"] for item in report["commands"]["not_applied"] if reason in item["reason"]]
+
+
+def test_racing_decisions_end_in_the_state_the_last_one_implies(system: System) -> None:
+    """Booking in flight, a move, a second move before the first has finished, a withdrawal mid-rebooking."""
+    system.cli("apply", "deploy/scenarios/geneva-2006.yaml")
+    system.wait()
+    system.cli("sponsorship", "allocate", "--workshop", GENEVA)
+    system.wait()
+    granted = sponsored(system)
+    leaving = sorted(granted)[0]
+
+    system.cli("travel", "book", "--workshop", GENEVA)
+    system.cli("workshop", "move", GENEVA, "--city", "Vienna", "--country", "AT", "--airport", "VIE", *TODAY)
+    system.cli("workshop", "move", GENEVA, "--city", "Madrid", "--country", "ES", "--airport", "MAD", *TODAY)
+    system.cli("sponsorship", "withdraw", "--delegate", leaving, "--reason", "cannot travel")
+    system.wait(timeout=400)
+    system.cli("travel", "book", "--workshop", GENEVA)  # staff book again once the dust settles: nothing doubles
+    system.wait(timeout=400)
+    report = system.report()
+
+    assert report["violations"] == []
+    assert (report["status"], report["venue_version"]) == ("scheduled", 3)
+    now = sponsored(system)
+    # Madrid costs less than Geneva from most capitals: the re-estimate and the withdrawal free money, and the
+    # waitlist moves up in priority order; every place then holds one valid ticket for venue version 3.
+    assert leaving not in now and len(now) >= 30, now
+    assert report["delegates"]["sponsored"] + report["delegates"]["waitlisted"] == 33
+    assert (report["tickets"]["valid"], report["tickets"]["stale"]) == (len(now), 0)
+    bookings = httpx.get(f"{system.url('travel')}/delegates/{leaving}/bookings", timeout=30).json()
+    assert not [b for b in bookings if b["status"] == "ticketed"], bookings
