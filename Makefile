@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo demo-bangkok test check bench clean
+.PHONY: install up down status demo demo-bangkok test test-relocation check bench clean
 
 install:                ## Debian packages, uv, Kafka jars, the Python workspace (idempotent)
 	@bash deploy/local/stack.sh install
@@ -26,6 +26,10 @@ test:                   ## the whole suite against the real broker, database and
 	@bash deploy/local/stack.sh infra
 	@$(ENV) .venv/bin/python -m pytest
 
+test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (long)
+	@bash deploy/local/stack.sh infra
+	@$(ENV) .venv/bin/python -m pytest -m relocation -o timeout=10800 tests/end_to_end/test_relocation.py
+
 check:                  ## ruff, mypy, import-linter
 	@bash deploy/local/stack.sh install
 	.venv/bin/ruff check .
@@ -36,6 +40,7 @@ check:                  ## ruff, mypy, import-linter
 bench:                  ## throughput and latency figures as JSON (var/bench/latest.json)
 	@bash deploy/local/stack.sh infra
 	@$(ENV) .venv/bin/python -m tests.bench.pipeline
+	@$(ENV) .venv/bin/python -m tests.bench.relocation --delegates $${RELOCATE_N:-25000}
 
 clean: down
 	rm -rf var

@@ -1,0 +1,105 @@
+"""Time to relocate N sponsored delegates: a workshop moves, and every ticket, place and e-mail follows.
+
+    python -m tests.bench.relocation [--delegates 25000]
+
+Prints one JSON object on stdout (progress on stderr) and writes it to var/bench/relocation.json.
+
+A fresh `tests.harness.System` and a generated scenario (tests.bench.pipeline.write_scenario: one workshop in
+Geneva 90 days ahead, a pledge big enough for everyone, N delegates from developing-country capitals, all
+requesting sponsorship) is applied, allocated and booked through the staff CLI; that set-up is timed apart.
+Then `logistics workshop move` sends the workshop to Vienna, and the clock runs until the system is quiet
+(`logistics wait`: consumer lag 0, outboxes, bookings in flight and mail queue empty) and the consistency
+report finds every sponsored delegate with exactly one valid ticket for the new venue version: that is
+`relocation_seconds`. `relocation_emails_s` is when the last "itinerary changed" e-mail reached the Maildir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.bench.pipeline import OUT, Maildir, progress, write_scenario
+from tests.harness import System, drop, infrastructure
+
+WORKSHOP = "bench-geneva"
+MOVE = ("workshop", "move", WORKSHOP, "--city", "Vienna", "--country", "AT", "--airport", "VIE")
+
+
+def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
+    """Apply, allocate, book: N sponsored delegates with a ticket each (timed, but not part of the figure)."""
+    scenario = write_scenario(folder, "bench", [WORKSHOP], delegates, date.today())
+    stages: dict[str, float] = {}
+    for stage, args in [
+        ("apply", ("apply", str(scenario))),
+        ("allocate", ("sponsorship", "allocate", "--workshop", WORKSHOP)),
+        ("book", ("travel", "book", "--workshop", WORKSHOP)),
+    ]:
+        mark = time.perf_counter()
+        system.cli(*args)
+        system.wait(timeout=max(300, delegates))
+        stages[stage] = round(time.perf_counter() - mark, 1)
+        progress(f"set-up: {stage} {stages[stage]} s")
+    report = system.report(WORKSHOP)
+    if report["violations"] or report["tickets"]["valid"] != delegates:
+        raise AssertionError(f"set-up did not converge: {report['tickets']}, {report['violations'][:5]}")
+    return stages
+
+
+def relocate(system: System, delegates: int) -> dict[str, Any]:
+    """Move the workshop; seconds until every sponsored delegate holds one valid ticket for the new venue."""
+    mail = Maildir(system.maildir)
+    mail.scan()
+    started = time.time()
+    system.cli(*MOVE)
+    system.wait(timeout=max(600, 2 * delegates))
+    report = system.report(WORKSHOP)
+    seconds = time.time() - started
+    changed = [mtime for kind, _, mtime in mail.scan() if kind == "itinerary_changed"]
+    return {
+        "relocation_seconds": round(seconds, 1),
+        "relocation_delegates_per_s": round(delegates / seconds, 1),
+        "relocation_emails_s": round(max(changed) - started, 1) if changed else None,
+        "relocation_itinerary_changed_emails": len(changed),
+        "relocation_report": {
+            "venue_version": report["venue_version"],
+            "sponsored": report["delegates"]["sponsored"],
+            "valid_tickets": report["tickets"]["valid"],
+            "stale_tickets": report["tickets"]["stale"],
+            "violations": len(report["violations"]),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=int(os.environ.get("RELOCATE_N", 25_000)))
+    args = parser.parse_args()
+    result: dict[str, Any] = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "delegates": args.delegates,
+    }
+    workdir = OUT / "runs" / f"relocation-{datetime.now():%Y%m%d-%H%M%S}"
+    workdir.mkdir(parents=True)
+    system = System(infrastructure(), workdir).start()
+    try:
+        result["set_up_seconds"] = set_up(system, args.delegates, workdir)
+        progress(f"relocating {args.delegates} delegates")
+        result.update(relocate(system, args.delegates))
+    finally:
+        drop(system)
+    shutil.rmtree(workdir)  # kept only when the run failed (service logs in log/)
+    text = json.dumps(result, indent=2)
+    (OUT / "relocation.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
