@@ -1,0 +1,82 @@
+"""The airline changes booked flights (the simulated GDS's schedule-change feed, polled by travel).
+
+A small delay keeps the policy: the ticket is re-issued once with a higher itinerary version (same booking
+reference). A delay that lands delegates on the workshop's first day breaks the policy: the ticket is cancelled
+at the provider and the delegate booked again (ticketed if sponsorship approves the new fare, else declined).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from tests.harness import System, read_all
+
+WORKSHOP = "idm-2006-geneva"
+
+
+def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
+    from shared.contracts.topics import TRAVEL_BOOKING, qualified
+
+    topic = qualified(TRAVEL_BOOKING, system.namespace)
+    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [topic]))
+    envelopes = [json.loads(record.value) for record in records]
+    return [e["payload"] for e in envelopes if e["event_type"] == event_type]
+
+
+def tickets(system: System) -> list[dict[str, Any]]:
+    view = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10).json()
+    return [b for b in view["bookings"] if b["status"] == "ticketed"]
+
+
+def outbound(system: System, order_id: str) -> dict[str, Any]:
+    order = httpx.get(f"{system.url('gds')}/orders/{order_id}", timeout=10).json()
+    return dict(order["segments"][0])
+
+
+def announce(system: System, leg: dict[str, Any], minutes: int) -> list[str]:
+    change = {"flight": leg["flight"], "departure_date": leg["departs"][:10], "delay_minutes": minutes}
+    response = httpx.post(f"{system.url('gds')}/admin/schedule-change", json=change, timeout=10)
+    assert response.status_code == 200, response.text
+    return list(response.json()["order_ids"])
+
+
+def test_schedule_changes_reissue_or_rebook(system: System) -> None:
+    assert system.run_geneva()["tickets"]["valid"] == 30
+    booked = tickets(system)
+    legs = {b["order_id"]: outbound(system, b["order_id"]) for b in booked}
+    # Two different outbound flights: the one landing earliest delayed 40 minutes (still the day before), another
+    # by a day (now landing on 12 July, the first day).
+    by_flight = {leg["flight"]: order for order, leg in legs.items()}
+    first, second = sorted(by_flight.values(), key=lambda order: legs[order]["arrives"][11:16])[:2]
+    assert legs[first]["arrives"][11:13] < "23"
+    delayed = announce(system, legs[first], 40)
+    broken = announce(system, legs[second], 24 * 60)
+    time.sleep(12)  # travel polls the feed every 5 s
+    system.wait(timeout=300)
+
+    issued = travel_events(system, "travel.ticket_issued")
+    reissued = [e for e in issued if e.get("itinerary_version", 1) == 2]
+    delayed_refs = {b["delegate_ref"] for b in booked if b["order_id"] in delayed}
+    assert {e["delegate_ref"] for e in reissued} == delayed_refs and len(reissued) == len(delayed_refs)
+    for event in reissued:
+        assert event["booking_ref"] in {b["booking_ref"] for b in booked}
+        assert event["segments"][0]["arrives"][:10] == "2006-07-11"
+
+    broken_refs = {b["delegate_ref"] for b in booked if b["order_id"] in broken}
+    cancelled = travel_events(system, "travel.ticket_cancelled")
+    assert Counter(e["delegate_ref"] for e in cancelled) == Counter(broken_refs)
+    orders = httpx.get(f"{system.url('gds')}/admin/orders", timeout=10).json()["orders"]
+    assert all(o["status"] == "cancelled" for o in orders if o["order_id"] in broken)
+    after = tickets(system)
+    assert len({b["delegate_ref"] for b in after}) == len(after), "never two valid tickets for one delegate"
+    for ticket in after:
+        if ticket["delegate_ref"] in broken_refs:
+            assert ticket["order_id"] not in broken
+    states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()["states"]
+    assert set(states) <= {"ticketed", "declined"} and sum(states.values()) == 30, json.dumps(states)
