@@ -91,11 +91,22 @@ def test_unsponsored_rows_mix_roles(rows: list[dict[str, str]]) -> None:
     assert roles["speaker"] < roles["observer"] < roles["official"]
 
 
-def test_generator_reproduces_the_committed_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenario", ["geneva", "bangkok"])
+def test_generator_reproduces_the_committed_file(tmp_path: Path, scenario: str) -> None:
     for name in ("first.csv", "second.csv"):
-        subprocess.run([sys.executable, str(GENERATOR), str(tmp_path / name)], check=True, timeout=60)
+        subprocess.run([sys.executable, str(GENERATOR), scenario, str(tmp_path / name)], check=True, timeout=60)
     assert (tmp_path / "first.csv").read_bytes() == (tmp_path / "second.csv").read_bytes()
-    assert (tmp_path / "first.csv").read_bytes() == DELEGATES.read_bytes()
+    committed = SCENARIOS / f"{scenario}-2006-delegates.csv"
+    assert (tmp_path / "first.csv").read_bytes() == committed.read_bytes()
+
+
+def test_bangkok_has_80_delegates_24_requests_6_speakers_and_nobody_flown_in_from_the_host_country() -> None:
+    _, rows = read(SCENARIOS / "bangkok-2006-delegates.csv")
+    requests = [r for r in rows if r["sponsorship"] == "requested"]
+    assert len(rows) == 80 and len(requests) == 24
+    assert Counter(r["role"] for r in requests) == {"speaker": 6, "official": 18}
+    assert "TH" not in {r["country"] for r in requests} and {r["country"] for r in requests} & DONORS == set()
+    assert [r["ref"] for r in rows if problems(r)] == []
 
 
 def test_bad_rows_file_has_one_error_per_bad_row() -> None:
