@@ -8,6 +8,7 @@ import asyncio
 import json
 import subprocess
 
+import httpx
 from shared.contracts.envelope import Envelope
 
 from tests.harness import BIN, ROOT, System, read_all
@@ -42,6 +43,10 @@ def test_the_bangkok_story_plays_to_the_end_with_zero_violations(system: System)
     assert report["violations"] == []
     assert (report["status"], report["venue_version"]) == ("scheduled", 3)
     assert report["delegates"]["sponsored"] > 0 and report["tickets"]["valid"] == report["delegates"]["sponsored"]
+    programmes = httpx.get(f"{system.url('registration')}/programmes", timeout=30).json()
+    assert [(p["year"], p["workshops"]) for p in programmes] == [(2006, []), (2007, [BANGKOK])], programmes
+    assert programmes[1]["theme"] == "Migration Management in the Evolving Global Economy"
+
     digests = [m for m in system.mail() if m["X-Logistics-Kind"] == "digest"]
     assert digests, "staff were told of the shortfall by e-mail"
 

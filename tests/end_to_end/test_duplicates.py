@@ -26,6 +26,8 @@ def test_every_message_delivered_twice_changes_nothing(system: System) -> None:
     kinds = Counter(dict(r.headers)["event_type"].decode() for r in records)
     # Every kind of message the system produced or was sent is in the replay.
     assert {
+        "registration.define_programme",
+        "registration.programme_defined",
         "registration.schedule_workshop",
         "registration.register_delegate",
         "registration.workshop_scheduled",

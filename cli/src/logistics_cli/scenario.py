@@ -85,6 +85,10 @@ def _entry(plan: Plan, where: str, contract: type[Contract], values: dict[str, A
 def load(path: Path) -> Plan:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     plan = Plan(today=document.get("today"))
+    for index, item in enumerate(document.get("programmes") or [], start=1):
+        command = _entry(plan, f"programmes[{index}]", registration.DefineProgramme, item)
+        if command:
+            plan.commands.append((REGISTRATION_COMMANDS, f"programme-{item.get('year')}", command))
     for index, item in enumerate(document.get("workshops") or [], start=1):
         values = {**item, "workshop_id": item.get("id"), "as_of": plan.today}
         values.pop("id", None)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from logistics_cli.scenario import Plan, load
-from shared.contracts.registration import RegisterDelegate, ScheduleWorkshop
+from shared.contracts.registration import DefineProgramme, RegisterDelegate, ScheduleWorkshop
 from shared.contracts.sponsorship import RecordDonor, RecordPledge
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "deploy" / "scenarios"
@@ -24,11 +24,12 @@ def geneva() -> Plan:
 
 def test_geneva_gives_one_workshop_donor_and_pledge_and_200_delegates(geneva: Plan) -> None:
     assert geneva.errors == []
+    assert geneva.count(DefineProgramme) == 1  # 2006: Partnerships in Migration
     assert geneva.count(ScheduleWorkshop) == 1
     assert geneva.count(RecordDonor) == 1
     assert geneva.count(RecordPledge) == 1
     assert geneva.count(RegisterDelegate) == 200
-    assert len(geneva.commands) == 203
+    assert len(geneva.commands) == 204
 
 
 def test_geneva_is_replayed_as_of_20_april_2006(geneva: Plan) -> None:
@@ -120,3 +121,17 @@ def test_decisions_in_a_file_become_workshop_commands_after_everything_else(tmp_
         "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm)"
         " and its workshop.",
     ]
+
+
+def test_a_programme_in_a_file_becomes_a_define_programme_command_keyed_by_year(tmp_path: Path) -> None:
+    path = tmp_path / "programmes.yaml"
+    path.write_text(
+        'programmes:\n  - {year: 2007, theme: "Migration Management in the Evolving Global Economy"}\n'
+        "  - {year: 1850, theme: x}\n"
+    )
+
+    plan = load(path)
+
+    [(topic, key, command)] = plan.commands
+    assert (topic, key, command.year) == ("registration.commands.v1", "programme-2007", 2007)  # type: ignore[attr-defined]
+    assert len(plan.errors) == 1 and plan.errors[0].startswith("programmes[2]: year")

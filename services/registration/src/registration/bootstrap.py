@@ -34,6 +34,7 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, AIRPORTS),
             contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, AIRPORTS),
+            contracts.DefineProgramme.TYPE: route(contracts.DefineProgramme, handlers.define_programme),
             **{
                 decision.TYPE: route(decision, handlers.decide, AIRPORTS)
                 for decision in (

@@ -209,3 +209,13 @@ def test_a_schedule_command_that_changes_the_city_is_recorded_as_a_move() -> Non
     changed = decided(schedule(workshop, replace(workshop, city="Manila", airport="MNL", country="PH")))
 
     assert (changed.change, changed.venue_version) == ("moved", 2)
+
+
+def test_a_programme_is_defined_once_and_a_new_theme_raises_its_revision() -> None:
+    from registration.domain.model import Programme, define
+
+    first = define(None, Programme(2007, "Migration Management in the Evolving Global Economy"))
+
+    assert first == Programme(2007, "Migration Management in the Evolving Global Economy", revision=1)
+    assert define(first, Programme(2007, first.theme)) is None
+    assert define(first, Programme(2007, "Another theme")) == Programme(2007, "Another theme", revision=2)

@@ -35,6 +35,14 @@ class ScheduleWorkshop(Contract):
     as_of: date | None = None
 
 
+class DefineProgramme(Contract):
+    """A year's programme of the International Dialogue on Migration: its theme (idempotent by year)."""
+
+    TYPE = "registration.define_programme"
+    year: int = Field(ge=2000, le=2100)
+    theme: str = Field(min_length=1, max_length=300)
+
+
 class RegisterDelegate(Contract):
     """Register a delegate for a workshop, or update the registration (idempotent by ref)."""
 
@@ -152,6 +160,15 @@ class WorkshopScheduled(Contract):
     change: WorkshopChange = "scheduled"
     reason: str | None = None
     venue_tbd: bool = False
+
+
+class ProgrammeDefined(Contract):
+    """A year's programme; its workshops are those of that year (an annual pool funds them)."""
+
+    TYPE = "registration.programme_defined"
+    year: int
+    theme: str
+    revision: int
 
 
 class DelegateRegistered(Contract):

@@ -10,10 +10,11 @@ from shared.contracts.topics import qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
-from registration.domain.model import Delegate, Workshop
+from registration.domain.model import Delegate, Programme, Workshop
 
 WORKSHOP_COLUMNS = [field.name for field in fields(Workshop)]
 DELEGATE_COLUMNS = [field.name for field in fields(Delegate)]
+PROGRAMME_COLUMNS = [field.name for field in fields(Programme)]
 
 
 class PostgresRepository:
@@ -34,6 +35,13 @@ class PostgresRepository:
 
     async def save_delegate(self, delegate: Delegate) -> None:
         await self.conn.execute(upsert("delegates", DELEGATE_COLUMNS, "ref"), *asdict(delegate).values())
+
+    async def programme(self, year: int) -> Programme | None:
+        row = await self.conn.fetchrow("SELECT * FROM programmes WHERE year = $1", year)
+        return Programme(**dict(row)) if row else None
+
+    async def save_programme(self, programme: Programme) -> None:
+        await self.conn.execute(upsert("programmes", PROGRAMME_COLUMNS, "year"), *asdict(programme).values())
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

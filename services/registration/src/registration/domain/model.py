@@ -35,6 +35,22 @@ class Workshop:
 
 
 @dataclass(frozen=True)
+class Programme:
+    year: int
+    theme: str
+    revision: int = 1
+
+
+def define(existing: Programme | None, proposed: Programme) -> Programme | None:
+    """The programme after a define command, or None when nothing changes."""
+    if existing is None:
+        return replace(proposed, revision=1)
+    if existing.theme == proposed.theme:
+        return None
+    return replace(proposed, revision=existing.revision + 1)
+
+
+@dataclass(frozen=True)
 class Delegate:
     ref: str
     workshop_id: str

@@ -46,6 +46,18 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+@router.get("/programmes")
+async def programmes(request: Request) -> list[dict[str, Any]]:
+    """Each year's programme with its theme and workshops (those of that year, whatever their status)."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT p.year, p.theme, p.revision, coalesce(array_agg(w.workshop_id ORDER BY w.starts)"
+            " FILTER (WHERE w.workshop_id IS NOT NULL), '{}') AS workshops"
+            " FROM programmes p LEFT JOIN workshops w USING (year) GROUP BY p.year ORDER BY p.year"
+        )
+    return [dict(row) for row in rows]
+
+
 @router.get("/delegates/{ref}")
 async def delegate(ref: str, request: Request) -> dict[str, Any]:
     """One delegate without contact details, with the workshop's current status and venue version."""

@@ -11,11 +11,13 @@ from shared.messaging.consumer import Refused
 
 from registration.domain.model import (
     Delegate,
+    Programme,
     RuleBroken,
     Workshop,
     cancel,
     confirm,
     defer,
+    define,
     move,
     postpone,
     register,
@@ -41,6 +43,17 @@ async def schedule_workshop(
     event = contracts.WorkshopScheduled(**asdict(workshop))
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+    )
+
+
+async def define_programme(repo: Repository, envelope: Envelope, command: contracts.DefineProgramme) -> None:
+    programme = define(await repo.programme(command.year), Programme(command.year, command.theme))
+    if programme is None:
+        return
+    await repo.save_programme(programme)
+    event = contracts.ProgrammeDefined(**asdict(programme))
+    await repo.publish(
+        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=f"programme-{programme.year}", causation=envelope)
     )
 
 
