@@ -222,3 +222,22 @@ def test_a_cancelled_workshop_with_everything_released_has_no_violation() -> Non
     )
 
     assert result["violations"] == []
+
+
+def test_a_place_whose_fare_sponsorship_declined_waits_for_staff_and_is_not_a_violation() -> None:
+    declined = travel(ticket("GVA-002"))
+    declined["declined"] = [{"delegate_ref": "GVA-007", "venue_version": 2, "fare": "4100", "reason": "exceeds"}]
+
+    result = report(WORKSHOP, registration(), sponsorship(), declined, EMAILS, {})
+
+    assert result["violations"] == []
+    assert (result["tickets"]["fare_declined"], result["tickets"]["fare_declined_delegates"]) == (1, ["GVA-007"])
+
+
+def test_a_fare_declined_for_an_older_venue_does_not_excuse_a_missing_ticket() -> None:
+    declined = travel(ticket("GVA-002"))
+    declined["declined"] = [{"delegate_ref": "GVA-007", "venue_version": 1, "fare": "4100", "reason": "exceeds"}]
+
+    result = report(WORKSHOP, registration(), sponsorship(), declined, EMAILS, {})
+
+    assert [(v["invariant"], v["delegate"]) for v in result["violations"]] == [("I2", "GVA-007")]

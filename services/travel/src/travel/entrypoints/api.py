@@ -33,6 +33,12 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
             " FROM bookings WHERE workshop_id = $1 ORDER BY delegate_ref, venue_version",
             workshop_id,
         )
+        # Fares sponsorship could not cover: no ticket, staff told (the consistency report lists them apart).
+        declined = await conn.fetch(
+            "SELECT delegate_ref, venue_version, fare, reason FROM trips WHERE workshop_id = $1 AND state = 'declined'"
+            " ORDER BY delegate_ref",
+            workshop_id,
+        )
         sponsored = await conn.fetch(
             "SELECT delegate_ref, sponsorship, award_version FROM travellers WHERE workshop_id = $1"
             " AND sponsorship IS NOT NULL ORDER BY delegate_ref",
@@ -41,6 +47,7 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
     return {
         "workshop": dict(workshop) if workshop else None,
         "bookings": [dict(row) for row in bookings],
+        "declined": [dict(row) for row in declined],
         "sponsorships": [dict(row) for row in sponsored],
     }
 
