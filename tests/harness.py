@@ -258,6 +258,12 @@ class System:
         assert result.returncode in (0, 1), result.stderr
         return dict(json.loads(result.stdout))
 
+    def sponsorships(self, workshop: str = "idm-2006-geneva") -> dict[str, Any]:
+        """Sponsorship's JSON view of a workshop: awards in priority order, pledges, budget."""
+        response = httpx.get(f"{self.url('sponsorship')}/workshops/{workshop}/sponsorships", timeout=30)
+        response.raise_for_status()
+        return dict(response.json())
+
     def topics(self, *, dead_letters: bool = False) -> list[str]:
         from shared.contracts.topics import TOPICS, dead_letter, qualified
 

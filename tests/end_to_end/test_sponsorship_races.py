@@ -69,9 +69,7 @@ async def publish_at_once(system: System, commands: list[tuple[str, Contract]]) 
 
 
 def sponsorships(system: System) -> dict[str, Any]:
-    response = httpx.get(f"{system.url('sponsorship')}/workshops/{WORKSHOP}/sponsorships", timeout=10)
-    response.raise_for_status()
-    return dict(response.json())
+    return system.sponsorships(WORKSHOP)
 
 
 def test_racing_allocations_and_a_pledge_increase_never_overspend(system: System, tmp_path: Path) -> None:

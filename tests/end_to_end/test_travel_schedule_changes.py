@@ -80,3 +80,14 @@ def test_schedule_changes_reissue_or_rebook(system: System) -> None:
             assert ticket["order_id"] not in broken
     states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()["states"]
     assert set(states) <= {"ticketed", "declined"} and sum(states.values()) == 30, json.dumps(states)
+
+    # Every delegate whose ticket changed is told once, with the new flights: "itinerary changed", e-mail
+    # version 2 (after the first itinerary), calendar SEQUENCE 2(2-1) so calendars replace the old flights.
+    rebooked = {b["delegate_ref"] for b in after} & broken_refs
+    changed = [m for m in system.mail() if m["X-Logistics-Kind"] == "itinerary_changed"]
+    assert Counter(m["X-Logistics-Delegate"] for m in changed) == Counter(delayed_refs | rebooked)
+    for message in changed:
+        assert message["X-Logistics-Version"] == "2"
+        [ics] = [p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/calendar"]
+        assert "SEQUENCE:2" in ics
+    assert system.report()["violations"] == []

@@ -12,7 +12,6 @@ import random
 import threading
 import time
 from collections import Counter
-from typing import Any
 
 import httpx
 import pytest
@@ -70,15 +69,9 @@ def message_ids(system: System) -> set[str]:
     return {m["Message-ID"] for m in system.mail()}
 
 
-def sponsorships(system: System) -> dict[str, Any]:
-    """Sponsorship's JSON view of the workshop: awards in priority order, pledges and budget."""
-    response = httpx.get(f"{system.url('sponsorship')}/workshops/{GENEVA}/sponsorships", timeout=30)
-    return dict(response.json())
-
-
 def sponsored(system: System) -> set[str]:
     """The delegates sponsorship now grants a place (from its JSON API)."""
-    return {a["delegate_ref"] for a in sponsorships(system)["awards"] if a["status"] == "granted"}
+    return {a["delegate_ref"] for a in system.sponsorships()["awards"] if a["status"] == "granted"}
 
 
 def calendar_parts(system: System, ref: str, kind: str) -> list[str]:
@@ -182,7 +175,7 @@ def test_racing_decisions_end_in_the_state_the_last_one_implies(system: System) 
     assert report["violations"] == []
     assert (report["status"], report["venue_version"]) == ("scheduled", 3)
     now = sponsored(system)
-    awards = sponsorships(system)
+    awards = system.sponsorships()
     # Places are kept in priority order: every granted place ranks before every waitlisted one. The withdrawal
     # and Madrid's cheaper fares free money and the waitlist moves up; only money left behind by tickets
     # cancelled at Geneva or Vienna prices (fees, airline credits) can hold the count below 30.

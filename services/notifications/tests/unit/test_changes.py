@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from icalendar import Calendar
 from notifications.adapters.renderer import TemplateRenderer
-from notifications.domain.relevance import family, itinerary_kind, still_current, workshop_change_kind
+from notifications.domain.relevance import Ticket, Told, family, itinerary_email, still_current, workshop_change_kind
 from notifications.service import handlers
 from notifications.service.composing import compose, message_for
 from shared.contracts import registration, sponsorship, travel
@@ -48,21 +48,32 @@ def test_a_workshop_decision_calls_for_its_e_mail(change: str, status: str, kind
     assert workshop_change_kind(change, status) == kind
 
 
+GVA1, GVA1_REISSUED, GVA1_REBOOKED = Ticket(1, "GVA1"), Ticket(1, "GVA1", 2), Ticket(1, "GVA1B")
+VIE2 = Ticket(2, "VIE2")
+
+
 @pytest.mark.parametrize(
-    ("version", "earlier", "kind"),
+    ("ticket", "earlier", "email"),
     [
-        (1, [], "itinerary"),
-        (2, [(1, "sent")], "itinerary_changed"),
-        (2, [(1, "sending")], "itinerary_changed"),  # it may have reached the delegate
-        (2, [(1, "pending")], "itinerary"),  # never seen: the newer one is simply the itinerary
-        (1, [(1, "sent")], None),  # the same ticket news again
-        (1, [(2, "sent")], None),  # stale news about an older venue
+        (GVA1, [], ("itinerary", 1)),
+        (VIE2, [Told(1, "sent", GVA1)], ("itinerary_changed", 2)),
+        (VIE2, [Told(1, "sending", GVA1)], ("itinerary_changed", 2)),  # it may have reached the delegate
+        (VIE2, [Told(1, "pending", GVA1)], ("itinerary", 2)),  # never seen: the newer one is simply the itinerary
+        (GVA1, [Told(1, "sent", GVA1)], None),  # the same ticket news again
+        (GVA1, [Told(2, "sent", VIE2)], None),  # stale news about an older venue
+        # The airline re-issues the ticket after a schedule change, or travel books again for the same venue:
+        # a new itinerary, numbered after the last one, whatever the venue version.
+        (GVA1_REISSUED, [Told(1, "sent", GVA1)], ("itinerary_changed", 2)),
+        (GVA1_REBOOKED, [Told(1, "sent", GVA1)], ("itinerary_changed", 2)),
+        (GVA1, [Told(1, "superseded", GVA1_REISSUED)], None),  # an older issue of the same booking
+        (VIE2, [Told(1, "sent", GVA1), Told(2, "sent", GVA1_REISSUED)], ("itinerary_changed", 3)),
+        (GVA1_REBOOKED, [Told(1, "superseded", GVA1)], ("itinerary", 2)),  # the first one never went out
     ],
 )
 def test_a_ticket_calls_for_an_itinerary_or_an_itinerary_changed(
-    version: int, earlier: list[tuple[int, str]], kind: str | None
+    ticket: Ticket, earlier: list[Told], email: tuple[str, int] | None
 ) -> None:
-    assert itinerary_kind(version, earlier) == kind
+    assert itinerary_email(ticket, earlier) == email
 
 
 def test_families_share_a_version_space() -> None:
@@ -92,7 +103,8 @@ def test_families_share_a_version_space() -> None:
 def test_a_queued_e_mail_is_sent_only_while_it_is_still_true(
     kind: str, version: int, workshop: dict[str, str], current: bool
 ) -> None:
-    assert still_current(kind, version, workshop) is current
+    facts = {"venue_version": version, "booking_ref": "GVA1"}
+    assert still_current(kind, workshop, facts) is current
 
 
 # What the e-mails say
@@ -209,6 +221,18 @@ def test_deferred_and_cancelled_withdraw_the_workshop_and_flights_from_the_calen
     assert {event["SEQUENCE"] for event in found.values()} == {2 * (venue_version - 1) + 1}
 
 
+def test_a_cancellation_outranks_an_itinerary_re_issued_within_the_venue_version(email: Email) -> None:
+    """The last itinerary was e-mail version 3 (re-issued twice by the airline) at venue version 2: 2(3-1)+1."""
+    cancelled = email("cancelled", version=4)
+    cancelled["workshop"]["venue_version"] = "2"
+    cancelled["itinerary"] = {**cancelled["itinerary"], "told_as": 3}
+
+    composed = compose(cancelled, RENDERER, SENDER)
+
+    assert composed.calendar is not None
+    assert {event["SEQUENCE"] for event in Calendar.from_ical(composed.calendar).walk("VEVENT")} == {5}
+
+
 def test_postponed_and_decisions_carry_no_calendar(email: Email) -> None:
     for kind in ("postponed", "received", "granted"):
         assert compose(email(kind), RENDERER, SENDER).calendar is None
@@ -281,11 +305,11 @@ class FakeRepository:
             and (award["status"] in sponsored or (award["ended_by"] == decision and award["previous"] in sponsored))
         )
 
-    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[tuple[int, str]]:
+    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[Told]:
         return [
-            (version, email["status"])
+            Told(version, email["status"], Ticket.of(email["facts"]))
             for (ref, kind, version), email in self.emails.items()
-            if ref == delegate_ref and kind in family("itinerary") and email["status"] != "superseded"
+            if ref == delegate_ref and kind in family("itinerary")
         ]
 
     async def save_ticket_cancellation(self, facts: dict[str, Any]) -> None:
@@ -403,6 +427,17 @@ async def test_a_new_ticket_after_a_sent_itinerary_is_an_itinerary_changed() -> 
 
     assert repo.queued() == {("GVA-901", "itinerary_changed", 2)}
     assert repo.queued("sent") == {("GVA-901", "itinerary", 1)}
+
+
+async def test_an_airline_re_issue_is_an_itinerary_changed_numbered_after_the_last_one() -> None:
+    repo = FakeRepository()
+    await deliver(repo, handlers.when_ticket_issued_send_itinerary, ticket(1))
+    repo.emails[("GVA-901", "itinerary", 1)]["status"] = "sent"
+    reissued = ticket(1).model_copy(update={"itinerary_version": 2})
+    await deliver(repo, handlers.when_ticket_issued_send_itinerary, reissued)
+    await deliver(repo, handlers.when_ticket_issued_send_itinerary, ticket(1))  # the older issue again
+
+    assert repo.queued() == {("GVA-901", "itinerary_changed", 2)}
 
 
 async def test_a_new_ticket_before_the_first_itinerary_left_supersedes_it() -> None:

@@ -16,7 +16,7 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from notifications.domain.mail import DIGEST, STAFF_REF, message_id
-from notifications.domain.relevance import ITINERARY_KINDS, SENT_OR_SENDING, family
+from notifications.domain.relevance import ITINERARY_KINDS, SENT_OR_SENDING, Ticket, Told, family
 
 MAIL_CHANNEL = "mail"
 WORKSHOP_COLUMNS = [
@@ -84,16 +84,16 @@ class PostgresRepository:
         )
         return [row["delegate_ref"] for row in rows]
 
-    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[tuple[int, str]]:
-        """(version, status) of the delegate's itinerary e-mails about this workshop, superseded ones left out."""
+    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[Told]:
+        """The delegate's itinerary e-mails about this workshop (superseded ones too) and their tickets."""
         rows = await self.conn.fetch(
-            "SELECT version, status FROM emails WHERE delegate_ref = $1 AND workshop_id = $2"
-            " AND kind = ANY($3::text[]) AND status <> 'superseded'",
+            "SELECT version, status, facts FROM emails WHERE delegate_ref = $1 AND workshop_id = $2"
+            " AND kind = ANY($3::text[])",
             delegate_ref,
             workshop_id,
             list(ITINERARY_KINDS),
         )
-        return [(row["version"], row["status"]) for row in rows]
+        return [Told(row["version"], row["status"], Ticket.of(json.loads(row["facts"]))) for row in rows]
 
     async def save_ticket_cancellation(self, facts: dict[str, Any]) -> None:
         await self.conn.execute(
@@ -260,8 +260,8 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
         }
     contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", email["delegate_ref"])
     workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", email["workshop_id"])
-    itinerary = await conn.fetchval(
-        "SELECT facts FROM emails WHERE delegate_ref = $1 AND workshop_id = $2 AND kind = ANY($3::text[])"
+    itinerary = await conn.fetchrow(
+        "SELECT facts, version FROM emails WHERE delegate_ref = $1 AND workshop_id = $2 AND kind = ANY($3::text[])"
         " AND status = ANY($4::text[]) ORDER BY version DESC LIMIT 1",
         email["delegate_ref"],
         email["workshop_id"],
@@ -279,7 +279,7 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
         "facts": json.loads(email["facts"]),
         "contact": dict(contact) if contact else None,
         "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
-        "itinerary": json.loads(itinerary) if itinerary else None,
+        "itinerary": {**json.loads(itinerary["facts"]), "told_as": itinerary["version"]} if itinerary else None,
         "ticket": json.loads(ticket) if ticket else None,
         "items": [],
     }

@@ -1,9 +1,10 @@
 """The calendar file sent with itineraries and with the news that cancels them (RFC 5545, iTIP).
 
 UIDs are stable per delegate and workshop, so a calendar updates the events it already holds. SEQUENCE grows
-with every change: an itinerary for venue version v is 2(v-1), a cancellation (workshop deferred or cancelled)
-while at venue version v is 2(v-1)+1, so a cancellation outranks the itinerary it cancels and the itinerary
-of a rescheduled workshop (venue version + 1) outranks the cancellation. No I/O, no clock: the stamp and all
+with every change: itinerary e-mail version n (the venue version, or higher after a re-issue) is 2(n-1), a
+cancellation (workshop deferred or cancelled) is 2(v-1)+1 with v the higher of the venue version and the last
+itinerary's n, so a cancellation outranks the itinerary it cancels and the next itinerary (n + 1, at least the
+rescheduled workshop's venue version) outranks the cancellation. No I/O, no clock: the stamp and all
 wording arrive as arguments.
 """
 
@@ -83,10 +84,13 @@ def cancellation_calendar(
     stamp: datetime,
 ) -> str:
     """The .ics that withdraws the workshop and, when an itinerary was sent (`itinerary`: its TicketIssued
-    payload), each of its flights: METHOD:CANCEL, STATUS:CANCELLED, same UIDs, SEQUENCE above the itinerary's."""
+    payload and `told_as`, that e-mail's version), each of its flights: METHOD:CANCEL, STATUS:CANCELLED, same
+    UIDs, SEQUENCE above the itinerary's."""
     return _calendar(
         method="CANCEL",
-        sequence_number=sequence(int(workshop["venue_version"]), cancelled=True),
+        sequence_number=sequence(
+            max(int(workshop["venue_version"]), int(itinerary.get("told_as", 1)) if itinerary else 1), cancelled=True
+        ),
         workshop=workshop,
         itinerary=itinerary,
         delegate_ref=delegate_ref,

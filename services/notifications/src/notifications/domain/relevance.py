@@ -1,13 +1,17 @@
 """Which e-mail a fact calls for, and whether a queued e-mail is still worth sending. No I/O.
 
-Versions: decisions on sponsorship count in `award_version`, itineraries in the ticket's `venue_version`, and
-workshop decisions (postponed, deferred, cancelled) in the workshop's `revision`. Kinds that share a version
-space form a family: a newer e-mail of a family supersedes an older one still waiting in the queue.
+Versions: decisions on sponsorship count in `award_version`, workshop decisions (postponed, deferred, cancelled)
+in the workshop's `revision`, and itineraries in their own number: the ticket's `venue_version`, or one more
+than the delegate's last itinerary when that is higher (a ticket re-issued after an airline's schedule change,
+or booked again within the same venue version, is a new itinerary). Kinds that share a version space form a
+family: a newer e-mail of a family supersedes an older one still waiting in the queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 ITINERARY_KINDS = ("itinerary", "itinerary_changed")
 WORKSHOP_KINDS = ("postponed", "deferred", "cancelled")
@@ -32,28 +36,57 @@ def workshop_change_kind(change: str, status: str) -> str | None:
     return kind if kind is not None and status == kind else None
 
 
-def itinerary_kind(version: int, earlier: Iterable[tuple[int, str]]) -> str | None:
-    """The e-mail for a ticket issued for `version`, given the delegate's earlier itinerary e-mails as
-    (version, status): None when one already covers this version or a newer one (duplicate or stale news);
-    "itinerary_changed" when the delegate may already hold an older itinerary; else "itinerary"."""
+@dataclass(frozen=True)
+class Ticket:
+    """Which ticket an itinerary e-mail tells about: the venue version, the booking and its re-issue."""
+
+    venue_version: int
+    booking_ref: str
+    itinerary_version: int = 1
+
+    @classmethod
+    def of(cls, facts: Mapping[str, Any]) -> Ticket:
+        """From a TicketIssued payload (the facts an itinerary e-mail keeps)."""
+        return cls(int(facts["venue_version"]), str(facts["booking_ref"]), int(facts.get("itinerary_version", 1)))
+
+
+@dataclass(frozen=True)
+class Told:
+    """An itinerary e-mail already queued for the delegate: its version, status and the ticket it tells about."""
+
+    version: int
+    status: str
+    ticket: Ticket
+
+
+def itinerary_email(ticket: Ticket, earlier: Iterable[Told]) -> tuple[str, int] | None:
+    """The (kind, version) of the e-mail for a ticket just issued, given the delegate's earlier itinerary
+    e-mails about the workshop (superseded ones included): None for news already told or older than what was
+    told (the same ticket again, a ticket for an older venue, an older issue of the same booking);
+    "itinerary_changed" when the delegate may already hold an itinerary, else "itinerary"."""
     earlier = list(earlier)
-    if any(seen >= version for seen, _ in earlier):
-        return None
-    if any(status in SENT_OR_SENDING for _, status in earlier):
-        return "itinerary_changed"
-    return "itinerary"
+    for told in (t.ticket for t in earlier):
+        if told.venue_version > ticket.venue_version:
+            return None
+        same_booking = (told.venue_version, told.booking_ref) == (ticket.venue_version, ticket.booking_ref)
+        if same_booking and told.itinerary_version >= ticket.itinerary_version:
+            return None
+    version = max([ticket.venue_version] + [told.version + 1 for told in earlier])
+    changed = any(told.status in SENT_OR_SENDING for told in earlier)
+    return ("itinerary_changed" if changed else "itinerary"), version
 
 
-def still_current(kind: str, version: int, workshop: Mapping[str, str]) -> bool:
+def still_current(kind: str, workshop: Mapping[str, str], facts: Mapping[str, Any]) -> bool:
     """Whether a queued e-mail still says something true about the workshop as it is now.
 
-    `workshop` holds the workshop's current facts as strings. An itinerary for an older venue version, or for a
-    workshop no longer held, a "deferred" e-mail for a workshop since rescheduled or cancelled, or anything but
-    the "cancelled" e-mail for a cancelled workshop, would mislead: such an e-mail is superseded, not sent.
+    `workshop` holds the workshop's current facts as strings, `facts` the e-mail's own (for an itinerary, its
+    TicketIssued payload). An itinerary for an older venue version, or for a workshop no longer held, a
+    "deferred" e-mail for a workshop since rescheduled or cancelled, or anything but the "cancelled" e-mail for
+    a cancelled workshop, would mislead: such an e-mail is superseded, not sent.
     """
     status = workshop["status"]
     if kind in ITINERARY_KINDS:
-        return version == int(workshop["venue_version"]) and status in HELD
+        return Ticket.of(facts).venue_version == int(workshop["venue_version"]) and status in HELD
     if kind == "postponed":
         return status in HELD
     if kind in ("deferred", "cancelled"):

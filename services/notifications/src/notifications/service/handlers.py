@@ -8,7 +8,7 @@ from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Envelope
 
 from notifications.domain.mail import DIGEST, STAFF_REF
-from notifications.domain.relevance import itinerary_kind, workshop_change_kind
+from notifications.domain.relevance import Ticket, itinerary_email, workshop_change_kind
 from notifications.service.ports import Repository
 
 RECEIVED_VERSION = 1  # one acknowledgement per registration, whatever is corrected in it later
@@ -68,12 +68,13 @@ async def when_place_ended_keep_who_is_sponsored(
 async def when_ticket_issued_send_itinerary(
     repo: Repository, envelope: Envelope, event: travel_events.TicketIssued
 ) -> None:
-    """The itinerary, or "itinerary changed" for a delegate who may already hold an older one."""
-    kind = itinerary_kind(event.venue_version, await repo.itinerary_history(event.delegate_ref, event.workshop_id))
-    if kind is not None:
-        await repo.queue_email(
-            event.delegate_ref, event.workshop_id, kind, event.venue_version, event.model_dump(mode="json")
-        )
+    """The itinerary, or "itinerary changed" for a delegate who may already hold an older one (a new venue, a
+    re-issue after an airline's schedule change, a new booking). Stale or repeated news sends nothing."""
+    ticket = Ticket(event.venue_version, event.booking_ref, event.itinerary_version)
+    email = itinerary_email(ticket, await repo.itinerary_history(event.delegate_ref, event.workshop_id))
+    if email is not None:
+        kind, version = email
+        await repo.queue_email(event.delegate_ref, event.workshop_id, kind, version, event.model_dump(mode="json"))
 
 
 async def when_ticket_cancelled_keep_refund(

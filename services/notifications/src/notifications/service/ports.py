@@ -9,6 +9,7 @@ from uuid import UUID
 from shared.contracts.envelope import Envelope
 
 from notifications.domain.mail import Rendered
+from notifications.domain.relevance import Told
 
 
 class Repository(Protocol):
@@ -18,7 +19,7 @@ class Repository(Protocol):
         self, delegate_ref: str, workshop_id: str, status: str, award_version: int, ended_by: UUID | None = None
     ) -> None: ...
     async def sponsored_delegates(self, workshop_id: str, decision: UUID) -> list[str]: ...
-    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[tuple[int, str]]: ...
+    async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[Told]: ...
     async def save_ticket_cancellation(self, facts: dict[str, Any]) -> None: ...
     async def add_digest_item(
         self, item_key: str, kind: str, workshop_id: str, facts: dict[str, Any]

@@ -86,7 +86,7 @@ class MailWorker:
             kind=email["kind"],
             version=email["version"],
         ):
-            if email["kind"] != DIGEST and not still_current(email["kind"], email["version"], email["workshop"]):
+            if email["kind"] != DIGEST and not still_current(email["kind"], email["workshop"], email["facts"]):
                 # Newer news about the workshop arrived while this e-mail waited: it would mislead.
                 await queue.mark_superseded(email["id"])
                 log.info("mail.superseded")
