@@ -360,11 +360,8 @@ class Booker:
             rebook = domain.release(trip, "requested", f"change {quote.quote_id}: {quote.reason}")
             rebook = replace(rebook, home_airport=quote.to_airport, change_quote=None, change_key=None)
             return await self._save(trip, rebook, quote=change_quote.settled(quote, "applied"))
-        if trip.change_key is None:
-            saved = await self._save(trip, replace(trip, change_key=change_key(quote.quote_id)))
-            if saved is None:
-                return None
-            trip = saved
+        if trip.change_key is None:  # its own step: the key is committed before any change call
+            return await self._save(trip, replace(trip, change_key=change_key(quote.quote_id)))
         assert trip.change_key and trip.order_id and trip.booking_ref
         try:
             order = await self.provider.resolve("change", trip.change_key)
