@@ -49,6 +49,20 @@ def test_a_workshop_decision_calls_for_its_e_mail(change: str, status: str, kind
 
 
 @pytest.mark.parametrize(
+    ("earlier", "kind"),
+    [
+        ([(1, "sent")], "itinerary_changed"),  # the ticket of this venue version changed: tell the delegate
+        ([(1, "pending")], "itinerary_changed"),  # the corrected one follows the one still queued
+        ([(2, "sent")], None),  # stale: a newer venue version is already out
+    ],
+)
+def test_a_ticket_changed_within_its_venue_version_calls_for_an_itinerary_changed(
+    earlier: list[tuple[int, str]], kind: str | None
+) -> None:
+    assert itinerary_kind(1, earlier, changed=True) == kind
+
+
+@pytest.mark.parametrize(
     ("version", "earlier", "kind"),
     [
         (1, [], "itinerary"),

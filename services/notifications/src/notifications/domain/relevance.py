@@ -32,13 +32,17 @@ def workshop_change_kind(change: str, status: str) -> str | None:
     return kind if kind is not None and status == kind else None
 
 
-def itinerary_kind(version: int, earlier: Iterable[tuple[int, str]]) -> str | None:
+def itinerary_kind(version: int, earlier: Iterable[tuple[int, str]], changed: bool = False) -> str | None:
     """The e-mail for a ticket issued for `version`, given the delegate's earlier itinerary e-mails as
     (version, status): None when one already covers this version or a newer one (duplicate or stale news);
-    "itinerary_changed" when the delegate may already hold an older itinerary; else "itinerary"."""
+    "itinerary_changed" when the delegate may already hold an older itinerary, or when the ticket for this same
+    version was changed (`changed`: a re-issue with a higher itinerary version, e.g. a new home airport);
+    else "itinerary". One "itinerary_changed" per venue version: a second change in it is not e-mailed again."""
     earlier = list(earlier)
-    if any(seen >= version for seen, _ in earlier):
+    if any(seen > version for seen, _ in earlier):
         return None
+    if any(seen == version for seen, _ in earlier):
+        return "itinerary_changed" if changed else None
     if any(status in SENT_OR_SENDING for _, status in earlier):
         return "itinerary_changed"
     return "itinerary"

@@ -69,7 +69,8 @@ async def when_ticket_issued_send_itinerary(
     repo: Repository, envelope: Envelope, event: travel_events.TicketIssued
 ) -> None:
     """The itinerary, or "itinerary changed" for a delegate who may already hold an older one."""
-    kind = itinerary_kind(event.venue_version, await repo.itinerary_history(event.delegate_ref, event.workshop_id))
+    earlier = await repo.itinerary_history(event.delegate_ref, event.workshop_id)
+    kind = itinerary_kind(event.venue_version, earlier, changed=event.itinerary_version > 1)
     if kind is not None:
         await repo.queue_email(
             event.delegate_ref, event.workshop_id, kind, event.venue_version, event.model_dump(mode="json")
