@@ -591,6 +591,7 @@ def test_an_approved_rebook_cancels_and_books_again_from_the_new_airport() -> No
     assert trip.state == "ticketed" and trip.home_airport == "ABJ" and trip.order_id != old.order_id
     assert provider.orders[old.order_id or ""]["status"] == "cancelled"
     assert event_types(store) == ["travel.ticket_cancelled", "travel.ticket_issued"]
+    assert store.events[1].payload["itinerary_version"] == 2  # the delegate is told the itinerary changed
     assert store.quotes[quote.quote_id].status == "applied"
     assert len(provider.tickets("D1")) == 1
 

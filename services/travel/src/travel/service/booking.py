@@ -218,6 +218,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
         )
         events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
         return await self._save(trip, ticketed, booking=booking, events=events, due_in=None)
@@ -358,7 +359,8 @@ class Booker:
             return await self._save(trip, replace(trip, state="ticketed", change_quote=None, change_key=None))
         if option.kind == change_quote.REBOOK:
             rebook = domain.release(trip, "requested", f"change {quote.quote_id}: {quote.reason}")
-            rebook = replace(rebook, home_airport=quote.to_airport, change_quote=None, change_key=None)
+            rebook = replace(rebook, home_airport=quote.to_airport, change_quote=None, change_key=None,
+                             itinerary_version=trip.itinerary_version + 1)  # fmt: skip
             return await self._save(trip, rebook, quote=change_quote.settled(quote, "applied"))
         if trip.change_key is None:  # its own step: the key is committed before any change call
             return await self._save(trip, replace(trip, change_key=change_key(quote.quote_id)))
