@@ -199,7 +199,7 @@ class PostgresRepository:
         status = await self.conn.execute(
             "UPDATE trips SET home_airport = $4, attempt = attempt + 1, tries = 0, due_at = now(), updated_at = now(),"
             " state = CASE WHEN state = 'requested' THEN 'requested' ELSE 'releasing' END,"
-            " release_to = CASE WHEN state = 'releasing' THEN release_to ELSE 'requested' END,"
+            " release_to = CASE WHEN state IN ('requested', 'releasing') THEN release_to ELSE 'requested' END,"
             " reason = 'home airport changed to ' || $4"
             " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3"
             " AND state IN ('requested', 'quoted', 'held', 'approved', 'releasing')",
