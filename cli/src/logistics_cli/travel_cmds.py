@@ -258,7 +258,7 @@ def _decide(delegate: str, what: str) -> dict[str, Any]:
         errors.print(Text(f"refused: {reason}", style="red"))
         raise typer.Exit(1)
     assert latest is not None
-    return latest
+    return dict(latest)
 
 
 @change_app.command("approve")
