@@ -96,6 +96,7 @@ class System:
     gds_seed: int = 2006
     gds_fault_rate: float = 0.0
     gds_fault_delay: float = 2.0
+    gds_offer_seconds: float | None = None  # how long offers (and change offers) stay open; the simulator's default
 
     @property
     def maildir(self) -> Path:
@@ -178,6 +179,7 @@ class System:
                 str(self.gds_fault_delay),
                 "--state",
                 str(self.workdir / "gds-state.json"),
+                *(["--offer-seconds", str(self.gds_offer_seconds)] if self.gds_offer_seconds else []),
             ],
         )
         self.wait_port(self.ports["gds"], "gds")

@@ -1,6 +1,7 @@
-"""`logistics travel ...`: quote, book and cancel the sponsored delegates' flights; show one delegate's travel.
+"""`logistics travel ...`: quote, book and cancel the sponsored delegates' flights; show one delegate's travel;
+approve or reject a costed change of a ticket (`logistics travel change ...`).
 
-Book and cancel publish commands; quote and show read the travel service's HTTP API (JSON).
+Book, cancel and the change decisions publish commands; quote and show read the travel service's HTTP API (JSON).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +24,7 @@ from logistics_cli.common import (
     JsonOption,
     TodayOption,
     WorkshopOption,
+    command,
     console,
     errors,
     parse_today,
@@ -30,6 +33,10 @@ from logistics_cli.common import (
 )
 
 travel_app = typer.Typer(help="Travel: quotes, bookings, cancellations, one delegate's tickets.", no_args_is_help=True)
+change_app = typer.Typer(
+    help="Costed changes after ticketing: a delegate's change quote, approved or rejected.", no_args_is_help=True
+)
+travel_app.add_typer(change_app, name="change")
 
 OptionalDelegate = Annotated[
     str | None, typer.Option("--delegate", help="Only this delegate (reference, e.g. GVA-017).")
@@ -190,6 +197,9 @@ def show(
             trip["warning"] or trip["reason"] or "",
         )
     console.print(trips)
+    quote = found.get("change_quote")
+    if quote:
+        console.print(f"[bold yellow]Change quote[/bold yellow] {describe_quote(quote)}")
     for ticket in found["bookings"]:
         console.print(
             f"{ticket['booking_ref']} (venue version {ticket['venue_version']}): {ticket['status']},"
@@ -203,4 +213,103 @@ def show(
         for leg in ticket["segments"]:
             console.print(
                 f"  {leg['flight']} {leg['origin']} {leg['departs'][:16]} → {leg['destination']} {leg['arrives'][:16]}"
+            )
+
+
+DelegateOption = Annotated[str, typer.Option("--delegate", help="Delegate reference, e.g. GVA-017.")]
+
+
+def _when(value: str) -> str:
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def describe_quote(quote: dict[str, Any]) -> str:
+    """One line: what changes, the option chosen, its extra cost, until when, and its status."""
+    text = (
+        f"{quote['quote_id']} ({quote['reason']}): {quote['status']}"
+        + (f", {quote['chosen']} for {quote['extra']} {quote['currency']} extra" if quote.get("chosen") else "")
+        + (f", expires {_when(quote['expires_at'])}" if quote.get("expires_at") else "")
+    )
+    return text + (f" ({quote['decided_reason']})" if quote.get("decided_reason") else "")
+
+
+def why_not(delegate: str, quote: dict[str, Any] | None, what: str) -> str | None:
+    """Why this quote cannot be approved or rejected now (the service checks again), or None."""
+    if quote is None:
+        return f"delegate {delegate} has no change quote"
+    if quote["status"] == "expired":
+        return (
+            f"change quote {quote['quote_id']} for delegate {delegate} expired on {_when(quote['expires_at'])}:"
+            f" re-quote with `logistics travel change quote --delegate {delegate}`"
+        )
+    if quote["status"] != "pending":
+        detail = f" ({quote['decided_reason']})" if quote.get("decided_reason") else ""
+        return (
+            f"change quote {quote['quote_id']} for delegate {delegate} is {quote['status']}{detail}: nothing to {what}"
+        )
+    return None
+
+
+def _decide(delegate: str, what: str) -> dict[str, Any]:
+    found = get(f"/delegates/{delegate}/change-quotes")
+    latest = found["quotes"][0] if found["quotes"] else None
+    reason = why_not(delegate, latest, what)
+    if reason is not None:
+        errors.print(Text(f"refused: {reason}", style="red"))
+        raise typer.Exit(1)
+    assert latest is not None
+    return dict(latest)
+
+
+@change_app.command("approve")
+def approve_change(delegate: DelegateOption, as_json: JsonOption = False) -> None:
+    """Approve the delegate's pending change quote: the chosen option is carried out once sponsorship approves
+    its extra cost; the delegate then gets an "itinerary changed" e-mail."""
+    quote = _decide(delegate, "approve")
+    envelope = send(
+        TRAVEL_COMMANDS, delegate, f"Change {quote['quote_id']} approved", travel.ApproveChange, delegate_ref=delegate
+    )
+    if as_json:
+        print(json.dumps({"command_id": str(envelope.event_id), "quote": quote}, indent=2, default=str))
+
+
+@change_app.command("reject")
+def reject_change(
+    delegate: DelegateOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with the quote.")],
+) -> None:
+    """Reject the delegate's pending change quote: the ticket stays as it is."""
+    command(travel.RejectChange, delegate_ref=delegate, reason=reason)  # a bad reason is refused first
+    quote = _decide(delegate, "reject")
+    send(
+        TRAVEL_COMMANDS,
+        delegate,
+        f"Change {quote['quote_id']} rejected",
+        travel.RejectChange,
+        delegate_ref=delegate,
+        reason=reason,
+    )
+
+
+@change_app.command("quote")
+def quote_change(delegate: DelegateOption) -> None:
+    """Price the delegate's change again (after a quote expired, was declined or failed)."""
+    send(TRAVEL_COMMANDS, delegate, f"Change quote requested for {delegate}", travel.QuoteChange, delegate_ref=delegate)
+
+
+@change_app.command("show")
+def show_changes(delegate: DelegateOption, as_json: JsonOption = False) -> None:
+    """The delegate's change quotes, newest first, with both options priced."""
+    found = get(f"/delegates/{delegate}/change-quotes")
+    if as_json:
+        print(json.dumps(found, indent=2, default=str))
+        return
+    if not found["quotes"]:
+        console.print(f"{delegate}: no change quote")
+    for quote in found["quotes"]:
+        console.print(describe_quote(quote))
+        for option in quote.get("options") or []:
+            console.print(
+                f"  {option['kind']}: {option['extra']} {option['currency']} extra (new fare {option['new_fare']},"
+                f" fee {option['fee']}, fare difference {option['fare_difference']}, lost {option['lost']})"
             )

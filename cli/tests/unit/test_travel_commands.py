@@ -102,3 +102,51 @@ def test_quote_lists_fares_and_warnings(monkeypatch: pytest.MonkeyPatch) -> None
     assert "GVA-001" in result.output and "GVA-002" in result.output
     as_json = CliRunner().invoke(main.app, ["travel", "quote", "--workshop", "w", "--json"])
     assert '"warning": "booked 14 days ahead"' in as_json.output and "no itinerary within policy" in as_json.output
+
+
+QUOTE = {"quote_id": "CQ-1", "reason": "home airport ACC -> LOS", "status": "pending", "chosen": "change",
+         "extra": "175.00", "currency": "USD", "expires_at": "2026-01-01T12:30:00+00:00", "decided_reason": None,
+         "options": [{"kind": "change", "extra": "175.00", "currency": "USD", "new_fare": "1000.00", "fee": "75.00",
+                      "fare_difference": "100.00", "lost": "0"}]}  # fmt: skip
+
+
+def test_change_approve_publishes_the_command_for_a_pending_quote(
+    monkeypatch: pytest.MonkeyPatch, published: list[Any]
+) -> None:
+    serve(monkeypatch, {"delegates/GVA-001/change-quotes": {"pending": QUOTE, "quotes": [QUOTE]}})
+    result = CliRunner().invoke(main.app, ["travel", "change", "approve", "--delegate", "GVA-001", "--json"])
+    assert result.exit_code == 0, result.output
+    [(_topic, key, command)] = published
+    assert isinstance(command, travel.ApproveChange) and command.delegate_ref == key == "GVA-001"
+    assert '"quote_id": "CQ-1"' in result.output
+
+
+def test_change_approve_of_an_expired_quote_is_refused_naming_the_expiry(
+    monkeypatch: pytest.MonkeyPatch, published: list[Any]
+) -> None:
+    expired = {**QUOTE, "status": "expired"}
+    serve(monkeypatch, {"delegates/GVA-001/change-quotes": {"pending": None, "quotes": [expired]}})
+    result = CliRunner().invoke(main.app, ["travel", "change", "approve", "--delegate", "GVA-001"])
+    assert result.exit_code == 1
+    assert "expired on 2026-01-01 12:30:00 UTC" in result.output
+    assert "logistics travel change quote --delegate GVA-001" in result.output
+    assert published == []
+
+
+def test_change_reject_without_a_quote_or_a_reason_is_refused(
+    monkeypatch: pytest.MonkeyPatch, published: list[Any]
+) -> None:
+    serve(monkeypatch, {"delegates/GVA-001/change-quotes": {"pending": None, "quotes": []}})
+    nothing = CliRunner().invoke(main.app, ["travel", "change", "reject", "--delegate", "GVA-001", "--reason", "x"])
+    no_reason = CliRunner().invoke(main.app, ["travel", "change", "reject", "--delegate", "GVA-001", "--reason", ""])
+    assert nothing.exit_code == 1 and "has no change quote" in nothing.output
+    assert no_reason.exit_code == 2 and published == []
+
+
+def test_show_prints_a_pending_change_quote(monkeypatch: pytest.MonkeyPatch) -> None:
+    traveller = {"workshop_id": "w", "home_airport": "LOS", "sponsorship": "granted"}
+    body = {"traveller": traveller, "trips": [], "bookings": [], "change_quote": QUOTE}
+    serve(monkeypatch, {"delegates/GVA-001/travel": body})
+    result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "GVA-001"])
+    assert result.exit_code == 0, result.output
+    assert "CQ-1" in result.output and "175.00 USD extra" in result.output and "pending" in result.output

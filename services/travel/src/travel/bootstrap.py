@@ -48,6 +48,11 @@ def build(settings: Settings) -> ServiceRuntime:
                 contracts.BookWorkshopTravel, handlers.book_workshop_travel, airports
             ),
             contracts.CancelTravel.TYPE: route(contracts.CancelTravel, handlers.cancel_travel),
+            contracts.ApproveChange.TYPE: route(
+                contracts.ApproveChange, handlers.approve_change, settings.travel_fare_approval
+            ),
+            contracts.RejectChange.TYPE: route(contracts.RejectChange, handlers.reject_change),
+            contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change),
         },
     )
     runtime.subscribe(

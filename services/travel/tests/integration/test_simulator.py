@@ -375,3 +375,82 @@ async def test_offer_round_trip_latency(start_simulator: Callable[..., RunningSi
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
     print(f"offer round trip over loopback: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     assert p99 < 1.0
+
+
+async def ticketed_order(http: httpx.AsyncClient, fare_class: str = "V") -> dict[str, Any]:
+    offer_id = next(o["offer_id"] for o in await offers(http) if o["fare_class"] == fare_class)
+    order_id = (await hold(http, offer_id, f"hold-{fare_class}")).json()["order_id"]
+    order: dict[str, Any] = (await ticket(http, order_id, f"ticket-{fare_class}")).json()
+    return order
+
+
+async def test_a_ticket_changes_to_another_origin_once_per_key_keeping_its_booking(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        order = await ticketed_order(http)
+        priced = await http.post(f"/orders/{order['order_id']}/change-offers", json=search(origin="ACC"))
+        change = priced.json()["offers"][0]
+        body, key = {"change_offer_id": change["change_offer_id"]}, {"Idempotency-Key": "change-1"}
+        first = await http.post(f"/orders/{order['order_id']}/changes", json=body, headers=key)
+        again = await http.post(f"/orders/{order['order_id']}/changes", json=body, headers=key)
+        found = (await http.get("/orders", params={"idempotency_key": "change-1"})).json()["orders"]
+        orders = await admin_orders(http)
+
+    assert priced.status_code == 200
+    paid, new_price = Decimal(order["price"]["amount"]), Decimal(change["price"]["amount"])
+    assert Decimal(change["change_fee"]["amount"]) == 75  # economy saver
+    assert Decimal(change["fare_difference"]["amount"]) == max(new_price - paid, Decimal(0))
+    assert Decimal(change["total_due"]["amount"]) == 75 + Decimal(change["fare_difference"]["amount"])
+    assert change["expires_at"] and change["segments"][0]["origin"] == "ACC"
+    cancellation = priced.json()["cancellation"]
+    assert cancellation["outcome"] == "credit" and Decimal(cancellation["fee"]["amount"]) == 100
+    assert first.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    changed = first.json()
+    assert (changed["order_id"], changed["booking_reference"]) == (order["order_id"], order["booking_reference"])
+    assert changed["ticket_number"] != order["ticket_number"] == changed["exchanges"][0]["previous_ticket_number"]
+    assert changed["segments"][0]["origin"] == "ACC" and changed["price"]["amount"] == change["price"]["amount"]
+    assert again.json()["ticket_number"] == changed["ticket_number"] and len(changed["exchanges"]) == 1
+    assert [o["order_id"] for o in found] == [order["order_id"]] and len(orders) == 1
+
+
+async def test_a_change_offer_expires_and_only_ticketed_orders_change(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator(offer_seconds=60)
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        order = await ticketed_order(http)
+        change = (await http.post(f"/orders/{order['order_id']}/change-offers", json=search(origin="ACC"))).json()
+        await http.post("/admin/clock", json={"seconds": 61})
+        late = await http.post(
+            f"/orders/{order['order_id']}/changes",
+            json={"change_offer_id": change["offers"][0]["change_offer_id"]},
+            headers={"Idempotency-Key": "change-late"},
+        )
+        held_id = (await hold(http, (await offers(http))[0]["offer_id"], "hold-2", "GVA-002")).json()["order_id"]
+        not_ticketed = await http.post(f"/orders/{held_id}/change-offers", json=search(origin="ACC"))
+        unchanged = (await http.get(f"/orders/{order['order_id']}")).json()
+
+    assert late.status_code == 410 and late.json()["error"]["code"] == "offer_expired"
+    assert not_ticketed.status_code == 409 and not_ticketed.json()["error"]["code"] == "not_changeable"
+    assert unchanged["ticket_number"] == order["ticket_number"] and unchanged["segments"] == order["segments"]
+
+
+async def test_the_client_changes_once_through_faults_and_resolves_by_key(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator(seed=7, fault_rate=0.5, fault_delay=1.0)
+    async with GdsClient(simulator.url, timeout=0.4, attempts=12, backoff=0.02) as client:
+        found = await client.search_offers("DKR", "GVA", DEPARTS, RETURNS, EARLY)
+        order = await client.hold(found[0].offer_id, "GVA-001", "hold-x")
+        order = await client.ticket(order.order_id, "ticket-x")
+        priced = await client.change_offers(order.order_id, "ACC", "GVA", DEPARTS, RETURNS, EARLY)
+        changed = await client.change(order.order_id, priced.offers[0].change_offer_id, "change-x")
+        resolved = await client.resolve("change", "change-x")
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        [stored] = await admin_orders(http)
+
+    assert changed.ticket_number != order.ticket_number and changed.segments[0].origin == "ACC"
+    assert resolved is not None and resolved.ticket_number == changed.ticket_number
+    assert len(stored["exchanges"]) == 1 and stored["ticket_number"] == changed.ticket_number

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from travel.domain import booking as domain
+from travel.domain import change_quote
 from travel.domain.booking import OfferView, Trip
-from travel.service.booking import Booker, idempotency_key
+from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
+from travel.service.booking import Booker, change_key, idempotency_key
 from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
 
 STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
@@ -59,6 +61,9 @@ class FakeProvider:
         self.deadline = NOW + timedelta(minutes=30)
         self.price = Decimal(1000)
         self.changes: list[tuple[int, tuple[str, ...]]] = []
+        self.change_price = Decimal(1100)
+        self.new_home = "ABJ"
+        self.changed: list[str] = []
 
     def _fault(self, operation: str) -> str | None:
         queue = self.faults.get(operation) or []
@@ -73,7 +78,7 @@ class FakeProvider:
             price=order["price"],
             currency="USD",
             days_ahead=82,
-            segments=GOOD,
+            segments=order.get("segments", GOOD),
             ticketing_deadline=order["deadline"],
             ticket_number=order.get("ticket"),
             cancellation=order.get("cancellation"),
@@ -83,7 +88,7 @@ class FakeProvider:
         self.calls.append("search")
         if self._fault("search") == "down":
             raise ProviderDown("search")
-        return [offer("O1", int(self.price), legs(departure, departure, back))]
+        return [offer("O1", int(self.price), from_home(legs(departure, departure, back), origin))]
 
     async def _write(self, operation: str, key: str, perform: Any) -> ProviderOrder:
         self.calls.append(operation)
@@ -150,6 +155,37 @@ class FakeProvider:
     def tickets(self, passenger: str) -> list[dict[str, Any]]:
         return [o for o in self.orders.values() if o["passenger"] == passenger and o["status"] == "ticketed"]
 
+    async def change_offers(
+        self, order_id: str, origin: str, destination: str, departure: date, back: date, today: date
+    ) -> tuple[list[ChangeOfferView], Cancellation]:
+        self.calls.append("change_offers")
+        if self._fault("change_offers") == "down":
+            raise ProviderDown("change offers")
+        paid = self.orders[order_id]["price"]
+        segments = from_home(legs(departure, departure, back), origin)
+        offers = [ChangeOfferView("CHG1", "V", self.change_price, max(self.change_price - paid, Decimal(0)),
+                                  Decimal(75), "USD", 82, self.deadline, segments)]  # fmt: skip
+        return offers, Cancellation("credit", paid - 100, Decimal(100))
+
+    async def change(self, order_id: str, change_offer_id: str, key: str) -> ProviderOrder:
+        def perform() -> dict[str, Any]:
+            order = self.orders[order_id]
+            assert order["status"] == "ticketed", f"changing a {order['status']} order"
+            departure = date.fromisoformat(GOOD[0]["departs"][:10])
+            order["segments"] = from_home(legs(departure, departure, date(2006, 7, 14)), self.new_home)
+            order["price"], order["ticket"] = self.change_price, f"999-{order_id}-2"
+            self.changed.append(order_id)
+            return order
+
+        return await self._write("change", key, perform)
+
+
+def from_home(segments: tuple[dict[str, Any], ...], home: str) -> tuple[dict[str, Any], ...]:
+    """The same flights, flying from and back to `home` instead of DKR."""
+    swap = {"DKR": home}
+    return tuple({**s, "origin": swap.get(s["origin"], s["origin"]),
+                  "destination": swap.get(s["destination"], s["destination"])} for s in segments)  # fmt: skip
+
 
 class FakeStore:
     def __init__(self, *trips: Trip) -> None:
@@ -160,6 +196,24 @@ class FakeStore:
         self.workshop: WorkshopFacts | None = WORKSHOP
         self.crash_on_save: str | None = None  # state whose save dies (a SIGKILL before the commit)
         self.feed = 0
+        self.quotes: dict[str, ChangeQuote] = {}
+
+    async def quotes_due(self, limit: int) -> list[ChangeQuote]:
+        return [q for q in self.quotes.values() if q.status == "requested"][:limit]
+
+    async def quote(self, quote_id: str) -> ChangeQuote | None:
+        return self.quotes.get(quote_id)
+
+    async def trip_of(self, quote: ChangeQuote) -> Trip | None:
+        return self.trips.get((quote.delegate_ref, quote.venue_version))
+
+    async def save_quote(self, before_status: str, quote: ChangeQuote, *, due_in: float | None = None,
+                         events: tuple[Any, ...] = ()) -> bool:  # fmt: skip
+        if self.quotes[quote.quote_id].status != before_status:
+            return False
+        self.quotes[quote.quote_id] = quote
+        self.events.extend(events)
+        return True
 
     async def feed_position(self) -> int:
         return self.feed
@@ -198,6 +252,8 @@ class FakeStore:
         if kwargs.get("cancelled_booking"):
             self.bookings[kwargs["cancelled_booking"]["booking_ref"]]["status"] = "cancelled"
         self.events.extend(kwargs.get("events", ()))
+        if kwargs.get("quote"):
+            self.quotes[kwargs["quote"].quote_id] = kwargs["quote"]
         return True
 
     def trip(self, ref: str = "D1", version: int = 1) -> Trip:
@@ -439,3 +495,114 @@ def test_a_schedule_change_breaking_the_policy_cancels_and_rebooks() -> None:
     assert len(provider.tickets("D1")) == 1
     assert event_types(store) == ["travel.ticket_issued", "travel.ticket_cancelled", "travel.ticket_issued"]
     assert sorted(b["status"] for b in store.bookings.values()) == ["cancelled", "ticketed"]
+
+
+# ---------------------------------------------------------------- costed changes after ticketing (issue 5)
+
+
+def ticketed(store: FakeStore, provider: FakeProvider) -> Trip:
+    asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    trip = store.trip()
+    assert trip.state == "ticketed"
+    store.events.clear()
+    return trip
+
+
+def test_a_quote_is_priced_both_ways_the_cheaper_chosen_and_the_ticket_untouched() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    trip = ticketed(store, provider)
+    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ")
+    store.quotes[quote.quote_id] = quote
+    priced = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote))
+    assert priced is not None and priced.status == "pending"
+    by_kind = {option.kind: option for option in priced.options}
+    assert by_kind["change"].extra == Decimal(75 + 100)  # fee + (1100 - 1000)
+    assert by_kind["rebook"].extra == Decimal(1000)  # a credit fare loses all of it, then the new fare
+    assert (priced.chosen, priced.extra, priced.expires_at) == ("change", Decimal(175), provider.deadline)
+    assert event_types(store) == ["travel.change_quoted"]
+    assert store.events[0].payload["extra"] == "175"
+    assert store.trip() == trip and provider.changed == []
+
+
+def test_a_quote_waits_for_the_provider_when_it_is_down() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    quote = change_quote.requested_for(ticketed(store, provider), revision=2, new_home="ABJ")
+    store.quotes[quote.quote_id] = quote
+    provider.faults["change_offers"] = ["down"]
+    assert asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote)) is None
+    assert store.quotes[quote.quote_id].status == "requested" and store.events == []
+
+
+def approved_quote(store: FakeStore, provider: FakeProvider, chosen: str = "change") -> ChangeQuote:
+    trip = ticketed(store, provider)
+    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ")
+    store.quotes[quote.quote_id] = quote
+    priced = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote))
+    assert priced is not None
+    approved = replace(change_quote.approve(priced, NOW), chosen=chosen)
+    approved = replace(approved, extra=approved.option().extra)  # type: ignore[union-attr]
+    store.quotes[approved.quote_id] = approved
+    store.trips[("D1", 1)] = replace(trip, state="change_approved", change_quote=approved.quote_id)
+    store.events.clear()
+    return approved
+
+
+def test_an_approved_change_is_keyed_first_survives_an_unknown_outcome_and_reissues_the_same_booking() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    quote = approved_quote(store, provider)
+    before = store.trip()
+    provider.faults["change"] = ["accepted_timeout"]
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    asyncio.run(booker.step(store.trip()))  # key stored
+    assert store.trip().change_key == change_key(quote.quote_id)
+    asyncio.run(booker.step(store.trip()))  # the change happens, its answer is lost
+    assert store.trip().state == "change_approved" and store.trip().tries == 1
+    asyncio.run(booker.step(store.trip()))  # asks with the same key: found, not repeated
+    trip = store.trip()
+    assert provider.changed == [before.order_id]
+    assert trip.state == "ticketed" and trip.home_airport == "ABJ" and trip.itinerary_version == 2
+    assert trip.booking_ref == before.booking_ref and trip.ticket_number != before.ticket_number
+    assert trip.segments[0]["origin"] == "ABJ" and trip.fare == Decimal(1100)
+    assert event_types(store) == ["travel.ticket_issued"]
+    assert store.events[0].payload["itinerary_version"] == 2
+    assert store.quotes[quote.quote_id].status == "applied"
+    assert [b for b in store.bookings.values() if b["status"] == "ticketed"] == [
+        store.bookings[before.booking_ref or ""]
+    ]
+
+
+def test_a_change_the_provider_refuses_leaves_the_ticket_as_it_was() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    quote = approved_quote(store, provider)
+    before = store.trip()
+    provider.faults["change"] = ["offer_expired"]
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    asyncio.run(booker.run_until_waiting(store.trip()))
+    trip = store.trip()
+    assert trip.state == "ticketed" and trip.order_id == before.order_id and trip.home_airport == "DKR"
+    assert store.quotes[quote.quote_id].status == "failed" and store.events == []
+
+
+def test_an_approved_rebook_cancels_and_books_again_from_the_new_airport() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    quote = approved_quote(store, provider, chosen="rebook")
+    old = store.trip()
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert trip.state == "ticketed" and trip.home_airport == "ABJ" and trip.order_id != old.order_id
+    assert provider.orders[old.order_id or ""]["status"] == "cancelled"
+    assert event_types(store) == ["travel.ticket_cancelled", "travel.ticket_issued"]
+    assert store.events[1].payload["itinerary_version"] == 2  # the delegate is told the itinerary changed
+    assert store.quotes[quote.quote_id].status == "applied"
+    assert len(provider.tickets("D1")) == 1
+
+
+def test_a_change_waiting_for_sponsorship_past_its_expiry_gives_up_and_keeps_the_ticket() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    quote = approved_quote(store, provider)
+    store.trips[("D1", 1)] = replace(store.trip(), state="change_held")
+    waiting = Booker(store, provider, approval=True, clock=lambda: NOW)
+    assert asyncio.run(waiting.step(store.trip())) == store.trip()  # before the expiry: waits
+    late = Booker(store, provider, approval=True, clock=lambda: provider.deadline)
+    asyncio.run(late.step(store.trip()))
+    assert store.trip().state == "ticketed" and store.trip().change_quote is None
+    assert store.quotes[quote.quote_id].status == "failed" and provider.changed == []

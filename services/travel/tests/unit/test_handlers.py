@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from shared.contracts import registration, sponsorship, travel
 from shared.contracts.envelope import envelope_for
 from shared.messaging.consumer import Refused
+from travel.domain import change_quote
+from travel.domain.booking import Trip
+from travel.domain.change_quote import ChangeQuote
 from travel.service import handlers
 from travel.service.ports import WorkshopFacts
 
@@ -140,3 +145,169 @@ def test_cancel_with_nothing_to_cancel_is_refused() -> None:
     command = travel.CancelTravel(workshop_id="w", reason="moved online")
     with pytest.raises(Refused, match="no booking in flight or ticketed"):
         run(handlers.cancel_travel, Empty(), command)
+
+
+# ---------------------------------------------------------------- costed changes after ticketing (issue 5)
+
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=30)
+
+
+class ChangeRepo(FakeRepo):
+    """A delegate D1 ticketed from ACC for venue version 1, with the quotes and trip moves recorded."""
+
+    def __init__(self, state: str = "ticketed") -> None:
+        super().__init__(trips=True)
+        self.trip: Trip | None = Trip("D1", "w", 1, state, 1, "ACC", date(2006, 4, 20), fare=Decimal(900),
+                                      currency="USD", booking_ref="PNR001", order_id="ORD1")  # fmt: skip
+        self.travellers: dict[str, tuple[str, str, int]] = {"D1": ("w", "ACC", 1)}
+        self.stored: dict[str, ChangeQuote] = {}
+        self.requoted: list[str] = []
+        self.moves: list[tuple[str, str | None]] = []
+        self.published: list[Any] = []
+
+    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+        known = self.travellers.get(delegate_ref)
+        if known and known[2] >= revision:
+            return False
+        self.travellers[delegate_ref] = (workshop_id, home_airport, revision)
+        return True
+
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
+        return self.travellers.get(delegate_ref)
+
+    async def current_trip(self, delegate_ref: str, workshop_id: str, *, lock: bool = False) -> Trip | None:
+        return self.trip
+
+    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
+        self.requoted.append(home_airport)
+        return True
+
+    async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
+        return sorted(self.stored.values(), key=lambda q: (q.revision, q.round), reverse=True)
+
+    async def save_quote(self, quote: ChangeQuote) -> bool:
+        if quote.status == "requested" and quote.quote_id in self.stored:
+            return False
+        self.stored[quote.quote_id] = quote
+        return True
+
+    async def move_trip(self, trip: Trip, state: str, change_quote: str | None, due_in: float | None) -> bool:
+        assert self.trip is not None
+        self.trip = replace(self.trip, state=state, change_quote=change_quote)
+        self.moves.append((state, change_quote))
+        return True
+
+    async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool:
+        return False  # no booking hold by that id: the answer is about a change
+
+    async def publish(self, topic: str, envelope: Any) -> None:
+        self.published.append(envelope)
+
+
+def moved_home(home: str, revision: int) -> registration.DelegateRegistered:
+    return registration.DelegateRegistered(ref="D1", workshop_id="w", given_name="A", family_name="B",
+                                           email="a@example.org", country="GH", role="official", language="en",
+                                           home_airport=home, sponsorship="requested", revision=revision)  # fmt: skip
+
+
+def test_a_ticketed_delegates_new_airport_asks_for_one_quote_and_changes_nothing_else() -> None:
+    repo = ChangeRepo()
+    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
+    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))  # the same news again
+    [quote] = repo.stored.values()
+    assert (quote.status, quote.reason, quote.booking_ref) == ("requested", "home airport ACC -> LOS", "PNR001")
+    assert repo.moves == [] and repo.requoted == [] and repo.released == []
+
+
+def test_a_delegate_not_yet_ticketed_is_priced_again_from_the_new_airport() -> None:
+    repo = ChangeRepo(state="held")
+    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
+    assert repo.requoted == ["LOS"] and repo.stored == {}
+
+
+def test_a_newer_change_supersedes_the_pending_quote() -> None:
+    repo = ChangeRepo()
+    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
+    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("ABJ", 3))
+    statuses = {q.to_airport: q.status for q in repo.stored.values()}
+    assert statuses == {"LOS": "superseded", "ABJ": "requested"}
+
+
+def pending_quote(repo: ChangeRepo, expires: datetime) -> ChangeQuote:
+    assert repo.trip is not None
+    quote = change_quote.requested_for(repo.trip, 2, "LOS")
+    option = change_quote.PricedOption("change", "CHG1", Decimal(175), Decimal(1000), Decimal(75), Decimal(100),
+                                       Decimal(0), "USD", "V", 82, expires, ())  # fmt: skip
+    repo.stored[quote.quote_id] = change_quote.priced(quote, [option])
+    return repo.stored[quote.quote_id]
+
+
+def staff(command: Any, at: datetime) -> Any:
+    return envelope_for(command, aggregate_key="D1", occurred_at=at)
+
+
+def test_approve_sends_the_extra_cost_to_sponsorship_and_waits_for_its_answer() -> None:
+    repo = ChangeRepo()
+    quote = pending_quote(repo, LATER)
+    command = travel.ApproveChange(delegate_ref="D1")
+    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+    assert repo.stored[quote.quote_id].status == "approved"
+    assert repo.moves == [("change_held", quote.quote_id)]
+    [held] = repo.published
+    assert held.event_type == "travel.fare_held"
+    assert (held.payload["hold_id"], held.payload["fare"], held.payload["replaces_booking_ref"]) == (
+        quote.quote_id, "175", "PNR001")  # fmt: skip
+    answer = sponsorship.FareApproved(workshop_id="w", delegate_ref="D1", hold_id=quote.quote_id, fare=Decimal(175),
+                                      currency="USD", award_version=1)  # fmt: skip
+    run(handlers.when_fare_answered_ticket_or_release, repo, answer)
+    assert repo.moves[-1] == ("change_approved", quote.quote_id)
+
+
+def test_a_declined_extra_cost_leaves_the_ticket_and_says_why() -> None:
+    repo = ChangeRepo()
+    quote = pending_quote(repo, LATER)
+    command = travel.ApproveChange(delegate_ref="D1")
+    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+    answer = sponsorship.FareDeclined(workshop_id="w", delegate_ref="D1", hold_id=quote.quote_id, fare=Decimal(175),
+                                      currency="USD", reason="no money left")  # fmt: skip
+    run(handlers.when_fare_answered_ticket_or_release, repo, answer)
+    assert repo.moves[-1] == ("ticketed", None)
+    assert repo.stored[quote.quote_id].status == "declined"
+    assert "no money left" in (repo.stored[quote.quote_id].decided_reason or "")
+
+
+def test_approving_an_expired_quote_is_refused_naming_its_expiry() -> None:
+    repo = ChangeRepo()
+    pending_quote(repo, NOW)
+    command = travel.ApproveChange(delegate_ref="D1")
+    with pytest.raises(Refused, match="expired on 2026-01-01 12:00:00 UTC: re-quote with `logistics travel change"):
+        asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+    assert repo.moves == [] and repo.published == []
+
+
+def test_approve_or_reject_without_a_pending_quote_is_refused() -> None:
+    repo = ChangeRepo()
+    approve = travel.ApproveChange(delegate_ref="D1")
+    with pytest.raises(Refused, match="delegate D1 has no change quote"):
+        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True))
+    quote = pending_quote(repo, LATER)
+    reject = travel.RejectChange(delegate_ref="D1", reason="too dear")
+    asyncio.run(handlers.reject_change(repo, staff(reject, NOW), reject))
+    assert repo.stored[quote.quote_id].status == "rejected"
+    with pytest.raises(Refused, match="is rejected \\(too dear\\): nothing to approve"):
+        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True))
+
+
+def test_an_expired_quote_can_be_priced_again() -> None:
+    repo = ChangeRepo()
+    repo.travellers["D1"] = ("w", "LOS", 2)
+    first = pending_quote(repo, NOW)
+    command = travel.QuoteChange(delegate_ref="D1")
+    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+    assert repo.stored[first.quote_id].status == "expired"
+    [fresh] = [q for q in repo.stored.values() if q.status == "requested"]
+    assert fresh.round == 2 and fresh.to_airport == "LOS"
+    with pytest.raises(Refused, match="is requested already"):
+        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))

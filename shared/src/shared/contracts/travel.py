@@ -30,6 +30,29 @@ class CancelTravel(Contract):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ApproveChange(Contract):
+    """Staff approve a delegate's pending change quote: its chosen option (change at the provider, or cancel and
+    rebook) is carried out once sponsorship approves the extra cost. Refused when no quote is pending or it expired."""
+
+    TYPE = "travel.approve_change"
+    delegate_ref: str = Field(min_length=1, max_length=64)
+
+
+class RejectChange(Contract):
+    """Staff reject a delegate's pending change quote: the ticket stays as it is."""
+
+    TYPE = "travel.reject_change"
+    delegate_ref: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class QuoteChange(Contract):
+    """Price a ticketed delegate's change again (after a quote expired, was declined or failed)."""
+
+    TYPE = "travel.quote_change"
+    delegate_ref: str = Field(min_length=1, max_length=64)
+
+
 class Segment(Contract):
     TYPE = "travel.segment"
     flight: str
@@ -57,6 +80,9 @@ class FareHeld(Contract):
     currency: str
     estimate: Decimal | None = None
     ticketing_deadline: datetime
+    # A change of a ticketed itinerary (hold_id is then the change quote's id): `fare` is the extra cost beyond the
+    # ticket named here, which stays valid until the change is done.
+    replaces_booking_ref: str | None = None
 
 
 class TicketIssued(Contract):
@@ -89,6 +115,37 @@ class TicketCancelled(Contract):
     credit: Decimal = Decimal(0)
     fee: Decimal = Decimal(0)
     currency: str = "USD"
+
+
+class ChangeOption(Contract):
+    TYPE = "travel.change_option"
+    kind: str  # change (at the provider) | rebook (cancel and buy anew)
+    extra: Decimal  # beyond the ticket already paid
+    new_fare: Decimal
+    fee: Decimal  # the change fee, or the cancellation fee
+    fare_difference: Decimal
+    lost: Decimal  # rebook: what cancelling loses (fee, and a fare given back only as airline credit)
+    currency: str
+    expires_at: datetime
+    segments: list[Segment]
+
+
+class ChangeQuoted(Contract):
+    """A ticketed delegate's itinerary would change (a new home airport): both options priced, the cheaper within
+    policy chosen. Nothing changes on the ticket until staff approve (travel.approve_change) before `expires_at`."""
+
+    TYPE = "travel.change_quoted"
+    quote_id: str
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    booking_ref: str
+    reason: str
+    chosen: str
+    extra: Decimal
+    currency: str
+    expires_at: datetime
+    options: list[ChangeOption]
 
 
 class TravelCommandRefused(Contract):

@@ -496,8 +496,25 @@ async def when_ticket_issued_mark_its_money(
 ) -> None:
     """The airfare reserve becomes what the ticket cost: its lines name the ticket until it is cancelled.
 
-    A reserve larger than the fare (an old ticket's refund or credit kept for this one) gives back the rest."""
-    if await repo.ticket(event.booking_ref) is not None:
+    A reserve larger than the fare (an old ticket's refund or credit kept for this one) gives back the rest. A ticket
+    re-issued after a costed change (itinerary_version > 1, same booking) is paid by the extra cost approved for
+    the change (travel.fare_held naming the ticket it replaces): that money now names the ticket, which costs its
+    new fare."""
+    known = await repo.ticket(event.booking_ref)
+    if known is not None:
+        if known["status"] == "issued" and event.itinerary_version > 1:
+            await repo.tag_reserve(event.delegate_ref, event.booking_ref)
+            await repo.save_ticket(
+                {
+                    "booking_ref": event.booking_ref,
+                    "delegate_ref": event.delegate_ref,
+                    "workshop_id": event.workshop_id,
+                    "venue_version": event.venue_version,
+                    "fare": event.fare,
+                    "currency": event.currency,
+                    "status": "issued",
+                }
+            )
         return
     workshop = await repo.workshop(event.workshop_id, lock=True)
     reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)

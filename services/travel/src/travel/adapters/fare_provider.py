@@ -19,6 +19,7 @@ from travel.adapters.gds_client import (
     SoldOut,
 )
 from travel.domain.booking import OfferView
+from travel.domain.change_quote import Cancellation, ChangeOfferView
 from travel.domain.fares import Airport
 from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused
 
@@ -77,9 +78,36 @@ class GdsProvider:
                 currency=offer.price.currency,
                 days_ahead=offer.days_ahead,
                 segments=_segments(offer),
+                expires_at=offer.expires_at,
             )
             for offer in offers
         ]
+
+    async def change_offers(
+        self, order_id: str, origin: str, destination: str, departure_date: date, return_date: date, today: date
+    ) -> tuple[list[ChangeOfferView], Cancellation]:
+        found = await self._call(
+            self.client.change_offers(order_id, origin, destination, departure_date, return_date, today)
+        )
+        offers = [
+            ChangeOfferView(
+                offer_id=offer.change_offer_id,
+                fare_class=offer.fare_class,
+                price=offer.price.amount,
+                fare_difference=offer.fare_difference.amount,
+                fee=offer.change_fee.amount,
+                currency=offer.price.currency,
+                days_ahead=offer.days_ahead,
+                expires_at=offer.expires_at,
+                segments=tuple(segment.model_dump(mode="json") for segment in offer.segments),
+            )
+            for offer in found.offers
+        ]
+        cancelled = found.cancellation
+        return offers, Cancellation(cancelled.outcome, cancelled.amount.amount, cancelled.fee.amount)
+
+    async def change(self, order_id: str, change_offer_id: str, key: str) -> ProviderOrder:
+        return _order(await self._call(self.client.change(order_id, change_offer_id, key)))
 
     async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
         return _order(await self._call(self.client.hold(offer_id, passenger_ref, key)))

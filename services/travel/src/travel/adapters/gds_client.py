@@ -54,6 +54,25 @@ class Cancellation(BaseModel):
     fee: Money
 
 
+class GdsChangeOffer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    change_offer_id: str
+    order_id: str
+    fare_class: str
+    price: Money
+    fare_difference: Money
+    change_fee: Money
+    days_ahead: int
+    expires_at: datetime
+    segments: tuple[Segment, ...]
+
+
+class GdsChangeOffers(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    offers: tuple[GdsChangeOffer, ...]
+    cancellation: Cancellation  # what cancelling the order instead would give back
+
+
 class GdsOrder(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     order_id: str
@@ -171,6 +190,19 @@ class GdsClient:
         response = self._checked(await self._read("POST", "/offers", json=body))
         return [GdsOffer.model_validate(offer) for offer in response["offers"]]
 
+    async def change_offers(
+        self, order_id: str, origin: str, destination: str, departure_date: date, return_date: date, today: date
+    ) -> GdsChangeOffers:
+        body = {
+            "origin": origin,
+            "destination": destination,
+            "departure_date": departure_date.isoformat(),
+            "return_date": return_date.isoformat(),
+            "today": today.isoformat(),
+        }
+        response = self._checked(await self._read("POST", f"/orders/{order_id}/change-offers", json=body))
+        return GdsChangeOffers.model_validate(response)
+
     async def get_order(self, order_id: str) -> GdsOrder:
         return GdsOrder.model_validate(self._checked(await self._read("GET", f"/orders/{order_id}")))
 
@@ -193,6 +225,9 @@ class GdsClient:
 
     async def cancel(self, order_id: str, key: str) -> GdsOrder:
         return await self._write("cancel", f"/orders/{order_id}/cancel", key, None)
+
+    async def change(self, order_id: str, change_offer_id: str, key: str) -> GdsOrder:
+        return await self._write("change", f"/orders/{order_id}/changes", key, {"change_offer_id": change_offer_id})
 
     async def resolve(self, operation: str, key: str) -> GdsOrder | None:
         """After an unknown outcome: what did the write with `key` do? None if it did nothing."""

@@ -17,6 +17,7 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from travel.domain.booking import ACTIVE, Trip
+from travel.domain.change_quote import ChangeQuote, PricedOption
 from travel.service.ports import TripFacts, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
@@ -35,8 +36,8 @@ class PostgresRepository:
     async def save_workshop(self, workshop: WorkshopFacts) -> None:
         await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
-    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> None:
-        await self.conn.execute(
+    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+        status = await self.conn.execute(
             "INSERT INTO travellers (delegate_ref, workshop_id, home_airport, revision) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET home_airport = EXCLUDED.home_airport,"
             " revision = EXCLUDED.revision WHERE travellers.revision < EXCLUDED.revision",
@@ -45,6 +46,7 @@ class PostgresRepository:
             home_airport,
             revision,
         )
+        return bool(status.endswith("1"))
 
     async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> bool:
         """False when the news is older than what is already known (award versions only grow)."""
@@ -158,7 +160,8 @@ class PostgresRepository:
             " THEN 'cancelled' ELSE 'releasing' END, release_to = 'cancelled', reason = $2, tries = 0,"
             " due_at = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL) THEN NULL"
             " ELSE now() END, updated_at = now()"
-            " WHERE workshop_id = $1 AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed')"
+            " WHERE workshop_id = $1"
+            " AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed', 'change_held', 'change_approved')"
             " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)",
             workshop_id,
             reason,
@@ -178,8 +181,119 @@ class PostgresRepository:
     async def has_trips(self, workshop_id: str) -> bool:
         return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM trips WHERE workshop_id = $1)", workshop_id))
 
+    # -- costed changes of ticketed trips ------------------------------------------------------------
+
+    async def current_trip(self, delegate_ref: str, workshop_id: str, *, lock: bool = False) -> Trip | None:
+        row = await self.conn.fetchrow(
+            f"SELECT {', '.join(f't.{c}' for c in TRIP_COLUMNS)} FROM trips t JOIN workshops w USING (workshop_id)"
+            " WHERE t.delegate_ref = $1 AND t.workshop_id = $2 AND t.venue_version = w.venue_version"
+            + (" FOR UPDATE OF t" if lock else ""),
+            delegate_ref,
+            workshop_id,
+        )
+        return trip_from(row) if row else None
+
+    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
+        """The next attempt from the new airport (the worker's step in flight, if any, then fails to save); a trip
+        that may hold an order gives it back first."""
+        status = await self.conn.execute(
+            "UPDATE trips SET home_airport = $4, attempt = attempt + 1, tries = 0, due_at = now(), updated_at = now(),"
+            " state = CASE WHEN state = 'requested' THEN 'requested' ELSE 'releasing' END,"
+            " release_to = CASE WHEN state IN ('requested', 'releasing') THEN release_to ELSE 'requested' END,"
+            " reason = 'home airport changed to ' || $4"
+            " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3"
+            " AND state IN ('requested', 'quoted', 'held', 'approved', 'releasing')",
+            trip.delegate_ref,
+            trip.workshop_id,
+            trip.venue_version,
+            home_airport,
+        )
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return bool(status.endswith("1"))
+
+    async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(QUOTE_COLUMNS)} FROM change_quotes WHERE delegate_ref = $1"
+            " ORDER BY created_at DESC, round DESC" + (" FOR UPDATE" if lock else ""),
+            delegate_ref,
+        )
+        return [quote_from(row) for row in rows]
+
+    async def save_quote(self, quote: ChangeQuote) -> bool:
+        return await write_quote(self.conn, quote, None, 0.0 if quote.status == "requested" else None)
+
+    async def move_trip(self, trip: Trip, state: str, change_quote: str | None, due_in: float | None) -> bool:
+        status = await self.conn.execute(
+            "UPDATE trips SET state = $5, change_quote = $6, change_key = NULL, tries = 0, updated_at = now(),"
+            " due_at = CASE WHEN $7::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $7::float8) END"
+            " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3 AND state = $4 AND attempt = $8",
+            trip.delegate_ref,
+            trip.workshop_id,
+            trip.venue_version,
+            trip.state,
+            state,
+            change_quote,
+            due_in,
+            trip.attempt,
+        )
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return bool(status.endswith("1"))
+
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
+        row = await self.conn.fetchrow(
+            "SELECT workshop_id, home_airport, revision FROM travellers WHERE delegate_ref = $1", delegate_ref
+        )
+        if row is None or row["home_airport"] is None:
+            return None
+        return row["workshop_id"], row["home_airport"], row["revision"]
+
 
 TRIP_COLUMNS = [field.name for field in fields(Trip)]
+QUOTE_COLUMNS = [field.name for field in fields(ChangeQuote)]
+
+
+def quote_from(row: asyncpg.Record) -> ChangeQuote:
+    values = {name: row[name] for name in QUOTE_COLUMNS}
+    options = values["options"]
+    options = json.loads(options) if isinstance(options, str) else options or []
+    values["options"] = tuple(PricedOption.from_json(option) for option in options)
+    return ChangeQuote(**values)
+
+
+async def write_quote(
+    conn: asyncpg.Connection, quote: ChangeQuote, before_status: str | None, due_in: float | None
+) -> bool:
+    """Insert a new quote (nothing if that request is known), or, with `before_status`, update one still in it."""
+    values = asdict(quote)
+    values["options"] = json.dumps([option.as_json() for option in quote.options])
+    args = [values[name] for name in QUOTE_COLUMNS]
+    n = len(QUOTE_COLUMNS)
+    due = f"CASE WHEN ${n + 1}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${n + 1}::float8) END"
+    if before_status is None:
+        sql = (
+            f"INSERT INTO change_quotes ({', '.join(QUOTE_COLUMNS)}, due_at)"
+            f" VALUES ({', '.join(f'${i + 1}' for i in range(n))}, {due})"
+            " ON CONFLICT (quote_id) DO UPDATE SET status = EXCLUDED.status, decided_reason = EXCLUDED.decided_reason,"
+            " due_at = EXCLUDED.due_at, updated_at = now() WHERE change_quotes.status <> EXCLUDED.status"
+        )
+        if quote.status == "requested":  # a new request: once only, even when the same news comes twice
+            sql = sql.split(" ON CONFLICT")[0] + " ON CONFLICT DO NOTHING"
+        status = await conn.execute(sql, *args, due_in)
+    else:
+        assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(QUOTE_COLUMNS))
+        status = await conn.execute(
+            f"UPDATE change_quotes SET {assignments}, due_at = {due}, updated_at = now(),"
+            f" tries = CASE WHEN status = ${n + 2} AND ${n + 2} = 'requested' THEN tries + 1 ELSE tries END"
+            f" WHERE quote_id = $1 AND status = ${n + 2}",
+            *args,
+            due_in,
+            before_status,
+        )
+    if quote.status == "requested":
+        await conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+    return bool(status.endswith("1"))
+
+
 ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE) + ")"
 WORKER_LOCK = 7_310_003
 TRIPS_CHANNEL = "travel_trips"
@@ -235,6 +349,7 @@ class PostgresTripStore:
         cancelled_booking: dict[str, Any] | None = None,
         changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
+        quote: ChangeQuote | None = None,
     ) -> bool:
         assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
         n = len(TRIP_COLUMNS)
@@ -275,6 +390,17 @@ class PostgresTripStore:
                     json.dumps(changed_booking["segments"]),
                     changed_booking["itinerary_version"],
                 )
+                if "ticket_number" in changed_booking:  # changed at the provider: a new coupon, maybe a new fare
+                    await conn.execute(
+                        "UPDATE bookings SET fare = $2, days_ahead = $3, ticket_number = $4,"
+                        " ticket_changes = ticket_changes + 1 WHERE booking_ref = $1",
+                        changed_booking["booking_ref"],
+                        changed_booking["fare"],
+                        changed_booking["days_ahead"],
+                        changed_booking["ticket_number"],
+                    )
+            if quote is not None:
+                await write_quote(conn, quote, "approved", None)
             for envelope in events:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
@@ -294,10 +420,50 @@ class PostgresTripStore:
             row = await conn.fetchrow(f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE order_id = $1", order_id)
         return trip_from(row) if row else None
 
+    async def quotes_due(self, limit: int) -> list[ChangeQuote]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {', '.join(QUOTE_COLUMNS)} FROM change_quotes WHERE status = 'requested' AND due_at <= now()"
+                " ORDER BY due_at LIMIT $1",
+                limit,
+            )
+        return [quote_from(row) for row in rows]
+
+    async def quote(self, quote_id: str) -> ChangeQuote | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(QUOTE_COLUMNS)} FROM change_quotes WHERE quote_id = $1", quote_id
+            )
+        return quote_from(row) if row else None
+
+    async def trip_of(self, quote: ChangeQuote) -> Trip | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE delegate_ref = $1 AND workshop_id = $2"
+                " AND venue_version = $3",
+                quote.delegate_ref,
+                quote.workshop_id,
+                quote.venue_version,
+            )
+        return trip_from(row) if row else None
+
+    async def save_quote(
+        self, before_status: str, quote: ChangeQuote, *, due_in: float | None = None, events: tuple[Envelope, ...] = ()
+    ) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await write_quote(conn, quote, before_status, due_in):
+                return False
+            repo = PostgresRepository(conn, self.namespace)
+            for envelope in events:
+                await repo.publish(TRAVEL_BOOKING, envelope)
+        return True
+
 
 async def trips_pending(conn: asyncpg.Connection) -> int:
-    """Trips the worker still has to move (waiting for sponsorship's answer included)."""
-    return int(await conn.fetchval(f"SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL}"))
+    """Trips the worker still has to move (waiting for sponsorship's answer included), and change quotes to price."""
+    trips = await conn.fetchval(f"SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL}")
+    quotes = await conn.fetchval("SELECT count(*) FROM change_quotes WHERE status = 'requested'")
+    return int(trips) + int(quotes)
 
 
 @asynccontextmanager

@@ -15,7 +15,8 @@ from typing import Any
 
 from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
 
-ACTIVE = ("requested", "quoted", "held", "approved", "releasing")
+# change_held: the extra cost of an approved change quote waits for sponsorship; change_approved: carry it out.
+ACTIVE = ("requested", "quoted", "held", "approved", "releasing", "change_held", "change_approved")
 FINAL = ("ticketed", "declined", "cancelled", "failed")
 MAX_STOPS = 2
 # A hold this close to its deadline is re-quoted rather than ticketed: the ticket call must land in time.
@@ -33,6 +34,7 @@ class OfferView:
     currency: str
     days_ahead: int
     segments: tuple[dict[str, Any], ...]  # flight, origin, destination, departs, arrives (ISO, local), zones
+    expires_at: datetime | None = None  # until when the provider holds the offer open
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Trip:
     tries: int = 0
     itinerary_version: int = 1  # raised by each airline schedule change applied to the ticket
     schedule_sequence: int = 0  # the last schedule change (provider's feed sequence) applied
+    change_quote: str | None = None  # an approved change quote being carried out (states change_held, change_approved)
+    change_key: str | None = None  # the provider change call's idempotency key, stored before the call
 
 
 def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import uvicorn
@@ -109,15 +109,53 @@ async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]
         )
         bookings = await conn.fetch(
             "SELECT booking_ref, workshop_id, venue_version, status, fare, currency, fare_class, booked_on,"
-            " days_ahead, order_id, ticket_number, refund, credit, fee, segments FROM bookings"
+            " days_ahead, order_id, ticket_number, refund, credit, fee, segments, itinerary_version, ticket_changes"
+            " FROM bookings"
             " WHERE delegate_ref = $1 ORDER BY venue_version, created_at",
             delegate_ref,
         )
+        latest = await conn.fetchrow(
+            f"SELECT {QUOTE_FIELDS} FROM change_quotes WHERE delegate_ref = $1 ORDER BY created_at DESC, round DESC"
+            " LIMIT 1",
+            delegate_ref,
+        )
+    quote = _quote(latest, datetime.now(UTC)) if latest else None
     return {
         "traveller": dict(traveller),
         "trips": [_trip(row) for row in trips],
         "bookings": [_trip(row) for row in bookings],
+        "change_quote": quote if quote and quote["status"] in {"requested", "pending", "approved"} else None,
     }
+
+
+QUOTE_FIELDS = (
+    "quote_id, delegate_ref, workshop_id, venue_version, revision, round, reason, from_airport, to_airport,"
+    " booking_ref, order_id, old_fare, currency, status, options, chosen, extra, expires_at, decided_reason,"
+    " created_at, updated_at"
+)
+
+
+def _quote(row: Any, now: datetime) -> dict[str, Any]:
+    quote = dict(row)
+    if isinstance(quote.get("options"), str):
+        quote["options"] = json.loads(quote["options"])
+    if quote["status"] == "pending" and quote["expires_at"] is not None and now >= quote["expires_at"]:
+        quote["status"] = "expired"  # as staff would find it: approving it is refused
+    return quote
+
+
+@router.get("/delegates/{delegate_ref}/change-quotes")
+async def change_quotes(delegate_ref: str, request: Request) -> dict[str, Any]:
+    """One delegate's change quotes, newest first: options priced, the one chosen, extra cost, expiry, status."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT {QUOTE_FIELDS} FROM change_quotes WHERE delegate_ref = $1 ORDER BY created_at DESC, round DESC",
+            delegate_ref,
+        )
+    now = datetime.now(UTC)
+    quotes = [_quote(row, now) for row in rows]
+    pending = next((quote for quote in quotes[:1] if quote["status"] == "pending"), None)
+    return {"delegate_ref": delegate_ref, "now": now, "pending": pending, "quotes": quotes}
 
 
 @router.get("/workshops/{workshop_id}/quotes")

@@ -24,7 +24,9 @@ from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 
 from travel.domain import booking as domain
+from travel.domain import change_quote
 from travel.domain.booking import Trip
+from travel.domain.change_quote import ChangeQuote
 from travel.service.ports import Provider, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, TripStore
 
 log = structlog.get_logger()
@@ -38,6 +40,11 @@ def idempotency_key(trip: Trip, operation: str) -> str:
     """Stable for one intent (delegate, workshop, venue version, operation, attempt); stored before the call."""
     parts = f"{trip.delegate_ref}|{trip.workshop_id}|{trip.venue_version}|{operation}|{trip.attempt}"
     return f"travel-{operation}-{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
+
+
+def change_key(quote_id: str) -> str:
+    """The provider change call's key: one per approved quote, stored before the call."""
+    return f"travel-change-{hashlib.sha256(quote_id.encode()).hexdigest()[:32]}"
 
 
 def now_utc() -> datetime:
@@ -91,6 +98,10 @@ class Booker:
                 return await self._ticket(trip)
             if trip.state == "releasing":
                 return await self._release(trip)
+            if trip.state == "change_held":
+                return await self._change_waits(trip)
+            if trip.state == "change_approved":
+                return await self._change(trip)
         except ProviderDown as error:
             return await self._later(trip, f"provider down: {error}")
         except ProviderRefused as error:
@@ -207,6 +218,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
         )
         events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
         return await self._save(trip, ticketed, booking=booking, events=events, due_in=None)
@@ -254,6 +266,153 @@ class Booker:
             events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
             cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
         return await self._save(trip, final, events=events, cancelled_booking=cancelled_booking)
+
+    # -- costed changes of a ticketed trip (issue 5) ------------------------------------------------
+
+    async def price_quote(self, quote: ChangeQuote) -> ChangeQuote | None:
+        """Price a requested change quote: the provider's change offer and a new ticket from the new airport, both
+        within policy; the cheaper chosen. A read at the provider: nothing is held or changed."""
+        trip = await self.store.trip_of(quote)
+        if trip is None or trip.state != "ticketed" or trip.booking_ref != quote.booking_ref:
+            failed = replace(quote, status="failed", decided_reason="the ticket changed before the quote was priced")
+            return failed if await self.store.save_quote(quote.status, failed) else None
+        workshop = (await self.store.facts(trip)).workshop
+        assert workshop is not None and trip.order_id is not None
+        home, venue = quote.to_airport, workshop.airport
+        options: list[change_quote.PricedOption] = []
+        try:
+            cancellation = None
+            for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+                if departure < trip.today:
+                    continue
+                offers, cancellation = await self.provider.change_offers(
+                    trip.order_id, home, venue, departure, back, trip.today
+                )
+                chosen = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends)
+                if chosen is not None:
+                    options.append(change_quote.change_option(chosen))
+                    break
+            for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+                if departure < trip.today or cancellation is None:
+                    continue
+                found = await self.provider.search(home, venue, departure, back, trip.today)
+                offer = domain.choose(found, home, venue, workshop.starts, workshop.ends)
+                if offer is not None:
+                    expires = offer.expires_at or self.clock()
+                    options.append(change_quote.rebook_option(quote.old_fare, cancellation, offer, expires))
+                    break
+        except ProviderDown:
+            log.warning("change.quote_retry_later", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id)
+            await self.store.save_quote(quote.status, quote, due_in=domain.backoff_seconds(3))
+            return None
+        except ProviderRefused as error:
+            failed = replace(quote, status="failed", decided_reason=f"{error.code}: {error}")
+            return failed if await self.store.save_quote(quote.status, failed) else None
+        done = change_quote.priced(quote, options)
+        events: tuple[Envelope, ...] = ()
+        chosen_option = done.option()
+        if done.status == "pending" and chosen_option is not None:
+            assert done.extra is not None and done.expires_at is not None
+            quoted = contracts.ChangeQuoted(
+                quote_id=done.quote_id,
+                workshop_id=done.workshop_id,
+                delegate_ref=done.delegate_ref,
+                venue_version=done.venue_version,
+                booking_ref=done.booking_ref,
+                reason=done.reason,
+                chosen=chosen_option.kind,
+                extra=done.extra,
+                currency=done.currency,
+                expires_at=done.expires_at,
+                options=[
+                    contracts.ChangeOption(
+                        **{k: v for k, v in option.as_json().items() if k in contracts.ChangeOption.model_fields}
+                    )
+                    for option in done.options
+                ],
+            )
+            events = (envelope_for(quoted, aggregate_key=done.delegate_ref),)
+        if not await self.store.save_quote(quote.status, done, events=events):
+            return None
+        log.info(f"change.quote_{done.status}", delegate_ref=done.delegate_ref, quote_id=done.quote_id,
+                 option=done.chosen)  # fmt: skip
+        return done
+
+    async def _change_waits(self, trip: Trip) -> Trip | None:
+        """Waiting for sponsorship's answer on the extra cost; past the quote's expiry, give up (ticket unchanged)."""
+        quote = await self.store.quote(trip.change_quote or "")
+        if quote is not None and quote.expires_at is not None and self.clock() < quote.expires_at:
+            return trip
+        back = replace(trip, state="ticketed", change_quote=None, change_key=None, tries=0)
+        settled = None
+        if quote is not None and quote.status == "approved":
+            settled = change_quote.settled(quote, "failed", "sponsorship did not answer before the quote expired")
+        return await self._save(trip, back, due_in=None, quote=settled)
+
+    async def _change(self, trip: Trip) -> Trip | None:
+        """Carry out an approved quote whose extra cost sponsorship approved: change the ticket at the provider
+        (key stored first; an unknown outcome is asked about with the same key), or cancel it and book again from
+        the new airport through the usual steps."""
+        quote = await self.store.quote(trip.change_quote or "")
+        option = quote.option() if quote else None
+        if quote is None or option is None or quote.status != "approved":
+            return await self._save(trip, replace(trip, state="ticketed", change_quote=None, change_key=None))
+        if option.kind == change_quote.REBOOK:
+            rebook = domain.release(trip, "requested", f"change {quote.quote_id}: {quote.reason}")
+            rebook = replace(rebook, home_airport=quote.to_airport, change_quote=None, change_key=None,
+                             itinerary_version=trip.itinerary_version + 1)  # fmt: skip
+            return await self._save(trip, rebook, quote=change_quote.settled(quote, "applied"))
+        if trip.change_key is None:  # its own step: the key is committed before any change call
+            return await self._save(trip, replace(trip, change_key=change_key(quote.quote_id)))
+        assert trip.change_key and trip.order_id and trip.booking_ref
+        try:
+            order = await self.provider.resolve("change", trip.change_key)
+            if order is None:
+                order = await self.provider.change(trip.order_id, option.offer_id, trip.change_key)
+        except ProviderRefused as error:
+            log.warning("change.refused_by_provider", delegate_ref=trip.delegate_ref, code=error.code)
+            back = replace(trip, state="ticketed", change_quote=None, change_key=None, tries=0)
+            failed = change_quote.settled(quote, "failed", f"{error.code}: {error}")
+            return await self._save(trip, back, due_in=None, quote=failed)
+        changed = replace(
+            trip,
+            state="ticketed",
+            home_airport=quote.to_airport,
+            fare=order.price,
+            currency=order.currency,
+            days_ahead=order.days_ahead,
+            warning=domain.early_booking_warning(order.price, order.days_ahead, order.currency),
+            segments=order.segments,
+            ticket_number=order.ticket_number,
+            itinerary_version=trip.itinerary_version + 1,
+            change_quote=None,
+            change_key=None,
+            tries=0,
+        )
+        issued = contracts.TicketIssued(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            booking_ref=trip.booking_ref,
+            fare=order.price,
+            currency=order.currency,
+            booked_on=trip.today,
+            days_ahead=order.days_ahead,
+            early_booking_warning=changed.warning,
+            segments=[contracts.Segment(**segment) for segment in order.segments],
+            itinerary_version=changed.itinerary_version,
+        )
+        booking = {
+            "booking_ref": trip.booking_ref,
+            "segments": list(order.segments),
+            "itinerary_version": changed.itinerary_version,
+            "fare": order.price,
+            "days_ahead": order.days_ahead,
+            "ticket_number": order.ticket_number,
+        }
+        events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+        applied = change_quote.settled(quote, "applied")
+        return await self._save(trip, changed, changed_booking=booking, events=events, due_in=None, quote=applied)
 
     # -- the airline's schedule changes -------------------------------------------------------------
 
@@ -331,6 +490,7 @@ class Booker:
         cancelled_booking: dict[str, Any] | None = None,
         changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
+        quote: ChangeQuote | None = None,
     ) -> Trip | None:
         if after.state in domain.FINAL:
             due_in = None
@@ -342,6 +502,7 @@ class Booker:
             cancelled_booking=cancelled_booking,
             changed_booking=changed_booking,
             events=events,
+            quote=quote,
         )
         if saved and after.state != before.state:  # logged once committed: a killed step logs nothing
             log.info(f"booking.{after.state}", delegate_ref=after.delegate_ref, attempt=after.attempt)
@@ -392,7 +553,9 @@ class BookingWorker:
                             await self._follow_feed(booker)
                         trips = await store.due(BATCH)
                         await asyncio.gather(*(self._advance(booker, trip) for trip in trips))
-                        if len(trips) < BATCH:
+                        quotes = await store.quotes_due(BATCH)
+                        await asyncio.gather(*(self._price(booker, quote) for quote in quotes))
+                        if len(trips) < BATCH and len(quotes) < BATCH:
                             wake.clear()
                             with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(wake.wait(), timeout=0.5)
@@ -407,6 +570,15 @@ class BookingWorker:
             await booker.follow_schedule_changes()
         except (ProviderDown, ProviderRefused) as error:
             log.warning("booking.schedule_feed_unavailable", error=type(error).__name__)
+
+    async def _price(self, booker: Booker, quote: ChangeQuote) -> None:
+        with structlog.contextvars.bound_contextvars(delegate_ref=quote.delegate_ref, quote_id=quote.quote_id):
+            try:
+                await booker.price_quote(quote)
+            except Exception:
+                log.exception("change.pricing_failed")
+                with contextlib.suppress(Exception):
+                    await booker.store.save_quote(quote.status, quote, due_in=30.0)
 
     async def _advance(self, booker: Booker, trip: Trip) -> None:
         with structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version):

@@ -1,17 +1,24 @@
-"""Travel use cases: keep registration's and sponsorship's facts, book tickets on command."""
+"""Travel use cases: keep registration's and sponsorship's facts, book tickets on command, cost changes."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
+from decimal import Decimal
 
+import structlog
 from shared.contracts import registration as registration_events
 from shared.contracts import sponsorship as sponsorship_events
 from shared.contracts import travel as contracts
-from shared.contracts.envelope import Envelope
+from shared.contracts.envelope import Envelope, envelope_for
+from shared.contracts.topics import TRAVEL_BOOKING
 from shared.messaging.consumer import Refused
 
+from travel.domain import change_quote
+from travel.domain.change_quote import ChangeQuote, DecisionRefused
 from travel.service.ports import Airports, Repository, WorkshopFacts
+
+log = structlog.get_logger()
 
 
 async def when_workshop_scheduled_keep_facts(
@@ -47,7 +54,106 @@ async def when_workshop_scheduled_keep_facts(
 async def when_delegate_registered_keep_airport(
     repo: Repository, envelope: Envelope, event: registration_events.DelegateRegistered
 ) -> None:
-    await repo.save_traveller(event.ref, event.workshop_id, event.home_airport, event.revision)
+    """Keep the delegate's home airport. A new one for a delegate already travelling (issue 5): a trip not yet
+    ticketed is priced again from it; a ticketed one gets a change quote for staff, priced by the booking worker,
+    and nothing changes on the ticket until they decide. A quote still open is superseded by the newer news.
+    Older or repeated news changes nothing."""
+    if not await repo.save_traveller(event.ref, event.workshop_id, event.home_airport, event.revision):
+        return
+    trip = await repo.current_trip(event.ref, event.workshop_id, lock=True)
+    if trip is None:
+        return
+    for quote in await repo.quotes(event.ref, lock=True):
+        if quote.status in change_quote.OPEN:
+            await repo.save_quote(change_quote.supersede(quote, f"registration revision {event.revision}"))
+    action = change_quote.what_to_do(trip.state, trip.home_airport, event.home_airport)
+    if action == "requote":
+        await repo.requote_trip(trip, event.home_airport)
+        log.info("change.requoted_before_ticketing", delegate_ref=event.ref, state=trip.state)
+    elif action == "quote":
+        quote = change_quote.requested_for(trip, event.revision, event.home_airport)
+        if await repo.save_quote(quote):
+            log.info("change.quote_requested", delegate_ref=event.ref, quote_id=quote.quote_id)
+
+
+async def _latest_quote(repo: Repository, delegate_ref: str) -> ChangeQuote:
+    quotes = await repo.quotes(delegate_ref, lock=True)
+    if not quotes:
+        raise Refused(f"delegate {delegate_ref} has no change quote")
+    return quotes[0]
+
+
+async def approve_change(
+    repo: Repository, envelope: Envelope, command: contracts.ApproveChange, approval: bool
+) -> None:
+    """Staff approve the delegate's pending quote (before its expiry). The extra cost goes to sponsorship as a
+    held fare (FareHeld naming the quote); once approved the booking worker changes or rebooks the ticket."""
+    quote = await _latest_quote(repo, command.delegate_ref)
+    now = envelope.occurred_at
+    try:
+        approved = change_quote.approve(quote, now)
+    except DecisionRefused as refused:
+        raise Refused(str(refused)) from None
+    trip = await repo.current_trip(quote.delegate_ref, quote.workshop_id, lock=True)
+    if trip is None or trip.state != "ticketed" or trip.booking_ref != quote.booking_ref:
+        raise Refused(
+            f"change quote {quote.quote_id}: ticket {quote.booking_ref} is no longer as it was priced;"
+            f" re-quote with `logistics travel change quote --delegate {quote.delegate_ref}`"
+        )
+    await repo.save_quote(approved)
+    assert approved.expires_at is not None and approved.extra is not None
+    if approval:
+        held = contracts.FareHeld(
+            workshop_id=quote.workshop_id,
+            delegate_ref=quote.delegate_ref,
+            venue_version=quote.venue_version,
+            hold_id=quote.quote_id,
+            fare=max(approved.extra, Decimal(0)),
+            currency=quote.currency,
+            ticketing_deadline=approved.expires_at,
+            replaces_booking_ref=quote.booking_ref,
+        )
+        await repo.publish(TRAVEL_BOOKING, envelope_for(held, aggregate_key=quote.delegate_ref, causation=envelope))
+        # Woken at the expiry to give up if sponsorship has not answered by then.
+        until = max(0.0, (approved.expires_at - now).total_seconds())
+        await repo.move_trip(trip, "change_held", quote.quote_id, until)
+    else:
+        await repo.move_trip(trip, "change_approved", quote.quote_id, 0.0)
+    log.info("change.approved", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id, option=approved.chosen)
+
+
+async def reject_change(repo: Repository, envelope: Envelope, command: contracts.RejectChange) -> None:
+    """Staff reject the delegate's pending quote: the ticket stays as it is."""
+    quote = await _latest_quote(repo, command.delegate_ref)
+    try:
+        rejected = change_quote.reject(quote, command.reason, envelope.occurred_at)
+    except DecisionRefused as refused:
+        raise Refused(str(refused)) from None
+    await repo.save_quote(rejected)
+    log.info("change.rejected", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id)
+
+
+async def quote_change(repo: Repository, envelope: Envelope, command: contracts.QuoteChange) -> None:
+    """Price a ticketed delegate's change again (a quote expired, was declined or failed): the next round."""
+    ref = command.delegate_ref
+    known = await repo.traveller(ref)
+    trip = await repo.current_trip(ref, known[0], lock=True) if known else None
+    if known is None or trip is None or trip.state != "ticketed":
+        raise Refused(f"delegate {ref} holds no ticket to change")
+    _, home, revision = known
+    if home == trip.home_airport:
+        raise Refused(f"delegate {ref} already flies from {home}: no change to quote")
+    quotes = await repo.quotes(ref, lock=True)
+    same = [q for q in quotes if q.revision == revision and q.venue_version == trip.venue_version]
+    latest = quotes[0] if quotes else None
+    if latest is not None:
+        status = change_quote.status_at(latest, envelope.occurred_at)
+        if status in change_quote.OPEN:
+            raise Refused(f"delegate {ref}: change quote {latest.quote_id} is {status} already")
+        if status == "expired" and latest.status == "pending":
+            await repo.save_quote(replace(latest, status="expired"))
+    round_ = max((q.round for q in same), default=0) + 1
+    await repo.save_quote(change_quote.requested_for(trip, revision, home, round_))
 
 
 async def when_sponsorship_decided_keep_status(
@@ -90,7 +196,27 @@ async def when_fare_answered_ticket_or_release(
     """Ticket a held fare sponsorship approved; give back one it declined. An answer to an older hold does nothing."""
     approved = isinstance(event, sponsorship_events.FareApproved)
     reason = None if approved else f"fare declined: {getattr(event, 'reason', '')}"
-    await repo.answer_fare(event.delegate_ref, event.hold_id, approved, reason)
+    if await repo.answer_fare(event.delegate_ref, event.hold_id, approved, reason):
+        return
+    await _answer_change(repo, event.delegate_ref, event.hold_id, approved, reason)
+
+
+async def _answer_change(
+    repo: Repository, delegate_ref: str, quote_id: str, approved: bool, reason: str | None
+) -> None:
+    """Sponsorship's answer to the extra cost of an approved change: carry it out, or leave the ticket as it is."""
+    quote = next((q for q in await repo.quotes(delegate_ref, lock=True) if q.quote_id == quote_id), None)
+    if quote is None or quote.status != "approved":
+        return
+    trip = await repo.current_trip(delegate_ref, quote.workshop_id, lock=True)
+    if trip is None or trip.state != "change_held" or trip.change_quote != quote_id:
+        return
+    if approved:
+        await repo.move_trip(trip, "change_approved", quote_id, 0.0)
+        return
+    await repo.move_trip(trip, "ticketed", None, None)
+    await repo.save_quote(change_quote.settled(quote, "declined", reason))
+    log.info("change.declined", delegate_ref=delegate_ref, quote_id=quote_id)
 
 
 async def book_workshop_travel(

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from shared.contracts.envelope import Envelope
 
 from travel.domain.booking import OfferView, Trip
+from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.domain.fares import Airport
 
 
@@ -34,7 +35,10 @@ class Airports(Protocol):
 class Repository(Protocol):
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None: ...
     async def save_workshop(self, workshop: WorkshopFacts) -> None: ...
-    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> None: ...
+    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+        """False when the news is not newer than what is known (registration revisions only grow)."""
+        ...
+
     async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> bool: ...
     async def request_trips(self, workshop: WorkshopFacts, today: date, delegate_ref: str | None = None) -> int: ...
     async def traveller_status(self, delegate_ref: str) -> tuple[str | None, str | None]: ...
@@ -45,6 +49,32 @@ class Repository(Protocol):
     ) -> int: ...
     async def has_trips(self, workshop_id: str) -> bool: ...
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
+
+    # -- costed changes of ticketed trips (issue 5) --
+    async def current_trip(self, delegate_ref: str, workshop_id: str, *, lock: bool = False) -> Trip | None:
+        """The delegate's trip for the workshop's current venue version."""
+        ...
+
+    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
+        """A trip not yet ticketed flies from a new airport: priced again (a hold it may have is given back first)."""
+        ...
+
+    async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
+        """The delegate's change quotes, newest first."""
+        ...
+
+    async def save_quote(self, quote: ChangeQuote) -> bool:
+        """Insert a new quote (False if that request was already recorded) or update a known one's decision."""
+        ...
+
+    async def move_trip(self, trip: Trip, state: str, change_quote: str | None, due_in: float | None) -> bool:
+        """Move a trip (still in the state and attempt it was read in) to `state`, carrying out `change_quote` or
+        none; `due_in` None: not due until something happens."""
+        ...
+
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
+        """(workshop, home airport, registration revision) as travel knows them."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +120,15 @@ class Provider(Protocol):
         """(sequence, order ids) of the airline's schedule changes after `since`."""
         ...
 
+    async def change_offers(
+        self, order_id: str, origin: str, destination: str, departure_date: date, return_date: date, today: date
+    ) -> tuple[list[ChangeOfferView], Cancellation]:
+        """What changing a ticketed order to fly these dates from `origin` would cost, and what cancelling it
+        would give back. A read: nothing changes."""
+        ...
+
+    async def change(self, order_id: str, change_offer_id: str, key: str) -> ProviderOrder: ...
+
 
 @dataclass(frozen=True)
 class TripFacts:
@@ -112,12 +151,21 @@ class TripStore(Protocol):
         cancelled_booking: dict[str, Any] | None = None,
         changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
+        quote: ChangeQuote | None = None,
     ) -> bool:
         """Write `after` only if the trip is still as `before` (state and attempt), in one transaction with the
-        booking row, the cancelled or changed booking and the events. `due_in` None: not due until something
-        happens."""
+        booking row, the cancelled or changed booking, the change quote's new status and the events. `due_in`
+        None: not due until something happens."""
         ...
 
     async def feed_position(self) -> int: ...
     async def advance_feed(self, before: int, after: int) -> None: ...
     async def trip_by_order(self, order_id: str) -> Trip | None: ...
+    async def quotes_due(self, limit: int) -> list[ChangeQuote]: ...
+    async def quote(self, quote_id: str) -> ChangeQuote | None: ...
+    async def trip_of(self, quote: ChangeQuote) -> Trip | None: ...
+    async def save_quote(
+        self, before_status: str, quote: ChangeQuote, *, due_in: float | None = None, events: tuple[Envelope, ...] = ()
+    ) -> bool:
+        """Write `quote` only if its status is still `before_status`, with its events, in one transaction."""
+        ...

@@ -1,4 +1,4 @@
-"""The simulated GDS over HTTP: offers, orders, tickets, cancellations, schedule changes, admin views.
+"""The simulated GDS over HTTP: offers, orders, tickets, cancellations, changes, schedule changes, admin views.
 
 State is plain JSON-ready dicts in memory, written behind to an optional snapshot file (every 0.2 s
 when something changed, and at shutdown) so a restarted simulator still knows its orders; a SIGKILL of
@@ -62,6 +62,11 @@ class OrderRequest(BaseModel):
     passenger_ref: str
 
 
+class ChangeRequest(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    change_offer_id: str
+
+
 class ScheduleChangeRequest(BaseModel):
     flight: str
     departure_date: date
@@ -101,6 +106,7 @@ class Simulator:
             "offers": {},
             "keys": {},  # idempotency key -> {fingerprint, status, body, order_id}
             "changes": [],
+            "change_offers": {},
             "occurrences": {},  # request fingerprint -> times seen (faults roll per occurrence)
             "clock_offset": 0.0,
             "stats": {"requests": 0, "faults": {"server_error": 0, "accepted_timeout": 0, "fare_unavailable": 0}},
@@ -174,9 +180,10 @@ class Simulator:
         cutoff = now.isoformat()  # all expiries are UTC ISO strings, so they compare as text
         if time.monotonic() - self.swept > SWEEP_EVERY_S:  # not on every search: thousands of offers pile up
             self.swept = time.monotonic()
-            self.state["offers"] = {
-                key: offer for key, offer in self.state["offers"].items() if offer["expires_at"] > cutoff
-            }
+            for kind in ("offers", "change_offers"):
+                self.state[kind] = {
+                    key: offer for key, offer in self.state[kind].items() if offer["expires_at"] > cutoff
+                }
         for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
             days_ahead = (outbound.departs.date() - search.today).days
             for code, fare_class in rules.FARE_CLASSES.items():
@@ -288,6 +295,90 @@ class Simulator:
             "fee": {"amount": str(result.fee), "currency": currency},
             "cancelled_at": self.now().isoformat(),
         }
+        return 200, order, True
+
+    def change_offers(self, identifier: str, search: OfferSearch) -> tuple[int, dict[str, Any]]:
+        """What moving a ticketed order to another itinerary (another origin or dates) would cost, per itinerary,
+        in the order's fare class; and what cancelling it instead would give back. Nothing changes until a
+        change offer is accepted."""
+        order = self.state["orders"].get(identifier)
+        if order is None:
+            return 404, {"error": {"code": "order_not_found", "message": f"Order {identifier} is unknown."}}
+        if self.refreshed(order)["status"] != "ticketed":
+            message = f"Order {identifier} is {order['status']}; only a ticketed order can be changed."
+            return 409, {"error": {"code": "not_changeable", "message": message}}
+        origin, destination = self.airport(search.origin), self.airport(search.destination)
+        assert origin and destination
+        now, taken, found = self.now(), self.seats_taken(), []
+        fare_class, paid = order["fare_class"], Decimal(order["price"]["amount"])
+        currency = order["price"]["currency"]
+        for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
+            if self.seats_left((outbound, back), fare_class, taken) <= 0:
+                continue
+            days_ahead = (outbound.departs.date() - search.today).days
+            new_price = rules.price(origin, destination, days_ahead, fare_class)
+            terms = rules.change_terms(fare_class, paid, new_price)
+            offer = {
+                "change_offer_id": rules.change_offer_id(self.config.seed, identifier, outbound, back, search.today),
+                "order_id": identifier,
+                "fare_class": fare_class,
+                "price": {"amount": str(new_price), "currency": currency},
+                "fare_difference": {"amount": str(terms.fare_difference), "currency": currency},
+                "change_fee": {"amount": str(terms.fee), "currency": currency},
+                "total_due": {"amount": str(terms.total_due), "currency": currency},
+                "days_ahead": days_ahead,
+                "expires_at": (now + timedelta(seconds=self.config.offer_seconds)).isoformat(),
+                "segments": [segment(outbound), segment(back)],
+            }
+            self.state["change_offers"][offer["change_offer_id"]] = offer
+            found.append(offer)
+        cancelled = rules.cancellation(fare_class, paid, ticketed=True)
+        cancellation = {
+            "outcome": cancelled.outcome,
+            "amount": {"amount": str(cancelled.amount), "currency": currency},
+            "fee": {"amount": str(cancelled.fee), "currency": currency},
+        }
+        found.sort(key=lambda o: (Decimal(o["total_due"]["amount"]), o["segments"][0]["departs"]))
+        return 200, {"offers": found, "cancellation": cancellation}
+
+    def change(self, identifier: str, request: ChangeRequest, key: str) -> Outcome:
+        """Accept a change offer: the order keeps its id and booking reference, its itinerary and price become
+        the offer's, and a new ticket number replaces the old coupon (kept in the order's `exchanges`)."""
+        order = self.state["orders"].get(identifier)
+        if order is None:
+            return 404, {"error": {"code": "order_not_found", "message": f"Order {identifier} is unknown."}}, False
+        offer = self.state["change_offers"].get(request.change_offer_id)
+        now = self.now()
+        if offer is None or offer["order_id"] != identifier or datetime.fromisoformat(offer["expires_at"]) <= now:
+            message = f"Change offer {request.change_offer_id} has expired or was never made for order {identifier}."
+            return 410, {"error": {"code": "offer_expired", "message": message, "order": order}}, False
+        if self.refreshed(order)["status"] != "ticketed":
+            message = f"Order {identifier} is {order['status']}; only a ticketed order can be changed."
+            return 409, {"error": {"code": "not_changeable", "message": message, "order": order}}, False
+        legs = tuple(
+            Leg(s["flight"], s["origin"], s["destination"], datetime.fromisoformat(s["departs"]),
+                datetime.fromisoformat(s["arrives"]), s["origin_tz"], s["destination_tz"])
+            for s in offer["segments"]
+        )  # fmt: skip
+        if self.seats_left(legs, order["fare_class"], self.seats_taken()) <= 0:
+            message = f"Change offer {request.change_offer_id}: no seats left in fare class {order['fare_class']}."
+            return 409, {"error": {"code": "sold_out", "message": message, "order": order}}, False
+        exchanges = order.setdefault("exchanges", [])
+        exchanges.append(
+            {
+                "change_offer_id": offer["change_offer_id"],
+                "previous_ticket_number": order["ticket_number"],
+                "previous_segments": order["segments"],
+                "previous_price": order["price"],
+                "fare_difference": offer["fare_difference"],
+                "change_fee": offer["change_fee"],
+                "changed_at": now.isoformat(),
+            }
+        )
+        order["segments"] = [dict(s) for s in offer["segments"]]
+        order["price"], order["days_ahead"] = offer["price"], offer["days_ahead"]
+        order["ticket_number"] = rules.ticket_number(self.config.seed, identifier, len(exchanges))
+        order["idempotency_keys"]["change"] = key
         return 200, order, True
 
     def announce_change(self, change: ScheduleChangeRequest) -> dict[str, Any] | None:
@@ -437,6 +528,31 @@ def create_app(config: Config) -> FastAPI:
             idempotency_key,
             rules.WRITE_FAULTS,
             lambda fault: simulator.cancel(order_id, idempotency_key or ""),
+        )
+
+    @app.post("/orders/{order_id}/change-offers", response_model=None)
+    async def change_offers(order_id: str, search: OfferSearch, request: Request) -> JSONResponse | dict[str, Any]:
+        body = await request.body()
+        if simulator.roll_fault(fingerprint("change-offers", order_id, body), rules.READ_FAULTS):
+            return unavailable()
+        for code in (search.origin, search.destination):
+            if simulator.airport(code) is None:
+                return error(422, "unknown_airport", f'Airport "{code}" is not a known IATA code.')
+        if search.return_date < search.departure_date or search.departure_date < search.today:
+            return error(422, "invalid_dates", "The dates are in the past or the return is before the departure.")
+        status, answer = simulator.change_offers(order_id, search)
+        simulator.save()
+        return JSONResponse(answer, status_code=status)
+
+    @app.post("/orders/{order_id}/changes")
+    async def change_order(
+        order_id: str, change: ChangeRequest, request: Request, idempotency_key: str | None = Header(default=None)
+    ) -> JSONResponse:
+        return await write(
+            request,
+            idempotency_key,
+            rules.WRITE_FAULTS,
+            lambda fault: simulator.change(order_id, change, idempotency_key or ""),
         )
 
     @app.get("/orders/{order_id}", response_model=None)

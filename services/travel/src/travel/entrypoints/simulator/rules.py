@@ -1,4 +1,4 @@
-"""The simulated provider's rules as pure functions: schedule, fare classes, seats, cancellations, faults.
+"""The simulated provider's rules as pure functions: schedule, fare classes, seats, cancellations, changes, faults.
 
 Distances, the advance-purchase curve and flight legs come from `travel.domain.fares`; this module adds
 only what an airline decides for itself. Everything that looks random is a hash of the seed and the
@@ -26,14 +26,39 @@ class FareClass:
     seats: tuple[int, int]  # fewest and most seats sold in this class on one flight
     refundable: bool  # refund (less the fee) on cancellation; otherwise a credit (less the fee)
     cancellation_fee: Decimal
+    change_fee: Decimal  # to move a ticket to another itinerary in the same class, plus any fare difference
 
 
 FARE_CLASSES = {
     fare_class.code: fare_class
     for fare_class in (
-        FareClass("V", "economy saver", Decimal("1.00"), (4, 9), refundable=False, cancellation_fee=Decimal("100")),
-        FareClass("M", "economy flex", Decimal("1.45"), (6, 15), refundable=True, cancellation_fee=Decimal("50")),
-        FareClass("Y", "economy full", Decimal("2.10"), (20, 29), refundable=True, cancellation_fee=Decimal("0")),
+        FareClass(
+            "V",
+            "economy saver",
+            Decimal("1.00"),
+            (4, 9),
+            refundable=False,
+            cancellation_fee=Decimal("100"),
+            change_fee=Decimal("75"),
+        ),
+        FareClass(
+            "M",
+            "economy flex",
+            Decimal("1.45"),
+            (6, 15),
+            refundable=True,
+            cancellation_fee=Decimal("50"),
+            change_fee=Decimal("25"),
+        ),
+        FareClass(
+            "Y",
+            "economy full",
+            Decimal("2.10"),
+            (20, 29),
+            refundable=True,
+            cancellation_fee=Decimal("0"),
+            change_fee=Decimal("0"),
+        ),
     )
 }
 
@@ -103,8 +128,10 @@ def booking_reference(seed: int, order: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:6])
 
 
-def ticket_number(seed: int, order: str) -> str:
-    return f"999-{int(short_hash(seed, 'ticket', order, length=12), 16) % 10**10:010d}"
+def ticket_number(seed: int, order: str, exchange: int = 0) -> str:
+    """The order's ticket; `exchange` n > 0: the ticket that replaces it after its n-th change."""
+    parts = (seed, "ticket", order) if exchange == 0 else (seed, "ticket", order, exchange)
+    return f"999-{int(short_hash(*parts, length=12), 16) % 10**10:010d}"
 
 
 def cancellation(fare_class: str, paid: Decimal, ticketed: bool) -> Cancellation:
@@ -114,6 +141,28 @@ def cancellation(fare_class: str, paid: Decimal, ticketed: bool) -> Cancellation
     rule = FARE_CLASSES[fare_class]
     fee = min(rule.cancellation_fee, paid)
     return Cancellation("refund" if rule.refundable else "credit", paid - fee, fee)
+
+
+@dataclass(frozen=True)
+class ChangeTerms:
+    fare_difference: Decimal  # paid when the new itinerary costs more; never refunded when it costs less
+    fee: Decimal
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.fare_difference + self.fee
+
+
+def change_terms(fare_class: str, paid: Decimal, new_price: Decimal) -> ChangeTerms:
+    """What moving a ticket to another itinerary of its fare class costs: the class's change fee and the fare
+    difference (if the new itinerary costs more)."""
+    return ChangeTerms(max(new_price - paid, Decimal("0")), FARE_CLASSES[fare_class].change_fee)
+
+
+def change_offer_id(seed: int, order: str, outbound: Leg, back: Leg, today: date) -> str:
+    return "CHG" + short_hash(
+        seed, "change", order, outbound.flight, outbound.departs, back.flight, back.departs, today
+    )
 
 
 def fault_for(seed: int, rate: float, fingerprint: str, occurrence: int, kinds: tuple[str, ...]) -> str | None:
