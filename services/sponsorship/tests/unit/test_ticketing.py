@@ -79,6 +79,17 @@ def test_fee_and_credit_never_keep_more_than_the_ticket_cost() -> None:
     assert split.freed == ()
 
 
+def test_no_more_than_the_refund_is_freed_after_a_change_fee_was_paid() -> None:
+    """A 1,000 ticket changed for 75 (fee) + 50 (dearer fare), then cancelled: the airline refunds the new fare's
+    1,050 less its 100 fee; the change fee it kept stays spent, never freed again."""
+    ticket = airfare(("p", "1000"), ("p", "125"))
+    split = ticketing.cancel_ticket(ticket, fee=D("100"), credit=D(0), refund=D("950"))
+
+    assert ticketing.total(split.freed) == D("950")
+    assert ticketing.total(split.sunk) == D("175")
+    assert ticketing.total(ticketing.cancel_ticket(ticket, D("100"), D(0)).freed) == D("1025")  # without the refund
+
+
 def test_a_full_refund_frees_everything() -> None:
     split = ticketing.cancel_ticket(airfare(("p", "300")), D(0), D(0))
 

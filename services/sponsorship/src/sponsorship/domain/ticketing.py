@@ -92,11 +92,17 @@ class Cancellation:
     freed: tuple[Charge, ...]
 
 
-def cancel_ticket(ticket: tuple[Charge, ...], fee: Decimal, credit: Decimal) -> Cancellation:
+def cancel_ticket(
+    ticket: tuple[Charge, ...], fee: Decimal, credit: Decimal, refund: Decimal | None = None
+) -> Cancellation:
     """Split a ticket's charges: the fee, then the credit, stay on the pledges that paid (first charges first);
-    the rest is freed. Fee and credit never exceed what the ticket cost."""
-    if fee < 0 or credit < 0:
-        raise ValueError("fee and credit cannot be negative")
+    the rest is freed. Fee and credit never exceed what the ticket cost. When the airline's `refund` is known,
+    no more than it is freed: what the ticket cost beyond the refund and the credit (a change fee paid along
+    the way, say) stays spent with the fee."""
+    if fee < 0 or credit < 0 or (refund is not None and refund < 0):
+        raise ValueError("fee, credit and refund cannot be negative")
+    if refund is not None:
+        fee = max(fee, total(ticket) - refund - credit)
     wanted = [(TICKET_FEE, fee), (AIRLINE_CREDIT, credit)]
     sunk: list[Charge] = []
     freed: list[Charge] = []

@@ -557,7 +557,8 @@ async def when_ticket_cancelled_release_the_refund(
     workshop = await repo.workshop(event.workshop_id, lock=True)
     ticket = await repo.lines(event.delegate_ref, event.booking_ref, ticketing.AIRFARE)
     currency = workshop.currency if workshop else event.currency
-    split = ticketing.cancel_ticket(ticket, event.fee, event.credit)
+    settled = event.refund or event.credit or event.fee  # the airline said what it gives back (not a void)
+    split = ticketing.cancel_ticket(ticket, event.fee, event.credit, event.refund if settled else None)
     credits = tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT)
     award = await repo.award(event.delegate_ref)
     keep = (
