@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import functools
 import json
 import os
 import platform
@@ -46,6 +47,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+import airportsdata
 import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -71,6 +73,70 @@ CAPITALS = [
     ("GE", "TBS", "en"), ("AL", "TIA", "en"), ("MN", "ULN", "en"), ("TZ", "DAR", "en"), ("UG", "EBB", "en"),
 ]  # fmt: skip
 PER_DELEGATE_USD = 10_000  # above the planning estimate from the farthest capital (Lima: ~4,900 USD)
+# The simulated airline flies one return flight a day per route with 30 to 53 economy seats: no more delegates
+# than this fly home from one airport, so large runs spread over the other airports of the same countries.
+PER_ORIGIN = 25
+
+
+@functools.cache
+def airport_table() -> dict[str, Any]:
+    return dict(airportsdata.load("IATA"))
+
+
+def flights(home: str, venues: tuple[str, ...] = ("GVA", "VIE")) -> set[str] | None:
+    """The simulated airline's flights (number and departure) from `home` to each venue and back for a two-day
+    workshop 90 days ahead, or None when one venue has no itinerary within travel's policy. Flight numbers are
+    hashed and can repeat on another route: two airports sharing a flight would share its seats."""
+    from travel.domain.booking import itinerary_within_policy, search_dates
+    from travel.domain.fares import Airport
+    from travel.entrypoints.simulator.app import segment
+    from travel.entrypoints.simulator.rules import itineraries
+
+    table = airport_table()
+
+    def airport(code: str) -> Airport:
+        return Airport(code, table[code]["lat"], table[code]["lon"], table[code]["tz"])
+
+    starts = date.today() + timedelta(days=90)
+    ends = starts + timedelta(days=1)
+    used: set[str] = set()
+    for venue in venues:
+        options = [
+            (segment(outbound), segment(back))
+            for leave, come_back in search_dates(starts, ends)
+            for outbound, back in itineraries(airport(home), airport(venue), leave, come_back)
+        ]
+        allowed = [o for o in options if itinerary_within_policy(o, home, venue, starts, ends) is None]
+        if not allowed:
+            return None
+        used |= {f"{leg['flight']}|{leg['departs']}" for option in allowed for leg in option}
+    return used
+
+
+def origins(delegates: int) -> list[tuple[str, str, str]]:
+    """(country, airport, language) for `delegates` delegates: the capitals, then, as many as needed so that no
+    airport sends more than PER_ORIGIN, the other airports of the same countries (by country in turn, by code)
+    that fly within policy on flights of their own."""
+    wanted = max(len(CAPITALS), -(-delegates // PER_ORIGIN))
+    if wanted == len(CAPITALS):
+        return CAPITALS
+    known = airport_table()
+    taken = {airport for _, airport, _ in CAPITALS}
+    others = [
+        sorted(code for code, a in known.items() if a["country"] == country and a.get("tz") and code not in taken)
+        for country, _, _ in CAPITALS
+    ]
+    chosen = list(CAPITALS)
+    booked: set[str] = set().union(*(flights(airport) or set() for _, airport, _ in CAPITALS))
+    for depth in range(max(len(codes) for codes in others)):
+        for (country, _, language), codes in zip(CAPITALS, others, strict=True):
+            own = flights(codes[depth]) if depth < len(codes) and len(chosen) < wanted else None
+            if own is not None and not own & booked:  # flies within policy, on flights of its own
+                booked |= own
+                chosen.append((country, codes[depth], language))
+    if len(chosen) < wanted:
+        raise ValueError(f"{delegates} delegates need {wanted} airports; the countries have {len(chosen)}")
+    return chosen
 
 
 def progress(message: str) -> None:
@@ -158,10 +224,11 @@ def write_scenario(folder: Path, name: str, workshops: list[str], delegates_per_
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         n = 0
+        homes = origins(len(workshops) * delegates_per_workshop)  # the workshops share dates, so flights
         for workshop in workshops:
             for _ in range(delegates_per_workshop):
                 n += 1
-                country, airport, language = CAPITALS[n % len(CAPITALS)]
+                country, airport, language = homes[n % len(homes)]
                 ref = f"{name.upper()}-{n:04d}"
                 email = f"delegate{n}@ministry.gov-{country.lower()}.example"
                 names = ["Delegate", f"Number{n}"]
