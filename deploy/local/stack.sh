@@ -3,7 +3,7 @@
 # an SMTP server writing a Maildir, and the four services. Everything lives under var/.
 #   stack.sh install | up | infra | services | down | status
 # Every sub-command is idempotent; ports and paths come from the environment (see deploy/local/env.sh).
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=deploy/local/env.sh
@@ -18,6 +18,22 @@ SERVICES=(registration sponsorship travel notifications)
 
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# A step that fails says which, with the last lines of the logs it may have written, so that a red CI run
+# shows its cause (several steps send their own output to var/log/). It writes to the script's own stderr
+# (fd 9), since the failing command may have had its output sent to a log.
+exec 9>&2
+on_error() { # exit-code line command
+  exec 2>&9
+  say "error: \`$3\` failed with exit code $1 (deploy/local/stack.sh line $2)"
+  local f
+  for f in "$LOG"/*.log "$VAR"/pg/*.log; do
+    [ -s "$f" ] || continue
+    say "last lines of $f:"
+    tail -n 25 "$f" >&2
+  done
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -58,10 +74,18 @@ install_tools() {
   fi
   if [ ! -f "$KAFKA_LIBS/.complete" ]; then
     say "fetching Apache Kafka jars with Maven (cached in ~/.m2 after the first time)"
-    mkdir -p "$KAFKA_LIBS"
-    mvn -q -B -f "$ROOT/deploy/kafka/pom.xml" \
-      org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-      -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime
+    mkdir -p "$KAFKA_LIBS" "$LOG"
+    local try
+    for try in 1 2 3; do # a registry that drops a connection now and then must not fail the run
+      mvn -B -ntp -C -f "$ROOT/deploy/kafka/pom.xml" \
+        org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+        -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime >"$LOG/maven.log" 2>&1 && break
+      [ "$try" = 3 ] && { tail -n 40 "$LOG/maven.log" >&2; die "Maven could not fetch the Kafka jars"; }
+      say "Maven failed (try $try of 3, see $LOG/maven.log); trying again"
+      sleep 5
+    done
+    compgen -G "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null ||
+      die "Maven ran but $KAFKA_LIBS holds no kafka_2.13-$KAFKA_VERSION.jar"
     touch "$KAFKA_LIBS/.complete"
   fi
   (cd "$ROOT" && uv sync --frozen --quiet)

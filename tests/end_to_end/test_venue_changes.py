@@ -57,11 +57,14 @@ def geneva(system: System) -> dict[str, object]:
 
 
 def kinds_after(system: System, seen: set[str]) -> Counter[tuple[str, str, str]]:
-    """(delegate, kind, version) of every message whose Message-ID was not in `seen` (I3: each once)."""
+    """How many distinct e-mails each (delegate, kind, version) got since `seen` (I3: one each).
+
+    Counted by Message-ID: a second copy of the same Message-ID is a resend after a SIGKILL inside the SMTP
+    exchange (docs/adr/0004), which the consistency report allows only when notifications counted it.
+    """
     return Counter(
         (m["X-Logistics-Delegate"], m["X-Logistics-Kind"], m["X-Logistics-Version"])
-        for m in system.mail()
-        if m["Message-ID"] not in seen
+        for m in {m["Message-ID"]: m for m in system.mail() if m["Message-ID"] not in seen}.values()
     )
 
 
