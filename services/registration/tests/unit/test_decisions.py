@@ -101,9 +101,27 @@ def test_a_workshop_that_has_started_cannot_be_moved_postponed_deferred_or_cance
         lambda: postpone(held, date(2006, 12, 1), date(2006, 12, 2), today=on_the_day),
         lambda: defer(held, 2007, True, today=on_the_day),
         lambda: cancel(held, "too late", today=on_the_day),
+        lambda: confirm(held, today=on_the_day),
     ):
         with pytest.raises(RuleBroken, match="it started on 2006-10-24"):
             decision()
+
+
+def test_a_decision_dated_before_the_workshops_last_one_is_refused() -> None:
+    moved = decided(move(bangkok(), "Manila", "PH", "MNL", today=date(2006, 8, 15)))
+
+    for decision in (
+        lambda: move(moved, "Bangkok", "TH", "BKK", today=date(2006, 8, 14)),
+        lambda: postpone(moved, date(2006, 12, 1), date(2006, 12, 2), today=date(2006, 8, 1)),
+        lambda: defer(moved, 2007, True, today=date(2006, 8, 14)),
+        lambda: cancel(moved, "no money", today=date(2006, 8, 14)),
+        lambda: confirm(moved, today=date(2006, 8, 14)),
+    ):
+        with pytest.raises(RuleBroken, match=r"dated 2006-08-\d\d comes before its last one \(2006-08-15\)"):
+            decision()
+    # The same day, or later, is fine; so is the same decision again on its own day.
+    assert move(moved, "Manila", "PH", "MNL", today=date(2006, 8, 15)) is None
+    assert decided(cancel(moved, "no money", today=date(2006, 8, 16))).status == "cancelled"
 
 
 def test_deferral_to_a_later_year_keeps_the_dates_and_invalidates_bookings_by_venue_version() -> None:

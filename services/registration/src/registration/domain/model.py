@@ -100,6 +100,14 @@ def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
 
 
 def _today(workshop: Workshop, today: date | None) -> date:
+    """The date a decision is taken on: its own, else the workshop's last decision date, else the real date.
+
+    A decision dated before the workshop's last one would rewrite its timeline: refused.
+    """
+    if today is not None and workshop.as_of is not None and today < workshop.as_of:
+        raise RuleBroken(
+            f"workshop {workshop.workshop_id}: a decision dated {today} comes before its last one ({workshop.as_of})"
+        )
     return today or workshop.as_of or date.today()
 
 
@@ -239,6 +247,7 @@ def confirm(existing: Workshop, today: date | None = None) -> Workshop | None:
         raise RuleBroken(f"cannot confirm workshop {existing.workshop_id}: it is deferred; reschedule it first")
     if existing.status == "confirmed":
         return None
+    _held(existing, "confirm", _today(existing, today))
     return _decided(existing, replace(existing, status="confirmed"), "confirmed", today)
 
 
