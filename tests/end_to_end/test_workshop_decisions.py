@@ -27,7 +27,9 @@ def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(syste
     for _ in range(2):  # the same decision twice: the second changes nothing
         system.cli("workshop", "defer", BANGKOK, "--to-year", "2007", "--venue-tbd", "--today", "2006-09-15")
     refused_move = ("workshop", "move", BANGKOK, "--city", "Manila", "--country", "PH", "--airport", "MNL")
-    system.cli(*refused_move)
+    answer = system.cli(*refused_move, check=False)
+    # Staff see the refusal and its reason at once: the command waits for registration's answer.
+    assert answer.returncode == 2 and "is deferred; reschedule it instead" in answer.stderr, answer
     system.cli(
         "workshop",
         "reschedule",
@@ -47,7 +49,8 @@ def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(syste
     )
     system.cli("workshop", "confirm", BANGKOK)
     system.cli("workshop", "cancel", BANGKOK, "--reason", "membership decision")
-    system.cli("workshop", "cancel", BANGKOK, "--reason", "again")
+    again = system.cli("workshop", "cancel", BANGKOK, "--reason", "again", check=False)
+    assert again.returncode == 2 and "already cancelled (membership decision)" in again.stderr, again
     system.wait()
 
     events = workshop_events(system)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 from typing import Annotated, Any
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -58,3 +60,28 @@ def send(topic: str, key: str, what: str, contract: type[Contract], **values: An
     [envelope] = asyncio.run(publish(settings(), [(topic, key, command(contract, **values))]))
     console.print(f"{what} (command {envelope.event_id}).")
     return envelope
+
+
+def settle(service: str, envelope: Envelope) -> None:
+    """Wait a little for the service's answer to a command just sent: a refusal is printed with its reason and
+    ends the command with exit code 2; no answer in time (the service busy or down) is said, and is not an error:
+    the command waits in Kafka and `logistics report consistency` shows its outcome later."""
+    wait_s = settings().command_wait_s
+    url = f"{settings().url(service)}/ops/commands/{envelope.event_id}"
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            answer = httpx.get(url, timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            answer = {"outcome": "pending"}
+        if answer.get("outcome") == "applied":
+            console.print(f"{service} applied it.")
+            return
+        if answer.get("outcome") in ("refused", "dead_lettered"):
+            errors.print(f"[red]refused by {service}:[/red] {answer.get('reason')}")
+            raise typer.Exit(2)
+        if time.monotonic() >= deadline:
+            if wait_s > 0:
+                console.print(f"{service} has not answered within {wait_s:g} s; the command waits in Kafka.")
+            return
+        time.sleep(0.2)

@@ -17,6 +17,7 @@ class CliSettings(StackSettings):
     travel_url: str = ""
     notifications_url: str = ""
     maildir: str = ""
+    command_wait_s: float = 15.0  # how long a staff command waits for its service's answer (0: do not wait)
 
     def url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_url")

@@ -8,7 +8,7 @@ import typer
 from shared.contracts import registration
 from shared.contracts.topics import REGISTRATION_COMMANDS
 
-from logistics_cli.common import ReasonOption, TodayOption, parse_date, parse_today, send
+from logistics_cli.common import ReasonOption, TodayOption, parse_date, parse_today, send, settle
 
 workshop_app = typer.Typer(help="Workshop decisions: move, postpone, defer, reschedule, cancel, confirm.")
 
@@ -21,7 +21,10 @@ Ends = Annotated[str, typer.Option("--ends", help="Last day (YYYY-MM-DD).")]
 
 
 def decide(workshop: str, what: str, contract: type[registration.WorkshopDecision], **values: object) -> None:
-    send(REGISTRATION_COMMANDS, workshop, f"{what} {workshop} requested", contract, workshop_id=workshop, **values)
+    envelope = send(
+        REGISTRATION_COMMANDS, workshop, f"{what} {workshop} requested", contract, workshop_id=workshop, **values
+    )
+    settle("registration", envelope)
 
 
 @workshop_app.command("move")

@@ -22,6 +22,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, object]]:
         return [Published() for _ in commands]
 
     monkeypatch.setattr(common, "publish", fake_publish)
+    monkeypatch.setenv("COMMAND_WAIT_S", "0")  # no service answers here
     return sent
 
 
@@ -56,3 +57,45 @@ def test_bad_options_are_refused_with_a_reason_and_nothing_is_published(
     assert result.exit_code == 2
     assert reason in result.output
     assert published == []
+
+
+class Answer:
+    def __init__(self, body: dict[str, object]) -> None:
+        self.body = body
+
+    def json(self) -> dict[str, object]:
+        return self.body
+
+
+@pytest.mark.parametrize(
+    ("answers", "code", "said"),
+    [
+        ([{"outcome": "pending"}, {"outcome": "applied"}], 0, "registration applied it"),
+        (
+            [{"outcome": "refused", "reason": "workshop idm-2006-bangkok is already cancelled (no money)"}],
+            2,
+            "refused by registration: workshop idm-2006-bangkok is already cancelled",
+        ),
+        ([{"outcome": "pending"}] * 100, 0, "has not answered within 0.5 s"),
+    ],
+)
+def test_a_decision_waits_for_registrations_answer_and_shows_a_refusal_with_its_reason(
+    published: list[tuple[str, str, object]],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: list[dict[str, object]],
+    code: int,
+    said: str,
+) -> None:
+    asked: list[str] = []
+
+    def get(url: str, timeout: float) -> Answer:
+        asked.append(url)
+        return Answer(answers[min(len(asked), len(answers)) - 1])
+
+    monkeypatch.setenv("COMMAND_WAIT_S", "0.5")
+    monkeypatch.setattr(common.httpx, "get", get)
+    result = CliRunner().invoke(main.app, ["workshop", "cancel", "idm-2006-bangkok", "--reason", "no money"])
+
+    assert result.exit_code == code, result.output
+    assert said in " ".join(result.output.split())
+    assert asked[0] == "http://127.0.0.1:8101/ops/commands/a-command-id"

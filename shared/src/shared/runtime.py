@@ -7,6 +7,7 @@ safe because offsets are committed only after the transaction that holds the eff
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -160,6 +161,25 @@ class ServiceRuntime:
                     }
                     for row in refusals
                 ],
+            }
+
+        @router.get("/commands/{event_id}")
+        async def command_outcome(event_id: uuid.UUID) -> dict[str, Any]:
+            """What became of one command or event: applied, refused or dead-lettered (with why), or pending."""
+            if self.pool is None:
+                raise HTTPException(503, "starting")
+            async with self.pool.acquire() as conn:
+                row = await conn.fetchrow(
+                    "SELECT outcome, reason, processed_at FROM inbox WHERE event_id = $1 ORDER BY processed_at LIMIT 1",
+                    event_id,
+                )
+            if row is None:
+                return {"event_id": str(event_id), "outcome": "pending"}
+            return {
+                "event_id": str(event_id),
+                "outcome": row["outcome"],
+                "reason": row["reason"],
+                "at": row["processed_at"].isoformat(),
             }
 
         @router.get("/outbox-lag")
