@@ -21,7 +21,8 @@ die() { say "error: $*"; exit 1; }
 
 # A step that fails says which, with the last lines of the logs it may have written, so that a red CI run
 # shows its cause (several steps send their own output to var/log/). It writes to the script's own stderr
-# (fd 9), since the failing command may have had its output sent to a log.
+# (fd 9), since the failing command may have had its output sent to a log; the processes it starts in the
+# background do not inherit fd 9 (`9>&-`), or they would hold the caller's stderr open after it exits.
 exec 9>&2
 on_error() { # exit-code line command
   exec 2>&9
@@ -110,7 +111,7 @@ kafka_up() {
   say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
   nohup java -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true -cp "$KAFKA_LIBS/*" \
     -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml" -Dkafka.logs.dir="$LOG" \
-    kafka.Kafka "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 &
+    kafka.Kafka "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 9>&- &
   echo $! >"$RUN/kafka.pid"
   wait_port "$KAFKA_PORT" 90 Kafka
 }
@@ -157,7 +158,7 @@ EOF
   if as_postgres "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then return 0; fi
   port_open "$PG_PORT" && die "port $PG_PORT is taken by another process"
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null 9>&-
   ln -sf "$dir/postgres.log" "$LOG/postgres.log"
 }
 
@@ -179,7 +180,7 @@ smtp_up() {
   mkdir -p "$VAR/mail/tmp" "$VAR/mail/new" "$VAR/mail/cur" "$RUN" "$LOG"
   say "starting the SMTP server on 127.0.0.1:$SMTP_PORT (Maildir $VAR/mail)"
   nohup "$ROOT/.venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
-    -c aiosmtpd.handlers.Mailbox "$VAR/mail" >>"$LOG/smtp.log" 2>&1 &
+    -c aiosmtpd.handlers.Mailbox "$VAR/mail" >>"$LOG/smtp.log" 2>&1 9>&- &
   echo $! >"$RUN/smtp.pid"
   wait_port "$SMTP_PORT" 30 "SMTP server"
 }
@@ -191,7 +192,7 @@ gds_up() {
   mkdir -p "$RUN" "$LOG"
   say "starting the simulated GDS on 127.0.0.1:$GDS_PORT"
   nohup "$ROOT/.venv/bin/python" -m travel.entrypoints.simulator --port "$GDS_PORT" \
-    --state "$VAR/gds-state.json" >>"$LOG/gds.log" 2>&1 &
+    --state "$VAR/gds-state.json" >>"$LOG/gds.log" 2>&1 9>&- &
   echo $! >"$RUN/gds.pid"
   wait_port "$GDS_PORT" 30 "simulated GDS"
 }
@@ -204,7 +205,7 @@ services_up() {
   for service in "${SERVICES[@]}"; do
     pid_alive "$RUN/$service.pid" && continue
     say "starting $service"
-    nohup "$ROOT/.venv/bin/python" -m "$service" >>"$LOG/$service.log" 2>&1 &
+    nohup "$ROOT/.venv/bin/python" -m "$service" >>"$LOG/$service.log" 2>&1 9>&- &
     echo $! >"$RUN/$service.pid"
   done
   for service in "${SERVICES[@]}"; do
