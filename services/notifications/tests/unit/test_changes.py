@@ -79,7 +79,40 @@ def test_a_ticket_calls_for_an_itinerary_or_an_itinerary_changed(
 def test_families_share_a_version_space() -> None:
     assert family("itinerary_changed") == ("itinerary", "itinerary_changed")
     assert family("cancelled") == ("postponed", "deferred", "cancelled")
-    assert family("granted") == ("granted",)
+    assert family("waitlisted") == ("granted", "waitlisted", "refused")  # all counted in award_version
+    assert family("received") == ("received",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "version", "award", "current"),
+    [
+        ("granted", 1, {"status": "granted", "award_version": 1}, True),
+        ("granted", 1, {"status": "withdrawn", "award_version": 2}, False),  # withdrawn while it waited
+        ("granted", 1, {"status": "waitlisted", "award_version": 2}, False),
+        ("waitlisted", 1, {"status": "granted", "award_version": 2}, False),  # promoted while it waited
+        ("refused", 2, {"status": "refused", "award_version": 2}, True),
+        ("granted", 3, {"status": "granted", "award_version": 3}, True),
+        ("granted", 1, None, True),  # nothing newer known
+    ],
+)
+def test_a_queued_sponsorship_decision_is_sent_only_while_it_is_the_newest(
+    kind: str, version: int, award: dict[str, Any] | None, current: bool
+) -> None:
+    workshop = {"venue_version": "1", "status": "scheduled"}
+    assert still_current(kind, workshop, event_facts(kind, version), award) is current
+
+
+@pytest.mark.parametrize(
+    ("award", "current"),
+    [
+        ({"status": "granted", "award_version": 1}, True),
+        ({"status": "withdrawn", "award_version": 2}, False),  # travel cancels the ticket: do not tell it
+        (None, True),
+    ],
+)
+def test_an_itinerary_is_not_sent_for_a_withdrawn_place(award: dict[str, Any] | None, current: bool) -> None:
+    workshop = {"venue_version": "1", "status": "scheduled"}
+    assert still_current("itinerary", workshop, event_facts("itinerary"), award) is current
 
 
 @pytest.mark.parametrize(
@@ -352,6 +385,18 @@ async def deliver(repo: FakeRepository, handler: Any, event: Any, causation: Any
 async def grant(repo: FakeRepository, ref: str, version: int = 1) -> None:
     granted = sponsorship.SponsorshipGranted.model_validate({**event_facts("granted", version), "delegate_ref": ref})
     await deliver(repo, handlers.when_sponsorship_decided_queue_email, granted)
+
+
+async def test_a_newer_sponsorship_decision_supersedes_the_older_one_still_waiting() -> None:
+    repo = FakeRepository()
+    waitlisted = sponsorship.SponsorshipWaitlisted.model_validate(
+        {**event_facts("waitlisted"), "delegate_ref": "GVA-003"}
+    )
+    await deliver(repo, handlers.when_sponsorship_decided_queue_email, waitlisted)
+    await grant(repo, "GVA-003", version=2)  # promoted from the waitlist before the first e-mail left
+
+    assert repo.queued() == {("GVA-003", "granted", 2)}
+    assert repo.queued("superseded") == {("GVA-003", "waitlisted", 1)}
 
 
 async def test_a_cancellation_is_told_once_to_each_sponsored_delegate_only() -> None:
