@@ -11,8 +11,11 @@ class Settings(StackSettings):
     smtp_port: int = 1025
     smtp_username: str = ""
     smtp_password: str = ""
-    smtp_starttls: bool = False
-    smtp_tls: bool = False
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
+    smtp_tls: bool = False  # TLS from the first byte (port 465)
+    # The server's certificate is verified against the system's CAs, or against this CA file (PEM) when given.
+    smtp_ca_file: str = ""
+    smtp_verify_certificate: bool = True  # false only for a test server: anyone could then read the mail
     smtp_timeout: float = 20.0
     mail_from: str = "IOM IDM Logistics <idm-logistics@iom.example>"
     # Staff are alarmed (/ops/status mail.alarm) when an e-mail has waited longer than this.
