@@ -20,7 +20,7 @@ class Settings(StackSettings):
     mail_from: str = "IOM IDM Logistics <idm-logistics@iom.example>"
     # Staff are alarmed (/ops/status mail.alarm) when an e-mail has waited longer than this.
     mail_alarm_after_s: float = 900.0
-    # The staff digest (shortfalls, declined fares, dead letters) goes here, in this language.
+    # The staff digest (shortfalls, declined fares, failed bookings, dead letters) goes here, in this language.
     staff_email: str = "idm-logistics-staff@iom.example"
     staff_language: str = "en"
 

@@ -496,7 +496,7 @@ async def test_a_new_ticket_before_the_first_itinerary_left_supersedes_it() -> N
 
 async def test_each_new_shortfall_or_declined_fare_queues_the_next_digest_version_once() -> None:
     repo = FakeRepository()
-    [shortfall, declined, _] = digest_items()
+    [shortfall, declined, *_] = digest_items()
     shortfall_event = sponsorship.ShortfallDetected.model_validate(shortfall["facts"])
     declined_event = sponsorship.FareDeclined.model_validate(declined["facts"])
     await deliver(repo, handlers.when_shortfall_detected_tell_staff, shortfall_event)
@@ -559,3 +559,30 @@ async def test_a_dead_letter_is_listed_once_however_often_it_is_read() -> None:
 
     assert repo.queued() == {("staff", "digest", 2)}
     assert len(repo.digest) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Booking failed, workshop idm-2006-geneva, delegate GVA-017 (venue version 1, attempt 2): no ticket."]),
+        ("fr", ["Réservation échouée, atelier idm-2006-geneva, délégué GVA-017", "tentative 2) : aucun billet."]),
+        ("es", ["Reserva fallida, taller idm-2006-geneva, delegado GVA-017", "intento 2): ningún billete."]),
+    ],
+)
+def test_the_digest_lists_failed_bookings_with_their_reason(email: Email, language: str, words: list[str]) -> None:
+    text = " ".join(compose(email("digest", language, version=4), RENDERER, SENDER).rendered.text.split())
+
+    for word in [*words, "no itinerary within policy"]:
+        assert word in text
+    assert text.index("GVA-017") < text.index("registration.commands.v1.dlq"), "newest first"
+
+
+async def test_each_failed_booking_attempt_is_listed_once() -> None:
+    repo = FakeRepository()
+    failed = travel.BookingFailed.model_validate(digest_items()[3]["facts"])
+    for _ in range(2):
+        await deliver(repo, handlers.when_booking_failed_tell_staff, failed)
+    await deliver(repo, handlers.when_booking_failed_tell_staff, failed.model_copy(update={"attempt": 3}))
+
+    assert repo.queued() == {("staff", "digest", 2)}
+    assert [facts["attempt"] for facts in repo.digest.values()] == [2, 3]
