@@ -157,6 +157,7 @@ def message() -> Any:
         recipient=recipient,
         sender="IOM IDM Logistics <idm-logistics@iom.example>",
         rendered=Rendered("Demande reçue", "Votre demande a été reçue.", "<p>Votre demande a été reçue.</p>"),
+        language="fr",
     )
 
 

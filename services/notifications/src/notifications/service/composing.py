@@ -106,6 +106,7 @@ def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> Email
         recipient=composed.recipient,
         sender=sender,
         rendered=composed.rendered,
+        language=composed.language,
         calendar=composed.calendar,
         calendar_method=composed.calendar_method,
         attachments=composed.attachments,
