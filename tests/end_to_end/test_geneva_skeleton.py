@@ -1,18 +1,78 @@
-"""Walking skeleton on the real stack: Geneva, July 2006, from registration to itinerary e-mails."""
+"""Walking skeleton on the real stack: Geneva, July 2006, from registration to itinerary e-mails: each e-mail
+once, to the right person, in their language; each itinerary's calendar invitation and each grant's invitation
+letter read back with icalendar and pypdf."""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from typing import Any
+
+import yaml
+from icalendar import Calendar
+from notifications.domain.calendar import flight_uid, workshop_uid
+from pypdf import PdfReader
 
 from tests.harness import GENEVA, System
 
 DELEGATES = GENEVA.parent / "geneva-2006-delegates.csv"
+WORKSHOP = "idm-2006-geneva"
+# The first line of the invitation letter and its reference line, in each language.
+LETTER = {
+    "en": ("Letter of invitation for a visa application", "Reference: {ref}, letter version 1"),
+    "fr": ("Lettre d'invitation pour une demande de visa", "Référence : {ref}, version de la lettre 1"),
+    "es": ("Carta de invitación para la solicitud de visado", "Referencia: {ref}, versión de la carta 1"),
+}
 
 
 def requested() -> dict[str, dict[str, str]]:
     with DELEGATES.open() as handle:
         return {row["ref"]: row for row in csv.DictReader(handle) if row["sponsorship"] == "requested"}
+
+
+def scenario_workshop() -> dict[str, Any]:
+    [workshop] = [w for w in yaml.safe_load(GENEVA.read_text())["workshops"] if w["id"] == WORKSHOP]
+    return dict(workshop)
+
+
+def check_calendar(message: Any, ref: str, row: dict[str, str], workshop: dict[str, Any]) -> None:
+    """The itinerary's invitation: METHOD:REQUEST, the workshop as one all-day event under the UID stable per
+    delegate and workshop, each flight its own event, all at SEQUENCE 0 (first venue, first issue)."""
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    calendar = Calendar.from_ical(part.get_content())
+    assert str(calendar["METHOD"]) == "REQUEST"
+    events = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+    uid = f"{WORKSHOP}.{ref}@idm.invalid"
+    assert uid == workshop_uid(WORKSHOP, ref)
+    [workshop_event] = [event for key, event in events.items() if key == uid]
+    assert workshop_event.decoded("DTSTART") == workshop["starts"]
+    assert workshop_event.decoded("DTEND") == workshop["ends"] + timedelta(days=1), "all day, DTEND exclusive"
+    assert not isinstance(workshop_event.decoded("DTSTART"), datetime)
+    flights = [events[flight_uid(WORKSHOP, ref, leg)] for leg in range(1, len(events))]
+    assert len(flights) >= 2, "out and back"
+    assert (
+        flights[0].decoded("DTEND").date()
+        < workshop["starts"]
+        <= workshop["ends"]
+        < flights[-1].decoded("DTSTART").date()
+    )
+    assert {int(event["SEQUENCE"]) for event in events.values()} == {0}
+    assert {str(event["ATTENDEE"]) for event in events.values()} == {f"mailto:{row['email']}"}
+
+
+def check_letter(message: Any, ref: str, language: str, workshop: dict[str, Any]) -> None:
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"invitation-{ref}-v1.pdf"
+    pages = PdfReader(io.BytesIO(attachment.get_content())).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())  # the layout wraps lines
+    title, reference = LETTER[language]
+    assert title in text, f"{ref}: the letter is in {language}"
+    assert workshop["title"] in text and reference.format(ref=ref) in text
 
 
 def test_geneva_end_to_end(system: System) -> None:
@@ -33,16 +93,19 @@ def test_geneva_end_to_end(system: System) -> None:
     assert report["emails"] == {**report["emails"], "sent": 98, "pending": 0, "failed": 0}
     assert report["commands"]["refused"] == 0 and report["commands"]["dead_lettered"] == 0
 
-    # The Maildir itself: 34 requests received + 30 granted + 30 itineraries + 4 waitlisted, each once, to the
-    # right people.
+    # The Maildir itself: a "received" per request, a "granted" and an itinerary per sponsored delegate, a
+    # "waitlisted" per waitlisted one, each once, to the right people: the counts the report gives.
     mail = system.mail()
     kinds = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in mail)
-    assert len(mail) == 98 and set(kinds.values()) == {1}
+    assert len(mail) == report["emails"]["sent"] and set(kinds.values()) == {1}
     by_kind: dict[str, set[str]] = {}
     for ref, kind in kinds:
         by_kind.setdefault(kind, set()).add(ref)
     assert by_kind["granted"] == by_kind["itinerary"]
-    assert len(by_kind["granted"]) == 30 and len(by_kind["waitlisted"]) == 4
+    assert len(by_kind["received"]) == report["delegates"]["sponsorship_requested"]
+    assert len(by_kind["granted"]) == report["delegates"]["sponsored"]
+    assert len(by_kind["itinerary"]) == report["tickets"]["valid"]
+    assert len(by_kind["waitlisted"]) == report["delegates"]["waitlisted"]
     assert by_kind["granted"] | by_kind["waitlisted"] == set(requested())
     assert by_kind["received"] == set(requested()), "every request is acknowledged, nobody else gets one"
     assert set(by_kind) == {"received", "granted", "itinerary", "waitlisted"}
@@ -50,6 +113,7 @@ def test_geneva_end_to_end(system: System) -> None:
     assert speakers <= by_kind["granted"], "speakers are funded first"
 
     rows = requested()
+    workshop = scenario_workshop()
     for message in mail:
         ref, kind = message["X-Logistics-Delegate"], message["X-Logistics-Kind"]
         assert message["To"].endswith(f"<{rows[ref]['email']}>")
@@ -62,6 +126,15 @@ def test_geneva_end_to_end(system: System) -> None:
             assert {"en": "Tue 11 Jul 2006", "fr": "mardi 11 juillet 2006", "es": "martes 11 de julio de 2006"}[
                 rows[ref]["language"]
             ] in text, "arrives the day before the workshop starts"
+        parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+        if kind == "itinerary":
+            check_calendar(parsed, ref, rows[ref], workshop)
+        elif kind == "granted":
+            check_letter(parsed, ref, rows[ref]["language"], workshop)
+        if kind != "granted":
+            assert not list(parsed.iter_attachments()), f"{kind}: no letter"
+        if kind != "itinerary":
+            assert not [p for p in parsed.walk() if p.get_content_type() == "text/calendar"], f"{kind}: no calendar"
 
     # A second run of everything changes nothing.
     again = system.run_geneva()

@@ -1,11 +1,19 @@
 """Names that try header tricks and recognisable personal data, through the real stack: the e-mails keep exactly
-their own headers and recipient, and no service log holds a name or an address."""
+their own headers and recipient, and no service log holds a name or an address, from the request's
+acknowledgement through allocation, booking, the grant with its letter and the itinerary with its calendar."""
 
 from __future__ import annotations
 
 import csv
+import io
+import json
+from collections import Counter
+from email import message_from_bytes, policy
 from email.utils import getaddresses
 from pathlib import Path
+
+from icalendar import Calendar
+from pypdf import PdfReader
 
 from tests.harness import System
 
@@ -18,7 +26,8 @@ DELEGATES = [
 ]
 
 
-def scenario(folder: Path) -> Path:
+def scenario(folder: Path, delegates: list[tuple[str, str, str, str, str]] = DELEGATES, funded: bool = False) -> Path:
+    """The workshop and its delegates; `funded`: with a donor whose pledge covers every one of them."""
     with (folder / "delegates.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -35,7 +44,7 @@ def scenario(folder: Path) -> Path:
                 "sponsorship",
             ]
         )
-        for ref, given, family, email, language in DELEGATES:
+        for ref, given, family, email, language in delegates:
             writer.writerow([ref, WORKSHOP, given, family, email, "SN", "official", language, "DKR", "requested"])
     path = folder / "safety.yaml"
     path.write_text(
@@ -43,7 +52,14 @@ def scenario(folder: Path) -> Path:
         "workshops:\n"
         f"  - {{id: {WORKSHOP}, title: Header safety, year: 2006, city: Geneva, country: CH, airport: GVA,"
         " starts: 2006-07-12, ends: 2006-07-13, currency: USD}\n"
-        "delegates:\n"
+        + (
+            "donors:\n  - {id: safety-donor, name: Government of Australia}\n"
+            f"pledges:\n  - {{id: safety-pledge, donor: safety-donor, workshop: {WORKSHOP}, amount: 50000,"
+            " currency: USD, kind: cash}\n"
+            if funded
+            else ""
+        )
+        + "delegates:\n"
         "  - file: delegates.csv\n",
         encoding="utf-8",
     )
@@ -76,3 +92,58 @@ def test_names_cannot_inject_headers_and_never_reach_the_logs(system: System, tm
         text = log.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:
             assert secret not in text, f"{secret!r} in {log.name}"
+
+
+# Recognisable people, one per language, one with accents (logged JSON would escape them: both forms are sought).
+TRAVELLERS = [
+    ("SAF-101", "Philippa", "Quarrington-Obuya", "philippa.qo@gov-ke.example", "en"),
+    ("SAF-102", "Aurélienne", "Desrochers-Mbaye", "aurelienne.dm@gov-sn.example", "fr"),
+    ("SAF-103", "Ximena", "Altamirano-Quispe", "ximena.aq@gov-pe.example", "es"),
+]
+
+
+def forms(secret: str) -> set[str]:
+    return {secret, json.dumps(secret)[1:-1]}  # as written, and as a JSON log line escapes it
+
+
+def test_personal_data_goes_through_allocation_booking_letter_and_calendar_but_never_into_a_log(
+    system: System, tmp_path: Path
+) -> None:
+    system.cli("apply", str(scenario(tmp_path, TRAVELLERS, funded=True)))
+    system.wait()
+    system.cli("sponsorship", "allocate", "--workshop", WORKSHOP)
+    system.wait()
+    system.cli("travel", "book", "--workshop", WORKSHOP)
+    system.wait()
+
+    mail = [message_from_bytes(m.as_bytes(), policy=policy.default) for m in system.mail()]
+    sent = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"]) for m in mail)
+    refs = [ref for ref, *_ in TRAVELLERS]
+    assert sent == {(ref, kind): 1 for ref in refs for kind in ("received", "granted", "itinerary")}
+    people = {ref: (given, family, email) for ref, given, family, email, _ in TRAVELLERS}
+    for message in mail:
+        given, family, email = people[message["X-Logistics-Delegate"]]
+        assert message["To"].addresses[0].addr_spec == email
+        if message["X-Logistics-Kind"] == "granted":  # the letter names the delegate (accents kept: Latin-1)
+            [letter] = list(message.iter_attachments())
+            text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.get_content())).pages)
+            assert f"{given} {family}" in " ".join(text.split())
+        if message["X-Logistics-Kind"] == "itinerary":  # the calendar invites the delegate by name
+            [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+            attendees = {str(e["ATTENDEE"]) for e in Calendar.from_ical(part.get_content()).walk("VEVENT")}
+            assert attendees == {f"mailto:{email}"}
+            assert f"{given} {family}" in part.get_content()
+
+    secrets = {form for person in people.values() for secret in person for form in forms(secret)}
+    logs = {log.name: log.read_text(encoding="utf-8", errors="replace") for log in system.logs.glob("*.log")}
+    del logs["smtp.log"]  # the SMTP server is the outside world here, not one of ours
+    assert set(logs) == {"registration.log", "sponsorship.log", "travel.log", "notifications.log", "gds.log"}
+    assert all(logs[f"{service}.log"] for service in ("registration", "sponsorship", "travel", "notifications"))
+    assert "mail.sent" in logs["notifications.log"]
+    # What travel told the simulated GDS (its orders, kept in a snapshot file): references, never names.
+    gds_state = (system.workdir / "gds-state.json").read_text(encoding="utf-8")
+    assert all(f'"{ref}"' in gds_state for ref in refs)
+    logs["gds-state.json"] = gds_state
+    for name, text in logs.items():
+        for secret in secrets:
+            assert secret not in text, f"{secret!r} in {name}"

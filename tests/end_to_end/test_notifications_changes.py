@@ -1,9 +1,11 @@
 """Workshop decisions told to sponsored delegates on the real stack: a deferral reaches each of them once with
 a calendar CANCEL for the workshop and their flights; and a decision that arrives while an older one's e-mails
-still wait (SMTP down) leaves only the newer e-mails to be sent, the older ones superseded and counted."""
+still wait (SMTP down) leaves only the newer e-mails to be sent, the older ones superseded and counted; so does a
+newer sponsorship decision (a withdrawal, a promotion from the waitlist) about a delegate's place."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import time
 from collections import Counter
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+import asyncpg
 import httpx
 from icalendar import Calendar
 
@@ -122,3 +125,78 @@ def test_a_newer_decision_supersedes_the_e_mails_of_an_older_one_still_waiting(s
         assert method == "CANCEL"
     copies = Counter("".join(str(m["Message-ID"]).split()) for m in system.mail())
     assert set(copies.values()) == {1}
+
+
+def awards_known_to_notifications(system: System) -> dict[str, tuple[str, int]]:
+    async def read() -> dict[str, tuple[str, int]]:
+        conn = await asyncpg.connect(system.database("notifications"))
+        try:
+            rows = await conn.fetch("SELECT delegate_ref, status, award_version FROM awards")
+        finally:
+            await conn.close()
+        return {row["delegate_ref"]: (row["status"], row["award_version"]) for row in rows}
+
+    return asyncio.run(read())
+
+
+def test_a_newer_sponsorship_decision_leaves_only_its_own_e_mail_to_be_sent(system: System) -> None:
+    system.cli("apply", str(GENEVA))
+    system.wait()  # the "received" e-mails are out
+    seen = {"".join(str(m["Message-ID"]).split()) for m in system.mail()}
+
+    system.kill("smtp")  # the decisions' e-mails wait
+    system.cli("sponsorship", "allocate", "--workshop", WORKSHOP)
+    before = eventually(
+        lambda: {a["delegate_ref"]: a for a in system.sponsorships()["awards"] if a["status"] != "requested"},
+        timeout=120,
+        what="allocation",
+    )
+    decided = Counter(a["status"] for a in before.values())
+    eventually(
+        lambda: Counter(e["kind"] for e in emails(system) if e["kind"] != "received") == decided,
+        timeout=120,
+        what=f"e-mails queued for {dict(decided)}",
+    )
+    granted = sorted((a for a in before.values() if a["status"] == "granted"), key=lambda a: a["priority"])
+    leaving = granted[-1]["delegate_ref"]
+    system.cli("sponsorship", "withdraw", "--delegate", leaving, "--reason", "cannot travel in July")
+
+    after = eventually(
+        lambda: (
+            (awards := {a["delegate_ref"]: a for a in system.sponsorships()["awards"]})[leaving]["status"]
+            == "withdrawn"
+            and awards
+        ),
+        timeout=120,
+        what="withdrawal",
+    )
+    promoted = sorted(
+        ref for ref, a in after.items() if before[ref]["status"] == "waitlisted" and a["status"] == "granted"
+    )
+    assert promoted, "the money given back promotes the first waitlisted delegate (the scenario's figures)"
+    expected = {ref: (a["status"], a["award_version"]) for ref, a in after.items() if ref in before}
+    eventually(
+        lambda: awards_known_to_notifications(system) == expected,
+        timeout=120,
+        what="notifications knows every decision",
+    )
+    system.start_smtp()
+    system.wait()
+
+    sent = Counter(
+        (m["X-Logistics-Delegate"], m["X-Logistics-Kind"], m["X-Logistics-Version"]) for m in new_mail(system, seen)
+    )
+    assert not any(ref == leaving for ref, _, _ in sent), "nothing stale for a withdrawn place"
+    for ref in promoted:
+        assert [key for key in sent if key[0] == ref] == [(ref, "granted", str(after[ref]["award_version"]))]
+    untouched = {ref for ref in before if ref != leaving and ref not in promoted}
+    assert {key for key in sent if key[0] in untouched} == {
+        (ref, before[ref]["status"], str(before[ref]["award_version"])) for ref in untouched
+    }
+    assert set(sent.values()) == {1}
+    queue = {(e["delegate_ref"], e["kind"], e["version"]): e["status"] for e in emails(system)}
+    assert queue[(leaving, "granted", before[leaving]["award_version"])] == "superseded"
+    for ref in promoted:
+        assert queue[(ref, "waitlisted", before[ref]["award_version"])] == "superseded"
+    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    assert status["superseded"] == 1 + len(promoted) and status["waiting"] == 0

@@ -97,7 +97,9 @@ def preview(
     console.print(Text(email["text"]))
     if email.get("calendar"):
         events = email["calendar"].count("BEGIN:VEVENT")
-        console.print(Text(f"With a calendar invitation (.ics, METHOD REQUEST, {events} events).", style="dim"))
+        method = email.get("calendar_method", "REQUEST")
+        what = "cancellation" if method == "CANCEL" else "invitation"
+        console.print(Text(f"With a calendar {what} (.ics, METHOD {method}, {events} events).", style="dim"))
 
 
 @mail_app.command("list")
@@ -114,8 +116,9 @@ def list_emails(
         console.print(f"No e-mails for {delegate}.")
         return
     table = Table(title=f"E-mails for {delegate}")
-    for column in ("kind", "version", "status", "sent at (UTC)", "attempts", "Message-ID"):
-        table.add_column(column, justify="right" if column in ("version", "attempts") else "left", overflow="fold")
+    numbers = ("version", "attempts", "resent after crash")
+    for column in ("kind", "version", "status", "sent at (UTC)", "attempts", "resent after crash", "Message-ID"):
+        table.add_column(column, justify="right" if column in numbers else "left", overflow="fold")
     for email in emails:
         table.add_row(
             email["kind"],
@@ -123,6 +126,7 @@ def list_emails(
             email["status"],
             utc(email.get("sent_at")),
             str(email["attempts"]),
+            str(email.get("resent_after_crash", 0)),
             email["message_id"],
         )
     console.print(table)

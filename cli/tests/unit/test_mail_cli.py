@@ -23,6 +23,7 @@ PREVIEW = {
     "text": "Destinataire : Aminata Sarr\n\nMadame, Monsieur,\n  [DL4711]  DKR mardi 11 juillet 2006 à 07:00\n",
     "html": '<!DOCTYPE html>\n<html lang="fr"><body><pre>Madame, Monsieur,</pre></body></html>\n',
     "calendar": "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\n",
+    "calendar_method": "REQUEST",
 }
 EMAILS = [
     {
@@ -45,8 +46,8 @@ EMAILS = [
         "version": 1,
         "status": "pending",
         "message_id": "<itinerary.GVA-002.v1.fedcba9876543210@idm.invalid>",
-        "attempts": 0,
-        "resent_after_crash": 0,
+        "attempts": 3,
+        "resent_after_crash": 2,
         "last_error": None,
         "created_at": "2006-04-20T09:31:00+00:00",
         "sent_at": None,
@@ -98,6 +99,18 @@ def test_preview_prints_the_subject_and_text_of_the_email(requests: Any) -> None
     assert request.method == "GET"
     assert request.url.path == "/delegates/GVA-002/preview"
     assert dict(request.url.params) == {"kind": "itinerary", "lang": "fr"}
+
+
+def test_preview_names_the_calendar_method_the_service_rendered(requests: Any) -> None:
+    cancel = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\n"
+    requests(lambda request: httpx.Response(200, json={**PREVIEW, "kind": "deferred", "calendar": cancel,
+                                                       "calendar_method": "CANCEL"}))  # fmt: skip
+
+    result = run("preview", "--delegate", "GVA-002", "--kind", "deferred")
+
+    assert result.exit_code == 0, result.output
+    assert "calendar cancellation (.ics, METHOD CANCEL, 1 events)" in result.output
+    assert "REQUEST" not in result.output
 
 
 def test_preview_without_lang_lets_the_service_choose_the_delegates_language(requests: Any) -> None:
@@ -169,6 +182,10 @@ def test_list_shows_each_email_with_its_status(requests: Any, monkeypatch: pytes
     [itinerary] = [line for line in lines if "itinerary" in line]
     assert "sent" in granted and "2006-04-20 09:30:01" in granted
     assert "pending" in itinerary and "<itinerary.GVA-002.v1.fedcba9876543210@idm.invalid>" in itinerary
+    [header] = [line for line in lines if "attempts" in line]
+    assert "resent after crash" in header
+    cells = [cell.strip() for cell in itinerary.split("│")]
+    assert cells[cells.index("3") + 1] == "2", "attempts, then resends after a crash"
 
 
 def test_list_json_prints_what_the_service_returned(requests: Any) -> None:

@@ -146,6 +146,9 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.TicketCancelled.TYPE: route(
                 travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_keep_refund
             ),
+            travel_contracts.BookingFailed.TYPE: route(
+                travel_contracts.BookingFailed, handlers.when_booking_failed_tell_staff
+            ),
         },
     )
     runtime.subscribe(

@@ -11,13 +11,16 @@ class Settings(StackSettings):
     smtp_port: int = 1025
     smtp_username: str = ""
     smtp_password: str = ""
-    smtp_starttls: bool = False
-    smtp_tls: bool = False
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
+    smtp_tls: bool = False  # TLS from the first byte (port 465)
+    # The server's certificate is verified against the system's CAs, or against this CA file (PEM) when given.
+    smtp_ca_file: str = ""
+    smtp_verify_certificate: bool = True  # false only for a test server: anyone could then read the mail
     smtp_timeout: float = 20.0
     mail_from: str = "IOM IDM Logistics <idm-logistics@iom.example>"
     # Staff are alarmed (/ops/status mail.alarm) when an e-mail has waited longer than this.
     mail_alarm_after_s: float = 900.0
-    # The staff digest (shortfalls, declined fares, dead letters) goes here, in this language.
+    # The staff digest (shortfalls, declined fares, failed bookings, dead letters) goes here, in this language.
     staff_email: str = "idm-logistics-staff@iom.example"
     staff_language: str = "en"
 

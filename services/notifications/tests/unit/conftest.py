@@ -18,7 +18,7 @@ from shared.contracts.sponsorship import (
     SponsorshipRefused,
     SponsorshipWaitlisted,
 )
-from shared.contracts.travel import Segment, TicketCancelled, TicketIssued
+from shared.contracts.travel import BookingFailed, Segment, TicketCancelled, TicketIssued
 
 TITLE = "Migrants and the Host Society: Partnerships for Success"
 QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
@@ -174,8 +174,17 @@ def digest_items() -> list[dict[str, Any]]:
             "facts": declined.model_dump(mode="json"),
         },
         {"position": 3, "kind": "dead_letter", "workshop_id": "*", "facts": DEAD_LETTER},
+        {"position": 4, "kind": "booking_failed", "workshop_id": "idm-2006-geneva", "facts": BOOKING_FAILED},
     ]
 
+
+BOOKING_FAILED = BookingFailed(
+    workshop_id="idm-2006-geneva",
+    delegate_ref="GVA-017",
+    venue_version=1,
+    attempt=2,
+    reason="no itinerary within policy",
+).model_dump(mode="json")
 
 DEAD_LETTER = {
     "dlq_topic": "registration.commands.v1.dlq",

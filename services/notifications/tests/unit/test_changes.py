@@ -79,7 +79,40 @@ def test_a_ticket_calls_for_an_itinerary_or_an_itinerary_changed(
 def test_families_share_a_version_space() -> None:
     assert family("itinerary_changed") == ("itinerary", "itinerary_changed")
     assert family("cancelled") == ("postponed", "deferred", "cancelled")
-    assert family("granted") == ("granted",)
+    assert family("waitlisted") == ("granted", "waitlisted", "refused")  # all counted in award_version
+    assert family("received") == ("received",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "version", "award", "current"),
+    [
+        ("granted", 1, {"status": "granted", "award_version": 1}, True),
+        ("granted", 1, {"status": "withdrawn", "award_version": 2}, False),  # withdrawn while it waited
+        ("granted", 1, {"status": "waitlisted", "award_version": 2}, False),
+        ("waitlisted", 1, {"status": "granted", "award_version": 2}, False),  # promoted while it waited
+        ("refused", 2, {"status": "refused", "award_version": 2}, True),
+        ("granted", 3, {"status": "granted", "award_version": 3}, True),
+        ("granted", 1, None, True),  # nothing newer known
+    ],
+)
+def test_a_queued_sponsorship_decision_is_sent_only_while_it_is_the_newest(
+    kind: str, version: int, award: dict[str, Any] | None, current: bool
+) -> None:
+    workshop = {"venue_version": "1", "status": "scheduled"}
+    assert still_current(kind, workshop, event_facts(kind, version), award) is current
+
+
+@pytest.mark.parametrize(
+    ("award", "current"),
+    [
+        ({"status": "granted", "award_version": 1}, True),
+        ({"status": "withdrawn", "award_version": 2}, False),  # travel cancels the ticket: do not tell it
+        (None, True),
+    ],
+)
+def test_an_itinerary_is_not_sent_for_a_withdrawn_place(award: dict[str, Any] | None, current: bool) -> None:
+    workshop = {"venue_version": "1", "status": "scheduled"}
+    assert still_current("itinerary", workshop, event_facts("itinerary"), award) is current
 
 
 @pytest.mark.parametrize(
@@ -354,6 +387,18 @@ async def grant(repo: FakeRepository, ref: str, version: int = 1) -> None:
     await deliver(repo, handlers.when_sponsorship_decided_queue_email, granted)
 
 
+async def test_a_newer_sponsorship_decision_supersedes_the_older_one_still_waiting() -> None:
+    repo = FakeRepository()
+    waitlisted = sponsorship.SponsorshipWaitlisted.model_validate(
+        {**event_facts("waitlisted"), "delegate_ref": "GVA-003"}
+    )
+    await deliver(repo, handlers.when_sponsorship_decided_queue_email, waitlisted)
+    await grant(repo, "GVA-003", version=2)  # promoted from the waitlist before the first e-mail left
+
+    assert repo.queued() == {("GVA-003", "granted", 2)}
+    assert repo.queued("superseded") == {("GVA-003", "waitlisted", 1)}
+
+
 async def test_a_cancellation_is_told_once_to_each_sponsored_delegate_only() -> None:
     repo = FakeRepository()
     await grant(repo, "GVA-001")
@@ -451,7 +496,7 @@ async def test_a_new_ticket_before_the_first_itinerary_left_supersedes_it() -> N
 
 async def test_each_new_shortfall_or_declined_fare_queues_the_next_digest_version_once() -> None:
     repo = FakeRepository()
-    [shortfall, declined, _] = digest_items()
+    [shortfall, declined, *_] = digest_items()
     shortfall_event = sponsorship.ShortfallDetected.model_validate(shortfall["facts"])
     declined_event = sponsorship.FareDeclined.model_validate(declined["facts"])
     await deliver(repo, handlers.when_shortfall_detected_tell_staff, shortfall_event)
@@ -514,3 +559,30 @@ async def test_a_dead_letter_is_listed_once_however_often_it_is_read() -> None:
 
     assert repo.queued() == {("staff", "digest", 2)}
     assert len(repo.digest) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Booking failed, workshop idm-2006-geneva, delegate GVA-017 (venue version 1, attempt 2): no ticket."]),
+        ("fr", ["Réservation échouée, atelier idm-2006-geneva, délégué GVA-017", "tentative 2) : aucun billet."]),
+        ("es", ["Reserva fallida, taller idm-2006-geneva, delegado GVA-017", "intento 2): ningún billete."]),
+    ],
+)
+def test_the_digest_lists_failed_bookings_with_their_reason(email: Email, language: str, words: list[str]) -> None:
+    text = " ".join(compose(email("digest", language, version=4), RENDERER, SENDER).rendered.text.split())
+
+    for word in [*words, "no itinerary within policy"]:
+        assert word in text
+    assert text.index("GVA-017") < text.index("registration.commands.v1.dlq"), "newest first"
+
+
+async def test_each_failed_booking_attempt_is_listed_once() -> None:
+    repo = FakeRepository()
+    failed = travel.BookingFailed.model_validate(digest_items()[3]["facts"])
+    for _ in range(2):
+        await deliver(repo, handlers.when_booking_failed_tell_staff, failed)
+    await deliver(repo, handlers.when_booking_failed_tell_staff, failed.model_copy(update={"attempt": 3}))
+
+    assert repo.queued() == {("staff", "digest", 2)}
+    assert [facts["attempt"] for facts in repo.digest.values()] == [2, 3]

@@ -27,6 +27,7 @@ def message(recipient: Recipient = AMINATA, subject: str = "Sponsorship confirme
         recipient=recipient,
         sender=SENDER,
         rendered=Rendered(subject, "Dear Aminata Sarr,\n", "<p>Dear Aminata Sarr,</p>"),
+        language=recipient.language,
     )
 
 

@@ -131,3 +131,28 @@ async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its
     assert text.get_content() == composed.rendered.text
     assert html.get_content() == composed.rendered.html
     assert calendar.get_content().replace("\r\n", "\n") == composed.calendar.replace("\r\n", "\n")
+
+
+async def test_the_worker_drops_a_granted_e_mail_whose_place_was_withdrawn_while_it_waited(email: Email) -> None:
+    queue, mailer = FakeQueue(), FakeMailer()
+    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+    granted = {**email("granted"), "award": {"status": "withdrawn", "award_version": 2}}
+
+    await worker.send_one(queue, granted)  # type: ignore[arg-type]
+
+    assert (queue.superseded, queue.sent, mailer.messages) == ([1], [], [])
+
+
+@pytest.mark.parametrize(("wanted", "written"), [("de", "en"), ("fr", "fr")])
+async def test_content_language_names_the_language_the_e_mail_is_written_in(
+    email: Email, wanted: str, written: str
+) -> None:
+    """A staff digest for STAFF_LANGUAGE=de is written in English: it says so."""
+    queue, mailer = FakeQueue(), FakeMailer()
+    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+
+    await worker.send_one(queue, email("digest", wanted))  # type: ignore[arg-type]
+
+    [message] = mailer.messages
+    assert message["Content-Language"] == written
+    assert message["Subject"].startswith({"en": "IDM logistics: staff digest", "fr": "Logistique du DIM"}[written])

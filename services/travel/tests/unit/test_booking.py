@@ -606,3 +606,38 @@ def test_a_change_waiting_for_sponsorship_past_its_expiry_gives_up_and_keeps_the
     asyncio.run(late.step(store.trip()))
     assert store.trip().state == "ticketed" and store.trip().change_quote is None
     assert store.quotes[quote.quote_id].status == "failed" and provider.changed == []
+
+
+# ---------------------------------------------------------------- a booking that ends without a ticket
+
+
+class RefusingProvider(FakeProvider):
+    async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
+        raise ProviderRefused("passenger_not_accepted", "the airline does not accept this booking", requote=False)
+
+
+class NoFlightsProvider(FakeProvider):
+    async def search(self, origin: str, destination: str, departure: date, back: date, today: date) -> list[OfferView]:
+        return []
+
+
+@pytest.mark.parametrize(
+    ("provider", "reason"),
+    [
+        (RefusingProvider(), "passenger_not_accepted: the airline does not accept this booking"),
+        (NoFlightsProvider(), "no itinerary within policy"),
+    ],
+)
+def test_a_booking_that_fails_tells_staff_why(provider: FakeProvider, reason: str) -> None:
+    store = FakeStore(requested())
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert (trip.state, trip.reason) == ("failed", reason)
+    assert event_types(store) == ["travel.booking_failed"]
+    assert store.events[0].payload == {
+        "workshop_id": "w",
+        "delegate_ref": "D1",
+        "venue_version": 1,
+        "attempt": 1,
+        "reason": reason,
+    }
+    assert store.events[0].aggregate_key == "D1" and not store.bookings

@@ -117,6 +117,18 @@ class TicketCancelled(Contract):
     currency: str = "USD"
 
 
+class BookingFailed(Contract):
+    """No ticket for the delegate at this venue version: the provider refused the booking, or no itinerary was
+    within policy. Staff are told (notifications' digest); booking again starts a new attempt."""
+
+    TYPE = "travel.booking_failed"
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    attempt: int
+    reason: str
+
+
 class ChangeOption(Contract):
     TYPE = "travel.change_option"
     kind: str  # change (at the provider) | rebook (cancel and buy anew)

@@ -242,8 +242,8 @@ class PostgresEmailFacts:
 
 async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dict[str, str]) -> dict[str, Any]:
     """An e-mail row with what it is rendered from, as it is now: its facts, the delegate's contact, the
-    workshop's facts, the itinerary the delegate was last sent, the ticket travel last cancelled for them, and
-    for the staff digest the items it lists."""
+    workshop's facts, the itinerary the delegate was last sent, the ticket travel last cancelled for them, their
+    newest award decision (whether the e-mail is still true), and for the staff digest the items it lists."""
     if email["kind"] == DIGEST:
         items = await conn.fetch(
             "SELECT position, kind, workshop_id, facts, recorded_at FROM digest_items ORDER BY position LIMIT $1",
@@ -256,6 +256,7 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
             "workshop": None,
             "itinerary": None,
             "ticket": None,
+            "award": None,
             "items": [{**dict(item), "facts": json.loads(item["facts"])} for item in items],
         }
     contact = await conn.fetchrow("SELECT * FROM contacts WHERE delegate_ref = $1", email["delegate_ref"])
@@ -267,6 +268,11 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
         email["workshop_id"],
         list(ITINERARY_KINDS),
         list(SENT_OR_SENDING),
+    )
+    award = await conn.fetchrow(
+        "SELECT status, award_version FROM awards WHERE delegate_ref = $1 AND workshop_id = $2",
+        email["delegate_ref"],
+        email["workshop_id"],
     )
     ticket = await conn.fetchval(
         "SELECT facts FROM ticket_cancellations WHERE delegate_ref = $1 AND workshop_id = $2"
@@ -281,6 +287,7 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
         "workshop": {k: str(v) for k, v in dict(workshop).items()} if workshop else None,
         "itinerary": {**json.loads(itinerary["facts"]), "told_as": itinerary["version"]} if itinerary else None,
         "ticket": json.loads(ticket) if ticket else None,
+        "award": dict(award) if award else None,
         "items": [],
     }
 

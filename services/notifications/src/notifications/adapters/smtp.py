@@ -23,5 +23,7 @@ class SmtpMailer:
             password=s.smtp_password or None,
             start_tls=s.smtp_starttls,
             use_tls=s.smtp_tls,
+            validate_certs=s.smtp_verify_certificate,
+            cert_bundle=s.smtp_ca_file or None,
             timeout=s.smtp_timeout,
         )

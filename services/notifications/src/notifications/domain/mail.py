@@ -63,12 +63,14 @@ def build_message(
     recipient: Recipient,
     sender: str,
     rendered: Rendered,
+    language: str,
     calendar: str | None = None,
     calendar_method: str = "REQUEST",
     attachments: tuple[tuple[str, bytes], ...] = (),
 ) -> EmailMessage:
     """Text and HTML as alternatives; a calendar, when given, as a third one (iMIP: text/calendar; method=REQUEST
-    for an invitation, CANCEL for its withdrawal)."""
+    for an invitation, CANCEL for its withdrawal). `language` is the one `rendered` is written in (Content-Language),
+    which may not be the recipient's when their language has no templates."""
     message = EmailMessage()
     username, _, domain = recipient.email.partition("@")
     message["From"] = sender
@@ -90,7 +92,7 @@ def build_message(
         message.add_alternative(calendar, subtype="calendar", params={"method": calendar_method})
     for name, pdf in attachments:  # the message becomes multipart/mixed: the alternatives first, then each file
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
-    message["Content-Language"] = recipient.language  # after the body: set_content drops Content-* headers
+    message["Content-Language"] = language  # after the body: set_content drops Content-* headers
     return message
 
 

@@ -4,7 +4,9 @@ Versions: decisions on sponsorship count in `award_version`, workshop decisions 
 in the workshop's `revision`, and itineraries in their own number: the ticket's `venue_version`, or one more
 than the delegate's last itinerary when that is higher (a ticket re-issued after an airline's schedule change,
 or booked again within the same venue version, is a new itinerary). Kinds that share a version space form a
-family: a newer e-mail of a family supersedes an older one still waiting in the queue.
+family: a newer e-mail of a family supersedes an older one still waiting in the queue. A withdrawal sends no
+e-mail of its own but raises `award_version` too: the worker finds it in the delegate's current award and drops
+what it made untrue (a "granted", an itinerary).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+AWARD_KINDS = ("granted", "waitlisted", "refused")
 ITINERARY_KINDS = ("itinerary", "itinerary_changed")
 WORKSHOP_KINDS = ("postponed", "deferred", "cancelled")
 SENT_OR_SENDING = ("sent", "sending")
@@ -24,7 +27,7 @@ HELD = ("scheduled", "confirmed", "postponed")  # workshop statuses under which 
 
 def family(kind: str) -> tuple[str, ...]:
     """The kinds sharing `kind`'s version space (itself included)."""
-    for kinds in (ITINERARY_KINDS, WORKSHOP_KINDS):
+    for kinds in (AWARD_KINDS, ITINERARY_KINDS, WORKSHOP_KINDS):
         if kind in kinds:
             return kinds
     return (kind,)
@@ -76,17 +79,26 @@ def itinerary_email(ticket: Ticket, earlier: Iterable[Told]) -> tuple[str, int] 
     return ("itinerary_changed" if changed else "itinerary"), version
 
 
-def still_current(kind: str, workshop: Mapping[str, str], facts: Mapping[str, Any]) -> bool:
-    """Whether a queued e-mail still says something true about the workshop as it is now.
+def still_current(
+    kind: str, workshop: Mapping[str, str], facts: Mapping[str, Any], award: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether a queued e-mail still says something true about the workshop and the delegate's place as they are
+    now.
 
     `workshop` holds the workshop's current facts as strings, `facts` the e-mail's own (for an itinerary, its
-    TicketIssued payload). An itinerary for an older venue version, or for a workshop no longer held, a
-    "deferred" e-mail for a workshop since rescheduled or cancelled, or anything but the "cancelled" e-mail for
-    a cancelled workshop, would mislead: such an e-mail is superseded, not sent.
+    TicketIssued payload; for a sponsorship decision, its award event), `award` the delegate's newest award
+    decision (`status`, `award_version`; None when none is known). An itinerary for an older venue version, for
+    a workshop no longer held or for a withdrawn place, a sponsorship decision a newer one has replaced (a
+    "granted" followed by a withdrawal), a "deferred" e-mail for a workshop since rescheduled or cancelled, or
+    anything but the "cancelled" e-mail for a cancelled workshop, would mislead: such an e-mail is superseded,
+    not sent.
     """
     status = workshop["status"]
     if kind in ITINERARY_KINDS:
-        return Ticket.of(facts).venue_version == int(workshop["venue_version"]) and status in HELD
+        withdrawn = award is not None and award["status"] == "withdrawn"
+        return Ticket.of(facts).venue_version == int(workshop["venue_version"]) and status in HELD and not withdrawn
+    if kind in AWARD_KINDS and award is not None and int(award["award_version"]) > int(facts["award_version"]):
+        return False
     if kind == "postponed":
         return status in HELD
     if kind in ("deferred", "cancelled"):

@@ -66,6 +66,7 @@ async def delegate_preview(
         "text": composed.rendered.text,
         "html": composed.rendered.html,
         "calendar": composed.calendar,
+        "calendar_method": composed.calendar_method if composed.calendar else None,
     }
 
 

@@ -2,8 +2,9 @@
 
 `email` is a queue row as the adapters hand it over: identity, `facts` (the event's JSON), `contact`,
 `workshop` (its facts as strings), `itinerary` (the TicketIssued payload of the itinerary last sent, or None),
-`ticket` (the TicketCancelled payload travel last sent about the delegate, or None), `items` (the staff
-digest's entries) and `created_at` (when this version became known).
+`ticket` (the TicketCancelled payload travel last sent about the delegate, or None), `award` (the delegate's
+newest award decision, status and award_version, or None), `items` (the staff digest's entries) and
+`created_at` (when this version became known).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> Email
         recipient=composed.recipient,
         sender=sender,
         rendered=composed.rendered,
+        language=composed.language,
         calendar=composed.calendar,
         calendar_method=composed.calendar_method,
         attachments=composed.attachments,

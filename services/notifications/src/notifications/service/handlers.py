@@ -98,6 +98,15 @@ async def when_fare_declined_tell_staff(
     await add_to_digest(repo, f"fare_declined:{event.hold_id}", "fare_declined", event.workshop_id, event)
 
 
+async def when_booking_failed_tell_staff(
+    repo: Repository, envelope: Envelope, event: travel_events.BookingFailed
+) -> None:
+    """A sponsored delegate has no ticket and travel has stopped trying: staff decide (book again, another airport).
+    Each attempt that fails is listed once."""
+    key = f"booking_failed:{event.workshop_id}:{event.delegate_ref}:{event.venue_version}:{event.attempt}"
+    await add_to_digest(repo, key, "booking_failed", event.workshop_id, event)
+
+
 async def when_message_dead_lettered_tell_staff(repo: Repository, dead_letter: dict[str, str]) -> None:
     """A message some consumer could not read went to a dead-letter topic: staff see where and why. Keyed by
     its place on that topic, so a redelivery lists it once."""
@@ -110,7 +119,10 @@ async def add_to_digest(
     item_key: str,
     kind: str,
     workshop_id: str,
-    event: sponsorship_events.ShortfallDetected | sponsorship_events.FareDeclined | dict[str, str],
+    event: sponsorship_events.ShortfallDetected
+    | sponsorship_events.FareDeclined
+    | travel_events.BookingFailed
+    | dict[str, str],
 ) -> None:
     facts = event if isinstance(event, dict) else event.model_dump(mode="json")
     version = await repo.add_digest_item(item_key, kind, workshop_id, facts)

@@ -86,8 +86,11 @@ class MailWorker:
             kind=email["kind"],
             version=email["version"],
         ):
-            if email["kind"] != DIGEST and not still_current(email["kind"], email["workshop"], email["facts"]):
-                # Newer news about the workshop arrived while this e-mail waited: it would mislead.
+            if email["kind"] != DIGEST and not still_current(
+                email["kind"], email["workshop"], email["facts"], email.get("award")
+            ):
+                # Newer news about the workshop or the delegate's place arrived while this e-mail waited: it would
+                # mislead.
                 await queue.mark_superseded(email["id"])
                 log.info("mail.superseded")
                 return

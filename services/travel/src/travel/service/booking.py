@@ -111,7 +111,7 @@ class Booker:
             log.warning("booking.refused_by_provider", delegate_ref=trip.delegate_ref, code=error.code)
             if trip.state == "releasing":  # nothing left to give back (expired, released or already cancelled)
                 return await self._released(trip, None)
-            return await self._save(trip, replace(trip, state="failed", reason=f"{error.code}: {error}"))
+            return await self._failed(trip, f"{error.code}: {error}")
         return trip  # held: waiting for sponsorship's answer
 
     # -- steps -----------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class Booker:
             if chosen is not None:
                 break
         if chosen is None:
-            return await self._save(trip, replace(trip, state="failed", reason="no itinerary within policy"))
+            return await self._failed(trip, "no itinerary within policy")
         quoted = replace(
             trip,
             state="quoted",
@@ -479,6 +479,18 @@ class Booker:
         log.warning("booking.retry_later", delegate_ref=trip.delegate_ref, state=trip.state, tries=trip.tries + 1)
         later = replace(trip, tries=trip.tries + 1, reason=reason)
         return await self._save(trip, later, due_in=domain.backoff_seconds(trip.tries))
+
+    async def _failed(self, trip: Trip, reason: str) -> Trip | None:
+        """No ticket for this venue version; staff are told (BookingFailed, in the digest)."""
+        failed = contracts.BookingFailed(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            attempt=trip.attempt,
+            reason=reason,
+        )
+        events = (envelope_for(failed, aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, replace(trip, state="failed", reason=reason), events=events)
 
     async def _save(
         self,
