@@ -2,7 +2,8 @@
 
 I1 no pledge committed beyond its amount; I2 every sponsored delegate of an active workshop has exactly one
 valid ticket for the current venue_version, nobody else has one; I3 exactly one e-mail per (delegate, kind,
-version), checked in the service and, when given, in the Maildir itself; I4 nothing lost: refused commands
+version), checked in the service and, when given, in the Maildir itself, and none missing for a delegate's
+current sponsorship decision; I4 nothing lost: refused commands
 and dead letters are listed with their reasons.
 """
 
@@ -105,6 +106,22 @@ def report(
                     "detail": f"{count} '{kind}' e-mails for version {version}",
                 }
             )
+    # I3 the other way round: each delegate's current sponsorship decision was told, once sent or on its way
+    # (a pending e-mail is counted under "pending"; a failed or missing one leaves the delegate uninformed).
+    told = {
+        (e["delegate_ref"], e["kind"], e["version"]) for e in emails if e["status"] in ("sent", "pending", "sending")
+    }
+    for award in awards:
+        if award["status"] in ("granted", "waitlisted", "refused"):
+            identity = (award["delegate_ref"], award["status"], award["award_version"])
+            if identity not in told:
+                violations.append(
+                    {
+                        "invariant": "I3",
+                        "delegate": award["delegate_ref"],
+                        "detail": f"no '{award['status']}' e-mail for award version {award['award_version']}",
+                    }
+                )
     resent_copies = 0
     if maildir_ids is not None:
         # A process killed inside the SMTP exchange resends with the same Message-ID: allowed once per

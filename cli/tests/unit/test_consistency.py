@@ -24,9 +24,9 @@ def sponsorship(committed: str = "3000.00") -> dict[str, Any]:
             {"pledge_id": "pool-2006", "amount": "500.00", "committed": "0", "currency": "USD"},
         ],
         "awards": [
-            {"delegate_ref": "GVA-002", "status": "granted"},
-            {"delegate_ref": "GVA-007", "status": "granted"},
-            {"delegate_ref": "GVA-011", "status": "waitlisted"},
+            {"delegate_ref": "GVA-002", "status": "granted", "award_version": 1},
+            {"delegate_ref": "GVA-007", "status": "granted", "award_version": 1},
+            {"delegate_ref": "GVA-011", "status": "waitlisted", "award_version": 1},
         ],
         "budget": {"pledged": "4500.00", "committed": committed},
     }
@@ -190,7 +190,12 @@ def test_a_place_still_granted_on_a_deferred_workshop_is_a_violation_and_a_defer
     funding["awards"][1]["status"] = "deferred"
 
     result = report(
-        WORKSHOP, registration(status="deferred", venue_version=3), funding, travel(ticket("X", 9, "cancelled")), [], {}
+        WORKSHOP,
+        registration(status="deferred", venue_version=3),
+        funding,
+        travel(ticket("X", 9, "cancelled")),
+        EMAILS,
+        {},
     )
 
     assert [(v["invariant"], v.get("delegate")) for v in result["violations"]] == [("I1", "GVA-002")]
@@ -241,3 +246,16 @@ def test_a_fare_declined_for_an_older_venue_does_not_excuse_a_missing_ticket() -
     result = report(WORKSHOP, registration(), sponsorship(), declined, EMAILS, {})
 
     assert [(v["invariant"], v["delegate"]) for v in result["violations"]] == [("I2", "GVA-007")]
+
+
+def test_a_current_sponsorship_decision_never_e_mailed_is_an_i3_violation() -> None:
+    promoted = sponsorship()
+    promoted["awards"][2] = {"delegate_ref": "GVA-011", "status": "granted", "award_version": 2}
+    failed = [*EMAILS[:2], email("GVA-011", "waitlisted"), email("GVA-011", "granted", 2, status="failed")]
+
+    assert violations(run(sponsorship=promoted, emails=EMAILS), "I3") == [
+        {"invariant": "I3", "delegate": "GVA-011", "detail": "no 'granted' e-mail for award version 2"}
+    ]
+    assert len(violations(run(sponsorship=promoted, emails=failed), "I3")) == 1
+    on_its_way = [*EMAILS, email("GVA-011", "granted", 2, status="pending")]
+    assert violations(run(sponsorship=promoted, emails=on_its_way), "I3") == []
