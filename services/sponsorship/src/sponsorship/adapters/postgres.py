@@ -182,19 +182,24 @@ class PostgresRepository:
         )
 
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]:
-        """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
+        """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends.
+
+        Locked first, read after: a statement sees the database as it was when the statement began, so a sum
+        computed by the statement that waited for the lock would miss what the lock holder committed meanwhile
+        (two workshops charging one pool would both spend it whole)."""
+        scope = (
+            " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
+            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND (p.currency = $3 OR p.rate IS NOT NULL)"
+        )
+        args = (workshop.workshop_id, workshop.year, workshop.currency)
+        await self.conn.execute(f"SELECT 1{scope} ORDER BY p.pledge_id FOR UPDATE OF p", *args)
         rows = await self.conn.fetch(
             "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked,"
             # In the budget's currency at the rate recorded on the pledge, down to the cent (pledges.py).
             " CASE WHEN p.currency = $3 THEN p.amount ELSE trunc(p.amount * p.rate, 2) END"
             " - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
-            " AS remaining"
-            " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
-            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND (p.currency = $3 OR p.rate IS NOT NULL)"
-            " ORDER BY p.pledge_id FOR UPDATE OF p",
-            workshop.workshop_id,
-            workshop.year,
-            workshop.currency,
+            f" AS remaining{scope} ORDER BY p.pledge_id",
+            *args,
         )
         funds = [Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"])) for row in rows]
         return funds, {row["pledge_id"]: row["donor_id"] for row in rows}
