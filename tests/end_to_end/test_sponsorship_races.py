@@ -242,8 +242,8 @@ async def publish_on_partitions(system: System, commands: list[tuple[int, str, C
 
 def check_pooled_money(system: System, *, estimates: bool = True) -> dict[str, Any]:
     """No pledge committed beyond what it can spend (nothing on a withdrawn one) and the consistency report clean
-    (of I1 violations at estimates, before tickets); at estimates, also every grant paid in full and no place left waiting while its workshop's funds could pay
-    for it. Returns the pledges as the API shows them."""
+    (of I1 violations at estimates, before tickets); at estimates, also every grant paid in full and no place
+    left waiting while its workshop's funds could pay for it. Returns the pledges as the API shows them."""
     states = {workshop: system.sponsorships(workshop) for workshop in POOLED}
     pledges = {p["pledge_id"]: p for state in states.values() for p in state["pledges"]}
     assert set(pledges) == {"pool-2006", "pool-earmark-a"}

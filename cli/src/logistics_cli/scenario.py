@@ -28,6 +28,8 @@ CSV_COLUMNS = [
     "home_airport",
     "sponsorship",
 ]
+# Optional columns: approval (approved, the default for staff-entered rows, or pending).
+OPTIONAL_COLUMNS = ["approval"]
 AIRPORTS = airportsdata.load("IATA")
 
 
@@ -62,7 +64,7 @@ def delegates_from_csv(path: Path, plan: Plan) -> None:
         for row in reader:
             where = f"{path.name} row {reader.line_num}"
             problems = _checks(row)
-            values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+            values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS + OPTIONAL_COLUMNS}
             values["workshop_id"] = values.pop("workshop")
             try:
                 command = registration.RegisterDelegate.model_validate({k: v for k, v in values.items() if v != ""})

@@ -135,3 +135,21 @@ def test_a_programme_in_a_file_becomes_a_define_programme_command_keyed_by_year(
     [(topic, key, command)] = plan.commands
     assert (topic, key, command.year) == ("registration.commands.v1", "programme-2007", 2007)  # type: ignore[attr-defined]
     assert len(plan.errors) == 1 and plan.errors[0].startswith("programmes[2]: year")
+
+
+def test_a_delegate_row_may_say_its_registration_is_pending_approval(tmp_path: Path) -> None:
+    rows = [
+        "ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship,approval",
+        "P-1,w,Ana,Lima,ana@example.org,PE,official,es,LIM,requested,pending",
+        "P-2,w,Ben,Okoro,ben@example.org,NG,official,en,LOS,requested,",
+        "P-3,w,Cy,Tan,cy@example.org,SG,official,en,SIN,requested,maybe",
+    ]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("delegates:\n  - file: d.csv\n", encoding="utf-8")
+
+    plan = load(tmp_path / "s.yaml")
+
+    approvals = {c.ref: c.approval for _, _, c in plan.commands if isinstance(c, RegisterDelegate)}
+    assert approvals == {"P-1": "pending", "P-2": "approved"}  # staff-entered rows are approved by default
+    [error] = plan.errors
+    assert error.startswith("d.csv row 4:") and "approval" in error

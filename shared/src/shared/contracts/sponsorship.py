@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -42,6 +42,15 @@ class RecordPledge(Contract):
         if (self.workshop_id is None) == (self.year is None):
             raise ValueError("a pledge is earmarked for exactly one of: a workshop, a year")
         return self
+
+
+class RequestSponsorship(Contract):
+    """A registered delegate asks for sponsorship (the second application): refused for an unknown delegate, a
+    rejected registration or a second request; from a registration pending approval it waits for the approval."""
+
+    TYPE = "sponsorship.request_sponsorship"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    delegate_ref: str = Field(min_length=1, max_length=64)
 
 
 class AllocateSponsorships(Contract):
@@ -89,6 +98,17 @@ class PledgeRecorded(Contract):
     rate: Decimal | None = None
     on_deferral: str = "carry_over"
     pledged_on: date | None = None
+
+
+class SponsorshipRequested(Contract):
+    """A request taken by a staff command; it is considered at the next allocation once the registration is
+    approved (`awaiting_approval` until then). Requests made with the registration itself are not announced."""
+
+    TYPE = "sponsorship.sponsorship_requested"
+    workshop_id: str
+    delegate_ref: str
+    requested_at: datetime
+    awaiting_approval: bool
 
 
 class CostLine(Contract):

@@ -15,10 +15,12 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
+from sponsorship.domain.requests import Registration
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
 AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority"
+OPEN_REQUEST = "(requested OR asked_at IS NOT NULL) AND approval = 'approved'"
 PLEDGE_COLUMNS = [
     *("pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"),
     *("covers", "rate", "on_deferral", "pledged_on"),
@@ -80,10 +82,25 @@ class PostgresRepository:
             requested_at,
         )
 
+    async def registration(self, delegate_ref: str) -> Registration | None:
+        row = await self.conn.fetchrow(
+            "SELECT delegate_ref, workshop_id, approval, requested OR asked_at IS NOT NULL AS requested"
+            " FROM requests WHERE delegate_ref = $1",
+            delegate_ref,
+        )
+        return Registration(**dict(row)) if row else None
+
+    async def record_request(self, delegate_ref: str, asked_at: datetime) -> None:
+        """A request by staff command: its time is the request's time (its place in the order of requests)."""
+        await self.conn.execute(
+            "UPDATE requests SET asked_at = $2, requested_at = $2 WHERE delegate_ref = $1", delegate_ref, asked_at
+        )
+
     async def open_requests(self, workshop_id: str) -> list[RequestRow]:
+        """Requests allocation considers: asked for (with the registration or by command), registration approved."""
         rows = await self.conn.fetch(
             "SELECT delegate_ref, role, home_airport, requested_at, country FROM requests"
-            " WHERE workshop_id = $1 AND requested ORDER BY requested_at, delegate_ref",
+            f" WHERE workshop_id = $1 AND {OPEN_REQUEST} ORDER BY requested_at, delegate_ref",
             workshop_id,
         )
         return [RequestRow(**dict(row)) for row in rows]

@@ -9,7 +9,7 @@ import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from shared.runtime import pool
 
-from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository
 from sponsorship.bootstrap import build, reference_tables
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
@@ -41,8 +41,11 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
             " FROM awards WHERE workshop_id = $1 ORDER BY priority",
             workshop_id,
         )
-        requested = await conn.fetchval(
-            "SELECT count(*) FROM requests WHERE workshop_id = $1 AND requested", workshop_id
+        requested = await conn.fetchrow(
+            f"SELECT count(*) FILTER (WHERE {OPEN_REQUEST}) AS requested, count(*) FILTER (WHERE"
+            " (requested OR asked_at IS NOT NULL) AND approval = 'pending') AS awaiting_approval"
+            " FROM requests WHERE workshop_id = $1",
+            workshop_id,
         )
         # Amounts in the workshop's currency (at the rate recorded on each pledge); the pledge's own amount and
         # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
@@ -66,7 +69,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
     spendable = [p for p in pledges if p["kind"] == "cash" and p["status"] in ("confirmed", "received")]
     return {
         "workshop": dict(workshop),
-        "requested": requested,
+        "requested": requested["requested"],  # requests allocation considers (registration approved)
+        "awaiting_approval": requested["awaiting_approval"],
         "awards": [dict(row) for row in awards],
         "pledges": [dict(row) for row in pledges],
         "budget": {

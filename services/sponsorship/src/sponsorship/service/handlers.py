@@ -17,7 +17,7 @@ from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
-from sponsorship.domain import allocation, costs, pledges, shortfall, ticketing
+from sponsorship.domain import allocation, costs, pledges, requests, shortfall, ticketing
 from sponsorship.domain.eligibility import EligibilityList
 from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
 
@@ -206,9 +206,28 @@ async def when_delegate_registered_keep_request(
             "home_airport": event.home_airport,
             "requested": event.sponsorship == "requested",
             "revision": event.revision,
+            "approval": event.approval,
         },
         envelope.occurred_at,
     )
+
+
+async def request_sponsorship(repo: Repository, envelope: Envelope, command: contracts.RequestSponsorship) -> None:
+    """Staff enter a registered delegate's request; it counts at the next allocation once the registration is
+    approved. A redelivered command finds its inbox row; the same request sent again is refused as a second one."""
+    registration = await repo.registration(command.delegate_ref)
+    reason = requests.refusal(registration, command.delegate_ref, command.workshop_id)
+    if reason is not None:
+        raise Refused(reason)
+    assert registration is not None
+    await repo.record_request(command.delegate_ref, envelope.occurred_at)
+    event = contracts.SponsorshipRequested(
+        workshop_id=command.workshop_id,
+        delegate_ref=command.delegate_ref,
+        requested_at=envelope.occurred_at,
+        awaiting_approval=registration.approval != "approved",
+    )
+    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
 
 
 def cost_lines(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> tuple[tuple[str, Decimal], ...]:
