@@ -26,6 +26,16 @@ TodayOption = Annotated[
     typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AwardOption = Annotated[
+    str,
+    typer.Option("--award", help="full (airfare, subsistence allowance, terminal expenses) or ticket-only (airfare)."),
+]
+
+
+def award_type(value: str) -> str:
+    """The wire spelling of an award type given as ticket-only (or ticket_only) or full; anything else is left
+    for the contract to refuse with its reason."""
+    return value.replace("-", "_")
 
 
 def settings() -> CliSettings:

@@ -9,11 +9,13 @@ from shared.contracts import sponsorship
 from shared.contracts.topics import SPONSORSHIP_COMMANDS
 
 from logistics_cli.common import (
+    AwardOption,
     DelegateOption,
     JsonOption,
     ReasonOption,
     TodayOption,
     WorkshopOption,
+    award_type,
     parse_today,
     send,
 )
@@ -37,8 +39,11 @@ def request(workshop: WorkshopOption, delegate: DelegateOption, as_json: JsonOpt
 
 
 @sponsorship_app.command("allocate")
-def allocate(workshop: WorkshopOption, today: TodayOption = None, as_json: JsonOption = False) -> None:
-    """Allocate sponsored places: speakers first, then officials in order of request, while money lasts."""
+def allocate(
+    workshop: WorkshopOption, today: TodayOption = None, award: AwardOption = "full", as_json: JsonOption = False
+) -> None:
+    """Allocate sponsored places: speakers first, then officials in order of request, while money lasts. Every
+    award this decision makes is of the type given (a later promotion from the waitlist keeps it)."""
     send(
         SPONSORSHIP_COMMANDS,
         workshop,
@@ -47,6 +52,7 @@ def allocate(workshop: WorkshopOption, today: TodayOption = None, as_json: JsonO
         as_json=as_json,
         workshop_id=workshop,
         today=parse_today(today),
+        award_type=award_type(award),
     )
 
 

@@ -118,9 +118,35 @@ def test_decisions_in_a_file_become_workshop_commands_after_everything_else(tmp_
     assert plan.commands[0][:2] == ("registration.commands.v1", "idm-2006-bangkok")
     assert plan.errors == [
         "decisions[3]: reason: Field required.",
-        "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm)"
+        "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm, allocate)"
         " and its workshop.",
     ]
+
+
+def test_an_allocation_in_a_file_goes_to_sponsorship_with_its_award_type(tmp_path: Path) -> None:
+    path = tmp_path / "allocate.yaml"
+    path.write_text(
+        "today: 2006-04-20\n"
+        "pledges:\n"
+        "  - {id: tickets, donor: d, year: 2006, amount: 5000, award_type: ticket_only}\n"
+        "decisions:\n"
+        "  - {allocate: w1, award_type: ticket_only}\n"
+        "  - {allocate: w2}\n"
+        "  - {allocate: w3, award_type: half}\n"
+    )
+
+    plan = load(path)
+
+    pledge, first, second = (command for _, _, command in plan.commands)
+    assert pledge.award_type == "ticket_only"  # type: ignore[attr-defined]
+    assert [topic_key for *topic_key, _ in plan.commands[1:]] == [
+        ["sponsorship.commands.v1", "w1"],
+        ["sponsorship.commands.v1", "w2"],
+    ]
+    assert (first.award_type, second.award_type) == ("ticket_only", "full")  # type: ignore[attr-defined]
+    assert first.today == date(2006, 4, 20)  # type: ignore[attr-defined]
+    [error] = plan.errors
+    assert error.startswith("decisions[3]: award_type")
 
 
 def test_a_programme_in_a_file_becomes_a_define_programme_command_keyed_by_year(tmp_path: Path) -> None:

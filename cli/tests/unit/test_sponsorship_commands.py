@@ -33,6 +33,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         (["override", "--delegate", "GVA-001", "--reason", ""], "reason"),
         (["rules", "--workshop", "w", "--max-per-country", "0"], "max_per_country"),
         (["request", "--workshop", "w", "--delegate", "", "--json"], "delegate_ref"),
+        (["allocate", "--workshop", "w", "--award", "half"], "award_type"),
     ],
 )
 def test_bad_options_are_refused_and_nothing_is_published(
@@ -56,11 +57,11 @@ def test_bad_options_are_refused_and_nothing_is_published(
             {"workshop_id": "w", "delegate_ref": "GVA-040"},
         ),
         (
-            ["sponsorship", "allocate", "--workshop", "w", "--today", "2006-04-20"],
+            ["sponsorship", "allocate", "--workshop", "w", "--today", "2006-04-20", "--award", "ticket-only"],
             "sponsorship.commands.v1",
             "w",
             "sponsorship.allocate_sponsorships",
-            {"workshop_id": "w", "today": "2006-04-20"},
+            {"workshop_id": "w", "today": "2006-04-20", "award_type": "ticket_only"},
         ),
         (
             ["sponsorship", "withdraw", "--delegate", "GVA-001", "--reason", "ill"],

@@ -10,6 +10,10 @@ from pydantic import Field, model_validator
 
 from shared.contracts.envelope import Contract
 
+# A full award pays airfare, daily subsistence allowance and terminal expenses; a ticket-only award the airfare.
+# A ticket-only pledge pays airfare only (it pays its share of full awards' airfare, never their allowance).
+AwardType = Literal["full", "ticket_only"]
+
 
 class RecordDonor(Contract):
     TYPE = "sponsorship.record_donor"
@@ -36,6 +40,7 @@ class RecordPledge(Contract):
     # The donor's terms when the workshop is deferred: the pledge waits for it, or is released.
     on_deferral: Literal["carry_over", "release"] = "carry_over"
     pledged_on: date | None = None
+    award_type: AwardType = "full"
 
     @model_validator(mode="after")
     def _earmarked_once(self) -> RecordPledge:
@@ -57,6 +62,8 @@ class AllocateSponsorships(Contract):
     TYPE = "sponsorship.allocate_sponsorships"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
+    # The type of every award this decision makes (promotions from the waitlist keep the type decided here).
+    award_type: AwardType = "full"
 
 
 class OverrideEligibility(Contract):
@@ -98,6 +105,7 @@ class PledgeRecorded(Contract):
     rate: Decimal | None = None
     on_deferral: str = "carry_over"
     pledged_on: date | None = None
+    award_type: AwardType = "full"
 
 
 class SponsorshipRequested(Contract):
@@ -129,6 +137,7 @@ class SponsorshipGranted(Contract):
     total: Decimal
     currency: str
     donors: list[str]
+    award_type: AwardType = "full"
 
 
 class SponsorshipWaitlisted(Contract):

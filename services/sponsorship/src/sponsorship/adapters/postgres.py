@@ -19,11 +19,11 @@ from sponsorship.domain.requests import Registration
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
-AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority"
+AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority, award_type"
 OPEN_REQUEST = "(requested OR asked_at IS NOT NULL) AND approval = 'approved'"
 PLEDGE_COLUMNS = [
     *("pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"),
-    *("covers", "rate", "on_deferral", "pledged_on"),
+    *("covers", "rate", "on_deferral", "pledged_on", "award_type"),
 ]
 
 
@@ -212,13 +212,16 @@ class PostgresRepository:
         await self.conn.execute(f"SELECT 1{scope} ORDER BY p.pledge_id FOR UPDATE OF p", *args)
         rows = await self.conn.fetch(
             "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked,"
+            " p.award_type = 'ticket_only' AS tickets_only,"
             # In the budget's currency at the rate recorded on the pledge, down to the cent (pledges.py).
             " CASE WHEN p.currency = $3 THEN p.amount ELSE trunc(p.amount * p.rate, 2) END"
             " - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
             f" AS remaining{scope} ORDER BY p.pledge_id",
             *args,
         )
-        funds = [Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"])) for row in rows]
+        funds = [
+            Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"]), row["tickets_only"]) for row in rows
+        ]
         return funds, {row["pledge_id"]: row["donor_id"] for row in rows}
 
     async def save_award(
@@ -231,14 +234,15 @@ class PostgresRepository:
         position: int | None,
         charges: tuple[Charge, ...],
         reason: str | None = None,
+        award_type: str = "full",
     ) -> None:
         total = sum((charge.amount for charge in charges), Decimal(0))
         await self.conn.execute(
-            "INSERT INTO awards"
-            " (delegate_ref, workshop_id, status, priority, award_version, position, total, currency, reason)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delegate_ref) DO UPDATE SET"
-            " status = EXCLUDED.status, priority = EXCLUDED.priority, award_version = EXCLUDED.award_version,"
-            " position = EXCLUDED.position, total = EXCLUDED.total, reason = EXCLUDED.reason",
+            "INSERT INTO awards (delegate_ref, workshop_id, status, priority, award_version, position, total,"
+            " currency, reason, award_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (delegate_ref) DO UPDATE SET status = EXCLUDED.status, priority = EXCLUDED.priority,"
+            " award_version = EXCLUDED.award_version, position = EXCLUDED.position, total = EXCLUDED.total,"
+            " reason = EXCLUDED.reason, award_type = EXCLUDED.award_type",
             ref,
             workshop.workshop_id,
             status,
@@ -248,6 +252,7 @@ class PostgresRepository:
             total,
             workshop.currency,
             reason,
+            award_type,
         )
         await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL", ref)
         await self.conn.executemany(

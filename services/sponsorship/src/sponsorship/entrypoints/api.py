@@ -37,8 +37,11 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         if workshop is None:
             raise HTTPException(404, f"workshop {workshop_id} is not known to sponsorship")
         awards = await conn.fetch(
-            "SELECT delegate_ref, status, priority, award_version, position, reason, total, currency"
-            " FROM awards WHERE workshop_id = $1 ORDER BY priority",
+            "SELECT a.delegate_ref, a.status, a.priority, a.award_version, a.position, a.reason, a.total, a.currency,"
+            " a.award_type, coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'pledge_id', l.pledge_id,"
+            "   'amount', l.amount, 'booking_ref', l.booking_ref) ORDER BY l.kind, l.pledge_id, l.booking_ref)"
+            "   FROM award_lines l WHERE l.delegate_ref = a.delegate_ref), '[]') AS lines"
+            " FROM awards a WHERE a.workshop_id = $1 ORDER BY a.priority",
             workshop_id,
         )
         requested = await conn.fetchrow(
@@ -51,8 +54,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
         # what this workshop's places hold; `spent_here` what cancelled tickets left spent (fees, airline credits).
         pledges = await conn.fetch(
-            "SELECT p.pledge_id, p.donor_id, p.kind, p.status, p.workshop_id, p.year, p.covers, p.rate,"
-            " p.on_deferral, p.amount AS pledge_amount, p.currency AS pledge_currency, $3::text AS currency,"
+            "SELECT p.pledge_id, p.donor_id, p.kind, p.status, p.workshop_id, p.year, p.covers, p.rate, p.on_deferral,"
+            " p.award_type, p.amount AS pledge_amount, p.currency AS pledge_currency, $3::text AS currency,"
             " CASE WHEN p.currency = $3 THEN p.amount ELSE coalesce(trunc(p.amount * p.rate, 2), 0) END AS amount,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0) AS committed,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l JOIN awards a USING (delegate_ref)"
@@ -71,7 +74,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         "workshop": dict(workshop),
         "requested": requested["requested"],  # requests allocation considers (registration approved)
         "awaiting_approval": requested["awaiting_approval"],
-        "awards": [dict(row) for row in awards],
+        # Each award with the lines it holds on the pledges (kind, pledge, amount, the ticket that paid, if any).
+        "awards": [{**dict(row), "lines": json.loads(row["lines"])} for row in awards],
         "pledges": [dict(row) for row in pledges],
         "budget": {
             "currency": workshop["currency"],

@@ -73,12 +73,15 @@ async def record_pledge(
     committed = await repo.committed(command.pledge_id)
     if committed > 0:
         assert budget_currency is not None  # money was committed to a workshop it funds
-        if existing and (existing["workshop_id"], existing["year"], existing["currency"]) != (
+        if existing and (existing["workshop_id"], existing["year"], existing["currency"], existing["award_type"]) != (
             command.workshop_id,
             command.year,
             command.currency,
+            command.award_type,
         ):
-            raise Refused(f"pledge {command.pledge_id}: earmark and currency cannot change once money is committed")
+            raise Refused(
+                f"pledge {command.pledge_id}: earmark, currency and award type cannot change once money is committed"
+            )
         reason = ticketing.refusal_to_reduce(
             command.pledge_id, committed, spendable(proposed, budget_currency), budget_currency
         )
@@ -230,12 +233,15 @@ async def request_sponsorship(repo: Repository, envelope: Envelope, command: con
     await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
 
 
-def cost_lines(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> tuple[tuple[str, Decimal], ...]:
+def cost_lines(
+    workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables, award_type: str = allocation.FULL
+) -> tuple[tuple[str, Decimal], ...]:
     home, venue = tables.airports.coordinates(home_airport), tables.airports.coordinates(workshop.airport)
     distance = costs.great_circle_km(home, venue) if home and venue else 0.0
-    return tuple(
-        costs.estimate(distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency)
+    estimate = costs.estimate(
+        distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency
     )
+    return tuple(costs.for_award(award_type, estimate))
 
 
 async def allocate_sponsorships(
@@ -246,7 +252,7 @@ async def allocate_sponsorships(
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
     if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
-    await decide(repo, envelope, workshop, tables, promote_only=False)
+    await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type)
     await check_shortfall(repo, envelope, workshop, tables, command.today)
 
 
@@ -277,11 +283,14 @@ async def decide(
     promote_only: bool,
     reconsider: frozenset[str] = frozenset(),
     coming_back: Mapping[str, Decimal] | None = None,
+    award_type: str = allocation.FULL,
 ) -> None:
     """Run the allocator for one workshop (locked by the caller) and record and announce what changed.
 
     Awards whose status is in `reconsider` (their reserves released by the caller) are decided again;
-    `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve."""
+    `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve.
+    Staff's allocation gives every request it decides `award_type`; a promotion or a reconsidered place keeps
+    the type its award was given."""
     awards = await repo.awards(workshop.workshop_id)
     overridden = await repo.overrides(workshop.workshop_id)
     rows = await repo.open_requests(workshop.workshop_id)
@@ -290,13 +299,18 @@ async def decide(
         for row in rows
         if (a := awards.get(row.delegate_ref)) and a.status == "granted" and "granted" not in reconsider
     )
+    types = {
+        row.delegate_ref: award.award_type if promote_only and (award := awards.get(row.delegate_ref)) else award_type
+        for row in rows
+    }
     candidates = [
         allocation.Request(
             row.delegate_ref,
             row.role,
             row.requested_at,
             ticketing.less_airfare(
-                cost_lines(workshop, row.home_airport, tables), (coming_back or {}).get(row.delegate_ref, Decimal(0))
+                cost_lines(workshop, row.home_airport, tables, types[row.delegate_ref]),
+                (coming_back or {}).get(row.delegate_ref, Decimal(0)),
             ),
             row.country,
         )
@@ -328,6 +342,7 @@ async def decide(
             decision.position,
             decision.charges,
             decision.reason,
+            types[decision.delegate_ref],
         )
         if not changed:
             continue
@@ -345,6 +360,7 @@ async def decide(
                 total=sum((c.amount for c in decision.charges), Decimal(0)),
                 currency=workshop.currency,
                 donors=sorted({names.get(donor_of[c.pledge_id], donor_of[c.pledge_id]) for c in decision.charges}),
+                award_type=types[decision.delegate_ref],
             )
         elif decision.status == "refused":
             event = contracts.SponsorshipRefused(
@@ -655,7 +671,12 @@ async def check_shortfall(
     awards = await repo.awards(workshop.workshop_id)
     out = {"refused", "withdrawn", "cancelled"}
     requests = [
-        allocation.Request(row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, tables))
+        allocation.Request(
+            row.delegate_ref,
+            row.role,
+            row.requested_at,
+            cost_lines(workshop, row.home_airport, tables, award.award_type if award else allocation.FULL),
+        )
         for row in await repo.open_requests(workshop.workshop_id)
         if (award := awards.get(row.delegate_ref)) is None or award.status not in out
     ]

@@ -47,6 +47,7 @@ class AwardRow:
     total: Decimal = Decimal(0)
     currency: str = "USD"
     priority: int = 0
+    award_type: str = "full"
 
 
 class Repository(Protocol):
@@ -84,6 +85,7 @@ class Repository(Protocol):
         position: int | None,
         charges: tuple[Charge, ...],
         reason: str | None = None,
+        award_type: str = "full",
     ) -> None: ...
     async def lines(self, delegate_ref: str, booking_ref: str | None, kind: str) -> tuple[Charge, ...]: ...
     async def replace_lines(
