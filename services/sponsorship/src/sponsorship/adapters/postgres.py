@@ -140,9 +140,15 @@ class PostgresRepository:
         return Decimal(released)
 
     async def release_reserves(self, delegate_refs: list[str]) -> None:
-        """Give back what these awards hold besides issued tickets, before they are decided again."""
+        """Give back what these awards hold besides issued tickets, before they are decided again: recorded as
+        released ("re-decided"), as what the new decision charges is committed anew."""
         await self.conn.execute(
-            "DELETE FROM award_lines WHERE delegate_ref = ANY($1::text[]) AND booking_ref IS NULL", delegate_refs
+            "WITH gone AS (DELETE FROM award_lines WHERE delegate_ref = ANY($1::text[]) AND booking_ref IS NULL"
+            "   RETURNING delegate_ref, pledge_id, amount, currency)"
+            " INSERT INTO releases (delegate_ref, workshop_id, pledge_id, amount, currency, why)"
+            " SELECT g.delegate_ref, a.workshop_id, g.pledge_id, sum(g.amount), min(g.currency), 're-decided'"
+            " FROM gone g JOIN awards a USING (delegate_ref) GROUP BY g.delegate_ref, a.workshop_id, g.pledge_id",
+            delegate_refs,
         )
 
     async def release_pledges_on_deferral(self, workshop_id: str) -> list[dict[str, Any]]:
