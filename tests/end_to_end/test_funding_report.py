@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -98,6 +99,12 @@ def test_committed_released_and_actual_add_up_through_a_move_tickets_and_a_cance
     assert moved["ever"] == start["ever"] + moved["committed"]
     awards = system.sponsorships(MOVED)["awards"]
     assert {a["status"] for a in awards} == {"granted"} and len(awards) == 4
+    # Each kept place is granted anew for Vienna: award version 2, one new "granted" e-mail (and letter) each.
+    assert {a["award_version"] for a in awards} == {2}
+    mail = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"], m["X-Logistics-Version"]) for m in system.mail())
+    assert {key: n for key, n in mail.items() if key[1] == "granted"} == {
+        (a["delegate_ref"], "granted", version): 1 for a in awards for version in ("1", "2")
+    }
     reserve = {
         a["delegate_ref"]: sum((Decimal(str(x["amount"])) for x in a["lines"] if x["kind"] == "airfare"), Decimal(0))
         for a in awards

@@ -138,6 +138,9 @@ class SponsorshipGranted(Contract):
     currency: str
     donors: list[str]
     award_type: AwardType = "full"
+    # The workshop's venue version the award was decided for: a place kept through a move, postponement or
+    # reschedule is granted again (award_version + 1) for the new venue or dates.
+    venue_version: int | None = None
 
 
 class SponsorshipWaitlisted(Contract):

@@ -331,7 +331,10 @@ async def decide(
     names = await repo.donor_names()
     for decision in decisions:
         previous = awards.get(decision.delegate_ref)
-        changed = previous is None or previous.status != decision.status
+        # A place kept through a move, postponement or reschedule is granted anew: what it funds, where and when
+        # changed (the invitation letter with it), so it is a new version, announced once.
+        kept = previous is not None and previous.status == decision.status == "granted" and "granted" in reconsider
+        changed = previous is None or previous.status != decision.status or kept
         version = (previous.award_version if previous else 0) + changed
         await repo.save_award(
             workshop,
@@ -348,6 +351,14 @@ async def decide(
             continue
         event: Contract
         if decision.status == "granted":
+            funded = list(decision.charges)
+            if (coming_back or {}).get(decision.delegate_ref):  # the old ticket's money pays towards the new one
+                older = await repo.older_tickets(decision.delegate_ref, workshop.venue_version)
+                funded = ticketing.merge([*funded, *(line for lines in older.values() for line in lines)])
+            donors = set()
+            for line in funded:  # an old ticket's pledge may no longer be spendable: its donor is named all the same
+                donor = donor_of.get(line.pledge_id) or ((await repo.pledge(line.pledge_id)) or {})["donor_id"]
+                donors.add(names.get(donor, donor))
             event = contracts.SponsorshipGranted(
                 workshop_id=workshop.workshop_id,
                 delegate_ref=decision.delegate_ref,
@@ -355,12 +366,13 @@ async def decide(
                 award_version=version,
                 cost_lines=[
                     contracts.CostLine(kind=c.kind, amount=c.amount, currency=workshop.currency, pledge_id=c.pledge_id)
-                    for c in decision.charges
+                    for c in funded
                 ],
-                total=sum((c.amount for c in decision.charges), Decimal(0)),
+                total=sum((c.amount for c in funded), Decimal(0)),
                 currency=workshop.currency,
-                donors=sorted({names.get(donor_of[c.pledge_id], donor_of[c.pledge_id]) for c in decision.charges}),
+                donors=sorted(donors),
                 award_type=types[decision.delegate_ref],
+                venue_version=workshop.venue_version,
             )
         elif decision.status == "refused":
             event = contracts.SponsorshipRefused(
