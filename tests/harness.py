@@ -140,9 +140,11 @@ class System:
             self.wait_healthy(service)
         return self
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.processes[name] = subprocess.Popen(
+            args, env={**self.env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
 
     def start_smtp(self) -> None:
         self._spawn(
@@ -188,6 +190,13 @@ class System:
         self._spawn(service, [str(BIN / "python"), "-m", service])
         if wait:
             self.wait_healthy(service)
+
+    def start_replica(self, service: str, name: str) -> None:
+        """Another process of `service` on the same database and consumer group (its own HTTP port): Kafka
+        shares the partitions of each topic between the two, so they apply messages at the same time."""
+        self.ports[name] = free_port()
+        self._spawn(name, [str(BIN / "python"), "-m", service], {f"{service.upper()}_HTTP_PORT": str(self.ports[name])})
+        self.wait_healthy(name)
 
     def wait_port(self, port: int, name: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -265,6 +274,37 @@ class System:
         response = httpx.get(f"{self.url('sponsorship')}/workshops/{workshop}/sponsorships", timeout=30)
         response.raise_for_status()
         return dict(response.json())
+
+    def partitions_by_member(self, service: str, topic: str, timeout: float = 90) -> list[list[int]]:
+        """The partitions of `topic` that each member of the service's consumer group owns, once the group is
+        stable (a new member makes it rebalance first)."""
+        from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
+        from shared.contracts.topics import qualified
+        from shared.messaging.kafka import admin_client
+
+        name = qualified(topic, self.namespace)
+
+        async def describe() -> tuple[str, list[list[int]]]:
+            admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+            try:
+                [response] = await admin.describe_consumer_groups([f"{self.namespace}{service}"])
+            finally:
+                await admin.close()
+            [(_, _, state, _, _, members, *_)] = response.groups
+            owned = []
+            for _, _, _, _, assigned, *_ in members:
+                parts = dict(ConsumerProtocolMemberAssignment.decode(assigned).assignment) if assigned else {}
+                if parts.get(name):
+                    owned.append(sorted(parts[name]))
+            return state, owned
+
+        deadline = time.monotonic() + timeout
+        while True:
+            state, owned = asyncio.run(describe())
+            if state == "Stable":
+                return owned
+            assert time.monotonic() < deadline, f"consumer group {service} still {state} after {timeout} s"
+            time.sleep(0.5)
 
     def topics(self, *, dead_letters: bool = False) -> list[str]:
         from shared.contracts.topics import TOPICS, dead_letter, qualified

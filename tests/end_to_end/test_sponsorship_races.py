@@ -182,3 +182,156 @@ def test_a_withdrawal_promotes_the_first_waitlisted_delegate_who_then_travels(sy
     report = system.report(WORKSHOP)
     assert report["violations"] == []
     assert (report["tickets"]["valid"], report["tickets"]["cancelled"]) == (4, 1)
+
+
+# Two sponsorship processes on one database and consumer group, two workshops of one year drawing on ONE annual
+# pool: each workshop's allocation is applied by a different process at the same moment, so the transactions
+# overlap, and pledge changes race them.
+POOLED = ("race-2006-pool-a", "race-2006-pool-b")
+POOLED_DELEGATES = 16
+
+
+def write_pooled_scenario(folder: Path, pool: Decimal, earmark: Decimal) -> Path:
+    rows = ["ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship"]
+    rows += [
+        f"POOL-{w}{n:02d},{workshop},Given{n},Family{n},pool{w}{n}@race.example,KE,official,en,NBO,requested"
+        for w, workshop in enumerate(POOLED)
+        for n in range(1, POOLED_DELEGATES + 1)
+    ]
+    (folder / "pool-delegates.csv").write_text("\n".join(rows) + "\n")
+    scenario = folder / "pool.yaml"
+    workshops = "".join(
+        f"  - {{id: {workshop}, title: Race, year: 2006, city: Geneva, country: CH, airport: GVA,\n"
+        "     starts: 2006-07-12, ends: 2006-07-13, currency: USD}\n"
+        for workshop in POOLED
+    )
+    scenario.write_text(
+        "today: 2006-04-20\n"
+        f"workshops:\n{workshops}"
+        "donors:\n"
+        "  - {id: pool-donor, name: Pool Donor}\n"
+        "pledges:\n"
+        f"  - {{id: pool-2006, donor: pool-donor, year: 2006, amount: {pool}, currency: USD}}\n"
+        f"  - {{id: pool-earmark-a, donor: pool-donor, workshop: {POOLED[0]}, amount: {earmark}, currency: USD}}\n"
+        "delegates:\n"
+        "  - file: pool-delegates.csv\n"
+    )
+    return scenario
+
+
+async def publish_on_partitions(system: System, commands: list[tuple[int, str, Contract]]) -> None:
+    """Each command on the partition given (owned by one process or the other), all sent concurrently."""
+
+    async def send(partition: int, key: str, command: Contract) -> None:
+        kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        await kafka.start()
+        try:
+            envelope = envelope_for(command, aggregate_key=key)
+            await kafka.send_and_wait(
+                qualified(SPONSORSHIP_COMMANDS, system.namespace),
+                value=envelope.model_dump_json().encode(),
+                key=key.encode(),
+                partition=partition,
+                headers=envelope.headers(),
+            )
+        finally:
+            await kafka.stop()
+
+    await asyncio.gather(*(send(partition, key, command) for partition, key, command in commands))
+
+
+def check_pooled_money(system: System, *, estimates: bool = True) -> dict[str, Any]:
+    """No pledge committed beyond what it can spend (nothing on a withdrawn one) and the consistency report clean
+    (of I1 violations at estimates, before tickets); at estimates, also every grant paid in full and no place
+    left waiting while its workshop's funds could pay for it. Returns the pledges as the API shows them."""
+    states = {workshop: system.sponsorships(workshop) for workshop in POOLED}
+    pledges = {p["pledge_id"]: p for state in states.values() for p in state["pledges"]}
+    assert set(pledges) == {"pool-2006", "pool-earmark-a"}
+    for pledge in pledges.values():
+        committed, amount = Decimal(str(pledge["committed"])), Decimal(str(pledge["amount"]))
+        spendable = amount if pledge["status"] in ("confirmed", "received") else Decimal(0)
+        assert committed <= spendable, f"{pledge['pledge_id']}: committed {committed} of {spendable} spendable"
+    granted = sum(1 for state in states.values() for a in state["awards"] if a["status"] == "granted")
+    committed_in_all = sum((Decimal(str(p["committed"])) for p in pledges.values()), Decimal(0))
+    assert committed_in_all == granted * PER_DELEGATE or not estimates
+    for workshop, state in states.items():
+        statuses = Counter(a["status"] for a in state["awards"])
+        assert statuses.total() == POOLED_DELEGATES and set(statuses) <= {"granted", "waitlisted"}
+        left = sum(
+            (
+                Decimal(str(p["amount"])) - Decimal(str(p["committed"]))
+                for p in state["pledges"]
+                if p["status"] in ("confirmed", "received")
+            ),
+            Decimal(0),
+        )
+        if statuses["waitlisted"] and estimates:
+            assert left < PER_DELEGATE, f"{workshop}: {left} left while {statuses['waitlisted']} wait"
+        # Before booking, a granted place has no ticket yet (I2): only the money is checked then.
+        violations = [v for v in system.report(workshop)["violations"] if v["invariant"] == "I1" or not estimates]
+        assert violations == []
+    return pledges
+
+
+def test_two_processes_allocating_from_one_pool_at_once_never_overspend(system: System, tmp_path: Path) -> None:
+    pool, earmark = 10 * PER_DELEGATE + 1000, 2 * PER_DELEGATE
+    system.cli("apply", str(write_pooled_scenario(tmp_path, pool, earmark)))
+    system.wait()
+    system.start_replica("sponsorship", "sponsorship-2")
+    first, second = system.partitions_by_member("sponsorship", SPONSORSHIP_COMMANDS)  # one process each
+    assert not set(first) & set(second)
+
+    # Round 1: workshop A's and B's allocations at once, each in its own process, drawing on the one pool, while
+    # the donor withdraws A's earmarked pledge (refused if A's allocation already charged it).
+    withdrawn = sponsorship.RecordPledge(
+        pledge_id="pool-earmark-a", donor_id="pool-donor", workshop_id=POOLED[0], amount=earmark, status="withdrawn"
+    )
+    asyncio.run(
+        publish_on_partitions(
+            system,
+            [
+                (first[0], POOLED[0], sponsorship.AllocateSponsorships(workshop_id=POOLED[0])),
+                (second[0], POOLED[1], sponsorship.AllocateSponsorships(workshop_id=POOLED[1])),
+                (second[1], "pool-donor", withdrawn),
+            ],
+        )
+    )
+    system.wait()
+    pledges = check_pooled_money(system)
+    granted = {
+        w: {a["delegate_ref"] for a in system.sponsorships(w)["awards"] if a["status"] == "granted"} for w in POOLED
+    }
+    spendable = pool + (earmark if pledges["pool-earmark-a"]["status"] == "confirmed" else 0)
+    assert sum(map(len, granted.values())) == spendable // PER_DELEGATE  # the money went as far as it could
+
+    # Round 2: the pool grows by four places while both workshops allocate again, each in its own process.
+    increased = pool + 4 * PER_DELEGATE
+    increase = sponsorship.RecordPledge(pledge_id="pool-2006", donor_id="pool-donor", year=2006, amount=increased)
+    asyncio.run(
+        publish_on_partitions(
+            system,
+            [
+                (first[0], POOLED[0], sponsorship.AllocateSponsorships(workshop_id=POOLED[0])),
+                (second[0], POOLED[1], sponsorship.AllocateSponsorships(workshop_id=POOLED[1])),
+                (first[1], "pool-donor", increase),
+            ],
+        )
+    )
+    system.wait()
+    pledges = check_pooled_money(system)
+    assert Decimal(str(pledges["pool-2006"]["amount"])) == increased
+    spendable = increased + (earmark if pledges["pool-earmark-a"]["status"] == "confirmed" else 0)
+    after = {
+        w: {a["delegate_ref"] for a in system.sponsorships(w)["awards"] if a["status"] == "granted"} for w in POOLED
+    }
+    assert sum(map(len, after.values())) == spendable // PER_DELEGATE
+    assert all(granted[w] <= after[w] for w in POOLED)  # nobody granted lost the place
+
+    # Actual fares: both processes approve held fares of both workshops at once, from the same pool.
+    for workshop in POOLED:
+        system.cli("travel", "book", "--workshop", workshop)
+    system.wait()
+    check_pooled_money(system, estimates=False)
+    for workshop in POOLED:  # every granted place travels, or waits for staff with its fare declined
+        report = system.report(workshop)
+        assert report["tickets"]["valid"] + report["tickets"]["fare_declined"] == report["delegates"]["sponsored"]

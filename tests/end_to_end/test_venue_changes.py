@@ -104,10 +104,15 @@ def calendar_parts(system: System, ref: str, kind: str) -> list[str]:
     return parts
 
 
+def award_versions(system: System) -> dict[str, int]:
+    return {a["delegate_ref"]: a["award_version"] for a in system.sponsorships()["awards"]}
+
+
 def test_a_move_rebooks_every_ticket_for_the_new_venue_and_tells_each_delegate_once(system: System) -> None:
     geneva(system)
     before = message_ids(system)
     granted_before = sponsored(system)
+    versions_before = award_versions(system)
 
     context = decide_under_fire(
         system, "move", GENEVA, "--city", "Vienna", "--country", "AT", "--airport", "VIE", *TODAY
@@ -126,8 +131,15 @@ def test_a_move_rebooks_every_ticket_for_the_new_venue_and_tells_each_delegate_o
     new = kinds_after(system, before)
     assert set(new.values()) == {1}, f"each e-mail once; {context}"
     assert {ref for ref, kind, _ in new if kind == "itinerary_changed"} == granted_before - declined, context
-    promoted = now_granted - granted_before
-    assert {ref for ref, kind, _ in new if kind == "granted"} == promoted, context
+    # Every place is granted anew for Vienna (a new award version, a new letter), the kept ones and the promoted
+    # ones alike: one "granted" e-mail each.
+    granted_mail = {ref: int(version) for ref, kind, version in new if kind == "granted"}
+    assert set(granted_mail) == now_granted and len(granted_mail) == sum(k == "granted" for _, k, _ in new), context
+    versions = award_versions(system)
+    assert {ref: granted_mail[ref] for ref in granted_before} == {
+        ref: versions_before[ref] + 1 for ref in granted_before
+    }, context
+    assert all(granted_mail[ref] == versions[ref] for ref in now_granted), context
     assert {kind for _, kind, _ in new} <= {"itinerary_changed", "digest", "granted", "itinerary"}, new
     for ref in sorted(now_granted - declined)[:5]:
         [ics] = calendar_parts(system, ref, "itinerary_changed")
@@ -150,6 +162,8 @@ def test_a_postponement_rebooks_for_the_new_dates_and_tells_each_delegate_once(s
     assert set(new.values()) == {1}, f"each e-mail once; {context}"
     assert {ref for ref, k, _ in new if k == "postponed"} == granted, context
     assert {ref for ref, k, _ in new if k == "itinerary_changed"} == granted - declined, context
+    # New dates, a new letter: each sponsored delegate is granted anew once (award version + 1).
+    assert Counter(ref for ref, k, _ in new if k == "granted") == Counter(granted), context
 
 
 @pytest.mark.parametrize(

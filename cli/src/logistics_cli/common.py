@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import date
 from typing import Annotated, Any
@@ -27,6 +28,16 @@ TodayOption = Annotated[
     typer.Option("--today", help="The date to treat as today (YYYY-MM-DD); default: the workshop's."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AwardOption = Annotated[
+    str,
+    typer.Option("--award", help="full (airfare, subsistence allowance, terminal expenses) or ticket-only (airfare)."),
+]
+
+
+def award_type(value: str) -> str:
+    """The wire spelling of an award type given as ticket-only (or ticket_only) or full; anything else is left
+    for the contract to refuse with its reason."""
+    return value.replace("-", "_")
 
 
 def settings() -> CliSettings:
@@ -55,10 +66,25 @@ def command(contract: type[Contract], **values: Any) -> Contract:
         raise typer.Exit(2) from None
 
 
-def send(topic: str, key: str, what: str, contract: type[Contract], **values: Any) -> Envelope:
-    """Validate and publish one command; say what was asked and the command's id (to trace it)."""
-    [envelope] = asyncio.run(publish(settings(), [(topic, key, command(contract, **values))]))
-    console.print(f"{what} (command {envelope.event_id}).")
+def send(
+    topic: str, key: str, what: str, contract: type[Contract], *, as_json: bool = False, **values: Any
+) -> Envelope:
+    """Validate and publish one command; say what was asked and the command's id (to trace it), or print both as
+    JSON: {"command_id": ..., "command_type": ..., "command": {...}}."""
+    validated = command(contract, **values)
+    [envelope] = asyncio.run(publish(settings(), [(topic, key, validated)]))
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "command_id": str(envelope.event_id),
+                    "command_type": contract.TYPE,
+                    "command": validated.model_dump(mode="json"),
+                }
+            )
+        )
+    else:
+        console.print(f"{what} (command {envelope.event_id}).")
     return envelope
 
 

@@ -146,7 +146,8 @@ def report(
         "venue_version": venue_version,
         "delegates": {
             "registered": registration["delegates"]["registered"],
-            "sponsorship_requested": registration["delegates"]["sponsorship_requested"],
+            # Sponsorship owns requests (with the registration or by command; approved registrations only).
+            "sponsorship_requested": sponsorship.get("requested", registration["delegates"]["sponsorship_requested"]),
             "sponsored": by_status["granted"],
             "waitlisted": by_status["waitlisted"],
             "refused": by_status["refused"],

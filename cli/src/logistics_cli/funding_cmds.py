@@ -20,7 +20,7 @@ from rich.table import Table
 from shared.contracts import sponsorship
 from shared.contracts.topics import SPONSORSHIP_COMMANDS
 
-from logistics_cli.common import JsonOption, command, console, errors, parse_date, settings
+from logistics_cli.common import AwardOption, JsonOption, award_type, command, console, errors, parse_date, settings
 from logistics_cli.publishing import publish
 
 pledge_app = typer.Typer(help="Donors' pledges: add, confirm, withdraw.", no_args_is_help=True)
@@ -29,7 +29,7 @@ funding_app = typer.Typer(help="Funding analysis.", no_args_is_help=True)
 PledgeId = Annotated[str, typer.Argument(help="Pledge id, e.g. unfpa-bangkok.")]
 PLEDGE_FIELDS = [
     *("pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"),
-    *("covers", "rate", "on_deferral", "pledged_on"),
+    *("covers", "rate", "on_deferral", "pledged_on", "award_type"),
 ]
 
 
@@ -61,9 +61,10 @@ def add(
         str, typer.Option("--on-deferral", help="carry_over or release, if the workshop is deferred.")
     ] = "carry_over",
     pledged_on: Annotated[str | None, typer.Option("--pledged-on", help="Date of the pledge.")] = None,
+    award: AwardOption = "full",
     as_json: JsonOption = False,
 ) -> None:
-    """Record a pledge (idempotent by id: the same again changes nothing)."""
+    """Record a pledge (idempotent by id: the same again changes nothing). A ticket-only pledge pays airfare only."""
     send_pledge(
         {
             "pledge_id": pledge_id,
@@ -78,6 +79,7 @@ def add(
             "status": status,
             "on_deferral": on_deferral,
             "pledged_on": parse_date(pledged_on, "--pledged-on"),
+            "award_type": award_type(award),
         },
         f"Pledge {pledge_id} sent",
         as_json,

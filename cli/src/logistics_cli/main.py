@@ -16,6 +16,7 @@ from shared.contracts import sponsorship
 from logistics_cli import consistency
 from logistics_cli.common import WorkshopOption, console, errors, settings
 from logistics_cli.config import SERVICES
+from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
 from logistics_cli.publishing import publish
@@ -29,6 +30,7 @@ app = typer.Typer(help="Dialogue Logistics: workshops, sponsorship, travel and e
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 # One group per area, each in its own module.
 app.add_typer(workshop_app, name="workshop")
+app.add_typer(delegate_app, name="delegate")
 app.add_typer(sponsorship_app, name="sponsorship")
 app.add_typer(travel_app, name="travel")
 app.add_typer(report_app, name="report")

@@ -28,6 +28,8 @@ CSV_COLUMNS = [
     "home_airport",
     "sponsorship",
 ]
+# Optional columns: approval (approved, the default for staff-entered rows, or pending).
+OPTIONAL_COLUMNS = ["approval"]
 AIRPORTS = airportsdata.load("IATA")
 
 
@@ -62,7 +64,7 @@ def delegates_from_csv(path: Path, plan: Plan) -> None:
         for row in reader:
             where = f"{path.name} row {reader.line_num}"
             problems = _checks(row)
-            values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+            values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS + OPTIONAL_COLUMNS}
             values["workshop_id"] = values.pop("workshop")
             try:
                 command = registration.RegisterDelegate.model_validate({k: v for k, v in values.items() if v != ""})
@@ -128,7 +130,8 @@ def load(path: Path) -> Plan:
 
 
 # A decision in a file: `- {move: idm-2006-bangkok, city: Manila, country: PH, airport: MNL}`; `today` defaults to
-# the file's. Decisions come after everything else in the file, in their order.
+# the file's. Decisions come after everything else in the file, in their order. `- {allocate: ID, award_type:
+# ticket_only}` is sponsorship's allocation (award type full unless given).
 DECISIONS: dict[str, type[Contract]] = {
     "move": registration.MoveWorkshop,
     "postpone": registration.PostponeWorkshop,
@@ -136,6 +139,7 @@ DECISIONS: dict[str, type[Contract]] = {
     "reschedule": registration.RescheduleWorkshop,
     "cancel": registration.CancelWorkshop,
     "confirm": registration.ConfirmWorkshop,
+    "allocate": sponsorship.AllocateSponsorships,
 }
 
 
@@ -150,4 +154,5 @@ def decisions_from(items: list[dict[str, Any]], plan: Plan) -> None:
         values = {"today": plan.today, **{k: v for k, v in item.items() if k != decision}}
         command = _entry(plan, where, DECISIONS[decision], {**values, "workshop_id": item[decision]})
         if command:
-            plan.commands.append((REGISTRATION_COMMANDS, item[decision], command))
+            topic = SPONSORSHIP_COMMANDS if decision == "allocate" else REGISTRATION_COMMANDS
+            plan.commands.append((topic, item[decision], command))

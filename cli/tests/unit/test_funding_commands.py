@@ -38,6 +38,7 @@ PLEDGE = ["pledge", "add", "unfpa-bangkok", "--donor", "unfpa", "--workshop", "i
         (["--amount", "100", "--kind", "gift"], "kind"),
         (["--amount", "100", "--on-deferral", "maybe"], "on_deferral"),
         (["--amount", "100", "--rate", "0"], "rate"),
+        (["--amount", "100", "--award", "half"], "award_type"),
     ],
 )
 def test_bad_pledges_are_refused_and_nothing_is_published(extra: list[str], reason: str, published: list[Any]) -> None:
@@ -63,6 +64,15 @@ def test_a_pledge_is_published_keyed_by_its_donor_and_described_as_json(publishe
     )
     printed = json.loads(result.output)
     assert printed["command"]["pledge_id"] == "unfpa-bangkok" and printed["command_id"].endswith("1")
+    assert pledge.award_type == "full"
+
+
+def test_a_ticket_only_pledge_says_so(published: list[Any]) -> None:
+    result = CliRunner().invoke(main.app, [*PLEDGE, "--amount", "900", "--award", "ticket-only"])
+
+    assert result.exit_code == 0, result.output
+    [(_, _, pledge)] = published
+    assert pledge.award_type == "ticket_only"
 
 
 def test_confirm_resends_the_pledge_as_it_is_with_the_new_status(

@@ -118,9 +118,35 @@ def test_decisions_in_a_file_become_workshop_commands_after_everything_else(tmp_
     assert plan.commands[0][:2] == ("registration.commands.v1", "idm-2006-bangkok")
     assert plan.errors == [
         "decisions[3]: reason: Field required.",
-        "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm)"
+        "decisions[4]: name exactly one decision (move, postpone, defer, reschedule, cancel, confirm, allocate)"
         " and its workshop.",
     ]
+
+
+def test_an_allocation_in_a_file_goes_to_sponsorship_with_its_award_type(tmp_path: Path) -> None:
+    path = tmp_path / "allocate.yaml"
+    path.write_text(
+        "today: 2006-04-20\n"
+        "pledges:\n"
+        "  - {id: tickets, donor: d, year: 2006, amount: 5000, award_type: ticket_only}\n"
+        "decisions:\n"
+        "  - {allocate: w1, award_type: ticket_only}\n"
+        "  - {allocate: w2}\n"
+        "  - {allocate: w3, award_type: half}\n"
+    )
+
+    plan = load(path)
+
+    pledge, first, second = (command for _, _, command in plan.commands)
+    assert pledge.award_type == "ticket_only"  # type: ignore[attr-defined]
+    assert [topic_key for *topic_key, _ in plan.commands[1:]] == [
+        ["sponsorship.commands.v1", "w1"],
+        ["sponsorship.commands.v1", "w2"],
+    ]
+    assert (first.award_type, second.award_type) == ("ticket_only", "full")  # type: ignore[attr-defined]
+    assert first.today == date(2006, 4, 20)  # type: ignore[attr-defined]
+    [error] = plan.errors
+    assert error.startswith("decisions[3]: award_type")
 
 
 def test_a_programme_in_a_file_becomes_a_define_programme_command_keyed_by_year(tmp_path: Path) -> None:
@@ -135,3 +161,21 @@ def test_a_programme_in_a_file_becomes_a_define_programme_command_keyed_by_year(
     [(topic, key, command)] = plan.commands
     assert (topic, key, command.year) == ("registration.commands.v1", "programme-2007", 2007)  # type: ignore[attr-defined]
     assert len(plan.errors) == 1 and plan.errors[0].startswith("programmes[2]: year")
+
+
+def test_a_delegate_row_may_say_its_registration_is_pending_approval(tmp_path: Path) -> None:
+    rows = [
+        "ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship,approval",
+        "P-1,w,Ana,Lima,ana@example.org,PE,official,es,LIM,requested,pending",
+        "P-2,w,Ben,Okoro,ben@example.org,NG,official,en,LOS,requested,",
+        "P-3,w,Cy,Tan,cy@example.org,SG,official,en,SIN,requested,maybe",
+    ]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("delegates:\n  - file: d.csv\n", encoding="utf-8")
+
+    plan = load(tmp_path / "s.yaml")
+
+    approvals = {c.ref: c.approval for _, _, c in plan.commands if isinstance(c, RegisterDelegate)}
+    assert approvals == {"P-1": "pending", "P-2": "approved"}  # staff-entered rows are approved by default
+    [error] = plan.errors
+    assert error.startswith("d.csv row 4:") and "approval" in error

@@ -41,7 +41,7 @@ def test_an_envelope_carries_its_contract_type_version_producer_and_payload() ->
     assert envelope.correlation_id == FLOW_ID
     assert envelope.causation_id is None
     assert envelope.occurred_at == AT
-    assert envelope.payload == {"workshop_id": "idm-2006-geneva", "today": None}
+    assert envelope.payload == {"workshop_id": "idm-2006-geneva", "today": None, "award_type": "full"}
 
 
 def test_a_caused_envelope_keeps_the_correlation_id_and_points_at_its_cause() -> None:

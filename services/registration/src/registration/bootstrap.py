@@ -35,6 +35,8 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, AIRPORTS),
             contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, AIRPORTS),
             contracts.DefineProgramme.TYPE: route(contracts.DefineProgramme, handlers.define_programme),
+            contracts.ApproveRegistration.TYPE: route(contracts.ApproveRegistration, handlers.approve_registration),
+            contracts.RejectRegistration.TYPE: route(contracts.RejectRegistration, handlers.reject_registration),
             **{
                 decision.TYPE: route(decision, handlers.decide, AIRPORTS)
                 for decision in (

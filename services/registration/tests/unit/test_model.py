@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from registration.domain.model import Delegate, RuleBroken, Workshop, register, schedule
+from registration.domain.model import Delegate, RuleBroken, Workshop, approve, register, reject, schedule
 
 GENEVA = Workshop(
     workshop_id="idm-2006-geneva",
@@ -146,3 +146,56 @@ def test_a_changed_registration_raises_the_revision() -> None:
 
     assert delegate is not None
     assert (delegate.language, delegate.sponsorship, delegate.revision) == ("en", "none", 4)
+
+
+# Approval: staff-entered registrations are approved unless entered as pending; approve() and reject() decide.
+
+
+def test_a_registration_is_approved_unless_entered_as_pending() -> None:
+    approved = register(None, AMINATA, scheduled())
+    pending = register(None, replace(AMINATA, approval="pending"), scheduled())
+
+    assert approved is not None and approved.approval == "approved"
+    assert pending is not None and pending.approval == "pending"
+
+
+def test_registering_again_keeps_the_approval_staff_decided() -> None:
+    rejected = replace(AMINATA, approval="rejected", approval_reason="not an official", revision=2)
+
+    # The file applied again says nothing of approval (approved by default): the decision stands.
+    assert register(rejected, AMINATA, scheduled()) is None
+    updated = register(rejected, replace(AMINATA, language="en"), scheduled())
+    assert updated is not None
+    assert (updated.approval, updated.approval_reason, updated.revision) == ("rejected", "not an official", 3)
+
+
+def test_approving_a_pending_registration_raises_its_revision_and_approving_again_changes_nothing() -> None:
+    pending = replace(AMINATA, approval="pending")
+
+    approved = approve(pending, AMINATA.ref, AMINATA.workshop_id)
+
+    assert approved is not None and (approved.approval, approved.revision) == ("approved", 2)
+    assert approve(approved, AMINATA.ref, AMINATA.workshop_id) is None
+
+
+def test_a_rejection_keeps_its_reason_and_a_rejected_registration_may_be_approved_after_all() -> None:
+    rejected = reject(replace(AMINATA, approval="pending"), AMINATA.ref, AMINATA.workshop_id, "not an official")
+
+    assert rejected is not None and (rejected.approval, rejected.approval_reason) == ("rejected", "not an official")
+    assert reject(rejected, AMINATA.ref, AMINATA.workshop_id, "not an official") is None
+    approved = approve(rejected, AMINATA.ref, AMINATA.workshop_id)
+    assert approved is not None and (approved.approval, approved.approval_reason) == ("approved", None)
+
+
+@pytest.mark.parametrize(
+    ("stored", "workshop_id", "reason"),
+    [
+        (None, "idm-2006-geneva", "not registered"),
+        (replace(AMINATA, approval="pending"), "idm-2006-bangkok", "registered for workshop idm-2006-geneva"),
+        (AMINATA, "idm-2006-geneva", "approved already"),
+    ],
+    ids=["unknown", "other-workshop", "approved"],
+)
+def test_a_rejection_is_refused_with_a_reason(stored: Delegate | None, workshop_id: str, reason: str) -> None:
+    with pytest.raises(RuleBroken, match=reason):
+        reject(stored, AMINATA.ref, workshop_id, "no")

@@ -67,6 +67,7 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             contracts.RecordDonor.TYPE: route(contracts.RecordDonor, handlers.record_donor),
             contracts.RecordPledge.TYPE: route(contracts.RecordPledge, handlers.record_pledge, tables),
+            contracts.RequestSponsorship.TYPE: route(contracts.RequestSponsorship, handlers.request_sponsorship),
             contracts.AllocateSponsorships.TYPE: route(
                 contracts.AllocateSponsorships, handlers.allocate_sponsorships, tables
             ),

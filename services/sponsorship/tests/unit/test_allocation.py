@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sponsorship.domain import costs
@@ -122,8 +123,13 @@ requests = st.lists(
     unique_by=lambda r: r.delegate_ref,
 )
 funds_strategy = st.lists(
-    st.tuples(st.booleans(), st.decimals(min_value=0, max_value=20000, places=2)), max_size=4
-).map(lambda items: [Fund(f"pledge-{i}", earmarked, remaining) for i, (earmarked, remaining) in enumerate(items)])
+    st.tuples(st.booleans(), st.decimals(min_value=0, max_value=20000, places=2), st.booleans()), max_size=4
+).map(
+    lambda items: [
+        Fund(f"pledge-{i}", earmarked, remaining, tickets_only)
+        for i, (earmarked, remaining, tickets_only) in enumerate(items)
+    ]
+)
 
 
 @given(requests, funds_strategy, st.integers(min_value=0, max_value=50))
@@ -131,6 +137,7 @@ def test_allocation_never_overspends_a_fund_and_grants_exactly_what_is_asked(
     pending: list[Request], funds: list[Fund], already_granted: int
 ) -> None:
     starting = {f.pledge_id: f.remaining for f in funds}
+    tickets_only = {f.pledge_id for f in funds if f.tickets_only}
 
     decisions = allocate(pending, funds, already_granted=already_granted)
 
@@ -138,6 +145,7 @@ def test_allocation_never_overspends_a_fund_and_grants_exactly_what_is_asked(
     for decision in decisions:
         for item in decision.charges:
             assert item.amount > 0
+            assert item.kind == "airfare" or item.pledge_id not in tickets_only  # a ticket-only pledge pays fares
             charged[item.pledge_id] += item.amount
     for pledge_id, amount in charged.items():
         assert amount <= starting[pledge_id], f"{pledge_id} charged {amount} of {starting[pledge_id]}"
@@ -233,3 +241,43 @@ def test_the_rate_in_force_on_the_workshops_first_day_applies() -> None:
     assert table.per_night("Geneva", date(2007, 1, 1)) == Decimal("380")
     assert table.per_night("Geneva", date(2005, 6, 1)) == Decimal("200")  # before the table: the default
     assert table.per_night("Geneva", date(2007, 6, 1), "EUR") == Decimal("200")  # no EUR rate listed
+
+
+# Award types: a ticket-only pledge pays airfare only; a ticket-only award asks for the airfare alone.
+
+
+def test_a_ticket_only_pledge_pays_the_airfare_first_and_the_rest_comes_from_the_pledge_that_pays_anything() -> None:
+    funds = [Fund("earmark", True, Decimal("700")), Fund("tickets", False, Decimal("900"), tickets_only=True)]
+    pending = [request("A", "official", 0, ("airfare", "1000"), ("subsistence", "500"))]
+
+    [decision] = allocate(pending, funds)
+
+    assert decision.status == "granted"
+    assert decision.charges == (
+        Charge("airfare", "tickets", Decimal("900")),
+        Charge("airfare", "earmark", Decimal("100")),
+        Charge("subsistence", "earmark", Decimal("500")),
+    )
+    assert [f.remaining for f in funds] == [Decimal("100"), Decimal("0")]
+
+
+def test_money_that_pays_only_tickets_does_not_fund_an_allowance_and_nothing_is_spent_on_a_refusal() -> None:
+    funds = [Fund("tickets", False, Decimal("5000"), tickets_only=True), Fund("full", True, Decimal("100"))]
+    full = request("A", "official", 0, ("airfare", "1000"), ("subsistence", "500"))
+    ticket_only = request("B", "official", 1, ("airfare", "1000"))
+
+    decisions = allocate([full, ticket_only], funds)
+
+    # A's allowance cannot be paid (100 of 500 where it may be charged): A waits, and B behind it (strict order).
+    assert [d.status for d in decisions] == ["waitlisted", "waitlisted"]
+    assert [f.remaining for f in funds] == [Decimal("5000"), Decimal("100")]
+    assert [d.status for d in allocate([ticket_only], funds)] == ["granted"]
+
+
+def test_a_ticket_only_award_has_only_the_airfare_line() -> None:
+    lines = costs.estimate(6087.0, "Geneva", date(2006, 7, 12), date(2006, 7, 13), RATES)
+
+    assert costs.for_award("ticket_only", lines) == [("airfare", Decimal("2450"))]
+    assert costs.for_award("full", lines) == lines
+    with pytest.raises(ValueError, match="neither full nor ticket_only"):
+        costs.for_award("half", lines)

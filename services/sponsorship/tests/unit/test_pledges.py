@@ -32,6 +32,7 @@ def test_a_plain_cash_pledge_from_a_known_donor_is_accepted() -> None:
         ({"currency": "XYZ"}, {}, "currency XYZ is not an ISO 4217 currency"),
         ({"kind": "in_kind"}, {}, "an in-kind pledge says what it covers"),
         ({"covers": "venue"}, {}, "a cash pledge covers nothing in kind"),
+        ({"kind": "in_kind", "covers": "venue", "award_type": "ticket_only"}, {}, "an in-kind pledge pays no tickets"),
         ({}, {"workshop_status": "deferred"}, "workshop idm-2006-bangkok is deferred; no pledge is taken for it"),
         ({}, {"workshop_status": "cancelled"}, "is cancelled; no pledge is taken"),
         ({"currency": "EUR"}, {"budget_currency": "USD"}, "record the rate (so many USD per EUR)"),

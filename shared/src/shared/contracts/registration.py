@@ -11,6 +11,7 @@ from shared.contracts.envelope import Contract
 
 Role = Literal["speaker", "official", "observer"]
 Language = Literal["en", "fr", "es"]
+Approval = Literal["approved", "pending", "rejected"]
 IATA = Field(pattern=r"^[A-Z]{3}$")
 COUNTRY = Field(pattern=r"^[A-Z]{2}$")
 # Identifiers travel in Kafka keys, Message-IDs and URLs: letters, digits, dot, dash, underscore.
@@ -57,6 +58,26 @@ class RegisterDelegate(Contract):
     language: Language
     home_airport: str = IATA
     sponsorship: Literal["requested", "none"]
+    # Staff-entered registrations are approved unless the file says pending; it holds for a new registration only
+    # (later, ApproveRegistration and RejectRegistration decide).
+    approval: Literal["approved", "pending"] = "approved"
+
+
+class ApproveRegistration(Contract):
+    """Staff accept a pending (or earlier rejected) registration: its sponsorship request now counts."""
+
+    TYPE = "registration.approve_registration"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+
+
+class RejectRegistration(Contract):
+    """Staff turn down a pending registration, with the reason: its sponsorship request never counts."""
+
+    TYPE = "registration.reject_registration"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled"]
@@ -186,6 +207,8 @@ class DelegateRegistered(Contract):
     home_airport: str
     sponsorship: Literal["requested", "none"]
     revision: int
+    approval: Approval = "approved"
+    approval_reason: str | None = None
 
 
 class RegistrationCommandRefused(Contract):

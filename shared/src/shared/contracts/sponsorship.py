@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from shared.contracts.envelope import Contract
+
+# A full award pays airfare, daily subsistence allowance and terminal expenses; a ticket-only award the airfare.
+# A ticket-only pledge pays airfare only (it pays its share of full awards' airfare, never their allowance).
+AwardType = Literal["full", "ticket_only"]
 
 
 class RecordDonor(Contract):
@@ -36,6 +40,7 @@ class RecordPledge(Contract):
     # The donor's terms when the workshop is deferred: the pledge waits for it, or is released.
     on_deferral: Literal["carry_over", "release"] = "carry_over"
     pledged_on: date | None = None
+    award_type: AwardType = "full"
 
     @model_validator(mode="after")
     def _earmarked_once(self) -> RecordPledge:
@@ -44,10 +49,21 @@ class RecordPledge(Contract):
         return self
 
 
+class RequestSponsorship(Contract):
+    """A registered delegate asks for sponsorship (the second application): refused for an unknown delegate, a
+    rejected registration or a second request; from a registration pending approval it waits for the approval."""
+
+    TYPE = "sponsorship.request_sponsorship"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    delegate_ref: str = Field(min_length=1, max_length=64)
+
+
 class AllocateSponsorships(Contract):
     TYPE = "sponsorship.allocate_sponsorships"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
+    # The type of every award this decision makes (promotions from the waitlist keep the type decided here).
+    award_type: AwardType = "full"
 
 
 class OverrideEligibility(Contract):
@@ -89,6 +105,18 @@ class PledgeRecorded(Contract):
     rate: Decimal | None = None
     on_deferral: str = "carry_over"
     pledged_on: date | None = None
+    award_type: AwardType = "full"
+
+
+class SponsorshipRequested(Contract):
+    """A request taken by a staff command; it is considered at the next allocation once the registration is
+    approved (`awaiting_approval` until then). Requests made with the registration itself are not announced."""
+
+    TYPE = "sponsorship.sponsorship_requested"
+    workshop_id: str
+    delegate_ref: str
+    requested_at: datetime
+    awaiting_approval: bool
 
 
 class CostLine(Contract):
@@ -109,6 +137,10 @@ class SponsorshipGranted(Contract):
     total: Decimal
     currency: str
     donors: list[str]
+    award_type: AwardType = "full"
+    # The workshop's venue version the award was decided for: a place kept through a move, postponement or
+    # reschedule is granted again (award_version + 1) for the new venue or dates.
+    venue_version: int | None = None
 
 
 class SponsorshipWaitlisted(Contract):

@@ -63,6 +63,9 @@ class Delegate:
     home_airport: str
     sponsorship: str
     revision: int = 1
+    # Whether the registration is accepted: a sponsorship request counts only once it is approved.
+    approval: str = "approved"  # approved | pending | rejected
+    approval_reason: str | None = None
 
 
 def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
@@ -258,10 +261,43 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
     if workshop.status == "cancelled":
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is cancelled")
     if existing is None:
-        return replace(proposed, revision=1)
+        return replace(proposed, revision=1, approval_reason=None)
     if existing.workshop_id != proposed.workshop_id:
         raise RuleBroken(f"delegate {proposed.ref} is already registered for workshop {existing.workshop_id}")
-    updated = replace(proposed, revision=existing.revision)
+    # The approval a registration was entered with holds for its first version; after that only staff's approve
+    # and reject change it (a file applied again does not undo a decision).
+    updated = replace(
+        proposed, revision=existing.revision, approval=existing.approval, approval_reason=existing.approval_reason
+    )
     if updated == existing:
         return None
     return replace(updated, revision=existing.revision + 1)
+
+
+def approve(existing: Delegate | None, ref: str, workshop_id: str) -> Delegate | None:
+    """A pending (or earlier rejected) registration approved; None when it already is."""
+    delegate = _registered(existing, ref, workshop_id)
+    if delegate.approval == "approved":
+        return None
+    return replace(delegate, approval="approved", approval_reason=None, revision=delegate.revision + 1)
+
+
+def reject(existing: Delegate | None, ref: str, workshop_id: str, reason: str) -> Delegate | None:
+    """A pending registration rejected, with the reason; None when it already is (for that reason). An approved
+    registration is not rejected: its sponsorship may be granted already (withdraw that instead)."""
+    delegate = _registered(existing, ref, workshop_id)
+    if delegate.approval == "rejected" and delegate.approval_reason == reason:
+        return None
+    if delegate.approval == "approved":
+        raise RuleBroken(
+            f"delegate {ref}: the registration is approved already; withdraw the sponsorship instead of rejecting it"
+        )
+    return replace(delegate, approval="rejected", approval_reason=reason, revision=delegate.revision + 1)
+
+
+def _registered(existing: Delegate | None, ref: str, workshop_id: str) -> Delegate:
+    if existing is None:
+        raise RuleBroken(f"delegate {ref} is not registered")
+    if existing.workshop_id != workshop_id:
+        raise RuleBroken(f"delegate {ref} is registered for workshop {existing.workshop_id}, not {workshop_id}")
+    return existing

@@ -28,7 +28,8 @@ async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
             raise HTTPException(404, f"workshop {workshop_id} is not known")
         counts = await conn.fetchrow(
             "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
-            " count(DISTINCT country) AS countries FROM delegates WHERE workshop_id = $1",
+            " count(DISTINCT country) AS countries, count(*) FILTER (WHERE approval = 'pending') AS pending_approval,"
+            " count(*) FILTER (WHERE approval = 'rejected') AS rejected FROM delegates WHERE workshop_id = $1",
             workshop_id,
         )
     return {**dict(row), "delegates": dict(counts)}
@@ -39,8 +40,8 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     """Delegates without contact details (those stay with registration and notifications)."""
     async with pool(request).acquire() as conn:
         rows = await conn.fetch(
-            "SELECT ref, workshop_id, country, role, language, home_airport, sponsorship, revision"
-            " FROM delegates WHERE workshop_id = $1 ORDER BY ref",
+            "SELECT ref, workshop_id, country, role, language, home_airport, sponsorship, revision, approval,"
+            " approval_reason FROM delegates WHERE workshop_id = $1 ORDER BY ref",
             workshop_id,
         )
     return [dict(row) for row in rows]
@@ -64,8 +65,8 @@ async def delegate(ref: str, request: Request) -> dict[str, Any]:
     async with pool(request).acquire() as conn:
         row = await conn.fetchrow(
             "SELECT d.ref, d.workshop_id, d.country, d.role, d.language, d.home_airport, d.sponsorship, d.revision,"
-            " w.status AS workshop_status, w.venue_version FROM delegates d JOIN workshops w USING (workshop_id)"
-            " WHERE d.ref = $1",
+            " d.approval, d.approval_reason, w.status AS workshop_status, w.venue_version"
+            " FROM delegates d JOIN workshops w USING (workshop_id) WHERE d.ref = $1",
             ref,
         )
     if row is None:

@@ -14,6 +14,7 @@ from registration.domain.model import (
     Programme,
     RuleBroken,
     Workshop,
+    approve,
     cancel,
     confirm,
     defer,
@@ -21,6 +22,7 @@ from registration.domain.model import (
     move,
     postpone,
     register,
+    reject,
     reschedule,
     schedule,
 )
@@ -67,8 +69,28 @@ async def register_delegate(
         delegate = register(await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id))
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
+    await save_and_announce(repo, envelope, delegate)
+
+
+async def approve_registration(repo: Repository, envelope: Envelope, command: contracts.ApproveRegistration) -> None:
+    try:
+        delegate = approve(await repo.delegate(command.ref), command.ref, command.workshop_id)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    await save_and_announce(repo, envelope, delegate)
+
+
+async def reject_registration(repo: Repository, envelope: Envelope, command: contracts.RejectRegistration) -> None:
+    try:
+        delegate = reject(await repo.delegate(command.ref), command.ref, command.workshop_id, command.reason)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    await save_and_announce(repo, envelope, delegate)
+
+
+async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Delegate | None) -> None:
     if delegate is None:
-        return
+        return  # already so: a repeated command changes nothing
     await repo.save_delegate(delegate)
     event = contracts.DelegateRegistered(**asdict(delegate))
     await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))

@@ -15,13 +15,15 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
+from sponsorship.domain.requests import Registration
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
-AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority"
+AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority, award_type"
+OPEN_REQUEST = "(requested OR asked_at IS NOT NULL) AND approval = 'approved'"
 PLEDGE_COLUMNS = [
     *("pledge_id", "donor_id", "workshop_id", "year", "amount", "currency", "kind", "status"),
-    *("covers", "rate", "on_deferral", "pledged_on"),
+    *("covers", "rate", "on_deferral", "pledged_on", "award_type"),
 ]
 
 
@@ -80,10 +82,25 @@ class PostgresRepository:
             requested_at,
         )
 
+    async def registration(self, delegate_ref: str) -> Registration | None:
+        row = await self.conn.fetchrow(
+            "SELECT delegate_ref, workshop_id, approval, requested OR asked_at IS NOT NULL AS requested"
+            " FROM requests WHERE delegate_ref = $1",
+            delegate_ref,
+        )
+        return Registration(**dict(row)) if row else None
+
+    async def record_request(self, delegate_ref: str, asked_at: datetime) -> None:
+        """A request by staff command: its time is the request's time (its place in the order of requests)."""
+        await self.conn.execute(
+            "UPDATE requests SET asked_at = $2, requested_at = $2 WHERE delegate_ref = $1", delegate_ref, asked_at
+        )
+
     async def open_requests(self, workshop_id: str) -> list[RequestRow]:
+        """Requests allocation considers: asked for (with the registration or by command), registration approved."""
         rows = await self.conn.fetch(
             "SELECT delegate_ref, role, home_airport, requested_at, country FROM requests"
-            " WHERE workshop_id = $1 AND requested ORDER BY requested_at, delegate_ref",
+            f" WHERE workshop_id = $1 AND {OPEN_REQUEST} ORDER BY requested_at, delegate_ref",
             workshop_id,
         )
         return [RequestRow(**dict(row)) for row in rows]
@@ -123,9 +140,15 @@ class PostgresRepository:
         return Decimal(released)
 
     async def release_reserves(self, delegate_refs: list[str]) -> None:
-        """Give back what these awards hold besides issued tickets, before they are decided again."""
+        """Give back what these awards hold besides issued tickets, before they are decided again: recorded as
+        released ("re-decided"), as what the new decision charges is committed anew."""
         await self.conn.execute(
-            "DELETE FROM award_lines WHERE delegate_ref = ANY($1::text[]) AND booking_ref IS NULL", delegate_refs
+            "WITH gone AS (DELETE FROM award_lines WHERE delegate_ref = ANY($1::text[]) AND booking_ref IS NULL"
+            "   RETURNING delegate_ref, pledge_id, amount, currency)"
+            " INSERT INTO releases (delegate_ref, workshop_id, pledge_id, amount, currency, why)"
+            " SELECT g.delegate_ref, a.workshop_id, g.pledge_id, sum(g.amount), min(g.currency), 're-decided'"
+            " FROM gone g JOIN awards a USING (delegate_ref) GROUP BY g.delegate_ref, a.workshop_id, g.pledge_id",
+            delegate_refs,
         )
 
     async def release_pledges_on_deferral(self, workshop_id: str) -> list[dict[str, Any]]:
@@ -182,21 +205,29 @@ class PostgresRepository:
         )
 
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]:
-        """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends."""
+        """Spendable cash pledges for the workshop and its year's pool, locked until the transaction ends.
+
+        Locked first, read after: a statement sees the database as it was when the statement began, so a sum
+        computed by the statement that waited for the lock would miss what the lock holder committed meanwhile
+        (two workshops charging one pool would both spend it whole)."""
+        scope = (
+            " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
+            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND (p.currency = $3 OR p.rate IS NOT NULL)"
+        )
+        args = (workshop.workshop_id, workshop.year, workshop.currency)
+        await self.conn.execute(f"SELECT 1{scope} ORDER BY p.pledge_id FOR UPDATE OF p", *args)
         rows = await self.conn.fetch(
             "SELECT p.pledge_id, p.donor_id, p.workshop_id IS NOT NULL AS earmarked,"
+            " p.award_type = 'ticket_only' AS tickets_only,"
             # In the budget's currency at the rate recorded on the pledge, down to the cent (pledges.py).
             " CASE WHEN p.currency = $3 THEN p.amount ELSE trunc(p.amount * p.rate, 2) END"
             " - coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0)"
-            " AS remaining"
-            " FROM pledges p WHERE (p.workshop_id = $1 OR (p.workshop_id IS NULL AND p.year = $2))"
-            " AND p.kind = 'cash' AND p.status IN ('confirmed', 'received') AND (p.currency = $3 OR p.rate IS NOT NULL)"
-            " ORDER BY p.pledge_id FOR UPDATE OF p",
-            workshop.workshop_id,
-            workshop.year,
-            workshop.currency,
+            f" AS remaining{scope} ORDER BY p.pledge_id",
+            *args,
         )
-        funds = [Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"])) for row in rows]
+        funds = [
+            Fund(row["pledge_id"], row["earmarked"], Decimal(row["remaining"]), row["tickets_only"]) for row in rows
+        ]
         return funds, {row["pledge_id"]: row["donor_id"] for row in rows}
 
     async def save_award(
@@ -209,14 +240,15 @@ class PostgresRepository:
         position: int | None,
         charges: tuple[Charge, ...],
         reason: str | None = None,
+        award_type: str = "full",
     ) -> None:
         total = sum((charge.amount for charge in charges), Decimal(0))
         await self.conn.execute(
-            "INSERT INTO awards"
-            " (delegate_ref, workshop_id, status, priority, award_version, position, total, currency, reason)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delegate_ref) DO UPDATE SET"
-            " status = EXCLUDED.status, priority = EXCLUDED.priority, award_version = EXCLUDED.award_version,"
-            " position = EXCLUDED.position, total = EXCLUDED.total, reason = EXCLUDED.reason",
+            "INSERT INTO awards (delegate_ref, workshop_id, status, priority, award_version, position, total,"
+            " currency, reason, award_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (delegate_ref) DO UPDATE SET status = EXCLUDED.status, priority = EXCLUDED.priority,"
+            " award_version = EXCLUDED.award_version, position = EXCLUDED.position, total = EXCLUDED.total,"
+            " reason = EXCLUDED.reason, award_type = EXCLUDED.award_type",
             ref,
             workshop.workshop_id,
             status,
@@ -226,6 +258,7 @@ class PostgresRepository:
             total,
             workshop.currency,
             reason,
+            award_type,
         )
         await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL", ref)
         await self.conn.executemany(

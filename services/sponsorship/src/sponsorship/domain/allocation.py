@@ -1,6 +1,8 @@
 """Who gets a sponsored place: speakers first, then officials in order of request, while money lasts.
 
-Earmarked pledges are spent before the year's pool; no pledge is ever committed beyond its amount (I1).
+Earmarked pledges are spent before the year's pool; no pledge is ever committed beyond its amount (I1). A
+ticket-only pledge pays airfare only, and pays it first (the money that may pay anything is kept for the
+rest). An award is full (airfare, subsistence allowance, terminal expenses) or ticket-only (airfare only).
 Priority is strict: once a request cannot be funded, every later request waits behind it. A workshop may
 cap the grants per country: a request whose country has reached the cap waits, without blocking others.
 A request from a country not on the eligibility list is refused, unless staff overrode that for it.
@@ -17,6 +19,10 @@ from decimal import Decimal
 from sponsorship.domain.eligibility import EligibilityList
 
 ROLE_RANK = {"speaker": 0, "official": 1, "observer": 2}
+FULL, TICKET_ONLY = "full", "ticket_only"
+AWARD_TYPES = (FULL, TICKET_ONLY)
+# What a ticket-only pledge may pay for: the ticket (and, once it is cancelled, the fee the airline keeps).
+TICKET_KINDS = frozenset({"airfare", "ticket_fee"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,15 @@ class Fund:
     pledge_id: str
     earmarked: bool
     remaining: Decimal
+    tickets_only: bool = False
+
+    def pays(self, kind: str) -> bool:
+        return not self.tickets_only or kind in TICKET_KINDS
+
+
+def spending_order(funds: list[Fund]) -> list[Fund]:
+    """Ticket-only pledges first (they pay nothing else), then earmarked before the pool, then by id."""
+    return sorted(funds, key=lambda f: (not f.tickets_only, not f.earmarked, f.pledge_id))
 
 
 @dataclass(frozen=True)
@@ -71,21 +86,27 @@ def priority_order(requests: list[Request]) -> list[Request]:
 
 
 def charge(request: Request, funds: list[Fund]) -> tuple[Charge, ...] | None:
-    """Charge each cost line to the funds in order (earmarked first), splitting a line where needed."""
-    ordered = sorted(funds, key=lambda f: (not f.earmarked, f.pledge_id))
+    """Charge each cost line to the funds that may pay it, in spending order, splitting a line where needed; None
+    (and nothing spent) when a line cannot be paid in full."""
+    ordered = spending_order(funds)
     if request.total > sum((f.remaining for f in ordered), Decimal(0)):
         return None
+    left = {fund.pledge_id: fund.remaining for fund in ordered}
     charges: list[Charge] = []
     for kind, amount in request.cost_lines:
         due = amount
         for fund in ordered:
             if due == 0:
                 break
-            part = min(due, fund.remaining)
+            part = min(due, left[fund.pledge_id]) if fund.pays(kind) else Decimal(0)
             if part > 0:
-                fund.remaining -= part
+                left[fund.pledge_id] -= part
                 due -= part
                 charges.append(Charge(kind, fund.pledge_id, part))
+        if due > 0:
+            return None
+    for fund in ordered:
+        fund.remaining = left[fund.pledge_id]
     return tuple(charges)
 
 

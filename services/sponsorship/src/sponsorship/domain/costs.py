@@ -1,4 +1,5 @@
-"""What a sponsored place is estimated to cost: return airfare, subsistence allowance, terminal expenses.
+"""What a sponsored place is estimated to cost: return airfare, subsistence allowance, terminal expenses (a
+full award), or the airfare alone (a ticket-only award).
 
 Figures are planning estimates in USD; the actual ticket price comes from travel.
 """
@@ -64,3 +65,10 @@ def estimate(
         ("subsistence", per_night * nights(starts, ends)),
         ("terminal", TERMINAL_EXPENSES),
     ]
+
+
+def for_award(award_type: str, lines: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """The cost lines an award of this type pays: all of them when full, the airfare alone when ticket-only."""
+    if award_type not in ("full", "ticket_only"):
+        raise ValueError(f"award type {award_type!r} is neither full nor ticket_only")
+    return [(kind, amount) for kind, amount in lines if award_type == "full" or kind == "airfare"]

@@ -32,6 +32,7 @@ class Pledge:
     rate: Decimal | None = None
     on_deferral: str = "carry_over"
     pledged_on: date | None = None
+    award_type: str = "full"  # full: pays any cost line; ticket_only: airfare only
 
 
 def refusal(
@@ -58,6 +59,8 @@ def refusal(
         return f"{where}: currency {pledge.currency} is not an ISO 4217 currency"
     if pledge.kind == "in_kind" and not pledge.covers:
         return f"{where}: an in-kind pledge says what it covers (for example covers: venue)"
+    if pledge.kind == "in_kind" and pledge.award_type != "full":
+        return f"{where}: an in-kind pledge pays no tickets; ticket_only is for cash pledges"
     if pledge.kind == "cash" and pledge.covers:
         return f"{where}: a cash pledge covers nothing in kind; record the {pledge.covers} offer as kind in_kind"
     if workshop_status in ("deferred", "cancelled") and pledge.status != "withdrawn":

@@ -2,9 +2,9 @@
 
 An award reserves an airfare (first the estimate) on named pledges. When travel holds a fare, the
 reserve is repriced to the actual fare: a dearer fare draws the difference from the workshop's funds
-(earmarked first) or is declined when the money is not there; a cheaper one releases the difference,
-pool money before earmarked money. When the ticket is cancelled, the fee and any airline credit stay
-spent on the pledges that paid for it and the refund is freed.
+(ticket-only pledges, then earmarked ones, first) or is declined when the money is not there; a cheaper
+one releases the difference, pool money before earmarked money. When the ticket is cancelled, the fee and
+any airline credit stay spent on the pledges that paid for it and the refund is freed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sponsorship.domain.allocation import Charge, Fund
+from sponsorship.domain.allocation import Charge, Fund, spending_order
 
 AIRFARE = "airfare"
 TICKET_FEE = "ticket_fee"
@@ -44,7 +44,7 @@ def reprice(reserve: tuple[Charge, ...], target: Decimal, funds: list[Fund]) -> 
                 kept.append(Charge(AIRFARE, charge.pledge_id, charge.amount - cut))
         return tuple(merge(reversed(kept)))
     due = target - current
-    ordered = sorted(funds, key=lambda fund: (not fund.earmarked, fund.pledge_id))
+    ordered = spending_order(funds)  # every pledge may pay a fare: ticket-only ones first
     if due > sum((max(fund.remaining, Decimal(0)) for fund in ordered), Decimal(0)):
         return None
     drawn: list[Charge] = []

@@ -9,7 +9,7 @@ import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from shared.runtime import pool
 
-from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository
 from sponsorship.bootstrap import build, reference_tables
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
@@ -37,19 +37,25 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         if workshop is None:
             raise HTTPException(404, f"workshop {workshop_id} is not known to sponsorship")
         awards = await conn.fetch(
-            "SELECT delegate_ref, status, priority, award_version, position, reason, total, currency"
-            " FROM awards WHERE workshop_id = $1 ORDER BY priority",
+            "SELECT a.delegate_ref, a.status, a.priority, a.award_version, a.position, a.reason, a.total, a.currency,"
+            " a.award_type, coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'pledge_id', l.pledge_id,"
+            "   'amount', l.amount, 'booking_ref', l.booking_ref) ORDER BY l.kind, l.pledge_id, l.booking_ref)"
+            "   FROM award_lines l WHERE l.delegate_ref = a.delegate_ref), '[]') AS lines"
+            " FROM awards a WHERE a.workshop_id = $1 ORDER BY a.priority",
             workshop_id,
         )
-        requested = await conn.fetchval(
-            "SELECT count(*) FROM requests WHERE workshop_id = $1 AND requested", workshop_id
+        requested = await conn.fetchrow(
+            f"SELECT count(*) FILTER (WHERE {OPEN_REQUEST}) AS requested, count(*) FILTER (WHERE"
+            " (requested OR asked_at IS NOT NULL) AND approval = 'pending') AS awaiting_approval"
+            " FROM requests WHERE workshop_id = $1",
+            workshop_id,
         )
         # Amounts in the workshop's currency (at the rate recorded on each pledge); the pledge's own amount and
         # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
         # what this workshop's places hold; `spent_here` what cancelled tickets left spent (fees, airline credits).
         pledges = await conn.fetch(
-            "SELECT p.pledge_id, p.donor_id, p.kind, p.status, p.workshop_id, p.year, p.covers, p.rate,"
-            " p.on_deferral, p.amount AS pledge_amount, p.currency AS pledge_currency, $3::text AS currency,"
+            "SELECT p.pledge_id, p.donor_id, p.kind, p.status, p.workshop_id, p.year, p.covers, p.rate, p.on_deferral,"
+            " p.award_type, p.amount AS pledge_amount, p.currency AS pledge_currency, $3::text AS currency,"
             " CASE WHEN p.currency = $3 THEN p.amount ELSE coalesce(trunc(p.amount * p.rate, 2), 0) END AS amount,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l WHERE l.pledge_id = p.pledge_id), 0) AS committed,"
             " coalesce((SELECT sum(l.amount) FROM award_lines l JOIN awards a USING (delegate_ref)"
@@ -66,8 +72,10 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
     spendable = [p for p in pledges if p["kind"] == "cash" and p["status"] in ("confirmed", "received")]
     return {
         "workshop": dict(workshop),
-        "requested": requested,
-        "awards": [dict(row) for row in awards],
+        "requested": requested["requested"],  # requests allocation considers (registration approved)
+        "awaiting_approval": requested["awaiting_approval"],
+        # Each award with the lines it holds on the pledges (kind, pledge, amount, the ticket that paid, if any).
+        "awards": [{**dict(row), "lines": json.loads(row["lines"])} for row in awards],
         "pledges": [dict(row) for row in pledges],
         "budget": {
             "currency": workshop["currency"],

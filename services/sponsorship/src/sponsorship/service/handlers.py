@@ -17,7 +17,7 @@ from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
-from sponsorship.domain import allocation, costs, pledges, shortfall, ticketing
+from sponsorship.domain import allocation, costs, pledges, requests, shortfall, ticketing
 from sponsorship.domain.eligibility import EligibilityList
 from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
 
@@ -73,12 +73,15 @@ async def record_pledge(
     committed = await repo.committed(command.pledge_id)
     if committed > 0:
         assert budget_currency is not None  # money was committed to a workshop it funds
-        if existing and (existing["workshop_id"], existing["year"], existing["currency"]) != (
+        if existing and (existing["workshop_id"], existing["year"], existing["currency"], existing["award_type"]) != (
             command.workshop_id,
             command.year,
             command.currency,
+            command.award_type,
         ):
-            raise Refused(f"pledge {command.pledge_id}: earmark and currency cannot change once money is committed")
+            raise Refused(
+                f"pledge {command.pledge_id}: earmark, currency and award type cannot change once money is committed"
+            )
         reason = ticketing.refusal_to_reduce(
             command.pledge_id, committed, spendable(proposed, budget_currency), budget_currency
         )
@@ -206,17 +209,39 @@ async def when_delegate_registered_keep_request(
             "home_airport": event.home_airport,
             "requested": event.sponsorship == "requested",
             "revision": event.revision,
+            "approval": event.approval,
         },
         envelope.occurred_at,
     )
 
 
-def cost_lines(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> tuple[tuple[str, Decimal], ...]:
+async def request_sponsorship(repo: Repository, envelope: Envelope, command: contracts.RequestSponsorship) -> None:
+    """Staff enter a registered delegate's request; it counts at the next allocation once the registration is
+    approved. A redelivered command finds its inbox row; the same request sent again is refused as a second one."""
+    registration = await repo.registration(command.delegate_ref)
+    reason = requests.refusal(registration, command.delegate_ref, command.workshop_id)
+    if reason is not None:
+        raise Refused(reason)
+    assert registration is not None
+    await repo.record_request(command.delegate_ref, envelope.occurred_at)
+    event = contracts.SponsorshipRequested(
+        workshop_id=command.workshop_id,
+        delegate_ref=command.delegate_ref,
+        requested_at=envelope.occurred_at,
+        awaiting_approval=registration.approval != "approved",
+    )
+    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
+
+
+def cost_lines(
+    workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables, award_type: str = allocation.FULL
+) -> tuple[tuple[str, Decimal], ...]:
     home, venue = tables.airports.coordinates(home_airport), tables.airports.coordinates(workshop.airport)
     distance = costs.great_circle_km(home, venue) if home and venue else 0.0
-    return tuple(
-        costs.estimate(distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency)
+    estimate = costs.estimate(
+        distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency
     )
+    return tuple(costs.for_award(award_type, estimate))
 
 
 async def allocate_sponsorships(
@@ -227,7 +252,7 @@ async def allocate_sponsorships(
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
     if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
-    await decide(repo, envelope, workshop, tables, promote_only=False)
+    await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type)
     await check_shortfall(repo, envelope, workshop, tables, command.today)
 
 
@@ -258,11 +283,14 @@ async def decide(
     promote_only: bool,
     reconsider: frozenset[str] = frozenset(),
     coming_back: Mapping[str, Decimal] | None = None,
+    award_type: str = allocation.FULL,
 ) -> None:
     """Run the allocator for one workshop (locked by the caller) and record and announce what changed.
 
     Awards whose status is in `reconsider` (their reserves released by the caller) are decided again;
-    `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve."""
+    `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve.
+    Staff's allocation gives every request it decides `award_type`; a promotion or a reconsidered place keeps
+    the type its award was given."""
     awards = await repo.awards(workshop.workshop_id)
     overridden = await repo.overrides(workshop.workshop_id)
     rows = await repo.open_requests(workshop.workshop_id)
@@ -271,13 +299,18 @@ async def decide(
         for row in rows
         if (a := awards.get(row.delegate_ref)) and a.status == "granted" and "granted" not in reconsider
     )
+    types = {
+        row.delegate_ref: award.award_type if promote_only and (award := awards.get(row.delegate_ref)) else award_type
+        for row in rows
+    }
     candidates = [
         allocation.Request(
             row.delegate_ref,
             row.role,
             row.requested_at,
             ticketing.less_airfare(
-                cost_lines(workshop, row.home_airport, tables), (coming_back or {}).get(row.delegate_ref, Decimal(0))
+                cost_lines(workshop, row.home_airport, tables, types[row.delegate_ref]),
+                (coming_back or {}).get(row.delegate_ref, Decimal(0)),
             ),
             row.country,
         )
@@ -298,7 +331,10 @@ async def decide(
     names = await repo.donor_names()
     for decision in decisions:
         previous = awards.get(decision.delegate_ref)
-        changed = previous is None or previous.status != decision.status
+        # A place kept through a move, postponement or reschedule is granted anew: what it funds, where and when
+        # changed (the invitation letter with it), so it is a new version, announced once.
+        kept = previous is not None and previous.status == decision.status == "granted" and "granted" in reconsider
+        changed = previous is None or previous.status != decision.status or kept
         version = (previous.award_version if previous else 0) + changed
         await repo.save_award(
             workshop,
@@ -309,11 +345,20 @@ async def decide(
             decision.position,
             decision.charges,
             decision.reason,
+            types[decision.delegate_ref],
         )
         if not changed:
             continue
         event: Contract
         if decision.status == "granted":
+            funded = list(decision.charges)
+            if (coming_back or {}).get(decision.delegate_ref):  # the old ticket's money pays towards the new one
+                older = await repo.older_tickets(decision.delegate_ref, workshop.venue_version)
+                funded = ticketing.merge([*funded, *(line for lines in older.values() for line in lines)])
+            donors = set()
+            for line in funded:  # an old ticket's pledge may no longer be spendable: its donor is named all the same
+                donor = donor_of.get(line.pledge_id) or ((await repo.pledge(line.pledge_id)) or {})["donor_id"]
+                donors.add(names.get(donor, donor))
             event = contracts.SponsorshipGranted(
                 workshop_id=workshop.workshop_id,
                 delegate_ref=decision.delegate_ref,
@@ -321,11 +366,13 @@ async def decide(
                 award_version=version,
                 cost_lines=[
                     contracts.CostLine(kind=c.kind, amount=c.amount, currency=workshop.currency, pledge_id=c.pledge_id)
-                    for c in decision.charges
+                    for c in funded
                 ],
-                total=sum((c.amount for c in decision.charges), Decimal(0)),
+                total=sum((c.amount for c in funded), Decimal(0)),
                 currency=workshop.currency,
-                donors=sorted({names.get(donor_of[c.pledge_id], donor_of[c.pledge_id]) for c in decision.charges}),
+                donors=sorted(donors),
+                award_type=types[decision.delegate_ref],
+                venue_version=workshop.venue_version,
             )
         elif decision.status == "refused":
             event = contracts.SponsorshipRefused(
@@ -636,7 +683,12 @@ async def check_shortfall(
     awards = await repo.awards(workshop.workshop_id)
     out = {"refused", "withdrawn", "cancelled"}
     requests = [
-        allocation.Request(row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, tables))
+        allocation.Request(
+            row.delegate_ref,
+            row.role,
+            row.requested_at,
+            cost_lines(workshop, row.home_airport, tables, award.award_type if award else allocation.FULL),
+        )
         for row in await repo.open_requests(workshop.workshop_id)
         if (award := awards.get(row.delegate_ref)) is None or award.status not in out
     ]
