@@ -34,10 +34,10 @@ def legs(out_day: date, arrive_day: date, back_day: date, via: str | None = None
             "destination_tz": "Europe/Zurich",
         }
 
-    if via:
+    if via:  # lands at the hub at 11:00 UTC, leaves at 12:30 UTC
         return (
-            leg("DKR", via, out_day, out_day),
-            leg(via, "GVA", out_day, arrive_day),
+            {**leg("DKR", via, out_day, out_day), "arrives": f"{out_day}T11:00:00+00:00", "destination_tz": "UTC"},
+            {**leg(via, "GVA", out_day, arrive_day), "departs": f"{out_day}T12:30:00+00:00"},
             leg("GVA", "DKR", back_day, back_day),
         )
     return (leg("DKR", "GVA", out_day, arrive_day), leg("GVA", "DKR", back_day, back_day))
@@ -606,3 +606,15 @@ def test_a_change_waiting_for_sponsorship_past_its_expiry_gives_up_and_keeps_the
     asyncio.run(late.step(store.trip()))
     assert store.trip().state == "ticketed" and store.trip().change_quote is None
     assert store.quotes[quote.quote_id].status == "failed" and provider.changed == []
+
+
+def test_a_connection_shorter_than_45_minutes_or_from_another_airport_breaks_the_policy() -> None:
+    good = legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14), via="LIS")  # 90 minutes at LIS
+    tight = ({**good[0], "arrives": "2006-07-11T11:50:00+00:00"}, *good[1:])
+    elsewhere = ({**good[0], "destination": "OPO"}, *good[1:])
+
+    assert domain.itinerary_within_policy(good, "DKR", "GVA", STARTS, ENDS) is None
+    assert domain.itinerary_within_policy(tight, "DKR", "GVA", STARTS, ENDS) == (
+        "connection at LIS shorter than 45 minutes"
+    )
+    assert domain.itinerary_within_policy(elsewhere, "DKR", "GVA", STARTS, ENDS) == "does not connect at OPO"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
@@ -19,6 +20,8 @@ from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purch
 ACTIVE = ("requested", "quoted", "held", "approved", "releasing", "change_held", "change_approved")
 FINAL = ("ticketed", "declined", "cancelled", "failed")
 MAX_STOPS = 2
+# The shortest connection the policy accepts between two legs (an airline's schedule change can shorten one).
+MIN_CONNECTION = timedelta(minutes=45)
 # A hold this close to its deadline is re-quoted rather than ticketed: the ticket call must land in time.
 DEADLINE_MARGIN = timedelta(seconds=30)
 
@@ -109,6 +112,13 @@ def itinerary_within_policy(
         return "does not fly back home"
     if len(outbound) - 1 > MAX_STOPS or len(back) - 1 > MAX_STOPS:
         return f"more than {MAX_STOPS} stops"
+    for legs in (outbound, back):
+        for arriving, leaving in pairwise(legs):
+            if leaving["origin"] != arriving["destination"]:
+                return f"does not connect at {arriving['destination']}"
+            wait = datetime.fromisoformat(leaving["departs"]) - datetime.fromisoformat(arriving["arrives"])
+            if wait < MIN_CONNECTION:
+                return f"connection at {arriving['destination']} shorter than {MIN_CONNECTION.seconds // 60} minutes"
     if _local_date(outbound[-1]["arrives"]) >= starts:
         return "arrives on or after the day the workshop starts"
     if _local_date(back[0]["departs"]) <= ends:
