@@ -87,6 +87,7 @@ def test_geneva_end_to_end(system: System) -> None:
     # Long-haul delegates fly connections through hubs: at most two stops each way, arriving the day before the
     # workshop (local time) and leaving the day after, each ticket priced as the simulator's curve says.
     flights: dict[str, list[str]] = {}
+    fare_classes: dict[str, str] = {}
     long_haul = 0
     for booking, order in tickets_with_their_flights(system):
         home, gva = airport(rows[booking["delegate_ref"]]["home_airport"]), airport("GVA")
@@ -101,11 +102,15 @@ def test_geneva_end_to_end(system: System) -> None:
             long_haul += 1
             assert via and set(via) <= set(rules.HUBS), f"{booking['delegate_ref']} from {home.code} flies non-stop"
         flights[booking["delegate_ref"]] = [leg["flight"] for leg in order["segments"]]
+        fare_classes[booking["delegate_ref"]] = booking["fare_class"]
     assert long_haul >= 15, "most Geneva delegates come from far away"
-    for message in mail:  # every leg of a connection is in the itinerary e-mail
+    for message in mail:  # every leg of a connection, and the fare's conditions, are in the itinerary e-mail
         if message["X-Logistics-Kind"] == "itinerary":
+            ref = message["X-Logistics-Delegate"]
             text = message.get_payload()[0].get_payload(decode=True).decode()
-            assert all(flight in text for flight in flights[message["X-Logistics-Delegate"]])
+            assert all(flight in text for flight in flights[ref])
+            word = {"en": "class", "fr": "classe", "es": "clase"}[rows[ref]["language"]]
+            assert f"({word} {fare_classes[ref]})" in text, text
 
     # A second run of everything changes nothing.
     again = system.run_geneva()

@@ -3,6 +3,7 @@ in English, French and Spanish, in the text and the HTML part alike."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -56,3 +57,53 @@ def test_every_leg_of_a_connection_is_listed_in_order_at_local_time(email: Email
     departure, arrival = WRITTEN[language]
     assert departure in rendered.text and arrival in rendered.text
     assert "MAD" in rendered.text.split("SG7730")[1].split("\n")[0], "each leg from where the last one landed"
+
+
+SAVER = {"fare_class": "V", "fare_class_name": "economy saver", "refundable": False, "change_fee": "75",
+         "cancellation_fee": "100", "currency": "USD"}  # fmt: skip
+FLEX = {**SAVER, "fare_class": "M", "fare_class_name": "economy flex", "refundable": True, "change_fee": "25",
+        "cancellation_fee": "50"}  # fmt: skip
+CONDITIONS = {
+    "en": (
+        "Fare conditions (class V): a change costs US$75.00 plus any fare difference.",
+        "Not refundable: if cancelled, the fare less US$100.00 stays as a credit with the airline.",
+        "Refundable: if cancelled, the fare is refunded less US$50.00.",
+    ),
+    "fr": (
+        "Conditions tarifaires (classe V) : une modification coûte 75,00\u00a0$US, plus l'éventuelle",
+        "Billet non remboursable : en cas d'annulation, le tarif, déduction faite de 100,00\u00a0$US, reste acquis",
+        "Billet remboursable : en cas d'annulation, le tarif est remboursé, déduction faite de 50,00\u00a0$US.",
+    ),
+    "es": (
+        "Condiciones de la tarifa (clase V): un cambio cuesta 75,00\u00a0US$, más la diferencia",
+        "Billete no reembolsable: si se cancela, la tarifa, descontados 100,00\u00a0US$, queda como crédito",
+        "Billete reembolsable: si se cancela, se reembolsa la tarifa, descontados 50,00\u00a0US$.",
+    ),
+}
+
+
+def with_conditions(email: Email, kind: str, language: str, conditions: dict[str, Any] | None) -> str:
+    queued = email(kind, language)
+    queued = {**queued, "facts": {**queued["facts"], "conditions": conditions}}
+    rendered = compose(queued, RENDERER, "IOM <idm@iom.example>", language).rendered
+    assert rendered.text in html.unescape(rendered.html), "the HTML part says the same"
+    return rendered.text
+
+
+@pytest.mark.parametrize("kind", ["itinerary", "itinerary_changed"])
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_itinerary_states_the_fare_class_change_fee_and_what_a_cancellation_gives_back(
+    email: Email, language: str, kind: str
+) -> None:
+    change, credit, refund = CONDITIONS[language]
+    saver = with_conditions(email, kind, language, SAVER)
+    flex = with_conditions(email, kind, language, FLEX)
+    unstated = with_conditions(email, kind, language, None)
+
+    assert change in saver and credit in saver and refund not in saver
+    assert (
+        refund in flex
+        and credit not in flex
+        and "(class M)" in flex.replace("classe", "class").replace("clase", "class")
+    )
+    assert change.split("(")[0].strip() not in unstated, "no conditions stated, none written"

@@ -540,3 +540,33 @@ async def test_travel_chooses_the_cheapest_itinerary_with_two_stops_at_most_from
     assert 2 <= len(outbound) <= 3 and len(back) == len(outbound)
     assert outbound[-1]["arrives"][:10] == (starts - timedelta(days=1)).isoformat(), "arrives the day before"
     assert back[0]["departs"][:10] == RETURNS.isoformat(), "leaves the day after"
+
+
+async def test_each_order_states_its_fare_conditions_and_a_cancellation_keeps_to_them(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    found: dict[str, Any] = {}
+    async with GdsClient(simulator.url) as client:
+        provider = GdsProvider(client)
+        offers_ = await provider.search("LIM", "GVA", DEPARTS - timedelta(days=1), RETURNS, EARLY)
+        for fare_class in ("V", "M", "Y"):
+            offer = next(o for o in offers_ if o.fare_class == fare_class)
+            held = await provider.hold(offer.offer_id, f"GVA-{fare_class}", f"hold-{fare_class}")
+            ticketed = await provider.ticket(held.order_id, f"ticket-{fare_class}")
+            cancelled = await provider.cancel(held.order_id, f"cancel-{fare_class}")
+            found[fare_class] = (ticketed, cancelled)
+
+    for fare_class, (ticketed, cancelled) in found.items():
+        terms = ticketed.conditions
+        assert terms is not None and terms.fare_class == fare_class and terms.currency == "USD"
+        assert terms.fare_class_name and terms.fare_class_name.startswith("economy")
+        assert cancelled.cancellation is not None
+        outcome, amount, fee = cancelled.cancellation
+        assert outcome == ("refund" if terms.refundable else "credit")
+        assert fee == terms.cancellation_fee and amount == ticketed.price - terms.cancellation_fee
+    saver, flex, full = (found[code][0].conditions for code in ("V", "M", "Y"))
+    assert saver and flex and full
+    assert (saver.refundable, saver.change_fee, saver.cancellation_fee) == (False, 75, 100)
+    assert (flex.refundable, flex.change_fee, flex.cancellation_fee) == (True, 25, 50)
+    assert (full.refundable, full.change_fee, full.cancellation_fee) == (True, 0, 0)

@@ -14,7 +14,7 @@ from travel.domain import change_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.service.booking import Booker, change_key, idempotency_key
-from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
+from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
 
 STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
 TODAY = date(2006, 4, 20)
@@ -48,6 +48,7 @@ def offer(offer_id: str, price: int, segments: tuple[dict[str, Any], ...], cabin
 
 
 GOOD = legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14))
+SAVER = FareTerms("V", "economy saver", False, Decimal(75), Decimal(100), "USD")
 
 
 class FakeProvider:
@@ -82,6 +83,7 @@ class FakeProvider:
             ticketing_deadline=order["deadline"],
             ticket_number=order.get("ticket"),
             cancellation=order.get("cancellation"),
+            conditions=SAVER,
         )
 
     async def search(self, origin: str, destination: str, departure: date, back: date, today: date) -> list[OfferView]:
@@ -347,6 +349,14 @@ def test_requested_to_ticketed_without_approval() -> None:
     assert len(provider.tickets("D1")) == 1 and len(store.bookings) == 1
     issued = store.events[0].payload
     assert issued["segments"][0]["arrives"].startswith("2006-07-11")
+    assert issued["conditions"] == {  # the fare's conditions, as the provider states them
+        "fare_class": "V",
+        "fare_class_name": "economy saver",
+        "refundable": False,
+        "change_fee": "75",
+        "cancellation_fee": "100",
+        "currency": "USD",
+    }
 
 
 def test_with_approval_a_held_fare_waits_for_sponsorship() -> None:
@@ -480,6 +490,7 @@ def test_a_schedule_change_within_policy_reissues_the_itinerary_once() -> None:
     reissued = store.events[-1].payload
     assert reissued["itinerary_version"] == 2 and reissued["booking_ref"] == store.events[0].payload["booking_ref"]
     assert reissued["segments"][0]["arrives"] == "2006-07-11T21:30:00+02:00"
+    assert reissued["conditions"] == store.events[0].payload["conditions"], "the re-issued ticket keeps its fare"
     assert store.bookings[trip.booking_ref or ""]["itinerary_version"] == 2
 
 

@@ -51,6 +51,21 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def fare_conditions(order: ProviderOrder) -> contracts.FareConditions | None:
+    """The ticket's fare conditions as the provider states them, for TicketIssued (and the itinerary e-mail)."""
+    terms = order.conditions
+    if terms is None:
+        return None
+    return contracts.FareConditions(
+        fare_class=terms.fare_class,
+        fare_class_name=terms.fare_class_name,
+        refundable=terms.refundable,
+        change_fee=terms.change_fee,
+        cancellation_fee=terms.cancellation_fee,
+        currency=terms.currency,
+    )
+
+
 class Booker:
     """One step of one trip. `approval`: wait for sponsorship's FareApproved before ticketing."""
 
@@ -218,6 +233,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
         )
         events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
@@ -400,6 +416,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=changed.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=changed.itinerary_version,
         )
         booking = {
@@ -462,6 +479,7 @@ class Booker:
             days_ahead=trip.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=changed.itinerary_version,
         )
         log.info("booking.itinerary_changed", delegate_ref=trip.delegate_ref, sequence=sequence)

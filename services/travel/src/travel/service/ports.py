@@ -78,6 +78,18 @@ class Repository(Protocol):
 
 
 @dataclass(frozen=True)
+class FareTerms:
+    """A ticket's fare conditions as the provider states them."""
+
+    fare_class: str
+    fare_class_name: str | None
+    refundable: bool  # cancelled: refunded less the fee; otherwise kept as a credit with the airline, less the fee
+    change_fee: Decimal | None  # plus any fare difference
+    cancellation_fee: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class ProviderOrder:
     """An order as the provider reports it."""
 
@@ -92,6 +104,7 @@ class ProviderOrder:
     ticketing_deadline: datetime
     ticket_number: str | None = None
     cancellation: tuple[str, Decimal, Decimal] | None = None  # outcome (void|refund|credit), amount, fee
+    conditions: FareTerms | None = None
 
 
 class ProviderDown(Exception):

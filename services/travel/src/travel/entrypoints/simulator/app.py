@@ -231,10 +231,7 @@ class Simulator:
                     "expires_at": (now + timedelta(seconds=self.config.offer_seconds)).isoformat(),
                     "segments": [segment(flight) for flight in itinerary.legs],
                     **routing(itinerary),
-                    "conditions": {
-                        "refundable": fare_class.refundable,
-                        "cancellation_fee": {"amount": str(fare_class.cancellation_fee), "currency": "USD"},
-                    },
+                    "conditions": rules.conditions(code, "USD"),
                 }
                 self.state["offers"][offer["offer_id"]] = offer
                 found.append(offer)

@@ -90,6 +90,21 @@ FARE_CLASSES = {
     )
 }
 
+
+def conditions(fare_class: str, currency: str) -> dict[str, object]:
+    """A fare class's conditions as offers and orders carry them: what a change costs (plus any fare difference)
+    and what a cancellation gives back (a refund when refundable, else a credit with the airline, less the fee)."""
+    rule = FARE_CLASSES[fare_class]
+    return {
+        "fare_class": rule.code,
+        "fare_class_name": rule.name,
+        "refundable": rule.refundable,
+        "on_cancellation": "refund" if rule.refundable else "credit",
+        "cancellation_fee": {"amount": str(rule.cancellation_fee), "currency": currency},
+        "change_fee": {"amount": str(rule.change_fee), "currency": currency},
+    }
+
+
 # Fault kinds each kind of request can suffer. Reads only fail; writes can also be accepted and then
 # answered too late; ticketing can also find the held fare gone.
 READ_FAULTS = ("server_error",)
