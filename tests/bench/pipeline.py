@@ -73,8 +73,9 @@ CAPITALS = [
     ("GE", "TBS", "en"), ("AL", "TIA", "en"), ("MN", "ULN", "en"), ("TZ", "DAR", "en"), ("UG", "EBB", "en"),
 ]  # fmt: skip
 PER_DELEGATE_USD = 10_000  # above the planning estimate from the farthest capital (Lima: ~4,900 USD)
-# The simulated airline flies one return flight a day per route with 30 to 53 economy seats: no more delegates
-# than this fly home from one airport, so large runs spread over the other airports of the same countries.
+# The simulated airline flies at least one return a day from each airport with 30 to 53 economy seats (a flight
+# from or to a hub 8 times more): no more delegates than this fly home from one airport, so large runs spread
+# over the other airports of the same countries.
 PER_ORIGIN = 25
 
 
@@ -102,14 +103,16 @@ def flights(home: str, venues: tuple[str, ...] = ("GVA", "VIE")) -> set[str] | N
     used: set[str] = set()
     for venue in venues:
         options = [
-            (segment(outbound), segment(back))
+            tuple(segment(leg) for leg in itinerary.legs)
             for leave, come_back in search_dates(starts, ends)
-            for outbound, back in itineraries(airport(home), airport(venue), leave, come_back)
+            for itinerary in itineraries(airport(home), airport(venue), leave, come_back)
         ]
         allowed = [o for o in options if itinerary_within_policy(o, home, venue, starts, ends) is None]
         if not allowed:
             return None
-        used |= {f"{leg['flight']}|{leg['departs']}" for option in allowed for leg in option}
+        # The legs from and to home: those through hubs are shared with other airports but seat 8 times more.
+        used |= {f"{leg['flight']}|{leg['departs']}" for option in allowed for leg in option if home in
+                 (leg["origin"], leg["destination"])}  # fmt: skip
     return used
 
 

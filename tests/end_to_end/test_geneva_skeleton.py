@@ -7,14 +7,20 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
 
+import airportsdata
+import httpx
 import yaml
 from icalendar import Calendar
 from notifications.domain.calendar import flight_uid, workshop_uid
 from pypdf import PdfReader
+from travel.domain.booking import split_directions
+from travel.domain.fares import Airport, great_circle_km
+from travel.entrypoints.simulator import rules
 
 from tests.harness import GENEVA, System
 
@@ -73,6 +79,18 @@ def check_letter(message: Any, ref: str, language: str, workshop: dict[str, Any]
     title, reference = LETTER[language]
     assert title in text, f"{ref}: the letter is in {language}"
     assert workshop["title"] in text and reference.format(ref=ref) in text
+
+
+def airport(code: str) -> Airport:
+    found = airportsdata.load("IATA")[code]
+    return Airport(code, found["lat"], found["lon"], found["tz"])
+
+
+def tickets_with_their_flights(system: System) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Travel's valid tickets, each with the simulated GDS's order (its legs)."""
+    view = httpx.get(f"{system.url('travel')}/workshops/idm-2006-geneva/tickets", timeout=10).json()
+    orders = {o["order_id"]: o for o in httpx.get(f"{system.url('gds')}/admin/orders", timeout=10).json()["orders"]}
+    return [(booking, orders[booking["order_id"]]) for booking in view["bookings"] if booking["status"] == "ticketed"]
 
 
 def test_geneva_end_to_end(system: System) -> None:
@@ -135,6 +153,34 @@ def test_geneva_end_to_end(system: System) -> None:
             assert not list(parsed.iter_attachments()), f"{kind}: no letter"
         if kind != "itinerary":
             assert not [p for p in parsed.walk() if p.get_content_type() == "text/calendar"], f"{kind}: no calendar"
+
+    # Long-haul delegates fly connections through hubs: at most two stops each way, arriving the day before the
+    # workshop (local time) and leaving the day after, each ticket priced as the simulator's curve says.
+    flights: dict[str, list[str]] = {}
+    fare_classes: dict[str, str] = {}
+    long_haul = 0
+    for booking, order in tickets_with_their_flights(system):
+        home, gva = airport(rows[booking["delegate_ref"]]["home_airport"]), airport("GVA")
+        outbound, back = split_directions(tuple(order["segments"]), "GVA")
+        assert len(outbound) <= 3 and len(back) <= 3, booking["delegate_ref"]
+        assert datetime.fromisoformat(outbound[-1]["arrives"]).date() == date(2006, 7, 11), booking["delegate_ref"]
+        assert datetime.fromisoformat(back[0]["departs"]).date() == date(2006, 7, 14), booking["delegate_ref"]
+        via = tuple(leg["destination"] for leg in outbound[:-1])
+        priced = rules.price(home, gva, booking["days_ahead"], booking["fare_class"], via)
+        assert Decimal(str(booking["fare"])) == priced == Decimal(order["price"]["amount"]), booking["delegate_ref"]
+        if great_circle_km(home, gva) > rules.TWO_STOPS_KM:
+            long_haul += 1
+            assert via and set(via) <= set(rules.HUBS), f"{booking['delegate_ref']} from {home.code} flies non-stop"
+        flights[booking["delegate_ref"]] = [leg["flight"] for leg in order["segments"]]
+        fare_classes[booking["delegate_ref"]] = booking["fare_class"]
+    assert long_haul >= 15, "most Geneva delegates come from far away"
+    for message in mail:  # every leg of a connection, and the fare's conditions, are in the itinerary e-mail
+        if message["X-Logistics-Kind"] == "itinerary":
+            ref = message["X-Logistics-Delegate"]
+            text = message.get_payload()[0].get_payload(decode=True).decode()
+            assert all(flight in text for flight in flights[ref])
+            word = {"en": "class", "fr": "classe", "es": "clase"}[rows[ref]["language"]]
+            assert f"({word} {fare_classes[ref]})" in text, text
 
     # A second run of everything changes nothing.
     again = system.run_geneva()

@@ -161,7 +161,8 @@ def test_a_new_home_airport_is_quoted_rejected_approved_and_never_changed_silent
     assert (applied["quote_id"], applied["status"]) == (again["quote_id"], "applied"), applied
     [after] = valid_tickets(system, ref)
     assert after["segments"][0]["origin"] == second and after["segments"][-1]["destination"] == second
-    assert after["segments"][0]["destination"] == "GVA" and after["venue_version"] == before["venue_version"]
+    flies_to = [leg["destination"] for leg in after["segments"]]  # non-stop or through hubs
+    assert "GVA" in flies_to[:-1] and after["venue_version"] == before["venue_version"]
     [order_after] = provider_tickets(system, ref)
     assert order_after["order_id"] == after["order_id"]
     assert order_after["ticket_number"] == after["ticket_number"] != before["ticket_number"]

@@ -1,8 +1,9 @@
 """The airline changes booked flights (the simulated GDS's schedule-change feed, polled by travel).
 
 A small delay keeps the policy: the ticket is re-issued once with a higher itinerary version (same booking
-reference). A delay that lands delegates on the workshop's first day breaks the policy: the ticket is cancelled
-at the provider and the delegate booked again (ticketed if sponsorship approves the new fare, else declined).
+reference). A delay that lands delegates on the workshop's first day, or makes them miss a connection at a hub,
+breaks the policy: the ticket is cancelled at the provider and the delegate booked again (ticketed if
+sponsorship approves the new fare, else declined).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -34,9 +36,20 @@ def tickets(system: System) -> list[dict[str, Any]]:
     return [b for b in view["bookings"] if b["status"] == "ticketed"]
 
 
-def outbound(system: System, order_id: str) -> dict[str, Any]:
+def outbound(system: System, order_id: str) -> list[dict[str, Any]]:
+    """The legs to Geneva (one, or several through hubs)."""
     order = httpx.get(f"{system.url('gds')}/orders/{order_id}", timeout=10).json()
-    return dict(order["segments"][0])
+    legs = []
+    for leg in order["segments"]:
+        legs.append(dict(leg))
+        if leg["destination"] == "GVA":
+            return legs
+    raise AssertionError(f"order {order_id} never reaches GVA")
+
+
+def minutes_between(arriving: dict[str, Any], leaving: dict[str, Any]) -> int:
+    wait = datetime.fromisoformat(leaving["departs"]) - datetime.fromisoformat(arriving["arrives"])
+    return int(wait.total_seconds() // 60)
 
 
 def announce(system: System, leg: dict[str, Any], minutes: int) -> list[str]:
@@ -49,14 +62,24 @@ def announce(system: System, leg: dict[str, Any], minutes: int) -> list[str]:
 def test_schedule_changes_reissue_or_rebook(system: System) -> None:
     assert system.run_geneva()["tickets"]["valid"] == 30
     booked = tickets(system)
-    legs = {b["order_id"]: outbound(system, b["order_id"]) for b in booked}
-    # Two different outbound flights: the one landing earliest delayed 40 minutes (still the day before), another
+    journeys = {b["order_id"]: outbound(system, b["order_id"]) for b in booked}
+    legs = {order: journey[-1] for order, journey in journeys.items()}  # the flights landing in Geneva
+    # Two different flights into Geneva: the one landing earliest delayed 40 minutes (still the day before), another
     # by a day (now landing on 12 July, the first day).
     by_flight = {leg["flight"]: order for order, leg in legs.items()}
     first, second = sorted(by_flight.values(), key=lambda order: legs[order]["arrives"][11:16])[:2]
     assert legs[first]["arrives"][11:13] < "23"
     delayed = announce(system, legs[first], 40)
     broken = announce(system, legs[second], 24 * 60)
+    # A third delegate's first leg, to a hub, delayed until the connection there is 30 minutes: missed.
+    missed = next(
+        order
+        for order, journey in sorted(journeys.items())
+        if len(journey) > 1 and order not in {*delayed, *broken} and minutes_between(journey[0], journey[1]) < 600
+    )
+    hub_leg, onward = journeys[missed][:2]
+    assert announce(system, hub_leg, minutes_between(hub_leg, onward) - 30) == [missed]
+    broken.append(missed)
     time.sleep(12)  # travel polls the feed every 5 s
     system.wait(timeout=300)
 
@@ -66,7 +89,8 @@ def test_schedule_changes_reissue_or_rebook(system: System) -> None:
     assert {e["delegate_ref"] for e in reissued} == delayed_refs and len(reissued) == len(delayed_refs)
     for event in reissued:
         assert event["booking_ref"] in {b["booking_ref"] for b in booked}
-        assert event["segments"][0]["arrives"][:10] == "2006-07-11"
+        landing = next(leg for leg in event["segments"] if leg["destination"] == "GVA")
+        assert landing["arrives"][:10] == "2006-07-11"
 
     broken_refs = {b["delegate_ref"] for b in booked if b["order_id"] in broken}
     cancelled = travel_events(system, "travel.ticket_cancelled")

@@ -1,10 +1,12 @@
 """Travel's part of the venue-change cascade on the real stack (issue 7), checked against the provider's records.
 
-Geneva is booked, then moved to Bangkok: every Geneva ticket is cancelled at the provider with its refund or
-credit recorded (TicketCancelled), every delegate is booked again for the new venue version, flying to BKK
-and arriving the day before, and ticketed once sponsorship approves the new fare (or declined or cancelled,
-the hold given back). The move delivered twice, and travel SIGKILLed during the cascade, change nothing more. Then the
-workshop is deferred: every ticket is cancelled and none stays valid, at the provider as in travel.
+Geneva is booked, then moved to Bangkok: every delegate is booked again for the new venue version, flying to BKK
+and arriving the day before, each Geneva ticket either changed at the provider (same booking, a new ticket number)
+or cancelled with its refund or credit recorded (TicketCancelled) and a new one bought, whichever costs less; the
+new fare or change is ticketed once sponsorship approves it, which sees what the changed ticket cost (the Geneva
+fare, the change fee and the fare difference), or declined or cancelled, the old ticket then given back. The
+move delivered twice, and travel SIGKILLed during the cascade, change nothing more. Then the workshop is
+deferred: every ticket is cancelled and none stays valid, at the provider as in travel.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 
 from tests.harness import System, read_all
@@ -45,11 +48,39 @@ def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_move_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: System) -> None:
+def trip_paths(system: System, refs: set[str], version: int) -> dict[str, dict[str, Any]]:
+    """Each delegate's trip for the venue version (its state, and its path: change or rebook)."""
+    found = {}
+    for ref in refs:
+        trips = httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=10).json()["trips"]
+        found[ref] = next(t for t in trips if t["venue_version"] == version)
+    return found
+
+
+async def airfare_lines(system: System, booking_refs: list[str]) -> dict[str, Decimal]:
+    """What sponsorship charges each ticket for its airfare (its own database, read directly)."""
+    conn = await asyncpg.connect(system.database("sponsorship"))
+    try:
+        rows = await conn.fetch(
+            "SELECT booking_ref, sum(amount) AS total FROM award_lines WHERE booking_ref = ANY($1::text[])"
+            " AND kind = 'airfare' GROUP BY booking_ref",
+            booking_refs,
+        )
+    finally:
+        await conn.close()
+    return {row["booking_ref"]: Decimal(row["total"]) for row in rows}
+
+
+def lands_in(order: dict[str, Any], airport: str) -> dict[str, Any]:
+    return next(leg for leg in order["segments"] if leg["destination"] == airport)
+
+
+def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: System) -> None:
     first = system.run_geneva()
     assert first["tickets"]["valid"] == 30
     geneva_orders = {o["order_id"] for o in provider_orders(system) if o["status"] == "ticketed"}
     assert len(geneva_orders) == 30
+    geneva_bookings = {b["booking_ref"] for b in travel_view(system)["bookings"]}
 
     move = ("workshop", "move", WORKSHOP, "--city", "Bangkok", "--country", "TH", "--airport", "BKK")
     system.cli(*move)
@@ -74,21 +105,36 @@ def test_move_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: Sy
     assert Counter(b["venue_version"] for b in valid) == {2: rebooked_count}
     assert len({b["delegate_ref"] for b in valid}) == rebooked_count
     assert {b["delegate_ref"] for b in valid} <= granted
+    trips = trip_paths(system, {b["delegate_ref"] for b in view["bookings"]}, 2)
+    changed = {ref for ref, trip in trips.items() if trip["path"] == "change" and trip["state"] == "ticketed"}
+    assert changed, "a saver ticket costs less to change (its fee) than to cancel (a credit only) and buy anew"
+    assert {t["path"] for t in trips.values() if t["state"] == "ticketed"} <= {"change", "rebook"}
+    for booking in valid:  # a changed ticket keeps its Geneva booking; a rebooked one is a new booking
+        assert (booking["booking_ref"] in geneva_bookings) == (booking["delegate_ref"] in changed), booking
     cancelled = [b for b in view["bookings"] if b["status"] == "cancelled"]
-    assert {b["venue_version"] for b in cancelled} == {1} and len(cancelled) == 30
+    assert {b["venue_version"] for b in cancelled} == {1} and len(cancelled) == 30 - len(changed)
 
     orders = {o["order_id"]: o for o in provider_orders(system)}
-    assert all(orders[order_id]["status"] == "cancelled" for order_id in geneva_orders)
+    kept = {order_id for order_id in geneva_orders if orders[order_id]["status"] == "ticketed"}
+    assert {orders[order_id]["status"] for order_id in geneva_orders - kept} == {"cancelled"}
+    assert {b["order_id"] for b in valid if b["delegate_ref"] in changed} == kept
+    assert all(len(orders[order_id]["exchanges"]) == 1 for order_id in kept), "changed once, a new ticket number"
     rebooked = [o for o in orders.values() if o["status"] == "ticketed"]
     assert {b["order_id"] for b in valid} == {o["order_id"] for o in rebooked}
     assert not [o for o in orders.values() if o["status"] == "held"], "declined holds are given back"
     for order in rebooked:
-        outbound = order["segments"][0]
-        assert outbound["destination"] == "BKK" and outbound["arrives"][:10] == "2006-07-11"
+        assert lands_in(order, "BKK")["arrives"][:10] == "2006-07-11"
+
+    # Sponsorship charges a changed ticket what it really cost: the Geneva fare, the change fee and the difference.
+    charged = asyncio.run(airfare_lines(system, [b["booking_ref"] for b in valid if b["delegate_ref"] in changed]))
+    for order_id in kept:
+        order, [exchange] = orders[order_id], orders[order_id]["exchanges"]
+        cost = sum(Decimal(exchange[k]["amount"]) for k in ("previous_price", "change_fee", "fare_difference"))
+        assert charged[order["booking_reference"]] == cost, order["booking_reference"]
 
     # What the fare rules gave back is on each TicketCancelled: refund or credit, less the fee.
     tickets_cancelled = travel_events(system, "travel.ticket_cancelled")
-    assert len(tickets_cancelled) == 30 and {t["venue_version"] for t in tickets_cancelled} == {1}
+    assert len(tickets_cancelled) == 30 - len(changed) and {t["venue_version"] for t in tickets_cancelled} == {1}
     for event in tickets_cancelled:
         back = Decimal(str(event["refund"])) + Decimal(str(event["credit"]))
         assert back > 0 and Decimal(str(event["fee"])) >= 0
@@ -100,6 +146,6 @@ def test_move_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: Sy
     view = travel_view(system)
     assert not [b for b in view["bookings"] if b["status"] == "ticketed"]
     assert not [o for o in provider_orders(system) if o["status"] in {"ticketed", "held"}]
-    assert len(travel_events(system, "travel.ticket_cancelled")) == 30 + rebooked_count
+    assert len(travel_events(system, "travel.ticket_cancelled")) == 30 - len(changed) + rebooked_count
     report = system.report()
     assert not [v for v in report["violations"] if v["invariant"] == "I2"], report["violations"]

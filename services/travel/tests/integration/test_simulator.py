@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from travel.adapters.fare_provider import GdsProvider
 from travel.adapters.gds_client import (
     FareNoLongerAvailable,
     GdsClient,
@@ -27,6 +28,8 @@ from travel.adapters.gds_client import (
     SoldOut,
     idempotency_key,
 )
+from travel.domain import booking
+from travel.domain.booking import split_directions
 
 DEPARTS, RETURNS = date(2006, 7, 11), date(2006, 7, 14)
 EARLY = date(2006, 4, 20)  # 82 days ahead
@@ -145,14 +148,16 @@ async def test_offers_carry_class_seats_expiry_and_the_itinerary(
 
     assert {offer["fare_class"] for offer in found} == {"V", "M", "Y"}
     assert all(offer["seats_left"] > 0 and offer["expires_at"] for offer in found)
-    outbound, back = found[0]["segments"]
-    assert (outbound["origin"], outbound["destination"], back["origin"], back["destination"]) == (
+    segments = found[0]["segments"]
+    outbound, back = split_directions(tuple(segments), "GVA")
+    assert (outbound[0]["origin"], outbound[-1]["destination"], back[0]["origin"], back[-1]["destination"]) == (
         "DKR",
         "GVA",
         "GVA",
         "DKR",
     )
-    assert outbound["departs"].startswith("2006-07-11") and back["departs"].startswith("2006-07-14")
+    assert outbound[0]["departs"].startswith("2006-07-11") and back[0]["departs"].startswith("2006-07-14")
+    assert found[0]["seats_left"] == min(found[0]["seats_by_leg"]) and len(found[0]["seats_by_leg"]) == len(segments)
     assert unknown.status_code == 422 and "XQX" in unknown.json()["error"]["message"]
 
 
@@ -209,7 +214,7 @@ async def test_seats_run_out_and_come_back_when_a_hold_is_cancelled(
         )
         back = [offer for offer in await offers(http) if offer["offer_id"] == saver["offer_id"]]
 
-    assert 4 <= seats <= 9
+    assert seats == min(saver["seats_by_leg"]) and 4 <= seats <= 9 * 8  # a flight from or to a hub: 8 times more
     assert all(response.status_code == 201 for response in held)
     assert one_too_many.status_code == 409 and one_too_many.json()["error"]["code"] == "sold_out"
     assert after == []
@@ -454,3 +459,114 @@ async def test_the_client_changes_once_through_faults_and_resolves_by_key(
     assert changed.ticket_number != order.ticket_number and changed.segments[0].origin == "ACC"
     assert resolved is not None and resolved.ticket_number == changed.ticket_number
     assert len(stored["exchanges"]) == 1 and stored["ticket_number"] == changed.ticket_number
+
+
+async def test_lima_geneva_is_offered_only_as_connections_each_leg_with_its_flight_seats_and_connection(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        found = await offers(http, origin="LIM", departs=DEPARTS - timedelta(days=1))
+
+    assert found and {offer["stops"] for offer in found} == {1, 2, 3}, "no non-stop Lima-Geneva"
+    for offer in found:
+        outbound, back = split_directions(tuple(offer["segments"]), "GVA")
+        assert [leg["destination"] for leg in outbound[:-1]] == offer["via"]
+        assert [leg["origin"] for leg in back[1:]] == offer["via"][::-1], "home the same way"
+        for legs, direction in ((outbound, "outbound"), (back, "return")):
+            waits = offer["connections"][direction]
+            assert [wait["airport"] for wait in waits] == [leg["destination"] for leg in legs[:-1]]
+            assert all(wait["minutes"] >= 60 for wait in waits)
+        assert len(offer["seats_by_leg"]) == len(offer["segments"]) and offer["seats_left"] > 0
+        assert len({leg["flight"] for leg in offer["segments"]}) == len(offer["segments"])
+        assert outbound[0]["departs"].endswith("-05:00") and outbound[-1]["arrives"].endswith("+02:00")
+    saver = {o["stops"]: Decimal(o["price"]["amount"]) for o in found if o["fare_class"] == "V"}
+    assert saver[3] < saver[1] == saver[2], "one or two stops: the same fare; three: cheaper"
+
+
+async def test_a_connection_is_held_ticketed_cancelled_and_rescheduled_leg_by_leg(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    async with httpx.AsyncClient(base_url=simulator.url) as http:
+        found = await offers(http, origin="LIM", departs=DEPARTS - timedelta(days=1))
+        two_stops = next(o for o in found if o["stops"] == 2 and o["fare_class"] == "V")
+        order = (await hold(http, two_stops["offer_id"], "hold-1")).json()
+        sharing = {  # other offers on any of the held legs: one seat fewer on that leg
+            o["offer_id"]: o for o in found if o["fare_class"] == "V" and o["offer_id"] != two_stops["offer_id"]
+        }
+        again = {o["offer_id"]: o for o in await offers(http, origin="LIM", departs=DEPARTS - timedelta(days=1))}
+        ticketed = (await ticket(http, order["order_id"], "ticket-1")).json()
+        middle = ticketed["segments"][1]
+        change = {"flight": middle["flight"], "departure_date": middle["departs"][:10], "delay_minutes": 45}
+        announced = (await http.post("/admin/schedule-change", json=change)).json()
+        rescheduled = (await http.get(f"/orders/{order['order_id']}")).json()
+        cancelled = (await http.post(f"/orders/{order['order_id']}/cancel", headers={"Idempotency-Key": "c-1"})).json()
+        after = {o["offer_id"]: o for o in await offers(http, origin="LIM", departs=DEPARTS - timedelta(days=1))}
+
+    held_legs = {(leg["flight"], leg["departs"]) for leg in order["segments"]}
+    assert order["status"] == "held" and order["segments"] == two_stops["segments"]
+    assert again[two_stops["offer_id"]]["seats_by_leg"] == [n - 1 for n in two_stops["seats_by_leg"]]
+    for offer_id, offer in sharing.items():
+        expected = [
+            n - ((leg["flight"], leg["departs"]) in held_legs)
+            for n, leg in zip(offer["seats_by_leg"], offer["segments"], strict=True)
+        ]
+        assert again[offer_id]["seats_by_leg"] == expected, "seats are counted per leg"
+    assert ticketed["status"] == "ticketed" and len(ticketed["segments"]) == 6
+    assert announced["order_ids"] == [order["order_id"]]
+    moved = [(a["departs"] != b["departs"]) for a, b in zip(ticketed["segments"], rescheduled["segments"], strict=True)]
+    assert moved == [False, True, False, False, False, False], "only the announced leg moves"
+    assert cancelled["status"] == "cancelled" and cancelled["cancellation"]["outcome"] == "credit"
+    assert after[two_stops["offer_id"]]["seats_by_leg"] == two_stops["seats_by_leg"]
+
+
+async def test_travel_chooses_the_cheapest_itinerary_with_two_stops_at_most_from_the_simulator(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    starts, ends = DEPARTS + timedelta(days=1), RETURNS - timedelta(days=1)
+    async with GdsClient(simulator.url) as client:
+        provider = GdsProvider(client)
+        found = await provider.search("LIM", "GVA", DEPARTS - timedelta(days=1), RETURNS, EARLY)
+    chosen = booking.choose(found, "LIM", "GVA", starts, ends)
+    refusals = {offer.offer_id: booking.within_policy(offer, "LIM", "GVA", starts, ends) for offer in found}
+
+    assert chosen is not None
+    assert min(found, key=lambda offer: offer.price).offer_id != chosen.offer_id, "the cheapest has three stops"
+    assert refusals[min(found, key=lambda offer: offer.price).offer_id] == "more than 2 stops"
+    assert chosen.price == min(offer.price for offer in found if refusals[offer.offer_id] is None)
+    outbound, back = split_directions(chosen.segments, "GVA")
+    assert 2 <= len(outbound) <= 3 and len(back) == len(outbound)
+    assert outbound[-1]["arrives"][:10] == (starts - timedelta(days=1)).isoformat(), "arrives the day before"
+    assert back[0]["departs"][:10] == RETURNS.isoformat(), "leaves the day after"
+
+
+async def test_each_order_states_its_fare_conditions_and_a_cancellation_keeps_to_them(
+    start_simulator: Callable[..., RunningSimulator],
+) -> None:
+    simulator = start_simulator()
+    found: dict[str, Any] = {}
+    async with GdsClient(simulator.url) as client:
+        provider = GdsProvider(client)
+        offers_ = await provider.search("LIM", "GVA", DEPARTS - timedelta(days=1), RETURNS, EARLY)
+        for fare_class in ("V", "M", "Y"):
+            offer = next(o for o in offers_ if o.fare_class == fare_class)
+            held = await provider.hold(offer.offer_id, f"GVA-{fare_class}", f"hold-{fare_class}")
+            ticketed = await provider.ticket(held.order_id, f"ticket-{fare_class}")
+            cancelled = await provider.cancel(held.order_id, f"cancel-{fare_class}")
+            found[fare_class] = (ticketed, cancelled)
+
+    for fare_class, (ticketed, cancelled) in found.items():
+        terms = ticketed.conditions
+        assert terms is not None and terms.fare_class == fare_class and terms.currency == "USD"
+        assert terms.fare_class_name and terms.fare_class_name.startswith("economy")
+        assert cancelled.cancellation is not None
+        outcome, amount, fee = cancelled.cancellation
+        assert outcome == ("refund" if terms.refundable else "credit")
+        assert fee == terms.cancellation_fee and amount == ticketed.price - terms.cancellation_fee
+    saver, flex, full = (found[code][0].conditions for code in ("V", "M", "Y"))
+    assert saver and flex and full
+    assert (saver.refundable, saver.change_fee, saver.cancellation_fee) == (False, 75, 100)
+    assert (flex.refundable, flex.change_fee, flex.cancellation_fee) == (True, 25, 50)
+    assert (full.refundable, full.change_fee, full.cancellation_fee) == (True, 0, 0)

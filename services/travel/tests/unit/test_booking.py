@@ -14,7 +14,7 @@ from travel.domain import change_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.service.booking import Booker, change_key, idempotency_key
-from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
+from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
 
 STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
 TODAY = date(2006, 4, 20)
@@ -34,10 +34,10 @@ def legs(out_day: date, arrive_day: date, back_day: date, via: str | None = None
             "destination_tz": "Europe/Zurich",
         }
 
-    if via:
+    if via:  # lands at the hub at 11:00 UTC, leaves at 12:30 UTC
         return (
-            leg("DKR", via, out_day, out_day),
-            leg(via, "GVA", out_day, arrive_day),
+            {**leg("DKR", via, out_day, out_day), "arrives": f"{out_day}T11:00:00+00:00", "destination_tz": "UTC"},
+            {**leg(via, "GVA", out_day, arrive_day), "departs": f"{out_day}T12:30:00+00:00"},
             leg("GVA", "DKR", back_day, back_day),
         )
     return (leg("DKR", "GVA", out_day, arrive_day), leg("GVA", "DKR", back_day, back_day))
@@ -48,6 +48,7 @@ def offer(offer_id: str, price: int, segments: tuple[dict[str, Any], ...], cabin
 
 
 GOOD = legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14))
+SAVER = FareTerms("V", "economy saver", False, Decimal(75), Decimal(100), "USD")
 
 
 class FakeProvider:
@@ -82,6 +83,7 @@ class FakeProvider:
             ticketing_deadline=order["deadline"],
             ticket_number=order.get("ticket"),
             cancellation=order.get("cancellation"),
+            conditions=SAVER,
         )
 
     async def search(self, origin: str, destination: str, departure: date, back: date, today: date) -> list[OfferView]:
@@ -223,7 +225,13 @@ class FakeStore:
             self.feed = after
 
     async def trip_by_order(self, order_id: str) -> Trip | None:
-        return next((t for t in self.trips.values() if t.order_id == order_id), None)
+        found = [t for t in self.trips.values() if t.order_id == order_id]
+        return max(found, key=lambda t: t.venue_version) if found else None
+
+    async def predecessor(self, trip: Trip) -> Trip | None:
+        older = [t for t in self.trips.values() if t.delegate_ref == trip.delegate_ref
+                 and t.venue_version < trip.venue_version and t.state == "ticketed"]  # fmt: skip
+        return max(older, key=lambda t: t.venue_version) if older else None
 
     async def due(self, limit: int) -> list[Trip]:
         return [t for t in self.trips.values() if t.state in domain.ACTIVE][:limit]
@@ -347,6 +355,14 @@ def test_requested_to_ticketed_without_approval() -> None:
     assert len(provider.tickets("D1")) == 1 and len(store.bookings) == 1
     issued = store.events[0].payload
     assert issued["segments"][0]["arrives"].startswith("2006-07-11")
+    assert issued["conditions"] == {  # the fare's conditions, as the provider states them
+        "fare_class": "V",
+        "fare_class_name": "economy saver",
+        "refundable": False,
+        "change_fee": "75",
+        "cancellation_fee": "100",
+        "currency": "USD",
+    }
 
 
 def test_with_approval_a_held_fare_waits_for_sponsorship() -> None:
@@ -480,6 +496,7 @@ def test_a_schedule_change_within_policy_reissues_the_itinerary_once() -> None:
     reissued = store.events[-1].payload
     assert reissued["itinerary_version"] == 2 and reissued["booking_ref"] == store.events[0].payload["booking_ref"]
     assert reissued["segments"][0]["arrives"] == "2006-07-11T21:30:00+02:00"
+    assert reissued["conditions"] == store.events[0].payload["conditions"], "the re-issued ticket keeps its fare"
     assert store.bookings[trip.booking_ref or ""]["itinerary_version"] == 2
 
 
@@ -641,3 +658,125 @@ def test_a_booking_that_fails_tells_staff_why(provider: FakeProvider, reason: st
         "reason": reason,
     }
     assert store.events[0].aggregate_key == "D1" and not store.bookings
+
+
+def test_a_connection_shorter_than_45_minutes_or_from_another_airport_breaks_the_policy() -> None:
+    good = legs(date(2006, 7, 11), date(2006, 7, 11), date(2006, 7, 14), via="LIS")  # 90 minutes at LIS
+    tight = ({**good[0], "arrives": "2006-07-11T11:50:00+00:00"}, *good[1:])
+    elsewhere = ({**good[0], "destination": "OPO"}, *good[1:])
+
+    assert domain.itinerary_within_policy(good, "DKR", "GVA", STARTS, ENDS) is None
+    assert domain.itinerary_within_policy(tight, "DKR", "GVA", STARTS, ENDS) == (
+        "connection at LIS shorter than 45 minutes"
+    )
+    assert domain.itinerary_within_policy(elsewhere, "DKR", "GVA", STARTS, ENDS) == "does not connect at OPO"
+
+
+# ---------------------------------------------------------------- venue changes: change or rebook (issue 7)
+
+
+def moved_venue(store: FakeStore) -> Trip:
+    """The workshop moves (venue version 2): the delegate's ticket stays, a trip for the new version is requested."""
+    store.workshop = replace(WORKSHOP, venue_version=2)
+    store.trips[("D1", 2)] = Trip("D1", "w", 2, "requested", 1, "DKR", TODAY)
+    return store.trip("D1", 2)
+
+
+async def drive_version(booker: Booker, store: FakeStore, version: int, steps: int = 20) -> Trip:
+    for _ in range(steps):
+        for trip in [t for t in store.trips.values() if t.state in domain.ACTIVE and t.state != "held"]:
+            await booker.step(trip)
+    return store.trip("D1", version)
+
+
+def test_a_venue_change_changes_the_ticket_when_that_costs_less_than_cancelling_and_buying_anew() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.new_home = "DKR"  # the changed ticket still flies from home
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    moved_venue(store)
+    trip = asyncio.run(drive_version(booker, store, 2))
+
+    # Saver fare: a change costs its fee and the fare difference (75 + 100); a cancellation gives only a credit,
+    # so cancelling and buying anew would cost the whole new fare (1000).
+    assert trip.state == "ticketed" and trip.path == "change" and trip.replaces == first.booking_ref
+    assert trip.booking_ref == first.booking_ref and trip.order_id == first.order_id and trip.fare == 1100
+    assert store.trip("D1", 1).state == "moved"
+    assert provider.changed == [first.order_id] and "cancel" not in provider.calls
+    assert event_types(store) == ["travel.ticket_issued", "travel.ticket_issued"]
+    issued = store.events[-1].payload
+    assert (issued["venue_version"], issued["booking_ref"], issued["itinerary_version"]) == (2, first.booking_ref, 2)
+    assert store.bookings[first.booking_ref or ""]["venue_version"] == 2, "I2: one valid ticket, for version 2"
+    assert [b["status"] for b in store.bookings.values()] == ["ticketed"]
+
+
+def test_a_venue_change_cancels_and_rebooks_when_that_costs_less() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.change_price = Decimal(3000)  # the change would cost 75 + 2000 more; a new ticket 1000
+    booker = Booker(store, provider, approval=False, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    moved_venue(store)
+    trip = asyncio.run(drive_version(booker, store, 2))
+
+    assert trip.state == "ticketed" and trip.path == "rebook" and trip.replaces == first.booking_ref
+    assert trip.booking_ref != first.booking_ref and provider.changed == []
+    assert store.trip("D1", 1).state == "cancelled" and provider.orders[first.order_id or ""]["status"] == "cancelled"
+    assert event_types(store) == ["travel.ticket_issued", "travel.ticket_cancelled", "travel.ticket_issued"]
+    assert len(provider.tickets("D1")) == 1
+
+
+def test_the_change_asks_sponsorship_for_the_tickets_whole_cost_and_a_declined_one_gives_the_ticket_back() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.new_home = "DKR"
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = replace(first, state="approved")
+    first = asyncio.run(drive(booker, store))
+    moved_venue(store)
+    held = asyncio.run(drive_version(booker, store, 2))
+
+    assert held.state == "held" and held.path == "change" and held.order_id is None, "nothing at the provider yet"
+    fare_held = store.events[-1].payload
+    assert store.events[-1].event_type == "travel.fare_held"
+    assert fare_held["hold_id"] == held.offer_id and fare_held["replaces_booking_ref"] == first.booking_ref
+    assert Decimal(fare_held["fare"]) == Decimal(1000) + 75 + 100, "what the ticket will have cost"
+    # Sponsorship declines: no change is made, and the ticket for the old venue is cancelled (I2).
+    store.trips[("D1", 2)] = replace(held, state="releasing", release_to="declined", reason="fare declined")
+    trip = asyncio.run(drive_version(booker, store, 2))
+    assert trip.state == "declined" and provider.changed == []
+    assert store.trip("D1", 1).state == "cancelled" and provider.tickets("D1") == []
+    assert event_types(store)[-1] == "travel.ticket_cancelled"
+
+
+def test_an_approved_change_is_made_once_through_an_unknown_outcome() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    provider.new_home = "DKR"
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = replace(first, state="approved")
+    first = asyncio.run(drive(booker, store))
+    moved_venue(store)
+    held = asyncio.run(drive_version(booker, store, 2))
+    store.trips[("D1", 2)] = replace(held, state="approved")
+    provider.faults["change"] = ["accepted_timeout"]
+    trip = asyncio.run(drive_version(booker, store, 2))
+
+    assert trip.state == "ticketed" and provider.changed == [first.order_id]
+    assert trip.ticket_number == f"999-{first.order_id}-2" and store.trip("D1", 1).state == "moved"
+
+
+def test_the_cheaper_path_counts_a_credit_as_lost_and_a_tie_goes_to_the_change() -> None:
+    segments = GOOD
+    change = ChangeOfferView("C", "Y", Decimal(900), Decimal(0), Decimal(0), "USD", 82, NOW, segments)
+    new = OfferView("N", "Y", "economy", Decimal(900), "USD", 82, segments, NOW)
+    refund = Cancellation("refund", Decimal(1000), Decimal(0))
+    credit = Cancellation("credit", Decimal(900), Decimal(100))
+
+    by_refund = change_quote.venue_change_path(Decimal(1000), change, refund, new, NOW)
+    assert by_refund is not None and by_refund.kind == "rebook" and by_refund.extra == -100, "the refund is money"
+    by_credit = change_quote.venue_change_path(Decimal(1000), change, credit, new, NOW)
+    assert by_credit is not None and by_credit.kind == "change" and by_credit.extra == 0
+    everything_back = Cancellation("refund", Decimal(900), Decimal(0))
+    tie = change_quote.venue_change_path(Decimal(900), change, everything_back, new, NOW)
+    assert tie is not None and tie.kind == "change"
+    assert change_quote.venue_change_path(Decimal(900), None, None, None, NOW) is None

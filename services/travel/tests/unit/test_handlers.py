@@ -77,12 +77,13 @@ def run(handler: Any, repo: FakeRepo, event: Any, *extra: Any) -> None:
     asyncio.run(handler(repo, envelope, event, *extra))
 
 
-def test_a_move_releases_older_trips_and_books_the_new_venue_version() -> None:
+def test_a_move_books_the_new_venue_version_and_releases_older_trips_keeping_tickets_for_it() -> None:
     repo = FakeRepo(trips=True)
     run(handlers.when_workshop_scheduled_keep_facts, repo, scheduled(city="Bangkok", airport="BKK", venue_version=2,
                                                                     revision=2, change="moved"))  # fmt: skip
-    assert repo.released == [("workshop moved: venue version 2", {"below_version": 2})]
     assert repo.requested == [(2, date(2006, 4, 20), None)]
+    # Tickets of delegates booked again stay, for the new trip to change or cancel, whichever is cheaper.
+    assert repo.released == [("workshop moved: venue version 2", {"below_version": 2, "keep_tickets": True})]
 
 
 def test_older_news_and_unbooked_workshops_change_no_trip() -> None:

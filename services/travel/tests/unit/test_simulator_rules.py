@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
+import airportsdata
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from travel.domain.fares import Airport
+from travel.domain import booking
+from travel.domain.booking import OfferView
+from travel.domain.fares import Airport, fare, great_circle_km
 from travel.entrypoints.simulator import rules
+from travel.entrypoints.simulator.app import segment
 
-DKR = Airport("DKR", 14.74, -17.49, "Africa/Dakar")
-GVA = Airport("GVA", 46.24, 6.11, "Europe/Zurich")
+AIRPORTS = {
+    code: Airport(code, found["lat"], found["lon"], found["tz"])
+    for code, found in airportsdata.load("IATA").items()
+    if found.get("tz")
+}
+ANYWHERE = sorted(AIRPORTS)[::40]  # a spread of real airports, small and large
+DKR, GVA, LIM, NBO, TUN = (AIRPORTS[code] for code in ("DKR", "GVA", "LIM", "NBO", "TUN"))
 
 
 def test_saver_class_costs_the_economy_fare_and_dearer_classes_more() -> None:
@@ -29,13 +39,98 @@ def test_price_follows_the_advance_purchase_curve(days_ahead: int, ratio: Decima
     assert abs(rules.price(DKR, GVA, days_ahead, "V") / cheapest - ratio) < Decimal("0.01")
 
 
-def test_two_outbound_departures_a_day_with_their_own_flight_numbers_and_one_return() -> None:
-    options = rules.itineraries(DKR, GVA, date(2006, 7, 11), date(2006, 7, 14))
+def test_a_short_route_flies_non_stop_twice_a_day_with_its_own_flight_numbers_and_one_return() -> None:
+    options = rules.itineraries(TUN, GVA, date(2006, 7, 11), date(2006, 7, 14))
 
-    assert [outbound.departs.time() for outbound, _ in options] == [time(7, 0), time(18, 0)]
-    assert options[0][0].flight != options[1][0].flight
-    assert options[0][1] == options[1][1]
-    assert options[0][1].departs.time() == time(10, 30) and options[0][1].origin == "GVA"
+    assert [option.via for option in options] == [(), ()]
+    assert [option.outbound[0].departs.time() for option in options] == [time(7, 0), time(18, 0)]
+    assert options[0].outbound[0].flight != options[1].outbound[0].flight
+    assert options[0].back == options[1].back and len(options[0].back) == 1
+    assert options[0].back[0].departs.time() == time(10, 30) and options[0].back[0].origin == "GVA"
+
+
+def test_lima_to_geneva_has_no_non_stop_but_connections_through_hubs_each_way() -> None:
+    options = rules.itineraries(LIM, GVA, date(2006, 7, 10), date(2006, 7, 14))
+
+    assert options and all(option.via for option in options), "no non-stop Lima-Geneva"
+    assert {option.stops for option in options} == {1, 2, 3}
+    for option in options:
+        assert set(option.via) <= set(rules.HUBS)
+        for legs, ends in ((option.outbound, ("LIM", "GVA")), (option.back, ("GVA", "LIM"))):
+            assert (legs[0].origin, legs[-1].destination) == ends
+            for arriving, leaving in pairwise(legs):
+                assert leaving.origin == arriving.destination
+                assert leaving.departs - arriving.arrives >= rules.MIN_CONNECTION
+        assert [leg.origin for leg in option.back][1:] == list(reversed(option.via)), "home the same way"
+        assert len({leg.flight for leg in option.legs}) == len(option.legs), "every leg its own flight"
+        assert option.outbound[0].departs.utcoffset() == timedelta(hours=-5), "local time in Lima"
+        assert option.outbound[-1].arrives.utcoffset() == timedelta(hours=2), "local time in Geneva (summer)"
+    assert rules.itineraries(LIM, GVA, date(2006, 7, 10), date(2006, 7, 14)) == options, "fixed by the route"
+
+
+def test_a_hub_flies_long_routes_non_stop_at_a_premium_over_its_connections() -> None:
+    options = rules.itineraries(NBO, GVA, date(2006, 7, 11), date(2006, 7, 14))
+    curve = fare(great_circle_km(NBO, GVA), 90)
+
+    assert () in {option.via for option in options} and any(option.via for option in options)
+    assert rules.price(NBO, GVA, 90, "V") == (curve * Decimal("1.10")).quantize(Decimal("1"))
+    assert all(rules.price(NBO, GVA, 90, "V", option.via) == curve for option in options if option.via)
+    assert rules.price(TUN, GVA, 90, "V") == fare(great_circle_km(TUN, GVA), 90), "the only way: no premium"
+
+
+def test_one_or_two_stops_cost_the_curves_fare_for_the_distance_and_three_stops_less() -> None:
+    curve = fare(great_circle_km(LIM, GVA), 90)
+    by_stops = {
+        option.stops: rules.price(LIM, GVA, 90, "V", option.via)
+        for option in rules.itineraries(LIM, GVA, date(2006, 7, 10), date(2006, 7, 14))
+    }
+
+    assert by_stops == {1: curve, 2: curve, 3: (curve * Decimal("0.85")).quantize(Decimal("1"))}
+    assert rules.price(LIM, GVA, 90, "M", ("MAD",)) == (curve * Decimal("1.45")).quantize(Decimal("1"))
+    ratio = rules.price(LIM, GVA, 21, "V", ("MAD",)) / rules.price(LIM, GVA, 90, "V", ("MAD",))
+    assert abs(ratio - Decimal("1.35")) < Decimal("0.01")
+
+
+def test_travel_policy_rejects_the_three_stop_itinerary_and_chooses_the_cheapest_with_two_at_most() -> None:
+    starts, ends = date(2006, 7, 12), date(2006, 7, 13)
+    options = rules.itineraries(LIM, GVA, date(2006, 7, 10), date(2006, 7, 14))
+    offers = [
+        OfferView(f"o{n}", "V", "economy", rules.price(LIM, GVA, 82, "V", o.via), "USD", 82,
+                  tuple(segment(leg) for leg in o.legs))
+        for n, o in enumerate(options)
+    ]  # fmt: skip
+    three = next(offer for offer, option in zip(offers, options, strict=True) if option.stops == 3)
+
+    assert three.price == min(offer.price for offer in offers)
+    assert booking.within_policy(three, "LIM", "GVA", starts, ends) == "more than 2 stops"
+    chosen = booking.choose(offers, "LIM", "GVA", starts, ends)
+    assert chosen is not None and len(chosen.segments) <= 6
+    allowed = [o for o in offers if booking.within_policy(o, "LIM", "GVA", starts, ends) is None]
+    assert chosen.price == min(offer.price for offer in allowed)
+
+
+@given(st.sampled_from(ANYWHERE), st.sampled_from(ANYWHERE))
+@settings(max_examples=60, deadline=None)
+def test_any_two_airports_are_linked_and_every_leg_is_one_the_network_flies(a: str, b: str) -> None:
+    origin, destination = AIRPORTS[a], AIRPORTS[b]
+    if a == b:
+        return
+    options = rules.itineraries(origin, destination, date(2006, 7, 11), date(2006, 7, 14))
+
+    assert options
+    for option in options:
+        for arriving, leaving in pairwise(option.outbound):
+            assert leaving.origin == arriving.destination and leaving.departs >= arriving.arrives
+        assert option.outbound[0].origin == a and option.outbound[-1].destination == b
+        assert option.back[0].origin == b and option.back[-1].destination == a
+
+
+def test_flights_from_or_to_a_hub_carry_eight_times_the_seats() -> None:
+    for fare_class in rules.FARE_CLASSES:
+        regional = rules.seat_capacity(3, "SG123", date(2006, 7, 11), fare_class)
+        assert rules.seat_capacity(3, "SG123", date(2006, 7, 11), fare_class, hub=True) == 8 * regional
+    fewest = sum(fare_class.seats[0] for fare_class in rules.FARE_CLASSES.values())
+    assert fewest == 30, "every flight seats at least 30 in economy: 25 delegates from one airport fit"
 
 
 @given(st.integers(min_value=0, max_value=10**6), st.sampled_from(sorted(rules.FARE_CLASSES)))

@@ -64,6 +64,19 @@ class Segment(Contract):
     destination_tz: str
 
 
+class FareConditions(Contract):
+    """What a ticket's fare allows: a change costs `change_fee` plus any fare difference; a cancellation gives the fare
+    back less `cancellation_fee`, as a refund when `refundable`, otherwise as a credit with the airline."""
+
+    TYPE = "travel.fare_conditions"
+    fare_class: str
+    fare_class_name: str | None = None
+    refundable: bool
+    change_fee: Decimal | None = None  # None: the provider did not say
+    cancellation_fee: Decimal
+    currency: str
+
+
 class FareHeld(Contract):
     """A fare is held for a delegate; travel tickets it only after sponsorship approves its actual price (I1).
 
@@ -99,6 +112,7 @@ class TicketIssued(Contract):
     segments: list[Segment]
     # Raised when the airline changes the schedule of a valid ticket (same booking_ref): "itinerary changed".
     itinerary_version: int = 1
+    conditions: FareConditions | None = None  # None: the provider did not state them
 
 
 class TicketCancelled(Contract):

@@ -21,7 +21,7 @@ from travel.adapters.gds_client import (
 from travel.domain.booking import OfferView
 from travel.domain.change_quote import Cancellation, ChangeOfferView
 from travel.domain.fares import Airport
-from travel.service.ports import ProviderDown, ProviderOrder, ProviderRefused
+from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused
 
 REQUOTE = (OfferExpired, SoldOut, HoldExpired, FareNoLongerAvailable)
 
@@ -34,6 +34,17 @@ def _order(order: GdsOrder) -> ProviderOrder:
     cancellation = None
     if order.cancellation is not None:
         cancellation = (order.cancellation.outcome, order.cancellation.amount.amount, order.cancellation.fee.amount)
+    terms = None
+    if order.conditions is not None:
+        found = order.conditions
+        terms = FareTerms(
+            fare_class=found.fare_class or order.fare_class,
+            fare_class_name=found.fare_class_name,
+            refundable=found.refundable,
+            change_fee=found.change_fee.amount if found.change_fee else None,
+            cancellation_fee=found.cancellation_fee.amount,
+            currency=found.cancellation_fee.currency,
+        )
     return ProviderOrder(
         order_id=order.order_id,
         booking_reference=order.booking_reference,
@@ -46,6 +57,7 @@ def _order(order: GdsOrder) -> ProviderOrder:
         ticketing_deadline=order.ticketing_deadline,
         ticket_number=order.ticket_number,
         cancellation=cancellation,
+        conditions=terms,
     )
 
 

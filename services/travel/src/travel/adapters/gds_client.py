@@ -54,6 +54,15 @@ class Cancellation(BaseModel):
     fee: Money
 
 
+class FareConditions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    fare_class: str | None = None
+    fare_class_name: str | None = None
+    refundable: bool
+    cancellation_fee: Money
+    change_fee: Money | None = None  # orders from before the simulator told it
+
+
 class GdsChangeOffer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     change_offer_id: str
@@ -87,6 +96,7 @@ class GdsOrder(BaseModel):
     ticket_number: str | None = None
     release_reason: str | None = None
     cancellation: Cancellation | None = None
+    conditions: FareConditions | None = None
     idempotency_keys: dict[str, str] = {}
 
 

@@ -137,24 +137,33 @@ class PostgresRepository:
         return value if isinstance(value, date) else None
 
     async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool:
-        """Sponsorship's answer to a held fare: ticket it or give the hold back. Stale answers do nothing."""
+        """Sponsorship's answer to a held fare: ticket it or give the hold back. Stale answers do nothing. A trip
+        changing an older venue's ticket holds no order: its hold id is the change offer's."""
         if approved:
-            sql = "UPDATE trips SET state = 'approved', due_at = now() WHERE delegate_ref = $1 AND order_id = $2"
+            sql = "UPDATE trips SET state = 'approved', due_at = now() WHERE delegate_ref = $1"
             args: tuple[Any, ...] = (delegate_ref, hold_id)
         else:
             sql = (
                 "UPDATE trips SET state = 'releasing', release_to = 'declined', reason = $3, tries = 0,"
-                " due_at = now() WHERE delegate_ref = $1 AND order_id = $2"
+                " due_at = now() WHERE delegate_ref = $1"
             )
             args = (delegate_ref, hold_id, reason)
-        status = await self.conn.execute(sql + " AND state = 'held'", *args)
+        held = " AND CASE WHEN path = 'change' THEN offer_id = $2 ELSE order_id = $2 END AND state = 'held'"
+        status = await self.conn.execute(sql + held, *args)
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return bool(status.endswith("1"))
 
     async def release_trips(
-        self, workshop_id: str, reason: str, *, delegate_ref: str | None = None, below_version: int | None = None
+        self,
+        workshop_id: str,
+        reason: str,
+        *,
+        delegate_ref: str | None = None,
+        below_version: int | None = None,
+        keep_tickets: bool = False,
     ) -> int:
-        """Stop live trips and give back held or ticketed orders (the worker cancels them at the provider)."""
+        """Stop live trips and give back held or ticketed orders (the worker cancels them at the provider);
+        `keep_tickets`: a ticket stays when its delegate has a trip for `below_version`, which changes or cancels it."""
         status = await self.conn.execute(
             "UPDATE trips SET state = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL)"
             " THEN 'cancelled' ELSE 'releasing' END, release_to = 'cancelled', reason = $2, tries = 0,"
@@ -162,11 +171,14 @@ class PostgresRepository:
             " ELSE now() END, updated_at = now()"
             " WHERE workshop_id = $1"
             " AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed', 'change_held', 'change_approved')"
-            " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)",
+            " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)"
+            " AND NOT ($5 AND state = 'ticketed' AND EXISTS (SELECT 1 FROM trips n WHERE n.delegate_ref ="
+            " trips.delegate_ref AND n.workshop_id = trips.workshop_id AND n.venue_version = $4))",
             workshop_id,
             reason,
             delegate_ref,
             below_version,
+            keep_tickets,
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return int(status.rsplit(" ", 1)[-1])
@@ -385,10 +397,12 @@ class PostgresTripStore:
                 )
             if changed_booking is not None:
                 await conn.execute(
-                    "UPDATE bookings SET segments = $2::jsonb, itinerary_version = $3 WHERE booking_ref = $1",
+                    "UPDATE bookings SET segments = $2::jsonb, itinerary_version = $3,"
+                    " venue_version = coalesce($4, venue_version) WHERE booking_ref = $1",
                     changed_booking["booking_ref"],
                     json.dumps(changed_booking["segments"]),
                     changed_booking["itinerary_version"],
+                    changed_booking.get("venue_version"),  # a ticket changed for a newer venue version
                 )
                 if "ticket_number" in changed_booking:  # changed at the provider: a new coupon, maybe a new fare
                     await conn.execute(
@@ -417,7 +431,22 @@ class PostgresTripStore:
 
     async def trip_by_order(self, order_id: str) -> Trip | None:
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE order_id = $1", order_id)
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE order_id = $1"
+                " ORDER BY venue_version DESC LIMIT 1",  # a ticket changed for a newer venue: that trip holds it
+                order_id,
+            )
+        return trip_from(row) if row else None
+
+    async def predecessor(self, trip: Trip) -> Trip | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE delegate_ref = $1 AND workshop_id = $2"
+                " AND venue_version < $3 AND state = 'ticketed' ORDER BY venue_version DESC LIMIT 1",
+                trip.delegate_ref,
+                trip.workshop_id,
+                trip.venue_version,
+            )
         return trip_from(row) if row else None
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]:

@@ -11,14 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
 
 # change_held: the extra cost of an approved change quote waits for sponsorship; change_approved: carry it out.
 ACTIVE = ("requested", "quoted", "held", "approved", "releasing", "change_held", "change_approved")
-FINAL = ("ticketed", "declined", "cancelled", "failed")
+# moved: the trip's ticket was changed at the provider to fly a newer venue version (that version's trip holds it).
+FINAL = ("ticketed", "declined", "cancelled", "failed", "moved")
+# How a trip following a ticket of an older venue version gets its ticket: that ticket changed at the provider, or
+# cancelled (refund or credit) and a new one bought; whichever costs less within policy (issue 7).
+CHANGE, REBOOK = "change", "rebook"
 MAX_STOPS = 2
+# The shortest connection the policy accepts between two legs (an airline's schedule change can shorten one).
+MIN_CONNECTION = timedelta(minutes=45)
 # A hold this close to its deadline is re-quoted rather than ticketed: the ticket call must land in time.
 DEADLINE_MARGIN = timedelta(seconds=30)
 
@@ -67,6 +74,8 @@ class Trip:
     schedule_sequence: int = 0  # the last schedule change (provider's feed sequence) applied
     change_quote: str | None = None  # an approved change quote being carried out (states change_held, change_approved)
     change_key: str | None = None  # the provider change call's idempotency key, stored before the call
+    path: str | None = None  # CHANGE or REBOOK: how it follows a ticket of an older venue version; None: first one
+    replaces: str | None = None  # that older ticket's booking reference
 
 
 def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:
@@ -109,6 +118,13 @@ def itinerary_within_policy(
         return "does not fly back home"
     if len(outbound) - 1 > MAX_STOPS or len(back) - 1 > MAX_STOPS:
         return f"more than {MAX_STOPS} stops"
+    for legs in (outbound, back):
+        for arriving, leaving in pairwise(legs):
+            if leaving["origin"] != arriving["destination"]:
+                return f"does not connect at {arriving['destination']}"
+            wait = datetime.fromisoformat(leaving["departs"]) - datetime.fromisoformat(arriving["arrives"])
+            if wait < MIN_CONNECTION:
+                return f"connection at {arriving['destination']} shorter than {MIN_CONNECTION.seconds // 60} minutes"
     if _local_date(outbound[-1]["arrives"]) >= starts:
         return "arrives on or after the day the workshop starts"
     if _local_date(back[0]["departs"]) <= ends:
@@ -171,13 +187,18 @@ def requote(trip: Trip, reason: str) -> Trip:
         cancel_key=None,
         reason=reason,
         tries=0,
+        # A change not made yet is priced again from the older ticket, as a change or a rebooking.
+        path=None if trip.path == CHANGE else trip.path,
+        change_key=None if trip.path == CHANGE else trip.change_key,
     )
 
 
 def release(trip: Trip, final_state: str, reason: str) -> Trip:
     """Give back whatever the provider may hold for this trip, then end in `final_state` ("requested": book
     again with the next attempt, as after a schedule change that breaks the policy)."""
-    if trip.state in {"requested"} or (trip.state == "quoted" and trip.hold_key is None):
+    nothing_at_provider = trip.state == "quoted" and trip.hold_key is None
+    waiting_to_change = trip.path == CHANGE and trip.state == "held"  # no change call made yet
+    if trip.state == "requested" or nothing_at_provider or waiting_to_change:
         return replace(trip, state=final_state, reason=reason, tries=0)
     return replace(trip, state="releasing", release_to=final_state, reason=reason, tries=0)
 

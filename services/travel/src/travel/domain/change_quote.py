@@ -207,6 +207,22 @@ def rebook_option(
     )
 
 
+def venue_change_path(
+    old_fare: Decimal,
+    change: ChangeOfferView | None,
+    cancellation: Cancellation | None,
+    rebook: OfferView | None,
+    now: datetime,
+) -> PricedOption | None:
+    """A ticket for an older venue version, and the new venue: change it at the provider, or cancel it and buy
+    `rebook`, whichever costs less beyond what was paid (a credit counted as lost; a tie goes to the change).
+    None when neither is within policy (the caller filtered both)."""
+    options = [change_option(change)] if change is not None else []
+    if rebook is not None and cancellation is not None:
+        options.append(rebook_option(old_fare, cancellation, rebook, rebook.expires_at or now))
+    return cheaper(options)
+
+
 def cheaper(options: list[PricedOption]) -> PricedOption | None:
     """The option costing least; a tie goes to the change."""
     return min(options, key=lambda option: (option.extra, option.kind != CHANGE), default=None)

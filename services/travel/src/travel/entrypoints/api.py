@@ -55,7 +55,7 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
 TRIP_FIELDS = (
     "delegate_ref, workshop_id, venue_version, state, attempt, home_airport, today, fare_class, fare, currency,"
     " days_ahead, warning, segments, order_id, ticketing_deadline, booking_ref, ticket_number, reason, tries,"
-    " due_at, updated_at"
+    " due_at, updated_at, path, replaces"
 )
 
 
@@ -81,6 +81,12 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
         granted = await conn.fetchval(
             "SELECT count(*) FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'", workshop_id
         )
+        paths = await conn.fetch(  # after a venue change: tickets changed at the provider, or cancelled and rebooked
+            "SELECT path, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 AND path IS NOT NULL"
+            " GROUP BY path",
+            workshop_id,
+            workshop["venue_version"],
+        )
     counts = {row["state"]: row["n"] for row in states}
     done = sum(counts.get(state, 0) for state in ("ticketed", "declined", "failed", "cancelled"))
     return {
@@ -90,6 +96,7 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
         "states": counts,
         "done": done,
         "in_flight": sum(counts.get(state, 0) for state in ACTIVE),
+        "paths": {row["path"]: row["n"] for row in paths},
     }
 
 

@@ -25,9 +25,17 @@ from shared.contracts.envelope import Envelope, envelope_for
 
 from travel.domain import booking as domain
 from travel.domain import change_quote
-from travel.domain.booking import Trip
+from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import ChangeQuote
-from travel.service.ports import Provider, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, TripStore
+from travel.service.ports import (
+    Provider,
+    ProviderDown,
+    ProviderOrder,
+    ProviderRefused,
+    TripFacts,
+    TripStore,
+    WorkshopFacts,
+)
 
 log = structlog.get_logger()
 
@@ -49,6 +57,21 @@ def change_key(quote_id: str) -> str:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def fare_conditions(order: ProviderOrder) -> contracts.FareConditions | None:
+    """The ticket's fare conditions as the provider states them, for TicketIssued (and the itinerary e-mail)."""
+    terms = order.conditions
+    if terms is None:
+        return None
+    return contracts.FareConditions(
+        fare_class=terms.fare_class,
+        fare_class_name=terms.fare_class_name,
+        refundable=terms.refundable,
+        change_fee=terms.change_fee,
+        cancellation_fee=terms.cancellation_fee,
+        currency=terms.currency,
+    )
 
 
 class Booker:
@@ -91,6 +114,8 @@ class Booker:
                 return await self._quote(trip, facts)
             if trip.state == "quoted":
                 return await self._hold(trip)
+            if trip.state == "approved" and trip.path == domain.CHANGE:
+                return await self._move(trip)  # asks first whether its change call happened, deadline or not
             if trip.state in {"held", "approved"} and domain.deadline_passed(trip, self.clock()):
                 log.info("booking.hold_expired_requote", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
                 return await self._save(trip, domain.requote(trip, "hold past its ticketing deadline"))
@@ -116,19 +141,29 @@ class Booker:
 
     # -- steps -----------------------------------------------------------------------------------
 
-    async def _quote(self, trip: Trip, facts: TripFacts) -> Trip | None:
-        workshop = facts.workshop
-        assert workshop is not None
-        chosen = None
+    async def _search(self, trip: Trip, workshop: WorkshopFacts) -> OfferView | None:
+        """The cheapest offer within policy, searching the day before, then two days before."""
         for departure, back in domain.search_dates(workshop.starts, workshop.ends):
             if departure < trip.today:
                 continue
             offers = await self.provider.search(trip.home_airport, workshop.airport, departure, back, trip.today)
             chosen = domain.choose(offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends)
             if chosen is not None:
-                break
+                return chosen
+        return None
+
+    async def _quote(self, trip: Trip, facts: TripFacts) -> Trip | None:
+        workshop = facts.workshop
+        assert workshop is not None
+        previous = await self.store.predecessor(trip)
+        if previous is not None and previous.order_id is not None:
+            return await self._change_or_rebook(trip, previous, workshop)
+        chosen = await self._search(trip, workshop)
         if chosen is None:
             return await self._failed(trip, "no itinerary within policy")
+        return await self._quoted(trip, chosen)
+
+    async def _quoted(self, trip: Trip, chosen: OfferView) -> Trip | None:
         quoted = replace(
             trip,
             state="quoted",
@@ -143,6 +178,128 @@ class Booker:
             tries=0,
         )
         return await self._save(trip, quoted)
+
+    async def _change_or_rebook(self, trip: Trip, previous: Trip, workshop: WorkshopFacts) -> Trip | None:
+        """A ticket for an older venue version (issue 7): priced as a change at the provider and as a cancellation
+        and a new ticket, both within policy; the cheaper is taken (a tie goes to the change) and recorded on the
+        trip. Rebook: the old ticket is given back first (its refund or credit), then booked as usual. Change: its
+        cost (the ticket's money and the extra) goes to sponsorship as a held fare, then the change call."""
+        assert previous.order_id is not None and previous.fare is not None
+        home, venue = trip.home_airport, workshop.airport
+        change, cancellation = None, None
+        for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+            if departure < trip.today:
+                continue
+            offers, cancellation = await self.provider.change_offers(
+                previous.order_id, home, venue, departure, back, trip.today
+            )
+            change = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends)
+            if change is not None:
+                break
+        rebook = await self._search(trip, workshop)
+        path = change_quote.venue_change_path(previous.fare, change, cancellation, rebook, self.clock())
+        log.info("booking.venue_change_priced", delegate_ref=trip.delegate_ref, path=path.kind if path else None,
+                 extra=str(path.extra) if path else None)  # fmt: skip
+        if path is None or path.kind == change_quote.REBOOK:
+            reason = f"venue version {trip.venue_version}: " + (
+                "cancelled and rebooked, cheaper than a change" if path else "no itinerary within policy"
+            )
+            if await self._save(previous, domain.release(previous, "cancelled", reason)) is None:
+                return None
+            if path is None or rebook is None:
+                return await self._failed(trip, reason)
+            return await self._quoted(replace(trip, path=domain.REBOOK, replaces=previous.booking_ref), rebook)
+        assert change is not None and previous.booking_ref is not None
+        moving = replace(
+            trip,
+            state="held" if self.approval else "approved",
+            path=domain.CHANGE,
+            replaces=previous.booking_ref,
+            offer_id=change.offer_id,
+            fare_class=change.fare_class,
+            fare=change.price,
+            currency=change.currency,
+            days_ahead=change.days_ahead,
+            warning=domain.early_booking_warning(change.price, change.days_ahead, change.currency),
+            segments=change.segments,
+            ticketing_deadline=change.expires_at,
+            change_key=idempotency_key(trip, "change"),  # stored before the change call
+            itinerary_version=previous.itinerary_version + 1,  # the same booking, re-issued
+            tries=0,
+        )
+        events: tuple[Envelope, ...] = ()
+        due_in = 0.0
+        if self.approval:
+            # What the ticket will have cost: what was paid for it and the change's fee and fare difference.
+            held = contracts.FareHeld(
+                workshop_id=trip.workshop_id,
+                delegate_ref=trip.delegate_ref,
+                venue_version=trip.venue_version,
+                hold_id=change.offer_id,
+                fare=previous.fare + path.extra,
+                currency=change.currency,
+                ticketing_deadline=change.expires_at,
+                replaces_booking_ref=previous.booking_ref,
+            )
+            events = (envelope_for(held, aggregate_key=trip.delegate_ref),)
+            due_in = max(0.0, (change.expires_at - domain.DEADLINE_MARGIN - self.clock()).total_seconds())
+        return await self._save(trip, moving, events=events, due_in=due_in)
+
+    async def _move(self, trip: Trip) -> Trip | None:
+        """Change the older venue's ticket to this trip's itinerary (key stored first; an unknown outcome is asked
+        about with it): the same booking reference, a new ticket number, TicketIssued for this venue version; the
+        older trip ends "moved". Past the offer's expiry without the change made: priced again."""
+        assert trip.change_key and trip.offer_id and trip.replaces
+        order = await self.provider.resolve("change", trip.change_key)
+        previous = await self.store.predecessor(trip)
+        if order is None:
+            if domain.deadline_passed(trip, self.clock()) or previous is None or previous.order_id is None:
+                return await self._save(trip, domain.requote(trip, "change offer past its expiry"))
+            order = await self.provider.change(previous.order_id, trip.offer_id, trip.change_key)
+        if previous is not None and previous.booking_ref == order.booking_reference:
+            moved = replace(previous, state="moved", reason=f"changed for venue version {trip.venue_version}")
+            if await self._save(previous, moved, due_in=None) is None:
+                return None
+        version = trip.itinerary_version
+        ticketed = replace(
+            trip,
+            state="ticketed",
+            order_id=order.order_id,
+            booking_ref=order.booking_reference,
+            ticket_number=order.ticket_number,
+            fare=order.price,
+            currency=order.currency,
+            days_ahead=order.days_ahead,
+            warning=domain.early_booking_warning(order.price, order.days_ahead, order.currency),
+            segments=order.segments,
+            itinerary_version=version,
+            tries=0,
+        )
+        issued = contracts.TicketIssued(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            booking_ref=order.booking_reference,
+            fare=order.price,
+            currency=order.currency,
+            booked_on=trip.today,
+            days_ahead=order.days_ahead,
+            early_booking_warning=ticketed.warning,
+            segments=[contracts.Segment(**segment) for segment in order.segments],
+            itinerary_version=version,
+            conditions=fare_conditions(order),
+        )
+        booking = {
+            "booking_ref": order.booking_reference,
+            "segments": list(order.segments),
+            "itinerary_version": version,
+            "venue_version": trip.venue_version,
+            "fare": order.price,
+            "days_ahead": order.days_ahead,
+            "ticket_number": order.ticket_number,
+        }
+        events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, ticketed, changed_booking=booking, events=events, due_in=None)
 
     async def _hold(self, trip: Trip) -> Trip | None:
         assert trip.hold_key and trip.offer_id
@@ -218,6 +375,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
         )
         events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
@@ -400,6 +558,7 @@ class Booker:
             days_ahead=order.days_ahead,
             early_booking_warning=changed.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=changed.itinerary_version,
         )
         booking = {
@@ -462,6 +621,7 @@ class Booker:
             days_ahead=trip.days_ahead,
             early_booking_warning=trip.warning,
             segments=[contracts.Segment(**segment) for segment in order.segments],
+            conditions=fare_conditions(order),
             itinerary_version=changed.itinerary_version,
         )
         log.info("booking.itinerary_changed", delegate_ref=trip.delegate_ref, sequence=sequence)
@@ -518,7 +678,21 @@ class Booker:
         )
         if saved and after.state != before.state:  # logged once committed: a killed step logs nothing
             log.info(f"booking.{after.state}", delegate_ref=after.delegate_ref, attempt=after.attempt)
+        if saved and after.state in {"declined", "failed", "cancelled"} and after.venue_version > 1:
+            await self._give_back_older_ticket(after)
         return after if saved else None
+
+    async def _give_back_older_ticket(self, trip: Trip) -> None:
+        """A trip that ends without a ticket (declined, failed, no longer sponsored) while an older venue's ticket
+        waited for it: that ticket is cancelled, unless a newer venue version's trip will deal with it."""
+        previous = await self.store.predecessor(trip)
+        if previous is None:
+            return
+        workshop = (await self.store.facts(trip)).workshop
+        if workshop is not None and workshop.venue_version > trip.venue_version:
+            return
+        reason = f"venue version {trip.venue_version}: {trip.state} ({trip.reason})"
+        await self._save(previous, domain.release(previous, "cancelled", reason))
 
 
 class BookingWorker:

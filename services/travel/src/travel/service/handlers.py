@@ -26,9 +26,10 @@ async def when_workshop_scheduled_keep_facts(
 ) -> None:
     """Keep the newest facts; a new venue version or a deferral or cancellation reaches every trip (issue 7).
 
-    Trips of an older venue version are stopped and their holds and tickets given back (the provider has no
-    change call, so a ticket is always cancelled and rebooked); after a move, postponement or reschedule the
-    delegates are booked again for the new venue version. Older news (a lower revision) changes nothing.
+    Trips of an older venue version are stopped and their holds given back; their tickets stay until the new
+    venue version's trip (one per delegate, booked again after a move, postponement or reschedule) has priced
+    changing each at the provider against cancelling it and buying anew, and done the cheaper (booking worker).
+    Deferred or cancelled: everything is given back. Older news (a lower revision) changes nothing.
     """
     existing = await repo.workshop(event.workshop_id, lock=True)
     if existing and existing.revision >= event.revision:
@@ -43,12 +44,13 @@ async def when_workshop_scheduled_keep_facts(
         return
     if event.venue_version > existing.venue_version:
         today = await repo.booked_today(event.workshop_id) or event.as_of or envelope.occurred_at.date()
+        await repo.request_trips(workshop, today)
         await repo.release_trips(
             event.workshop_id,
             f"workshop {event.change}: venue version {event.venue_version}",
             below_version=event.venue_version,
+            keep_tickets=True,
         )
-        await repo.request_trips(workshop, today)
 
 
 async def when_delegate_registered_keep_airport(

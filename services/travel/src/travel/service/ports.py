@@ -45,7 +45,13 @@ class Repository(Protocol):
     async def booked_today(self, workshop_id: str) -> date | None: ...
     async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool: ...
     async def release_trips(
-        self, workshop_id: str, reason: str, *, delegate_ref: str | None = None, below_version: int | None = None
+        self,
+        workshop_id: str,
+        reason: str,
+        *,
+        delegate_ref: str | None = None,
+        below_version: int | None = None,
+        keep_tickets: bool = False,
     ) -> int: ...
     async def has_trips(self, workshop_id: str) -> bool: ...
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
@@ -78,6 +84,18 @@ class Repository(Protocol):
 
 
 @dataclass(frozen=True)
+class FareTerms:
+    """A ticket's fare conditions as the provider states them."""
+
+    fare_class: str
+    fare_class_name: str | None
+    refundable: bool  # cancelled: refunded less the fee; otherwise kept as a credit with the airline, less the fee
+    change_fee: Decimal | None  # plus any fare difference
+    cancellation_fee: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class ProviderOrder:
     """An order as the provider reports it."""
 
@@ -92,6 +110,7 @@ class ProviderOrder:
     ticketing_deadline: datetime
     ticket_number: str | None = None
     cancellation: tuple[str, Decimal, Decimal] | None = None  # outcome (void|refund|credit), amount, fee
+    conditions: FareTerms | None = None
 
 
 class ProviderDown(Exception):
@@ -161,6 +180,10 @@ class TripStore(Protocol):
     async def feed_position(self) -> int: ...
     async def advance_feed(self, before: int, after: int) -> None: ...
     async def trip_by_order(self, order_id: str) -> Trip | None: ...
+    async def predecessor(self, trip: Trip) -> Trip | None:
+        """The delegate's ticketed trip for an older venue version of the workshop (the newest), if any."""
+        ...
+
     async def quotes_due(self, limit: int) -> list[ChangeQuote]: ...
     async def quote(self, quote_id: str) -> ChangeQuote | None: ...
     async def trip_of(self, quote: ChangeQuote) -> Trip | None: ...

@@ -93,8 +93,28 @@ def segment(flight: Leg) -> dict[str, Any]:
     }
 
 
-def inventory_key(flight: str, departs: str) -> str:
-    return f"{flight}|{departs[:10]}"  # flight and local departure date
+def inventory_key(flight: str, origin: str, departs: str) -> str:
+    return f"{flight}|{origin}|{departs[:10]}"  # flight, where from and local departure date
+
+
+def legs_of(segments: list[dict[str, Any]]) -> tuple[Leg, ...]:
+    return tuple(
+        Leg(s["flight"], s["origin"], s["destination"], datetime.fromisoformat(s["departs"]),
+            datetime.fromisoformat(s["arrives"]), s["origin_tz"], s["destination_tz"])
+        for s in segments
+    )  # fmt: skip
+
+
+def routing(itinerary: rules.Itinerary) -> dict[str, Any]:
+    """Stops and connections of an offer, per direction (the legs themselves are its `segments`)."""
+    return {
+        "stops": itinerary.stops,
+        "via": list(itinerary.via),
+        "connections": {
+            "outbound": rules.connections(itinerary.outbound),
+            "return": rules.connections(itinerary.back),
+        },
+    }
 
 
 class Simulator:
@@ -162,16 +182,23 @@ class Simulator:
         for order in self.state["orders"].values():
             if self.refreshed(order)["status"] in {"held", "ticketed"}:
                 for flight in order["segments"]:
-                    key = f"{inventory_key(flight['flight'], flight['departs'])}|{order['fare_class']}"
+                    leg_key = inventory_key(flight["flight"], flight["origin"], flight["departs"])
+                    key = f"{leg_key}|{order['fare_class']}"
                     taken[key] = taken.get(key, 0) + 1
         return taken
 
-    def seats_left(self, legs: tuple[Leg, ...], fare_class: str, taken: dict[str, int]) -> int:
-        return min(
-            rules.seat_capacity(self.config.seed, flight.flight, flight.departs.date(), fare_class)
-            - taken.get(f"{inventory_key(flight.flight, flight.departs.isoformat())}|{fare_class}", 0)
+    def seats_by_leg(self, legs: tuple[Leg, ...], fare_class: str, taken: dict[str, int]) -> list[int]:
+        """Seats left in the fare class on each leg: an itinerary has as many as its fullest leg."""
+        return [
+            rules.seat_capacity(
+                self.config.seed, flight.flight, flight.departs.date(), fare_class, rules.serves_hub(flight)
+            )
+            - taken.get(f"{inventory_key(flight.flight, flight.origin, flight.departs.isoformat())}|{fare_class}", 0)
             for flight in legs
-        )
+        ]
+
+    def seats_left(self, legs: tuple[Leg, ...], fare_class: str, taken: dict[str, int]) -> int:
+        return min(self.seats_by_leg(legs, fare_class, taken))
 
     def offers(self, search: OfferSearch) -> list[dict[str, Any]]:
         origin, destination = self.airport(search.origin), self.airport(search.destination)
@@ -184,28 +211,27 @@ class Simulator:
                 self.state[kind] = {
                     key: offer for key, offer in self.state[kind].items() if offer["expires_at"] > cutoff
                 }
-        for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
-            days_ahead = (outbound.departs.date() - search.today).days
+        for itinerary in rules.itineraries(origin, destination, search.departure_date, search.return_date):
+            days_ahead = (itinerary.outbound[0].departs.date() - search.today).days
             for code, fare_class in rules.FARE_CLASSES.items():
-                left = self.seats_left((outbound, back), code, taken)
-                if left <= 0:
+                seats = self.seats_by_leg(itinerary.legs, code, taken)
+                if min(seats) <= 0:
                     continue
                 offer = {
-                    "offer_id": rules.offer_id(self.config.seed, outbound, back, code, search.today),
+                    "offer_id": rules.offer_id(self.config.seed, itinerary, code, search.today),
                     "fare_class": code,
                     "fare_class_name": fare_class.name,
                     "price": {
-                        "amount": str(rules.price(origin, destination, days_ahead, code)),
+                        "amount": str(rules.price(origin, destination, days_ahead, code, itinerary.via)),
                         "currency": "USD",
                     },
                     "days_ahead": days_ahead,
-                    "seats_left": left,
+                    "seats_left": min(seats),
+                    "seats_by_leg": seats,
                     "expires_at": (now + timedelta(seconds=self.config.offer_seconds)).isoformat(),
-                    "segments": [segment(outbound), segment(back)],
-                    "conditions": {
-                        "refundable": fare_class.refundable,
-                        "cancellation_fee": {"amount": str(fare_class.cancellation_fee), "currency": "USD"},
-                    },
+                    "segments": [segment(flight) for flight in itinerary.legs],
+                    **routing(itinerary),
+                    "conditions": rules.conditions(code, "USD"),
                 }
                 self.state["offers"][offer["offer_id"]] = offer
                 found.append(offer)
@@ -218,12 +244,7 @@ class Simulator:
             message = f"Offer {request.offer_id} has expired or was never made; search again."
             return 410, {"error": {"code": "offer_expired", "message": message}}, False
         segments = offer["segments"]
-        legs = tuple(
-            Leg(s["flight"], s["origin"], s["destination"], datetime.fromisoformat(s["departs"]),
-                datetime.fromisoformat(s["arrives"]), s["origin_tz"], s["destination_tz"])
-            for s in segments
-        )  # fmt: skip
-        if self.seats_left(legs, offer["fare_class"], self.seats_taken()) <= 0:
+        if self.seats_left(legs_of(segments), offer["fare_class"], self.seats_taken()) <= 0:
             message = f"Offer {request.offer_id}: no seats left in fare class {offer['fare_class']}."
             return 409, {"error": {"code": "sold_out", "message": message}}, False
         identifier = rules.order_id(self.config.seed, key)
@@ -312,14 +333,14 @@ class Simulator:
         now, taken, found = self.now(), self.seats_taken(), []
         fare_class, paid = order["fare_class"], Decimal(order["price"]["amount"])
         currency = order["price"]["currency"]
-        for outbound, back in rules.itineraries(origin, destination, search.departure_date, search.return_date):
-            if self.seats_left((outbound, back), fare_class, taken) <= 0:
+        for itinerary in rules.itineraries(origin, destination, search.departure_date, search.return_date):
+            if self.seats_left(itinerary.legs, fare_class, taken) <= 0:
                 continue
-            days_ahead = (outbound.departs.date() - search.today).days
-            new_price = rules.price(origin, destination, days_ahead, fare_class)
+            days_ahead = (itinerary.outbound[0].departs.date() - search.today).days
+            new_price = rules.price(origin, destination, days_ahead, fare_class, itinerary.via)
             terms = rules.change_terms(fare_class, paid, new_price)
             offer = {
-                "change_offer_id": rules.change_offer_id(self.config.seed, identifier, outbound, back, search.today),
+                "change_offer_id": rules.change_offer_id(self.config.seed, identifier, itinerary, search.today),
                 "order_id": identifier,
                 "fare_class": fare_class,
                 "price": {"amount": str(new_price), "currency": currency},
@@ -328,7 +349,8 @@ class Simulator:
                 "total_due": {"amount": str(terms.total_due), "currency": currency},
                 "days_ahead": days_ahead,
                 "expires_at": (now + timedelta(seconds=self.config.offer_seconds)).isoformat(),
-                "segments": [segment(outbound), segment(back)],
+                "segments": [segment(flight) for flight in itinerary.legs],
+                **routing(itinerary),
             }
             self.state["change_offers"][offer["change_offer_id"]] = offer
             found.append(offer)
@@ -355,12 +377,7 @@ class Simulator:
         if self.refreshed(order)["status"] != "ticketed":
             message = f"Order {identifier} is {order['status']}; only a ticketed order can be changed."
             return 409, {"error": {"code": "not_changeable", "message": message, "order": order}}, False
-        legs = tuple(
-            Leg(s["flight"], s["origin"], s["destination"], datetime.fromisoformat(s["departs"]),
-                datetime.fromisoformat(s["arrives"]), s["origin_tz"], s["destination_tz"])
-            for s in offer["segments"]
-        )  # fmt: skip
-        if self.seats_left(legs, order["fare_class"], self.seats_taken()) <= 0:
+        if self.seats_left(legs_of(offer["segments"]), order["fare_class"], self.seats_taken()) <= 0:
             message = f"Change offer {request.change_offer_id}: no seats left in fare class {order['fare_class']}."
             return 409, {"error": {"code": "sold_out", "message": message, "order": order}}, False
         exchanges = order.setdefault("exchanges", [])
@@ -382,14 +399,14 @@ class Simulator:
         return 200, order, True
 
     def announce_change(self, change: ScheduleChangeRequest) -> dict[str, Any] | None:
-        wanted = inventory_key(change.flight, change.departure_date.isoformat())
+        wanted = (change.flight, change.departure_date.isoformat())
         delay = timedelta(minutes=change.delay_minutes)
         affected, previous, departs, arrives = [], "", "", ""
         for order in self.state["orders"].values():
             if self.refreshed(order)["status"] not in {"held", "ticketed"}:
                 continue
             for flight in order["segments"]:
-                if inventory_key(flight["flight"], flight["departs"]) != wanted:
+                if (flight["flight"], flight["departs"][:10]) != wanted:
                     continue
                 previous = flight["departs"]
                 departs = flight["departs"] = (datetime.fromisoformat(flight["departs"]) + delay).isoformat()
