@@ -143,6 +143,7 @@ def test_a_move_rebooks_every_ticket_for_the_new_venue_and_tells_each_delegate_o
     assert {kind for _, kind, _ in new} <= {"itinerary_changed", "digest", "granted", "itinerary"}, new
     # Promoted delegates get their first itinerary. (Tickets changed at the provider rather than cancelled for an
     # airline credit keep their money, so the waitlist can move up.)
+    promoted = now_granted - granted_before
     assert {ref for ref, kind, _ in new if kind == "itinerary"} == promoted - declined, context
     for ref in sorted(granted_before - declined)[:5]:
         [ics] = calendar_parts(system, ref, "itinerary_changed")
