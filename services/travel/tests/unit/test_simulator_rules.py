@@ -193,3 +193,35 @@ def test_identifiers_are_fixed_by_seed_and_key() -> None:
     assert rules.order_id(1, "key-a") != rules.order_id(1, "key-b")
     assert rules.order_id(1, "key-a") != rules.order_id(2, "key-a")
     assert rules.ticket_number(1, "ORD1").startswith("999-") and len(rules.ticket_number(1, "ORD1")) == 14
+
+
+def home_airports() -> list[str]:
+    import csv
+    from pathlib import Path
+
+    scenarios = Path(__file__).resolve().parents[4] / "deploy" / "scenarios"
+    found = set()
+    for name in ("geneva-2006-delegates.csv", "bangkok-2006-delegates.csv"):
+        with (scenarios / name).open() as handle:
+            found |= {row["home_airport"] for row in csv.DictReader(handle) if row["sponsorship"] == "requested"}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("venue", "starts"),
+    [("GVA", date(2006, 7, 12)), ("BKK", date(2006, 10, 24)), ("MNL", date(2007, 3, 14)), ("VIE", date(2006, 7, 12))],
+)
+def test_every_scenario_delegate_can_reach_each_scenario_venue_within_policy(venue: str, starts: date) -> None:
+    """Arrive the day before, leave the day after, at most two stops: from Latin America to Manila that means
+    leaving up to three days before (booking.search_dates)."""
+    ends = starts + timedelta(days=1)
+    unreachable = []
+    for home in home_airports():
+        options = [
+            tuple(segment(leg) for leg in option.legs)
+            for leave, back in booking.search_dates(starts, ends)
+            for option in rules.itineraries(AIRPORTS[home], AIRPORTS[venue], leave, back)
+        ]
+        if not [o for o in options if booking.itinerary_within_policy(o, home, venue, starts, ends) is None]:
+            unreachable.append(home)
+    assert unreachable == []

@@ -78,12 +78,13 @@ class Trip:
     replaces: str | None = None  # that older ticket's booking reference
 
 
+LONGEST_OUTBOUND_DAYS = 3  # Latin America to Manila: two connections and 13 time zones land two days later
+
+
 def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:
-    """Leave the day before (or, for long trips, two days before); come back the day after it ends."""
-    return [
-        (starts - timedelta(days=1), ends + timedelta(days=1)),
-        (starts - timedelta(days=2), ends + timedelta(days=1)),
-    ]
+    """Leave the day before, or earlier for long trips (up to three days before), to arrive the day before the
+    workshop starts; come back the day after it ends."""
+    return [(starts - timedelta(days=n), ends + timedelta(days=1)) for n in range(1, LONGEST_OUTBOUND_DAYS + 1)]
 
 
 def _local_date(value: str) -> date:
