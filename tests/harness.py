@@ -97,6 +97,7 @@ class System:
     gds_fault_rate: float = 0.0
     gds_fault_delay: float = 2.0
     gds_offer_seconds: float | None = None  # how long offers (and change offers) stay open; the simulator's default
+    gds_seat_scale: int = 1  # seats per flight and fare class times this (benchmarks of many delegates)
 
     @property
     def maildir(self) -> Path:
@@ -180,6 +181,8 @@ class System:
                 "--state",
                 str(self.workdir / "gds-state.json"),
                 *(["--offer-seconds", str(self.gds_offer_seconds)] if self.gds_offer_seconds else []),
+                "--seat-scale",
+                str(self.gds_seat_scale),
             ],
         )
         self.wait_port(self.ports["gds"], "gds")

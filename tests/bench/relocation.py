@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench.pipeline import OUT, Maildir, progress, write_scenario
+from tests.bench.pipeline import OUT, Maildir, progress, seat_scale, write_scenario
 from tests.harness import System, drop, infrastructure
 
 WORKSHOP = "bench-geneva"
@@ -34,6 +34,11 @@ MOVE = ("workshop", "move", WORKSHOP, "--city", "Vienna", "--country", "AT", "--
 
 def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
     """Apply, allocate, book: N sponsored delegates with a ticket each (timed, but not part of the figure)."""
+    if system.gds_seat_scale < seat_scale(delegates):
+        raise ValueError(
+            f"{delegates} delegates need a simulator seat scale of {seat_scale(delegates)}"
+            f" (System(gds_seat_scale=...)); this System's is {system.gds_seat_scale}"
+        )
     scenario = write_scenario(folder, "bench", [WORKSHOP], delegates, date.today())
     stages: dict[str, float] = {}
     for stage, args in [
@@ -42,7 +47,7 @@ def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
         ("book", ("travel", "book", "--workshop", WORKSHOP)),
     ]:
         mark = time.perf_counter()
-        system.cli(*args)
+        system.cli(*args, timeout=max(300, delegates / 10))
         system.wait(timeout=max(300, delegates))
         stages[stage] = round(time.perf_counter() - mark, 1)
         progress(f"set-up: {stage} {stages[stage]} s")
@@ -88,7 +93,7 @@ def main() -> None:
     }
     workdir = OUT / "runs" / f"relocation-{datetime.now():%Y%m%d-%H%M%S}"
     workdir.mkdir(parents=True)
-    system = System(infrastructure(), workdir).start()
+    system = System(infrastructure(), workdir, gds_seat_scale=seat_scale(args.delegates)).start()
     try:
         result["set_up_seconds"] = set_up(system, args.delegates, workdir)
         progress(f"relocating {args.delegates} delegates")
