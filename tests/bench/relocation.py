@@ -11,11 +11,16 @@ Then `logistics workshop move` sends the workshop to Vienna, and the clock runs 
 (`logistics wait`: consumer lag 0, outboxes, bookings in flight and mail queue empty) and the consistency
 report finds every sponsored delegate with exactly one valid ticket for the new venue version: that is
 `relocation_seconds`. `relocation_emails_s` is when the last "itinerary changed" e-mail reached the Maildir.
+`relocation_cpu_s` is the CPU time each process of the System spent meanwhile (the services, the simulated GDS, the
+SMTP server and, as `pg:<service>`, the PostgreSQL backends of its database; the broker is shared and not counted),
+and `machine_busy_share` how busy the machine's cores were: on a machine shared with other work the CPU seconds
+compare better between runs than the wall-clock figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -24,6 +29,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from tests.bench.pipeline import OUT, Maildir, progress, seat_scale, write_scenario
 from tests.harness import System, drop, infrastructure
@@ -57,21 +64,43 @@ def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
     return stages
 
 
+def cpu_seconds(system: System) -> dict[str, float]:
+    """CPU time so far of the System's processes and of its databases' PostgreSQL backends (by database)."""
+    found: dict[str, float] = {}
+    for name, process in system.processes.items():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = psutil.Process(process.pid).cpu_times()
+            found[name] = times.user + times.system
+    for backend in psutil.process_iter(["cmdline", "cpu_times"]):
+        words = " ".join(backend.info["cmdline"] or []).split()
+        if len(words) > 2 and words[0] == "postgres:" and words[2].startswith(system.namespace):
+            name = f"pg:{words[2].removeprefix(system.namespace)}"
+            found[name] = found.get(name, 0.0) + backend.info["cpu_times"].user + backend.info["cpu_times"].system
+    return found
+
+
 def relocate(system: System, delegates: int) -> dict[str, Any]:
     """Move the workshop; seconds until every sponsored delegate holds one valid ticket for the new venue."""
     mail = Maildir(system.maildir)
     mail.scan()
+    cpu_before = cpu_seconds(system)
+    psutil.cpu_percent()  # from here
     started = time.time()
     system.cli(*MOVE)
     system.wait(timeout=max(600, 2 * delegates))
     report = system.report(WORKSHOP)
     seconds = time.time() - started
+    busy = psutil.cpu_percent() / 100
+    cpu_after = cpu_seconds(system)
+    used = {name: round(cpu_after[name] - cpu_before.get(name, 0.0), 1) for name in sorted(cpu_after)}
     changed = [mtime for kind, _, mtime in mail.scan() if kind == "itinerary_changed"]
     return {
         "relocation_seconds": round(seconds, 1),
         "relocation_delegates_per_s": round(delegates / seconds, 1),
         "relocation_emails_s": round(max(changed) - started, 1) if changed else None,
         "relocation_itinerary_changed_emails": len(changed),
+        "relocation_cpu_s": {"total": round(sum(used.values()), 1), **used},
+        "machine_busy_share": round(busy, 2),
         "relocation_report": {
             "venue_version": report["venue_version"],
             "sponsored": report["delegates"]["sponsored"],
@@ -93,7 +122,7 @@ def main() -> None:
     }
     workdir = OUT / "runs" / f"relocation-{datetime.now():%Y%m%d-%H%M%S}"
     workdir.mkdir(parents=True)
-    system = System(infrastructure(), workdir, gds_seat_scale=seat_scale(args.delegates)).start()
+    system = System(infrastructure(), workdir, gds_seat_scale=seat_scale(args.delegates), gds_snapshot=False).start()
     try:
         result["set_up_seconds"] = set_up(system, args.delegates, workdir)
         progress(f"relocating {args.delegates} delegates")
