@@ -98,6 +98,9 @@ class System:
     gds_fault_delay: float = 2.0
     gds_offer_seconds: float | None = None  # how long offers (and change offers) stay open; the simulator's default
     gds_seat_scale: int = 1  # seats per flight and fare class times this (benchmarks of many delegates)
+    # The simulator writes its whole order book to a file every 0.2 s so that it survives its own restart: a JSON
+    # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
+    gds_snapshot: bool = True
 
     @property
     def maildir(self) -> Path:
@@ -163,7 +166,7 @@ class System:
         self.wait_port(self.ports["smtp"], "smtp")
 
     def start_gds(self) -> None:
-        """The simulated GDS, its orders kept in a snapshot file so a restart keeps them."""
+        """The simulated GDS, its orders kept in a snapshot file so a restart keeps them (unless gds_snapshot=False)."""
         self._spawn(
             "gds",
             [
@@ -178,8 +181,7 @@ class System:
                 str(self.gds_fault_rate),
                 "--fault-delay",
                 str(self.gds_fault_delay),
-                "--state",
-                str(self.workdir / "gds-state.json"),
+                *(["--state", str(self.workdir / "gds-state.json")] if self.gds_snapshot else []),
                 *(["--offer-seconds", str(self.gds_offer_seconds)] if self.gds_offer_seconds else []),
                 "--seat-scale",
                 str(self.gds_seat_scale),

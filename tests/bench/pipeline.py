@@ -448,7 +448,7 @@ def main() -> None:
     workdir = OUT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir.mkdir(parents=True)
     progress(f"starting a System in {workdir}")
-    system = System(infra, workdir, gds_seat_scale=seat_scale(args.delegates)).start()
+    system = System(infra, workdir, gds_seat_scale=seat_scale(args.delegates), gds_snapshot=False).start()
     result["namespace"] = system.namespace
     try:
         result.update(pipeline(system, args.delegates, workdir))

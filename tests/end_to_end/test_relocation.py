@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.pipeline import seat_scale
 from tests.bench.relocation import relocate, set_up
 from tests.harness import System
 
@@ -18,6 +19,7 @@ DELEGATES = int(os.environ.get("RELOCATION_TEST_DELEGATES", 5000))
 
 
 @pytest.mark.relocation
+@pytest.mark.parametrize("system", [{"gds_seat_scale": seat_scale(DELEGATES), "gds_snapshot": False}], indirect=True)
 def test_five_thousand_sponsored_delegates_follow_their_workshop_to_vienna(system: System, tmp_path: Path) -> None:
     set_up(system, DELEGATES, tmp_path)
 
