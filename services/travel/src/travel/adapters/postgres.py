@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from datetime import date
@@ -319,12 +319,17 @@ class PostgresTripStore:
         self.pool = pool
         self.namespace = namespace
 
-    async def due(self, limit: int) -> list[Trip]:
+    async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
+                " AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::int[]) AS s (d, w, v)"
+                "   WHERE s.d = trips.delegate_ref AND s.w = trips.workshop_id AND s.v = trips.venue_version)"
                 " ORDER BY due_at LIMIT $1",
                 limit,
+                [d for d, _, _ in skip],
+                [w for _, w, _ in skip],
+                [v for _, _, v in skip],
             )
         return [trip_from(row) for row in rows]
 
