@@ -334,15 +334,19 @@ class PostgresTripStore:
         return [trip_from(row) for row in rows]
 
     async def facts(self, trip: Trip) -> TripFacts:
+        """The workshop and the delegate's sponsorship in one round trip (read before every step)."""
         async with self.pool.acquire() as conn:
-            repo = PostgresRepository(conn, self.namespace)
-            workshop = await repo.workshop(trip.workshop_id)
-            sponsorship = await conn.fetchval(
-                "SELECT sponsorship FROM travellers WHERE delegate_ref = $1 AND workshop_id = $2",
-                trip.delegate_ref,
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(f'w.{c}' for c in WORKSHOP_COLUMNS)}, (SELECT t.sponsorship FROM travellers t"
+                "   WHERE t.delegate_ref = $2 AND t.workshop_id = $1) AS sponsorship"
+                " FROM (SELECT 1) AS one LEFT JOIN workshops w ON w.workshop_id = $1",
                 trip.workshop_id,
+                trip.delegate_ref,
             )
-        return TripFacts(workshop, sponsorship)
+        assert row is not None
+        known = row["workshop_id"] is not None
+        workshop = WorkshopFacts(**{c: row[c] for c in WORKSHOP_COLUMNS}) if known else None
+        return TripFacts(workshop, row["sponsorship"])
 
     async def save(
         self,
