@@ -251,7 +251,7 @@ class System:
     def wait(self, timeout: float = 240) -> None:
         self.cli("wait", "--timeout", str(timeout), timeout=timeout + 30)
 
-    def report(self, workshop: str = "idm-2006-geneva") -> dict[str, Any]:
+    def report(self, workshop: str = "idm-2006-geneva", timeout: float = 300) -> dict[str, Any]:
         result = self.cli(
             "report",
             "consistency",
@@ -261,6 +261,7 @@ class System:
             "--maildir",
             str(self.maildir),
             check=False,
+            timeout=timeout,
         )
         assert result.returncode in (0, 1), result.stderr
         return dict(json.loads(result.stdout))

@@ -58,7 +58,7 @@ def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
         system.wait(timeout=max(300, delegates))
         stages[stage] = round(time.perf_counter() - mark, 1)
         progress(f"set-up: {stage} {stages[stage]} s")
-    report = system.report(WORKSHOP)
+    report = system.report(WORKSHOP, timeout=max(300, delegates / 10))
     if report["violations"] or report["tickets"]["valid"] != delegates:
         raise AssertionError(f"set-up did not converge: {report['tickets']}, {report['violations'][:5]}")
     return stages
@@ -88,7 +88,7 @@ def relocate(system: System, delegates: int) -> dict[str, Any]:
     started = time.time()
     system.cli(*MOVE)
     system.wait(timeout=max(600, 2 * delegates))
-    report = system.report(WORKSHOP)
+    report = system.report(WORKSHOP, timeout=max(300, delegates / 10))
     seconds = time.time() - started
     busy = psutil.cpu_percent() / 100
     cpu_after = cpu_seconds(system)
