@@ -64,19 +64,27 @@ def set_up(system: System, delegates: int, folder: Path) -> dict[str, float]:
     return stages
 
 
-def cpu_seconds(system: System) -> dict[str, float]:
-    """CPU time so far of the System's processes and of its databases' PostgreSQL backends (by database)."""
-    found: dict[str, float] = {}
+def cpu_seconds(system: System) -> dict[tuple[str, int], float]:
+    """CPU time so far of the System's processes and of its databases' PostgreSQL backends, by (name, pid)."""
+    found: dict[tuple[str, int], float] = {}
     for name, process in system.processes.items():
         with contextlib.suppress(psutil.NoSuchProcess):
             times = psutil.Process(process.pid).cpu_times()
-            found[name] = times.user + times.system
-    for backend in psutil.process_iter(["cmdline", "cpu_times"]):
+            found[name, process.pid] = times.user + times.system
+    for backend in psutil.process_iter(["pid", "cmdline", "cpu_times"]):
         words = " ".join(backend.info["cmdline"] or []).split()
         if len(words) > 2 and words[0] == "postgres:" and words[2].startswith(system.namespace):
-            name = f"pg:{words[2].removeprefix(system.namespace)}"
-            found[name] = found.get(name, 0.0) + backend.info["cpu_times"].user + backend.info["cpu_times"].system
+            times = backend.info["cpu_times"]
+            found[f"pg:{words[2].removeprefix(system.namespace)}", backend.info["pid"]] = times.user + times.system
     return found
+
+
+def cpu_used(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CPU seconds per name between two readings (a backend that ended meanwhile is not counted)."""
+    used: dict[str, float] = {}
+    for (name, pid), seconds in after.items():
+        used[name] = used.get(name, 0.0) + seconds - before.get((name, pid), 0.0)
+    return {name: round(seconds, 1) for name, seconds in sorted(used.items())}
 
 
 def relocate(system: System, delegates: int) -> dict[str, Any]:
@@ -91,8 +99,7 @@ def relocate(system: System, delegates: int) -> dict[str, Any]:
     report = system.report(WORKSHOP, timeout=max(300, delegates / 10))
     seconds = time.time() - started
     busy = psutil.cpu_percent() / 100
-    cpu_after = cpu_seconds(system)
-    used = {name: round(cpu_after[name] - cpu_before.get(name, 0.0), 1) for name in sorted(cpu_after)}
+    used = cpu_used(cpu_before, cpu_seconds(system))
     changed = [mtime for kind, _, mtime in mail.scan() if kind == "itinerary_changed"]
     return {
         "relocation_seconds": round(seconds, 1),

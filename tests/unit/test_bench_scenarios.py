@@ -12,7 +12,7 @@ import yaml
 from travel.entrypoints.simulator.rules import FARE_CLASSES
 
 from tests.bench.pipeline import PER_DELEGATE_USD, PER_ORIGIN, flights, seat_scale, write_scenario
-from tests.bench.relocation import set_up
+from tests.bench.relocation import cpu_used, set_up
 from tests.harness import System
 
 # Seats every flight has in all fare classes together, at the least (30), before the seat scale.
@@ -45,3 +45,10 @@ def test_the_seat_scale_grows_only_above_ten_thousand_delegates() -> None:
 def test_a_relocation_bench_refuses_a_system_with_too_few_seats(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="25000 delegates need a simulator seat scale of 3"):
         set_up(System({}, tmp_path), 25_000, tmp_path)
+
+
+def test_cpu_seconds_count_per_process_and_skip_a_backend_that_ended() -> None:
+    before = {("travel", 1): 10.0, ("pg:travel", 7): 3.0, ("pg:travel", 8): 2.0}
+    after = {("travel", 1): 12.5, ("pg:travel", 7): 4.0, ("pg:travel", 9): 0.5}  # 8 ended, 9 started
+
+    assert cpu_used(before, after) == {"pg:travel": 1.5, "travel": 2.5}
