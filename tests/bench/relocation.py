@@ -25,8 +25,8 @@ worker stepped batches of 25 trips that each waited for their slowest (now up to
 finish), its provider calls (about 8 a delegate: searches, hold, ticket, cancel, each write preceded by a look-up
 of its key) half its CPU in httpx, 14% of it in httpcore re-trying `import sniffio` (not installed) on every
 request; every approved fare made sponsorship read the whole workshop for a promotion (now only when someone is
-waitlisted). Measured with the command above, 500 delegates, before -> after: 116.4 s -> 38.0 and 45.6 s, CPU
-of the System 74.3 s -> 36.7 and 45.5 s (GDS 19.4 -> 5.1 and 6.5 s). 5,000 delegates: relocation 887.7 s,
+waitlisted). Measured with the command above, 500 delegates, before -> after: 70.8 to 116.4 s -> 38.0 to 47.1 s,
+CPU of the System 74.3 s -> 36.7 to 49.4 s (GDS 19.4 -> 5.1 to 7.2 s). 5,000 delegates: relocation 887.7 s,
 set-up 1,010 s; CPU 710 s, of which the GDS 257 s and travel 230 s. Left: the GDS counts seats by reading every
 order on each search and hold (3 us an order here: about 2 hours of its single core for a 25,000-delegate move).
 """
