@@ -18,9 +18,11 @@ def infra() -> dict[str, str]:
 
 
 @pytest.fixture
-def system(infra: dict[str, str], tmp_path: Path) -> Iterator[System]:
-    """A fresh system: its own topics, consumer groups, databases, SMTP server and Maildir."""
-    running = System(infra, tmp_path).start()
+def system(infra: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[System]:
+    """A fresh system: its own topics, consumer groups, databases, SMTP server and Maildir. Options of `System`
+    come from an indirect parametrisation, e.g. `@pytest.mark.parametrize("system", [{"gds_snapshot": False}],
+    indirect=True)`."""
+    running = System(infra, tmp_path, **getattr(request, "param", {})).start()
     try:
         yield running
     finally:

@@ -97,6 +97,10 @@ class System:
     gds_fault_rate: float = 0.0
     gds_fault_delay: float = 2.0
     gds_offer_seconds: float | None = None  # how long offers (and change offers) stay open; the simulator's default
+    gds_seat_scale: int = 1  # seats per flight and fare class times this (benchmarks of many delegates)
+    # The simulator writes its whole order book to a file every 0.2 s so that it survives its own restart: a JSON
+    # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
+    gds_snapshot: bool = True
 
     @property
     def maildir(self) -> Path:
@@ -164,7 +168,7 @@ class System:
         self.wait_port(self.ports["smtp"], "smtp")
 
     def start_gds(self) -> None:
-        """The simulated GDS, its orders kept in a snapshot file so a restart keeps them."""
+        """The simulated GDS, its orders kept in a snapshot file so a restart keeps them (unless gds_snapshot=False)."""
         self._spawn(
             "gds",
             [
@@ -179,9 +183,10 @@ class System:
                 str(self.gds_fault_rate),
                 "--fault-delay",
                 str(self.gds_fault_delay),
-                "--state",
-                str(self.workdir / "gds-state.json"),
+                *(["--state", str(self.workdir / "gds-state.json")] if self.gds_snapshot else []),
                 *(["--offer-seconds", str(self.gds_offer_seconds)] if self.gds_offer_seconds else []),
+                "--seat-scale",
+                str(self.gds_seat_scale),
             ],
         )
         self.wait_port(self.ports["gds"], "gds")
@@ -255,7 +260,7 @@ class System:
     def wait(self, timeout: float = 240) -> None:
         self.cli("wait", "--timeout", str(timeout), timeout=timeout + 30)
 
-    def report(self, workshop: str = "idm-2006-geneva") -> dict[str, Any]:
+    def report(self, workshop: str = "idm-2006-geneva", timeout: float = 300) -> dict[str, Any]:
         result = self.cli(
             "report",
             "consistency",
@@ -265,6 +270,7 @@ class System:
             "--maildir",
             str(self.maildir),
             check=False,
+            timeout=timeout,
         )
         assert result.returncode in (0, 1), result.stderr
         return dict(json.loads(result.stdout))

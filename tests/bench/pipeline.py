@@ -77,6 +77,14 @@ PER_DELEGATE_USD = 10_000  # above the planning estimate from the farthest capit
 # from or to a hub 8 times more): no more delegates than this fly home from one airport, so large runs spread
 # over the other airports of the same countries.
 PER_ORIGIN = 25
+# Those airports hold about 13,800 delegates at 25 each; above this many, the bench's simulator gets more seats
+# per flight (its --seat-scale) and each airport sends as many times 25.
+PER_SEAT_SCALE = 10_000
+
+
+def seat_scale(delegates: int) -> int:
+    """The simulator's seat scale a run of `delegates` needs: 1 up to PER_SEAT_SCALE, then one more per as many."""
+    return max(1, -(-delegates // PER_SEAT_SCALE))
 
 
 @functools.cache
@@ -118,9 +126,9 @@ def flights(home: str, venues: tuple[str, ...] = ("GVA", "VIE")) -> set[str] | N
 
 def origins(delegates: int) -> list[tuple[str, str, str]]:
     """(country, airport, language) for `delegates` delegates: the capitals, then, as many as needed so that no
-    airport sends more than PER_ORIGIN, the other airports of the same countries (by country in turn, by code)
-    that fly within policy on flights of their own."""
-    wanted = max(len(CAPITALS), -(-delegates // PER_ORIGIN))
+    airport sends more than PER_ORIGIN times the seat scale, the other airports of the same countries (by country
+    in turn, by code) that fly within policy on flights of their own."""
+    wanted = max(len(CAPITALS), -(-delegates // (PER_ORIGIN * seat_scale(delegates))))
     if wanted == len(CAPITALS):
         return CAPITALS
     known = airport_table()
@@ -443,7 +451,7 @@ def main() -> None:
     workdir = OUT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir.mkdir(parents=True)
     progress(f"starting a System in {workdir}")
-    system = System(infra, workdir).start()
+    system = System(infra, workdir, gds_seat_scale=seat_scale(args.delegates), gds_snapshot=False).start()
     result["namespace"] = system.namespace
     try:
         result.update(pipeline(system, args.delegates, workdir))

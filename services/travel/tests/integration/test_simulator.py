@@ -222,6 +222,23 @@ async def test_seats_run_out_and_come_back_when_a_hold_is_cancelled(
     assert [offer["seats_left"] for offer in back] == [1]
 
 
+async def test_a_seat_scale_multiplies_every_fare_class(start_simulator: Callable[..., RunningSimulator]) -> None:
+    plain, scaled = start_simulator(seed=4), start_simulator(seed=4, seat_scale=3)
+    async with httpx.AsyncClient(base_url=plain.url) as one, httpx.AsyncClient(base_url=scaled.url) as three:
+        seats = {offer["offer_id"]: offer["seats_left"] for offer in await offers(one)}
+        tripled = {offer["offer_id"]: offer["seats_left"] for offer in await offers(three)}
+
+    assert seats and tripled == {offer: 3 * left for offer, left in seats.items()}
+
+
+def test_a_seat_scale_below_one_is_refused() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "travel.entrypoints.simulator", "--seat-scale", "0"], capture_output=True, text=True
+    )
+
+    assert ran.returncode == 2 and "--seat-scale must be at least 1" in ran.stderr
+
+
 async def test_cancellation_refunds_or_credits_by_fare_class(start_simulator: Callable[..., RunningSimulator]) -> None:
     simulator = start_simulator()
     results = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +15,7 @@ from travel.domain import booking as domain
 from travel.domain import change_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
-from travel.service.booking import Booker, change_key, idempotency_key
+from travel.service.booking import IN_FLIGHT, Booker, BookingWorker, change_key, idempotency_key
 from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
 
 STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
@@ -199,6 +201,7 @@ class FakeStore:
         self.crash_on_save: str | None = None  # state whose save dies (a SIGKILL before the commit)
         self.feed = 0
         self.quotes: dict[str, ChangeQuote] = {}
+        self.due_at: dict[tuple[str, int], float] = {}  # by the event loop's clock; absent: due
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]:
         return [q for q in self.quotes.values() if q.status == "requested"][:limit]
@@ -233,8 +236,11 @@ class FakeStore:
                  and t.venue_version < trip.venue_version and t.state == "ticketed"]  # fmt: skip
         return max(older, key=lambda t: t.venue_version) if older else None
 
-    async def due(self, limit: int) -> list[Trip]:
-        return [t for t in self.trips.values() if t.state in domain.ACTIVE][:limit]
+    async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
+        now = asyncio.get_running_loop().time()
+        due = [t for k, t in self.trips.items() if t.state in domain.ACTIVE and self.due_at.get(k, 0) <= now]
+        due.sort(key=lambda t: self.due_at.get((t.delegate_ref, t.venue_version), 0))
+        return [t for t in due if (t.delegate_ref, t.workshop_id, t.venue_version) not in skip][:limit]
 
     async def facts(self, trip: Trip) -> TripFacts:
         return TripFacts(self.workshop, self.sponsorship)
@@ -248,6 +254,8 @@ class FakeStore:
         if (current.state, current.attempt, current.tries) != (before.state, before.attempt, before.tries):
             return False
         self.trips[key] = after
+        due_in = kwargs.get("due_in", 0.0)
+        self.due_at[key] = float("inf") if due_in is None else asyncio.get_running_loop().time() + due_in
         if kwargs.get("booking"):
             booking = kwargs["booking"]
             live = [b for b in self.bookings.values() if b["delegate_ref"] == booking["delegate_ref"]
@@ -780,3 +788,75 @@ def test_the_cheaper_path_counts_a_credit_as_lost_and_a_tie_goes_to_the_change()
     tie = change_quote.venue_change_path(Decimal(900), change, everything_back, new, NOW)
     assert tie is not None and tie.kind == "change"
     assert change_quote.venue_change_path(Decimal(900), None, None, None, NOW) is None
+
+
+# ---------------------------------------------------------------- the worker: trips in flight at once
+
+
+class SlowProvider(FakeProvider):
+    """Searches take a while; counts how many are in flight at once and whether one trip is ever stepped twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deadline = datetime.now(UTC) + timedelta(hours=1)  # the worker reads the real clock
+        self.searching: set[str] = set()
+        self.most = 0
+        self.twice: list[str] = []
+        self.slow: dict[str, asyncio.Event] = {}  # origin -> released when set
+
+    async def search(self, origin: str, destination: str, departure: date, back: date, today: date) -> list[OfferView]:
+        if origin in self.searching:
+            self.twice.append(origin)
+        self.searching.add(origin)
+        self.most = max(self.most, len(self.searching))
+        try:
+            await (self.slow[origin].wait() if origin in self.slow else asyncio.sleep(0.01))
+            return await super().search(origin, destination, departure, back, today)
+        finally:
+            self.searching.discard(origin)
+
+
+async def run_worker(store: FakeStore, provider: FakeProvider, until: Any, timeout: float = 20) -> None:
+    @contextlib.asynccontextmanager
+    async def leadership(_pool: Any) -> Any:
+        yield asyncio.Event()
+
+    worker = BookingWorker(lambda _pool: store, provider, leadership, lambda _conn: 0, approval=True)
+    worker.start(None)
+    try:
+        async with asyncio.timeout(timeout):
+            while not until():
+                await asyncio.sleep(0.01)
+    finally:
+        await worker.stop()
+
+
+def trips_from_own_airports(count: int) -> FakeStore:
+    return FakeStore(*(replace(requested(f"D{n:03d}"), home_airport=f"A{n:02d}") for n in range(count)))
+
+
+def test_the_worker_steps_up_to_its_limit_of_trips_at_once_never_one_trip_twice() -> None:
+    store, provider = trips_from_own_airports(3 * IN_FLIGHT), SlowProvider()
+
+    asyncio.run(run_worker(store, provider, lambda: all(t.state == "held" for t in store.trips.values())))
+
+    assert provider.most == IN_FLIGHT and provider.twice == []
+    assert len(provider.orders) == 3 * IN_FLIGHT  # one hold each
+
+
+def test_a_slow_trip_holds_up_no_other_trip() -> None:
+    store, provider = trips_from_own_airports(3 * IN_FLIGHT), SlowProvider()
+    provider.slow["A00"] = asyncio.Event()
+    others = [key for key in store.trips if key[0] != "D000"]
+    seen: list[tuple[str, bool]] = []
+
+    def others_held_then_the_slow_one() -> bool:
+        if not provider.slow["A00"].is_set() and all(store.trips[key].state == "held" for key in others):
+            seen.append((store.trip("D000").state, "A00" in provider.searching))
+            provider.slow["A00"].set()
+        return store.trip("D000").state == "held"
+
+    asyncio.run(run_worker(store, provider, others_held_then_the_slow_one))
+
+    assert seen == [("requested", True)]  # everyone else was held while the slow one was still searching
+    assert provider.twice == []

@@ -109,6 +109,10 @@ class PostgresRepository:
         rows = await self.conn.fetch(f"SELECT {AWARD_COLUMNS} FROM awards WHERE workshop_id = $1", workshop_id)
         return {row["delegate_ref"]: AwardRow(**dict(row)) for row in rows}
 
+    async def has_waitlisted(self, workshop_id: str) -> bool:
+        sql = "SELECT EXISTS (SELECT 1 FROM awards WHERE workshop_id = $1 AND status = 'waitlisted')"
+        return bool(await self.conn.fetchval(sql, workshop_id))
+
     async def award(self, delegate_ref: str) -> AwardRow | None:
         row = await self.conn.fetchrow(f"SELECT {AWARD_COLUMNS} FROM awards WHERE delegate_ref = $1", delegate_ref)
         return AwardRow(**dict(row)) if row else None

@@ -291,6 +291,8 @@ async def decide(
     `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve.
     Staff's allocation gives every request it decides `award_type`; a promotion or a reconsidered place keeps
     the type its award was given."""
+    if promote_only and not reconsider and not await repo.has_waitlisted(workshop.workshop_id):
+        return  # a promotion decides only the waitlist: with nobody on it, no need to read the whole workshop
     awards = await repo.awards(workshop.workshop_id)
     overridden = await repo.overrides(workshop.workshop_id)
     rows = await repo.open_requests(workshop.workshop_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from datetime import date
@@ -331,25 +331,34 @@ class PostgresTripStore:
         self.pool = pool
         self.namespace = namespace
 
-    async def due(self, limit: int) -> list[Trip]:
+    async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
+                " AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::int[]) AS s (d, w, v)"
+                "   WHERE s.d = trips.delegate_ref AND s.w = trips.workshop_id AND s.v = trips.venue_version)"
                 " ORDER BY due_at LIMIT $1",
                 limit,
+                [d for d, _, _ in skip],
+                [w for _, w, _ in skip],
+                [v for _, _, v in skip],
             )
         return [trip_from(row) for row in rows]
 
     async def facts(self, trip: Trip) -> TripFacts:
+        """The workshop and the delegate's sponsorship in one round trip (read before every step)."""
         async with self.pool.acquire() as conn:
-            repo = PostgresRepository(conn, self.namespace)
-            workshop = await repo.workshop(trip.workshop_id)
-            sponsorship = await conn.fetchval(
-                "SELECT sponsorship FROM travellers WHERE delegate_ref = $1 AND workshop_id = $2",
-                trip.delegate_ref,
+            row = await conn.fetchrow(
+                f"SELECT {', '.join(f'w.{c}' for c in WORKSHOP_COLUMNS)}, (SELECT t.sponsorship FROM travellers t"
+                "   WHERE t.delegate_ref = $2 AND t.workshop_id = $1) AS sponsorship"
+                " FROM (SELECT 1) AS one LEFT JOIN workshops w ON w.workshop_id = $1",
                 trip.workshop_id,
+                trip.delegate_ref,
             )
-        return TripFacts(workshop, sponsorship)
+        assert row is not None
+        known = row["workshop_id"] is not None
+        workshop = WorkshopFacts(**{c: row[c] for c in WORKSHOP_COLUMNS}) if known else None
+        return TripFacts(workshop, row["sponsorship"])
 
     async def save(
         self,

@@ -39,7 +39,7 @@ from travel.service.ports import (
 
 log = structlog.get_logger()
 
-BATCH = 25
+IN_FLIGHT = 32  # trips (and change quotes) stepped at once; each starts as soon as another one waits or ends
 FEED_EVERY_S = 5.0
 ZERO = Decimal(0)
 
@@ -696,7 +696,7 @@ class Booker:
 
 
 class BookingWorker:
-    """The background task: one active per database (advisory lock), a batch of due trips at a time."""
+    """The background task: one active per database (advisory lock), up to IN_FLIGHT trips stepped at once."""
 
     def __init__(
         self,
@@ -731,25 +731,52 @@ class BookingWorker:
         booker = Booker(store, self.provider, approval=self.approval)
         while True:
             try:
-                async with self.leadership(pool) as wake:
+                async with self.leadership(pool) as wake, asyncio.TaskGroup() as group:
+                    # Leaving the lead (an error, or stop) cancels the steps in flight, like a SIGKILL would.
+                    running: dict[tuple[Any, ...], asyncio.Task[None]] = {}
                     next_feed = 0.0
                     while True:
                         if time.monotonic() >= next_feed:
                             next_feed = time.monotonic() + FEED_EVERY_S
                             await self._follow_feed(booker)
-                        trips = await store.due(BATCH)
-                        await asyncio.gather(*(self._advance(booker, trip) for trip in trips))
-                        quotes = await store.quotes_due(BATCH)
-                        await asyncio.gather(*(self._price(booker, quote) for quote in quotes))
-                        if len(trips) < BATCH and len(quotes) < BATCH:
-                            wake.clear()
-                            with contextlib.suppress(TimeoutError):
-                                await asyncio.wait_for(wake.wait(), timeout=0.5)
+                        wake.clear()  # before looking: work or a free place arriving meanwhile wakes the wait below
+                        if not await self._start_due(booker, store, group, running, wake):
+                            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancellation
+                                async with asyncio.timeout(0.5):
+                                    await wake.wait()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("booking.worker_failed")
                 await asyncio.sleep(1.0)
+
+    async def _start_due(
+        self,
+        booker: Booker,
+        store: TripStore,
+        group: asyncio.TaskGroup,
+        running: dict[tuple[Any, ...], asyncio.Task[None]],
+        wake: asyncio.Event,
+    ) -> bool:
+        """Start due trips and change quotes, up to IN_FLIGHT at once, none of them twice; whether more may be due
+        right now. A finished one frees its place and sets `wake`."""
+
+        def start(key: tuple[Any, ...], step: Any) -> None:
+            task = group.create_task(step)
+            running[key] = task
+            task.add_done_callback(lambda _: (running.pop(key, None), wake.set()))
+
+        free = IN_FLIGHT - len(running)
+        if free <= 0:
+            return False
+        in_flight = [key[1:] for key in running if key[0] == "trip"]
+        trips = await store.due(free, skip=in_flight)
+        for trip in trips:
+            start(("trip", trip.delegate_ref, trip.workshop_id, trip.venue_version), self._advance(booker, trip))
+        quotes = [q for q in await store.quotes_due(IN_FLIGHT) if ("quote", q.quote_id) not in running]
+        for quote in quotes[: IN_FLIGHT - len(running)]:
+            start(("quote", quote.quote_id), self._price(booker, quote))
+        return len(trips) == free and len(running) < IN_FLIGHT
 
     async def _follow_feed(self, booker: Booker) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,7 +159,10 @@ class TripFacts:
 
 
 class TripStore(Protocol):
-    async def due(self, limit: int) -> list[Trip]: ...
+    async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
+        """Up to `limit` trips due now, earliest first, but none of `skip` (delegate, workshop, venue version)."""
+        ...
+
     async def facts(self, trip: Trip) -> TripFacts: ...
     async def save(
         self,

@@ -45,6 +45,7 @@ class Config:
     hold_seconds: float = 1800.0
     offer_seconds: float = 1800.0
     state_file: Path | None = None
+    seat_scale: int = 1  # every flight's seats in each fare class times this (large benchmarks)
 
 
 class OfferSearch(BaseModel):
@@ -193,6 +194,7 @@ class Simulator:
             rules.seat_capacity(
                 self.config.seed, flight.flight, flight.departs.date(), fare_class, rules.serves_hub(flight)
             )
+            * self.config.seat_scale
             - taken.get(f"{inventory_key(flight.flight, flight.origin, flight.departs.isoformat())}|{fare_class}", 0)
             for flight in legs
         ]
@@ -640,7 +642,10 @@ def main() -> None:
     parser.add_argument("--hold-seconds", type=float, default=1800.0, help="from hold to ticketing deadline")
     parser.add_argument("--offer-seconds", type=float, default=1800.0, help="how long an offer can be held")
     parser.add_argument("--state", type=Path, default=None, help="JSON snapshot kept across restarts")
+    parser.add_argument("--seat-scale", type=int, default=1, help="seats per flight and fare class times this")
     arguments = parser.parse_args()
+    if arguments.seat_scale < 1:
+        parser.error("--seat-scale must be at least 1")
     config = Config(
         seed=arguments.seed,
         fault_rate=arguments.fault_rate,
@@ -648,5 +653,6 @@ def main() -> None:
         hold_seconds=arguments.hold_seconds,
         offer_seconds=arguments.offer_seconds,
         state_file=arguments.state,
+        seat_scale=arguments.seat_scale,
     )
     uvicorn.run(create_app(config), host=arguments.host, port=arguments.port, log_level="warning", access_log=False)
