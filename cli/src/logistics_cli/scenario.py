@@ -28,8 +28,9 @@ CSV_COLUMNS = [
     "home_airport",
     "sponsorship",
 ]
-# Optional columns: approval (approved, the default for staff-entered rows, or pending).
-OPTIONAL_COLUMNS = ["approval"]
+# Optional columns: approval (approved, the default for staff-entered rows, or pending); arrive_on and leave_on
+# (YYYY-MM-DD), a delegate's own travel dates (empty: the dates the registration has, at first the policy's).
+OPTIONAL_COLUMNS = ["approval", "arrive_on", "leave_on"]
 AIRPORTS = airportsdata.load("IATA")
 
 

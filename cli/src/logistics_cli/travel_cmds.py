@@ -178,9 +178,12 @@ def show(
         print(json.dumps(found, indent=2, default=str))
         return
     traveller = found["traveller"]
+    own_dates = [f"{what} {traveller[key]}" for what, key in (("arrives by", "arrive_on"), ("leaves on", "leave_on"))
+                 if traveller.get(key)]  # fmt: skip
     console.print(
         f"[bold]{delegate}[/bold] · {traveller['workshop_id']} · from {traveller['home_airport']}"
-        f" · sponsorship {traveller['sponsorship']}"
+        + "".join(f" · {own}" for own in own_dates)
+        + f" · sponsorship {traveller['sponsorship']}"
     )
     trips = Table(title="Trips")
     for column in ("venue version", "state", "attempt", "fare", "booking", "ticket", "note"):

@@ -179,3 +179,21 @@ def test_a_delegate_row_may_say_its_registration_is_pending_approval(tmp_path: P
     assert approvals == {"P-1": "pending", "P-2": "approved"}  # staff-entered rows are approved by default
     [error] = plan.errors
     assert error.startswith("d.csv row 4:") and "approval" in error
+
+
+def test_a_delegate_row_may_give_its_own_travel_dates(tmp_path: Path) -> None:
+    rows = [
+        "ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship,arrive_on,leave_on",
+        "T-1,w,Ana,Lima,ana@example.org,PE,official,es,LIM,requested,2006-07-10,",
+        "T-2,w,Ben,Okoro,ben@example.org,NG,official,en,LOS,requested,,2006-07-16",
+        "T-3,w,Cy,Tan,cy@example.org,SG,official,en,SIN,requested,10 July,",
+    ]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("delegates:\n  - file: d.csv\n", encoding="utf-8")
+
+    plan = load(tmp_path / "s.yaml")
+
+    dates = {c.ref: (c.arrive_on, c.leave_on) for _, _, c in plan.commands if isinstance(c, RegisterDelegate)}
+    assert dates == {"T-1": (date(2006, 7, 10), None), "T-2": (None, date(2006, 7, 16))}
+    [error] = plan.errors
+    assert error.startswith("d.csv row 4: arrive_on")

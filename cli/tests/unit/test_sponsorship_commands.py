@@ -98,8 +98,15 @@ def test_bad_options_are_refused_and_nothing_is_published(
             "registration.reject_registration",
             {"workshop_id": "w", "ref": "GVA-040", "reason": "not an official"},
         ),
+        (
+            ["delegate", "travel-dates", "--workshop", "w", "--delegate", "GVA-040", "--leave-on", "2006-07-16"],
+            "registration.commands.v1",
+            "w",
+            "registration.set_travel_dates",
+            {"workshop_id": "w", "ref": "GVA-040", "arrive_on": None, "leave_on": "2006-07-16"},
+        ),
     ],
-    ids=["request", "allocate", "withdraw", "override", "rules", "approve", "reject"],
+    ids=["request", "allocate", "withdraw", "override", "rules", "approve", "reject", "travel-dates"],
 )
 def test_each_command_is_published_with_its_key_and_described_as_json(
     args: list[str], topic: str, key: str, command_type: str, fields: dict[str, Any], published: list[Any]

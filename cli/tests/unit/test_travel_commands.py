@@ -84,6 +84,13 @@ def test_show_prints_trips_and_tickets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert '"booking_ref": "ABC234"' in json_result.output
 
 
+def test_show_names_the_delegates_own_travel_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    traveller = {"workshop_id": "w", "home_airport": "DKR", "sponsorship": "granted", "leave_on": "2006-07-16"}
+    serve(monkeypatch, {"delegates/GVA-001/travel": {"traveller": traveller, "trips": [], "bookings": []}})
+    result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "GVA-001"])
+    assert result.exit_code == 0 and "leaves on 2006-07-16" in result.output and "arrives by" not in result.output
+
+
 def test_show_an_unknown_delegate_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     serve(monkeypatch, {})
     result = CliRunner().invoke(main.app, ["travel", "show", "--delegate", "X"])

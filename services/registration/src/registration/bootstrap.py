@@ -37,6 +37,7 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.DefineProgramme.TYPE: route(contracts.DefineProgramme, handlers.define_programme),
             contracts.ApproveRegistration.TYPE: route(contracts.ApproveRegistration, handlers.approve_registration),
             contracts.RejectRegistration.TYPE: route(contracts.RejectRegistration, handlers.reject_registration),
+            contracts.SetTravelDates.TYPE: route(contracts.SetTravelDates, handlers.set_delegate_travel_dates),
             **{
                 decision.TYPE: route(decision, handlers.decide, AIRPORTS)
                 for decision in (

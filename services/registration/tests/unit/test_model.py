@@ -6,7 +6,16 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from registration.domain.model import Delegate, RuleBroken, Workshop, approve, register, reject, schedule
+from registration.domain.model import (
+    Delegate,
+    RuleBroken,
+    Workshop,
+    approve,
+    register,
+    reject,
+    schedule,
+    set_travel_dates,
+)
 
 GENEVA = Workshop(
     workshop_id="idm-2006-geneva",
@@ -199,3 +208,43 @@ def test_a_rejection_keeps_its_reason_and_a_rejected_registration_may_be_approve
 def test_a_rejection_is_refused_with_a_reason(stored: Delegate | None, workshop_id: str, reason: str) -> None:
     with pytest.raises(RuleBroken, match=reason):
         reject(stored, AMINATA.ref, workshop_id, "no")
+
+
+# A delegate's own travel dates (issue 5)
+
+
+def test_travel_dates_near_the_workshop_are_kept_and_a_file_without_them_keeps_them() -> None:
+    early = register(None, replace(AMINATA, arrive_on=date(2006, 7, 10), leave_on=date(2006, 7, 13)), scheduled())
+    assert early is not None and (early.arrive_on, early.leave_on) == (date(2006, 7, 10), date(2006, 7, 13))
+    assert register(early, AMINATA, scheduled()) is None  # the file applied again, without dates: nothing changes
+
+
+@pytest.mark.parametrize(
+    ("arrive_on", "leave_on", "reason"),
+    [
+        (date(2006, 7, 13), None, "arriving on 2006-07-13 is after it starts"),
+        (date(2006, 7, 4), None, "arriving on 2006-07-04 is more than 7 days before it starts"),
+        (None, date(2006, 7, 12), "leaving on 2006-07-12 is before it ends"),
+        (None, date(2006, 7, 21), "leaving on 2006-07-21 is more than 7 days after it ends"),
+    ],
+)
+def test_travel_dates_far_from_the_workshop_are_refused_with_the_reason(
+    arrive_on: date | None, leave_on: date | None, reason: str
+) -> None:
+    with pytest.raises(RuleBroken) as broken:
+        register(None, replace(AMINATA, arrive_on=arrive_on, leave_on=leave_on), scheduled())
+    assert str(broken.value) == (f"delegate GVA-901: workshop idm-2006-geneva runs 2006-07-12 to 2006-07-13; {reason}")
+    registered = register(None, AMINATA, scheduled())
+    with pytest.raises(RuleBroken, match=reason):
+        set_travel_dates(registered, AMINATA.ref, scheduled(), arrive_on, leave_on)
+
+
+def test_staff_set_travel_dates_with_a_new_revision_and_the_same_dates_again_change_nothing() -> None:
+    registered = register(None, AMINATA, scheduled())
+    later = set_travel_dates(registered, AMINATA.ref, scheduled(), None, date(2006, 7, 16))
+    assert later is not None and (later.arrive_on, later.leave_on, later.revision) == (None, date(2006, 7, 16), 2)
+    assert set_travel_dates(later, AMINATA.ref, scheduled(), None, date(2006, 7, 16)) is None
+    default = set_travel_dates(later, AMINATA.ref, scheduled(), None, None)  # back to the policy's days
+    assert default is not None and (default.leave_on, default.revision) == (None, 3)
+    with pytest.raises(RuleBroken, match="GVA-999 is not registered"):
+        set_travel_dates(None, "GVA-999", scheduled(), None, None)

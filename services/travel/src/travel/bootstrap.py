@@ -67,7 +67,7 @@ def build(settings: Settings) -> ServiceRuntime:
         REGISTRATION_DELEGATE,
         {
             registration_contracts.DelegateRegistered.TYPE: route(
-                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_airport
+                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_traveller
             )
         },
     )

@@ -65,8 +65,9 @@ class FakeProvider:
         self.price = Decimal(1000)
         self.changes: list[tuple[int, tuple[str, ...]]] = []
         self.change_price = Decimal(1100)
-        self.new_home = "ABJ"
         self.changed: list[str] = []
+        self.offered: dict[str, tuple[dict[str, Any], ...]] = {}  # offer id -> its flights, as last searched
+        self.change_offered: dict[str, tuple[dict[str, Any], ...]] = {}  # order id -> the last change offer's flights
 
     def _fault(self, operation: str) -> str | None:
         queue = self.faults.get(operation) or []
@@ -92,7 +93,9 @@ class FakeProvider:
         self.calls.append("search")
         if self._fault("search") == "down":
             raise ProviderDown("search")
-        return [offer("O1", int(self.price), from_home(legs(departure, departure, back), origin))]
+        found = offer("O1", int(self.price), from_home(legs(departure, departure, back), origin))
+        self.offered[found.offer_id] = found.segments
+        return [found]
 
     async def _write(self, operation: str, key: str, perform: Any) -> ProviderOrder:
         self.calls.append(operation)
@@ -112,7 +115,8 @@ class FakeProvider:
     async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
         def perform() -> dict[str, Any]:
             order = {"id": f"ORD{len(self.orders):03d}", "status": "held", "price": self.price,
-                     "deadline": self.deadline, "passenger": passenger_ref}  # fmt: skip
+                     "deadline": self.deadline, "passenger": passenger_ref,
+                     "segments": self.offered.get(offer_id, GOOD)}  # fmt: skip
             self.orders[order["id"]] = order
             return order
 
@@ -167,6 +171,7 @@ class FakeProvider:
             raise ProviderDown("change offers")
         paid = self.orders[order_id]["price"]
         segments = from_home(legs(departure, departure, back), origin)
+        self.change_offered[order_id] = segments
         offers = [ChangeOfferView("CHG1", "V", self.change_price, max(self.change_price - paid, Decimal(0)),
                                   Decimal(75), "USD", 82, self.deadline, segments)]  # fmt: skip
         return offers, Cancellation("credit", paid - 100, Decimal(100))
@@ -175,8 +180,7 @@ class FakeProvider:
         def perform() -> dict[str, Any]:
             order = self.orders[order_id]
             assert order["status"] == "ticketed", f"changing a {order['status']} order"
-            departure = date.fromisoformat(GOOD[0]["departs"][:10])
-            order["segments"] = from_home(legs(departure, departure, date(2006, 7, 14)), self.new_home)
+            order["segments"] = self.change_offered[order_id]
             order["price"], order["ticket"] = self.change_price, f"999-{order_id}-2"
             self.changed.append(order_id)
             return order
@@ -536,7 +540,7 @@ def ticketed(store: FakeStore, provider: FakeProvider) -> Trip:
 def test_a_quote_is_priced_both_ways_the_cheaper_chosen_and_the_ticket_untouched() -> None:
     store, provider = FakeStore(requested()), FakeProvider()
     trip = ticketed(store, provider)
-    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ")
+    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ", starts=STARTS, ends=ENDS)
     store.quotes[quote.quote_id] = quote
     priced = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote))
     assert priced is not None and priced.status == "pending"
@@ -551,7 +555,7 @@ def test_a_quote_is_priced_both_ways_the_cheaper_chosen_and_the_ticket_untouched
 
 def test_a_quote_waits_for_the_provider_when_it_is_down() -> None:
     store, provider = FakeStore(requested()), FakeProvider()
-    quote = change_quote.requested_for(ticketed(store, provider), revision=2, new_home="ABJ")
+    quote = change_quote.requested_for(ticketed(store, provider), 2, "ABJ", STARTS, ENDS)
     store.quotes[quote.quote_id] = quote
     provider.faults["change_offers"] = ["down"]
     assert asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote)) is None
@@ -560,7 +564,7 @@ def test_a_quote_waits_for_the_provider_when_it_is_down() -> None:
 
 def approved_quote(store: FakeStore, provider: FakeProvider, chosen: str = "change") -> ChangeQuote:
     trip = ticketed(store, provider)
-    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ")
+    quote = change_quote.requested_for(trip, revision=2, new_home="ABJ", starts=STARTS, ends=ENDS)
     store.quotes[quote.quote_id] = quote
     priced = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote))
     assert priced is not None
@@ -699,7 +703,6 @@ async def drive_version(booker: Booker, store: FakeStore, version: int, steps: i
 
 def test_a_venue_change_changes_the_ticket_when_that_costs_less_than_cancelling_and_buying_anew() -> None:
     provider, store = FakeProvider(), FakeStore(requested())
-    provider.new_home = "DKR"  # the changed ticket still flies from home
     booker = Booker(store, provider, approval=False, clock=lambda: NOW)
     first = asyncio.run(drive(booker, store))
     moved_venue(store)
@@ -735,7 +738,6 @@ def test_a_venue_change_cancels_and_rebooks_when_that_costs_less() -> None:
 
 def test_the_change_asks_sponsorship_for_the_tickets_whole_cost_and_a_declined_one_gives_the_ticket_back() -> None:
     provider, store = FakeProvider(), FakeStore(requested())
-    provider.new_home = "DKR"
     booker = Booker(store, provider, approval=True, clock=lambda: NOW)
     first = asyncio.run(drive(booker, store))
     store.trips[("D1", 1)] = replace(first, state="approved")
@@ -758,7 +760,6 @@ def test_the_change_asks_sponsorship_for_the_tickets_whole_cost_and_a_declined_o
 
 def test_an_approved_change_is_made_once_through_an_unknown_outcome() -> None:
     provider, store = FakeProvider(), FakeStore(requested())
-    provider.new_home = "DKR"
     booker = Booker(store, provider, approval=True, clock=lambda: NOW)
     first = asyncio.run(drive(booker, store))
     store.trips[("D1", 1)] = replace(first, state="approved")
@@ -860,3 +861,92 @@ def test_a_slow_trip_holds_up_no_other_trip() -> None:
 
     assert seen == [("requested", True)]  # everyone else was held while the slow one was still searching
     assert provider.twice == []
+
+
+# ---------------------------------------------------------------- a delegate's own travel dates (issue 5)
+
+EARLY_AND_LAST_DAY = domain.TravelDates(arrive_on=date(2006, 7, 9), leave_on=date(2006, 7, 13))
+LEAVE_LATER = domain.TravelDates(leave_on=date(2006, 7, 16))
+
+
+def test_a_delegates_own_dates_take_the_place_of_the_policys_days() -> None:
+    on_their_days = legs(date(2006, 7, 9), date(2006, 7, 9), date(2006, 7, 13))
+    day_before = offer("day-before", 500, GOOD)  # arrives 11 July, back 14 July
+    theirs = offer("theirs", 900, on_their_days)
+    too_soon = offer("too-soon", 400, legs(date(2006, 7, 9), date(2006, 7, 9), date(2006, 7, 12)))
+    asked = EARLY_AND_LAST_DAY
+    assert domain.within_policy(day_before, "DKR", "GVA", STARTS, ENDS, asked) == (
+        "arrives after 2006-07-09, the day the delegate arrives by"
+    )
+    assert domain.within_policy(too_soon, "DKR", "GVA", STARTS, ENDS, asked) == (
+        "leaves before 2006-07-13, the day the delegate flies home"
+    )
+    assert domain.choose([day_before, theirs, too_soon], "DKR", "GVA", STARTS, ENDS, asked) == theirs
+    # Without their dates the policy's hold: flying home on the last day is too soon.
+    assert domain.within_policy(theirs, "DKR", "GVA", STARTS, ENDS) == "leaves before the workshop ends"
+    assert domain.choose([day_before, theirs, too_soon], "DKR", "GVA", STARTS, ENDS) == day_before
+
+
+def test_searches_go_out_up_to_three_days_before_the_arrival_day_and_back_on_the_delegates_day() -> None:
+    july = [date(2006, 7, day) for day in range(1, 32)]
+    assert domain.search_dates(STARTS, ENDS) == [(july[10], july[13]), (july[9], july[13]), (july[8], july[13])]
+    assert domain.search_dates(STARTS, ENDS, EARLY_AND_LAST_DAY) == [
+        (july[8], july[12]),
+        (july[7], july[12]),
+        (july[6], july[12]),
+    ]
+
+
+def test_dates_that_no_longer_fit_a_postponed_workshop_give_way_to_the_policys() -> None:
+    postponed = (date(2006, 7, 19), date(2006, 7, 20))
+    assert EARLY_AND_LAST_DAY.window(*postponed) == (date(2006, 7, 18), date(2006, 7, 21))
+    assert EARLY_AND_LAST_DAY.window(STARTS, ENDS) == (date(2006, 7, 9), date(2006, 7, 13))
+
+
+def test_a_trip_on_the_delegates_dates_is_booked_for_them() -> None:
+    store, provider = FakeStore(replace(requested(), leave_on=LEAVE_LATER.leave_on)), FakeProvider()
+    trip = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert trip.state == "ticketed" and trip.segments[-1]["departs"].startswith("2006-07-16")
+    assert store.events[0].payload["segments"][-1]["departs"].startswith("2006-07-16")
+
+
+def test_new_dates_after_ticketing_are_quoted_then_the_approved_change_flies_them() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    trip = ticketed(store, provider)
+    quote = change_quote.requested_for(trip, 2, "DKR", STARTS, ENDS, LEAVE_LATER)
+    store.quotes[quote.quote_id] = quote
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    priced = asyncio.run(booker.price_quote(quote))
+    assert priced is not None and priced.status == "pending"
+    assert priced.reason == "leave on 2006-07-14 -> 2006-07-16"
+    assert all(o.segments[-1]["departs"].startswith("2006-07-16") for o in priced.options)
+    [quoted] = store.events
+    assert quoted.payload["reason"] == "leave on 2006-07-14 -> 2006-07-16"
+    assert store.trip() == trip and provider.changed == []  # nothing changes before staff decide
+
+    approved = change_quote.approve(replace(priced, chosen="change", extra=priced.options[0].extra), NOW)
+    store.quotes[quote.quote_id] = approved
+    store.trips[("D1", 1)] = replace(trip, state="change_approved", change_quote=quote.quote_id)
+    store.events.clear()
+    changed = asyncio.run(booker.run_until_waiting(store.trip()))
+    assert changed.state == "ticketed" and changed.leave_on == date(2006, 7, 16) and changed.home_airport == "DKR"
+    assert changed.booking_ref == trip.booking_ref and changed.itinerary_version == 2
+    assert changed.segments[-1]["departs"].startswith("2006-07-16")
+    [issued] = store.events
+    assert issued.payload["segments"][-1]["departs"].startswith("2006-07-16")
+    assert store.quotes[quote.quote_id].status == "applied"
+
+
+def test_a_rebooked_date_change_books_the_new_ticket_for_the_new_dates() -> None:
+    store, provider = FakeStore(requested()), FakeProvider()
+    trip = ticketed(store, provider)
+    quote = change_quote.requested_for(trip, 2, "DKR", STARTS, ENDS, LEAVE_LATER)
+    store.quotes[quote.quote_id] = quote
+    priced = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_quote(quote))
+    assert priced is not None
+    rebook = next(o for o in priced.options if o.kind == "rebook")
+    store.quotes[quote.quote_id] = change_quote.approve(replace(priced, chosen="rebook", extra=rebook.extra), NOW)
+    store.trips[("D1", 1)] = replace(trip, state="change_approved", change_quote=quote.quote_id)
+    after = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
+    assert after.state == "ticketed" and after.order_id != trip.order_id and after.leave_on == date(2006, 7, 16)
+    assert after.segments[-1]["departs"].startswith("2006-07-16") and len(provider.tickets("D1")) == 1

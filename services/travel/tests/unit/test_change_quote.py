@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from travel.domain import change_quote as domain
-from travel.domain.booking import OfferView, Trip
+from travel.domain.booking import POLICY_DATES, OfferView, TravelDates, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, DecisionRefused
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -17,12 +17,14 @@ EXPIRES = NOW + timedelta(minutes=30)
 STARTS, ENDS = date(2006, 7, 12), date(2006, 7, 13)
 
 
-def legs(home: str, arrives: str = "2006-07-11T15:00:00+02:00") -> tuple[dict[str, Any], ...]:
+def legs(
+    home: str, arrives: str = "2006-07-11T15:00:00+02:00", back: str = "2006-07-14T10:30:00+02:00"
+) -> tuple[dict[str, Any], ...]:
     return (
         {"flight": "SG1", "origin": home, "destination": "GVA", "departs": "2006-07-11T07:00:00+00:00",
          "arrives": arrives},
-        {"flight": "SG2", "origin": "GVA", "destination": home, "departs": "2006-07-14T10:30:00+02:00",
-         "arrives": "2006-07-14T16:00:00+00:00"},
+        {"flight": "SG2", "origin": "GVA", "destination": home, "departs": back,
+         "arrives": back[:10] + "T16:00:00+00:00"},
     )  # fmt: skip
 
 
@@ -40,7 +42,7 @@ def new_offer(price: int) -> OfferView:
 
 
 def quote() -> domain.ChangeQuote:
-    return domain.requested_for(TICKETED, revision=2, new_home="LOS")
+    return domain.requested_for(TICKETED, revision=2, new_home="LOS", starts=STARTS, ends=ENDS)
 
 
 def test_a_request_names_the_delegate_ticket_and_reason_and_is_stable_for_the_same_news() -> None:
@@ -48,7 +50,7 @@ def test_a_request_names_the_delegate_ticket_and_reason_and_is_stable_for_the_sa
     assert first == again and first.status == "requested"
     assert (first.delegate_ref, first.workshop_id, first.venue_version) == ("D1", "w", 1)
     assert first.reason == "home airport ACC -> LOS" and first.booking_ref == "PNR001"
-    assert domain.requested_for(TICKETED, 2, "LOS", round_=2).quote_id != first.quote_id
+    assert domain.requested_for(TICKETED, 2, "LOS", STARTS, ENDS, round_=2).quote_id != first.quote_id
 
 
 def test_change_costs_its_fee_and_the_fare_difference() -> None:
@@ -139,7 +141,38 @@ def test_a_newer_change_supersedes_open_quotes_only() -> None:
     ],
 )
 def test_what_a_new_home_airport_does_to_a_trip(state: str, home: str, action: str | None) -> None:
-    assert domain.what_to_do(state, "ACC", home) == action
+    change = domain.what_changed(replace(TICKETED, state=state), home, POLICY_DATES, STARTS, ENDS)
+    assert domain.what_to_do(state, change) == action
+
+
+@pytest.mark.parametrize(
+    ("home", "dates", "reason"),
+    [
+        ("ACC", TravelDates(leave_on=date(2006, 7, 16)), "leave on 2006-07-14 -> 2006-07-16"),
+        ("ACC", TravelDates(arrive_on=date(2006, 7, 9)), "arrive by 2006-07-11 -> 2006-07-09"),
+        ("LOS", TravelDates(leave_on=date(2006, 7, 13)), "home airport ACC -> LOS; leave on 2006-07-14 -> 2006-07-13"),
+        ("ACC", TravelDates(date(2006, 7, 11), date(2006, 7, 14)), None),  # the policy's own days: no change
+        ("ACC", POLICY_DATES, None),
+    ],
+)
+def test_the_reason_says_what_changed_dates_airport_or_both(home: str, dates: TravelDates, reason: str | None) -> None:
+    assert domain.what_changed(TICKETED, home, dates, STARTS, ENDS) == reason
+    if reason is not None:
+        quote = domain.requested_for(TICKETED, 3, home, STARTS, ENDS, dates)
+        assert (quote.reason, quote.to_airport, quote.dates) == (reason, home, dates)
+
+
+def test_a_trip_already_on_the_delegates_dates_going_back_to_the_policys_is_a_change_too() -> None:
+    late = replace(TICKETED, leave_on=date(2006, 7, 16))
+    assert domain.what_changed(late, "ACC", POLICY_DATES, STARTS, ENDS) == "leave on 2006-07-16 -> 2006-07-14"
+
+
+def test_change_offers_on_other_days_than_the_delegates_are_not_chosen() -> None:
+    later = TravelDates(leave_on=date(2006, 7, 16))
+    on_the_14th = change_offer(10, segments=legs("ACC"))  # flies home on 14 July, the policy's day
+    on_the_16th = replace(change_offer(200, segments=legs("ACC", back="2006-07-16T10:30:00+02:00")), offer_id="CHG2")
+    assert domain.choose_change([on_the_14th, on_the_16th], "ACC", "GVA", STARTS, ENDS, later) == on_the_16th
+    assert domain.choose_change([on_the_14th, on_the_16th], "ACC", "GVA", STARTS, ENDS) == on_the_14th
 
 
 def test_options_survive_their_json_form() -> None:

@@ -13,7 +13,7 @@ from shared.contracts import registration, sponsorship, travel
 from shared.contracts.envelope import envelope_for
 from shared.messaging.consumer import Refused
 from travel.domain import change_quote
-from travel.domain.booking import Trip
+from travel.domain.booking import POLICY_DATES, TravelDates, Trip
 from travel.domain.change_quote import ChangeQuote
 from travel.service import handlers
 from travel.service.ports import WorkshopFacts
@@ -162,27 +162,29 @@ class ChangeRepo(FakeRepo):
         super().__init__(trips=True)
         self.trip: Trip | None = Trip("D1", "w", 1, state, 1, "ACC", date(2006, 4, 20), fare=Decimal(900),
                                       currency="USD", booking_ref="PNR001", order_id="ORD1")  # fmt: skip
-        self.travellers: dict[str, tuple[str, str, int]] = {"D1": ("w", "ACC", 1)}
+        self.travellers: dict[str, tuple[str, str, int, TravelDates]] = {"D1": ("w", "ACC", 1, POLICY_DATES)}
         self.stored: dict[str, ChangeQuote] = {}
-        self.requoted: list[str] = []
+        self.requoted: list[tuple[str, TravelDates, str]] = []
         self.moves: list[tuple[str, str | None]] = []
         self.published: list[Any] = []
 
-    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+    async def save_traveller(
+        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+    ) -> bool:
         known = self.travellers.get(delegate_ref)
         if known and known[2] >= revision:
             return False
-        self.travellers[delegate_ref] = (workshop_id, home_airport, revision)
+        self.travellers[delegate_ref] = (workshop_id, home_airport, revision, dates)
         return True
 
-    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int, TravelDates] | None:
         return self.travellers.get(delegate_ref)
 
     async def current_trip(self, delegate_ref: str, workshop_id: str, *, lock: bool = False) -> Trip | None:
         return self.trip
 
-    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
-        self.requoted.append(home_airport)
+    async def requote_trip(self, trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> bool:
+        self.requoted.append((home_airport, dates, reason))
         return True
 
     async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
@@ -207,16 +209,17 @@ class ChangeRepo(FakeRepo):
         self.published.append(envelope)
 
 
-def moved_home(home: str, revision: int) -> registration.DelegateRegistered:
+def moved_home(home: str, revision: int, **dates: date) -> registration.DelegateRegistered:
     return registration.DelegateRegistered(ref="D1", workshop_id="w", given_name="A", family_name="B",
                                            email="a@example.org", country="GH", role="official", language="en",
-                                           home_airport=home, sponsorship="requested", revision=revision)  # fmt: skip
+                                           home_airport=home, sponsorship="requested", revision=revision,
+                                           **dates)  # fmt: skip
 
 
 def test_a_ticketed_delegates_new_airport_asks_for_one_quote_and_changes_nothing_else() -> None:
     repo = ChangeRepo()
-    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
-    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))  # the same news again
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2))
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2))  # the same news again
     [quote] = repo.stored.values()
     assert (quote.status, quote.reason, quote.booking_ref) == ("requested", "home airport ACC -> LOS", "PNR001")
     assert repo.moves == [] and repo.requoted == [] and repo.released == []
@@ -224,21 +227,21 @@ def test_a_ticketed_delegates_new_airport_asks_for_one_quote_and_changes_nothing
 
 def test_a_delegate_not_yet_ticketed_is_priced_again_from_the_new_airport() -> None:
     repo = ChangeRepo(state="held")
-    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
-    assert repo.requoted == ["LOS"] and repo.stored == {}
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2))
+    assert repo.requoted == [("LOS", POLICY_DATES, "home airport ACC -> LOS")] and repo.stored == {}
 
 
 def test_a_newer_change_supersedes_the_pending_quote() -> None:
     repo = ChangeRepo()
-    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("LOS", 2))
-    run(handlers.when_delegate_registered_keep_airport, repo, moved_home("ABJ", 3))
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2))
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ABJ", 3))
     statuses = {q.to_airport: q.status for q in repo.stored.values()}
     assert statuses == {"LOS": "superseded", "ABJ": "requested"}
 
 
 def pending_quote(repo: ChangeRepo, expires: datetime) -> ChangeQuote:
     assert repo.trip is not None
-    quote = change_quote.requested_for(repo.trip, 2, "LOS")
+    quote = change_quote.requested_for(repo.trip, 2, "LOS", GENEVA.starts, GENEVA.ends)
     option = change_quote.PricedOption("change", "CHG1", Decimal(175), Decimal(1000), Decimal(75), Decimal(100),
                                        Decimal(0), "USD", "V", 82, expires, ())  # fmt: skip
     repo.stored[quote.quote_id] = change_quote.priced(quote, [option])
@@ -303,7 +306,7 @@ def test_approve_or_reject_without_a_pending_quote_is_refused() -> None:
 
 def test_an_expired_quote_can_be_priced_again() -> None:
     repo = ChangeRepo()
-    repo.travellers["D1"] = ("w", "LOS", 2)
+    repo.travellers["D1"] = ("w", "LOS", 2, POLICY_DATES)
     first = pending_quote(repo, NOW)
     command = travel.QuoteChange(delegate_ref="D1")
     asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
@@ -312,3 +315,52 @@ def test_an_expired_quote_can_be_priced_again() -> None:
     assert fresh.round == 2 and fresh.to_airport == "LOS"
     with pytest.raises(Refused, match="is requested already"):
         asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+
+
+# ---------------------------------------------------------------- a delegate's own travel dates (issue 5)
+
+LEAVE_LATER = date(2006, 7, 16)  # two days after the policy's day (the day after the workshop ends)
+
+
+def test_a_ticketed_delegates_new_dates_ask_for_one_quote_saying_what_changed() -> None:
+    repo = ChangeRepo()
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=LEAVE_LATER))
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=LEAVE_LATER))
+    [quote] = repo.stored.values()
+    assert (quote.status, quote.reason) == ("requested", "leave on 2006-07-14 -> 2006-07-16")
+    assert (quote.from_airport, quote.to_airport, quote.dates) == ("ACC", "ACC", TravelDates(leave_on=LEAVE_LATER))
+    assert repo.moves == [] and repo.requoted == [] and repo.released == []
+    assert repo.travellers["D1"][3] == TravelDates(leave_on=LEAVE_LATER)
+
+
+def test_new_dates_and_a_new_airport_make_one_quote_naming_both() -> None:
+    repo = ChangeRepo()
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2, arrive_on=date(2006, 7, 9)))
+    [quote] = repo.stored.values()
+    assert quote.reason == "home airport ACC -> LOS; arrive by 2006-07-11 -> 2006-07-09"
+
+
+def test_news_that_changes_neither_airport_nor_dates_asks_for_no_quote() -> None:
+    repo = ChangeRepo()
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=date(2006, 7, 14)))
+    assert repo.stored == {} and repo.requoted == []
+
+
+def test_a_delegate_not_yet_ticketed_is_priced_again_for_the_new_dates() -> None:
+    repo = ChangeRepo(state="quoted")
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=LEAVE_LATER))
+    assert repo.requoted == [("ACC", TravelDates(leave_on=LEAVE_LATER), "leave on 2006-07-14 -> 2006-07-16")]
+    assert repo.stored == {}
+
+
+def test_a_rejected_date_change_can_be_quoted_again_and_a_delegate_as_registered_cannot() -> None:
+    repo = ChangeRepo()
+    command = travel.QuoteChange(delegate_ref="D1")
+    with pytest.raises(Refused, match="already flies from ACC on the registered dates: no change to quote"):
+        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+    run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=LEAVE_LATER))
+    [first] = repo.stored.values()
+    repo.stored[first.quote_id] = replace(first, status="rejected")
+    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+    fresh = next(q for q in repo.stored.values() if q.status == "requested")
+    assert (fresh.round, fresh.reason, fresh.leave_on) == (2, "leave on 2006-07-14 -> 2006-07-16", LEAVE_LATER)

@@ -61,6 +61,23 @@ class RegisterDelegate(Contract):
     # Staff-entered registrations are approved unless the file says pending; it holds for a new registration only
     # (later, ApproveRegistration and RejectRegistration decide).
     approval: Literal["approved", "pending"] = "approved"
+    # Travel on other days than the policy's (arrive the day before the workshop starts, leave the day after it
+    # ends): arrive by `arrive_on` (the first day at the latest, at most 7 days before), fly home on `leave_on` (the
+    # last day at the earliest, at most 7 days after). Left out: the registration keeps the dates it has
+    # (SetTravelDates sets or clears them).
+    arrive_on: date | None = None
+    leave_on: date | None = None
+
+
+class SetTravelDates(Contract):
+    """Staff set the days a registered delegate travels (None: the policy's default); the registration's revision
+    grows, and travel quotes the change of a ticket already issued."""
+
+    TYPE = "registration.set_travel_dates"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+    arrive_on: date | None = None
+    leave_on: date | None = None
 
 
 class ApproveRegistration(Contract):
@@ -209,6 +226,9 @@ class DelegateRegistered(Contract):
     revision: int
     approval: Approval = "approved"
     approval_reason: str | None = None
+    # The delegate's own travel dates, checked against the workshop's dates; None: the policy's default.
+    arrive_on: date | None = None
+    leave_on: date | None = None
 
 
 class RegistrationCommandRefused(Contract):

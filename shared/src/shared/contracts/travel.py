@@ -157,8 +157,9 @@ class ChangeOption(Contract):
 
 
 class ChangeQuoted(Contract):
-    """A ticketed delegate's itinerary would change (a new home airport): both options priced, the cheaper within
-    policy chosen. Nothing changes on the ticket until staff approve (travel.approve_change) before `expires_at`."""
+    """A ticketed delegate's itinerary would change (a new home airport, other travel dates, or both: `reason` says
+    which): both options priced, the cheaper within policy chosen. Nothing changes on the ticket until staff approve
+    (travel.approve_change) before `expires_at`."""
 
     TYPE = "travel.change_quoted"
     quote_id: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 
 class RuleBroken(Exception):
@@ -66,6 +66,28 @@ class Delegate:
     # Whether the registration is accepted: a sponsorship request counts only once it is approved.
     approval: str = "approved"  # approved | pending | rejected
     approval_reason: str | None = None
+    # The delegate's own travel dates (None: the policy's, the day before the workshop and the day after it).
+    arrive_on: date | None = None
+    leave_on: date | None = None
+
+
+# How far from the workshop a delegate's own travel dates may be.
+MAX_DAYS_AWAY = 7
+
+
+def check_travel_dates(ref: str, workshop: Workshop, arrive_on: date | None, leave_on: date | None) -> None:
+    """Arrive on the first day at the latest and at most MAX_DAYS_AWAY days before it; fly home on the last day
+    at the earliest and at most MAX_DAYS_AWAY days after it."""
+    away = timedelta(days=MAX_DAYS_AWAY)
+    where = f"delegate {ref}: workshop {workshop.workshop_id} runs {workshop.starts} to {workshop.ends}"
+    if arrive_on is not None and arrive_on > workshop.starts:
+        raise RuleBroken(f"{where}; arriving on {arrive_on} is after it starts")
+    if arrive_on is not None and arrive_on < workshop.starts - away:
+        raise RuleBroken(f"{where}; arriving on {arrive_on} is more than {MAX_DAYS_AWAY} days before it starts")
+    if leave_on is not None and leave_on < workshop.ends:
+        raise RuleBroken(f"{where}; leaving on {leave_on} is before it ends")
+    if leave_on is not None and leave_on > workshop.ends + away:
+        raise RuleBroken(f"{where}; leaving on {leave_on} is more than {MAX_DAYS_AWAY} days after it ends")
 
 
 def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
@@ -260,14 +282,20 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is not known")
     if workshop.status == "cancelled":
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is cancelled")
+    check_travel_dates(proposed.ref, workshop, proposed.arrive_on, proposed.leave_on)
     if existing is None:
         return replace(proposed, revision=1, approval_reason=None)
     if existing.workshop_id != proposed.workshop_id:
         raise RuleBroken(f"delegate {proposed.ref} is already registered for workshop {existing.workshop_id}")
     # The approval a registration was entered with holds for its first version; after that only staff's approve
-    # and reject change it (a file applied again does not undo a decision).
+    # and reject change it (a file applied again does not undo a decision). Travel dates left out are kept.
     updated = replace(
-        proposed, revision=existing.revision, approval=existing.approval, approval_reason=existing.approval_reason
+        proposed,
+        revision=existing.revision,
+        approval=existing.approval,
+        approval_reason=existing.approval_reason,
+        arrive_on=proposed.arrive_on or existing.arrive_on,
+        leave_on=proposed.leave_on or existing.leave_on,
     )
     if updated == existing:
         return None
@@ -293,6 +321,25 @@ def reject(existing: Delegate | None, ref: str, workshop_id: str, reason: str) -
             f"delegate {ref}: the registration is approved already; withdraw the sponsorship instead of rejecting it"
         )
     return replace(delegate, approval="rejected", approval_reason=reason, revision=delegate.revision + 1)
+
+
+def set_travel_dates(
+    existing: Delegate | None,
+    ref: str,
+    workshop: Workshop | None,
+    arrive_on: date | None,
+    leave_on: date | None,
+) -> Delegate | None:
+    """The delegate travelling on these dates (None: the policy's); None when those are the dates already."""
+    if workshop is None:
+        raise RuleBroken(f"delegate {ref}: the workshop is not known")
+    delegate = _registered(existing, ref, workshop.workshop_id)
+    if workshop.status == "cancelled":
+        raise RuleBroken(f"delegate {ref}: workshop {workshop.workshop_id} is cancelled")
+    check_travel_dates(ref, workshop, arrive_on, leave_on)
+    if (delegate.arrive_on, delegate.leave_on) == (arrive_on, leave_on):
+        return None
+    return replace(delegate, arrive_on=arrive_on, leave_on=leave_on, revision=delegate.revision + 1)
 
 
 def _registered(existing: Delegate | None, ref: str, workshop_id: str) -> Delegate:

@@ -41,7 +41,7 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     async with pool(request).acquire() as conn:
         rows = await conn.fetch(
             "SELECT ref, workshop_id, country, role, language, home_airport, sponsorship, revision, approval,"
-            " approval_reason FROM delegates WHERE workshop_id = $1 ORDER BY ref",
+            " approval_reason, arrive_on, leave_on FROM delegates WHERE workshop_id = $1 ORDER BY ref",
             workshop_id,
         )
     return [dict(row) for row in rows]
@@ -65,7 +65,7 @@ async def delegate(ref: str, request: Request) -> dict[str, Any]:
     async with pool(request).acquire() as conn:
         row = await conn.fetchrow(
             "SELECT d.ref, d.workshop_id, d.country, d.role, d.language, d.home_airport, d.sponsorship, d.revision,"
-            " d.approval, d.approval_reason, w.status AS workshop_status, w.venue_version"
+            " d.approval, d.approval_reason, d.arrive_on, d.leave_on, w.status AS workshop_status, w.venue_version"
             " FROM delegates d JOIN workshops w USING (workshop_id) WHERE d.ref = $1",
             ref,
         )

@@ -25,6 +25,7 @@ from registration.domain.model import (
     reject,
     reschedule,
     schedule,
+    set_travel_dates,
 )
 from registration.service.ports import Airports, Repository
 
@@ -83,6 +84,20 @@ async def approve_registration(repo: Repository, envelope: Envelope, command: co
 async def reject_registration(repo: Repository, envelope: Envelope, command: contracts.RejectRegistration) -> None:
     try:
         delegate = reject(await repo.delegate(command.ref), command.ref, command.workshop_id, command.reason)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    await save_and_announce(repo, envelope, delegate)
+
+
+async def set_delegate_travel_dates(repo: Repository, envelope: Envelope, command: contracts.SetTravelDates) -> None:
+    try:
+        delegate = set_travel_dates(
+            await repo.delegate(command.ref),
+            command.ref,
+            await repo.workshop(command.workshop_id),
+            command.arrive_on,
+            command.leave_on,
+        )
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)

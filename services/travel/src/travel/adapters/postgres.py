@@ -16,7 +16,7 @@ from shared.contracts.topics import TRAVEL_BOOKING, qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
-from travel.domain.booking import ACTIVE, Trip
+from travel.domain.booking import ACTIVE, TravelDates, Trip
 from travel.domain.change_quote import ChangeQuote, PricedOption
 from travel.service.ports import TripFacts, WorkshopFacts
 
@@ -36,15 +36,21 @@ class PostgresRepository:
     async def save_workshop(self, workshop: WorkshopFacts) -> None:
         await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
-    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+    async def save_traveller(
+        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+    ) -> bool:
         status = await self.conn.execute(
-            "INSERT INTO travellers (delegate_ref, workshop_id, home_airport, revision) VALUES ($1, $2, $3, $4)"
+            "INSERT INTO travellers (delegate_ref, workshop_id, home_airport, revision, arrive_on, leave_on)"
+            " VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET home_airport = EXCLUDED.home_airport,"
-            " revision = EXCLUDED.revision WHERE travellers.revision < EXCLUDED.revision",
+            " revision = EXCLUDED.revision, arrive_on = EXCLUDED.arrive_on, leave_on = EXCLUDED.leave_on"
+            " WHERE travellers.revision < EXCLUDED.revision",
             delegate_ref,
             workshop_id,
             home_airport,
             revision,
+            dates.arrive_on,
+            dates.leave_on,
         )
         return bool(status.endswith("1"))
 
@@ -113,12 +119,15 @@ class PostgresRepository:
         """A trip for every granted delegate (or only `delegate_ref`) with a home airport and no live trip for the
         current venue."""
         status = await self.conn.execute(
-            "INSERT INTO trips (delegate_ref, workshop_id, venue_version, state, home_airport, today, due_at)"
-            " SELECT t.delegate_ref, t.workshop_id, $2, 'requested', t.home_airport, $3, now() FROM travellers t"
+            "INSERT INTO trips (delegate_ref, workshop_id, venue_version, state, home_airport, today, due_at,"
+            " arrive_on, leave_on)"
+            " SELECT t.delegate_ref, t.workshop_id, $2, 'requested', t.home_airport, $3, now(), t.arrive_on,"
+            " t.leave_on FROM travellers t"
             " WHERE t.workshop_id = $1 AND t.sponsorship = 'granted' AND t.home_airport IS NOT NULL"
             " AND ($4::text IS NULL OR t.delegate_ref = $4)"
             " ON CONFLICT (delegate_ref, workshop_id, venue_version) DO UPDATE SET state = 'requested',"
             " attempt = trips.attempt + 1, home_airport = EXCLUDED.home_airport, today = EXCLUDED.today,"
+            " arrive_on = EXCLUDED.arrive_on, leave_on = EXCLUDED.leave_on,"
             " offer_id = NULL, order_id = NULL, hold_key = NULL, ticket_key = NULL, cancel_key = NULL,"
             " ticketing_deadline = NULL, booking_ref = NULL, ticket_number = NULL, release_to = NULL,"
             " tries = 0, due_at = now(), updated_at = now()"
@@ -205,20 +214,24 @@ class PostgresRepository:
         )
         return trip_from(row) if row else None
 
-    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
-        """The next attempt from the new airport (the worker's step in flight, if any, then fails to save); a trip
-        that may hold an order gives it back first."""
+    async def requote_trip(self, trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> bool:
+        """The next attempt from the new airport or on the new dates (the worker's step in flight, if any, then fails
+        to save); a trip that may hold an order gives it back first."""
         status = await self.conn.execute(
-            "UPDATE trips SET home_airport = $4, attempt = attempt + 1, tries = 0, due_at = now(), updated_at = now(),"
+            "UPDATE trips SET home_airport = $4, arrive_on = $5, leave_on = $6, attempt = attempt + 1, tries = 0,"
+            " due_at = now(), updated_at = now(),"
             " state = CASE WHEN state = 'requested' THEN 'requested' ELSE 'releasing' END,"
             " release_to = CASE WHEN state IN ('requested', 'releasing') THEN release_to ELSE 'requested' END,"
-            " reason = 'home airport changed to ' || $4"
+            " reason = 'changed: ' || $7"
             " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3"
             " AND state IN ('requested', 'quoted', 'held', 'approved', 'releasing')",
             trip.delegate_ref,
             trip.workshop_id,
             trip.venue_version,
             home_airport,
+            dates.arrive_on,
+            dates.leave_on,
+            reason,
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return bool(status.endswith("1"))
@@ -251,13 +264,14 @@ class PostgresRepository:
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return bool(status.endswith("1"))
 
-    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int, TravelDates] | None:
         row = await self.conn.fetchrow(
-            "SELECT workshop_id, home_airport, revision FROM travellers WHERE delegate_ref = $1", delegate_ref
+            "SELECT workshop_id, home_airport, revision, arrive_on, leave_on FROM travellers WHERE delegate_ref = $1",
+            delegate_ref,
         )
         if row is None or row["home_airport"] is None:
             return None
-        return row["workshop_id"], row["home_airport"], row["revision"]
+        return row["workshop_id"], row["home_airport"], row["revision"], TravelDates(row["arrive_on"], row["leave_on"])
 
 
 TRIP_COLUMNS = [field.name for field in fields(Trip)]

@@ -44,6 +44,32 @@ class OfferView:
     expires_at: datetime | None = None  # until when the provider holds the offer open
 
 
+# How far from the workshop a delegate's own travel dates may be (registration refuses others).
+MAX_DAYS_AWAY = 7
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class TravelDates:
+    """A delegate's own travel dates from the registration; None: the policy's (the day before the workshop
+    starts, the day after it ends)."""
+
+    arrive_on: date | None = None  # arrive by this day
+    leave_on: date | None = None  # fly home this day
+
+    def window(self, starts: date, ends: date) -> tuple[date, date]:
+        """(arrive by, fly home on) for a workshop from `starts` to `ends`. A delegate's day that no longer fits the
+        workshop (after a postponement) gives way to the policy's."""
+        away = timedelta(days=MAX_DAYS_AWAY)
+        arrive, leave = self.arrive_on, self.leave_on
+        arrive_by = arrive if arrive is not None and starts - away <= arrive <= starts else starts - DAY
+        leave_on = leave if leave is not None and ends <= leave <= ends + away else ends + DAY
+        return arrive_by, leave_on
+
+
+POLICY_DATES = TravelDates()
+
+
 @dataclass(frozen=True)
 class Trip:
     delegate_ref: str
@@ -76,15 +102,22 @@ class Trip:
     change_key: str | None = None  # the provider change call's idempotency key, stored before the call
     path: str | None = None  # CHANGE or REBOOK: how it follows a ticket of an older venue version; None: first one
     replaces: str | None = None  # that older ticket's booking reference
+    arrive_on: date | None = None  # the delegate's own travel dates the trip is booked for (None: the policy's)
+    leave_on: date | None = None
+
+    @property
+    def dates(self) -> TravelDates:
+        return TravelDates(self.arrive_on, self.leave_on)
 
 
 LONGEST_OUTBOUND_DAYS = 3  # Latin America to Manila: two connections and 13 time zones land two days later
 
 
-def search_dates(starts: date, ends: date) -> list[tuple[date, date]]:
-    """Leave the day before, or earlier for long trips (up to three days before), to arrive the day before the
-    workshop starts; come back the day after it ends."""
-    return [(starts - timedelta(days=n), ends + timedelta(days=1)) for n in range(1, LONGEST_OUTBOUND_DAYS + 1)]
+def search_dates(starts: date, ends: date, dates: TravelDates = POLICY_DATES) -> list[tuple[date, date]]:
+    """Leave the day before the workshop starts, or earlier for long trips (up to three days before), to arrive
+    the day before; come back the day after it ends. A delegate's own dates take the place of those days."""
+    arrive_by, leave_on = dates.window(starts, ends)
+    return [(arrive_by - timedelta(days=n), leave_on) for n in range(LONGEST_OUTBOUND_DAYS)]
 
 
 def _local_date(value: str) -> date:
@@ -101,17 +134,26 @@ def split_directions(
     return list(segments), []
 
 
-def within_policy(offer: OfferView, home: str, venue: str, starts: date, ends: date) -> str | None:
+def within_policy(
+    offer: OfferView, home: str, venue: str, starts: date, ends: date, dates: TravelDates = POLICY_DATES
+) -> str | None:
     """None when the offer complies; otherwise why not."""
     if offer.cabin != "economy":
         return f"cabin {offer.cabin} is not economy"
-    return itinerary_within_policy(offer.segments, home, venue, starts, ends)
+    return itinerary_within_policy(offer.segments, home, venue, starts, ends, dates)
 
 
 def itinerary_within_policy(
-    segments: tuple[dict[str, Any], ...], home: str, venue: str, starts: date, ends: date
+    segments: tuple[dict[str, Any], ...],
+    home: str,
+    venue: str,
+    starts: date,
+    ends: date,
+    dates: TravelDates = POLICY_DATES,
 ) -> str | None:
-    """None when the flights comply (also after an airline's schedule change); otherwise why not."""
+    """None when the flights comply (also after an airline's schedule change); otherwise why not. The delegate
+    arrives by the day before the workshop starts and flies home on the day after it ends or later, or by and on
+    the delegate's own dates."""
     outbound, back = split_directions(segments, venue)
     if not outbound or outbound[0]["origin"] != home or outbound[-1]["destination"] != venue:
         return "does not fly from home to the venue"
@@ -126,16 +168,23 @@ def itinerary_within_policy(
             wait = datetime.fromisoformat(leaving["departs"]) - datetime.fromisoformat(arriving["arrives"])
             if wait < MIN_CONNECTION:
                 return f"connection at {arriving['destination']} shorter than {MIN_CONNECTION.seconds // 60} minutes"
-    if _local_date(outbound[-1]["arrives"]) >= starts:
-        return "arrives on or after the day the workshop starts"
-    if _local_date(back[0]["departs"]) <= ends:
-        return "leaves before the workshop ends"
+    arrive_by, leave_on = dates.window(starts, ends)
+    if _local_date(outbound[-1]["arrives"]) > arrive_by:
+        if arrive_by == starts - DAY:
+            return "arrives on or after the day the workshop starts"
+        return f"arrives after {arrive_by}, the day the delegate arrives by"
+    if _local_date(back[0]["departs"]) < leave_on:
+        if leave_on == ends + DAY:
+            return "leaves before the workshop ends"
+        return f"leaves before {leave_on}, the day the delegate flies home"
     return None
 
 
-def choose(offers: list[OfferView], home: str, venue: str, starts: date, ends: date) -> OfferView | None:
+def choose(
+    offers: list[OfferView], home: str, venue: str, starts: date, ends: date, dates: TravelDates = POLICY_DATES
+) -> OfferView | None:
     """The cheapest offer within policy; between equal prices, the one arriving latest (closest to the day before)."""
-    allowed = [offer for offer in offers if within_policy(offer, home, venue, starts, ends) is None]
+    allowed = [offer for offer in offers if within_policy(offer, home, venue, starts, ends, dates) is None]
     if not allowed:
         return None
     outbound_arrival = {o.offer_id: split_directions(o.segments, venue)[0][-1]["arrives"] for o in allowed}

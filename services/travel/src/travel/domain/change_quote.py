@@ -1,5 +1,6 @@
-"""A costed change of a ticketed trip (issue 5): two ways to fly from the new home airport, priced, the cheaper
-within policy chosen, and staff's decision. No I/O, no clock: "now" arrives as an argument.
+"""A costed change of a ticketed trip (issue 5): two ways to fly from the new home airport or on the delegate's new
+travel dates, priced, the cheaper within policy chosen, and staff's decision. No I/O, no clock: "now" arrives as
+an argument.
 
     requested --priced--> pending --approve (before its expiry)--> approved --extra approved, provider done--> applied
                                   --reject--> rejected     --its expiry passes--> expired
@@ -20,7 +21,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from travel.domain.booking import OfferView, Trip, itinerary_within_policy, split_directions
+from travel.domain.booking import (
+    POLICY_DATES,
+    OfferView,
+    TravelDates,
+    Trip,
+    itinerary_within_policy,
+    split_directions,
+)
 
 CHANGE = "change"
 REBOOK = "rebook"
@@ -98,7 +106,7 @@ class ChangeQuote:
     venue_version: int
     revision: int  # of the registration that asked for the change
     round: int  # 1, then one more per re-quote of the same registration
-    reason: str  # "home airport ACC -> LOS"
+    reason: str  # what changes: "home airport ACC -> LOS", "leave on 2006-07-14 -> 2006-07-16", or both
     from_airport: str
     to_airport: str
     booking_ref: str
@@ -111,9 +119,15 @@ class ChangeQuote:
     extra: Decimal | None = None
     expires_at: datetime | None = None
     decided_reason: str | None = None
+    arrive_on: date | None = None  # the delegate's travel dates after the change (None: the policy's)
+    leave_on: date | None = None
 
     def option(self) -> PricedOption | None:
         return next((option for option in self.options if option.kind == self.chosen), None)
+
+    @property
+    def dates(self) -> TravelDates:
+        return TravelDates(self.arrive_on, self.leave_on)
 
 
 def quote_id(delegate_ref: str, workshop_id: str, venue_version: int, revision: int, round_: int) -> str:
@@ -122,8 +136,29 @@ def quote_id(delegate_ref: str, workshop_id: str, venue_version: int, revision: 
     return f"CQ-{digest.hexdigest()[:12].upper()}"
 
 
-def requested_for(trip: Trip, revision: int, new_home: str, round_: int = 1) -> ChangeQuote:
-    """A quote to price: the ticketed trip's delegate would fly from `new_home` (registration revision `revision`)."""
+def what_changed(trip: Trip, home: str, dates: TravelDates, starts: date, ends: date) -> str | None:
+    """What the delegate's registration changes in the trip, for people ("home airport ACC -> LOS; leave on
+    2006-07-14 -> 2006-07-16"), comparing the days flown (a workshop from `starts` to `ends`); None: nothing."""
+    changes = [f"home airport {trip.home_airport} -> {home}"] if home != trip.home_airport else []
+    (arrive_was, leave_was), (arrive, leave) = trip.dates.window(starts, ends), dates.window(starts, ends)
+    if arrive != arrive_was:
+        changes.append(f"arrive by {arrive_was} -> {arrive}")
+    if leave != leave_was:
+        changes.append(f"leave on {leave_was} -> {leave}")
+    return "; ".join(changes) or None
+
+
+def requested_for(
+    trip: Trip,
+    revision: int,
+    new_home: str,
+    starts: date,
+    ends: date,
+    dates: TravelDates = POLICY_DATES,
+    round_: int = 1,
+) -> ChangeQuote:
+    """A quote to price: the ticketed trip's delegate would fly from `new_home` on `dates` (registration revision
+    `revision`) to a workshop from `starts` to `ends`."""
     assert trip.booking_ref and trip.order_id and trip.fare is not None and trip.currency
     return ChangeQuote(
         quote_id=quote_id(trip.delegate_ref, trip.workshop_id, trip.venue_version, revision, round_),
@@ -132,20 +167,23 @@ def requested_for(trip: Trip, revision: int, new_home: str, round_: int = 1) -> 
         venue_version=trip.venue_version,
         revision=revision,
         round=round_,
-        reason=f"home airport {trip.home_airport} -> {new_home}",
+        reason=what_changed(trip, new_home, dates, starts, ends) or "no change",
         from_airport=trip.home_airport,
         to_airport=new_home,
         booking_ref=trip.booking_ref,
         order_id=trip.order_id,
         old_fare=trip.fare,
         currency=trip.currency,
+        arrive_on=dates.arrive_on,
+        leave_on=dates.leave_on,
     )
 
 
-def what_to_do(trip_state: str, trip_home: str, new_home: str) -> str | None:
-    """A new home airport for a delegate with a trip: "quote" a ticketed trip (nothing changes until staff decide),
-    "requote" one not yet ticketed (priced afresh from the new airport), or None (same airport, or nothing live)."""
-    if new_home == trip_home:
+def what_to_do(trip_state: str, change: str | None) -> str | None:
+    """A new home airport or new travel dates (`change`, from what_changed) for a delegate with a trip: "quote" a
+    ticketed trip (nothing changes until staff decide), "requote" one not yet ticketed (priced afresh), or None
+    (nothing changed, or nothing live)."""
+    if change is None:
         return None
     if trip_state == "ticketed":
         return "quote"
@@ -155,10 +193,15 @@ def what_to_do(trip_state: str, trip_home: str, new_home: str) -> str | None:
 
 
 def choose_change(
-    offers: list[ChangeOfferView], home: str, venue: str, starts: date, ends: date
+    offers: list[ChangeOfferView],
+    home: str,
+    venue: str,
+    starts: date,
+    ends: date,
+    dates: TravelDates = POLICY_DATES,
 ) -> ChangeOfferView | None:
     """The change offer costing least within policy; between equal costs, the one arriving latest."""
-    allowed = [o for o in offers if itinerary_within_policy(o.segments, home, venue, starts, ends) is None]
+    allowed = [o for o in offers if itinerary_within_policy(o.segments, home, venue, starts, ends, dates) is None]
     if not allowed:
         return None
     arrival = {
@@ -232,7 +275,7 @@ def priced(quote: ChangeQuote, options: list[PricedOption]) -> ChangeQuote:
     """The quote with its options and the cheaper chosen (pending), or failed when neither is within policy."""
     chosen = cheaper(options)
     if chosen is None:
-        reason = f"no itinerary within policy from {quote.to_airport}, by change or by a new ticket"
+        reason = f"no itinerary within policy from {quote.to_airport} ({quote.reason}), by change or by a new ticket"
         return replace(quote, status="failed", options=(), decided_reason=reason)
     return replace(
         quote,

@@ -17,7 +17,7 @@ from travel.adapters.gds_client import GdsClient
 from travel.bootstrap import build
 from travel.config import Settings
 from travel.domain import booking
-from travel.domain.booking import ACTIVE
+from travel.domain.booking import ACTIVE, TravelDates
 from travel.service.ports import ProviderDown, ProviderRefused
 
 router = APIRouter()
@@ -55,7 +55,7 @@ async def tickets(workshop_id: str, request: Request) -> dict[str, Any]:
 TRIP_FIELDS = (
     "delegate_ref, workshop_id, venue_version, state, attempt, home_airport, today, fare_class, fare, currency,"
     " days_ahead, warning, segments, order_id, ticketing_deadline, booking_ref, ticket_number, reason, tries,"
-    " due_at, updated_at, path, replaces"
+    " due_at, updated_at, path, replaces, arrive_on, leave_on"
 )
 
 
@@ -105,8 +105,8 @@ async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]
     """One delegate's trips (every venue version and state) and tickets."""
     async with pool(request).acquire() as conn:
         traveller = await conn.fetchrow(
-            "SELECT delegate_ref, workshop_id, home_airport, sponsorship, award_version FROM travellers"
-            " WHERE delegate_ref = $1",
+            "SELECT delegate_ref, workshop_id, home_airport, sponsorship, award_version, arrive_on, leave_on"
+            " FROM travellers WHERE delegate_ref = $1",
             delegate_ref,
         )
         if traveller is None:
@@ -138,7 +138,7 @@ async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]
 QUOTE_FIELDS = (
     "quote_id, delegate_ref, workshop_id, venue_version, revision, round, reason, from_airport, to_airport,"
     " booking_ref, order_id, old_fare, currency, status, options, chosen, extra, expires_at, decided_reason,"
-    " created_at, updated_at"
+    " created_at, updated_at, arrive_on, leave_on"
 )
 
 
@@ -173,7 +173,8 @@ async def quotes(workshop_id: str, request: Request, delegate: str | None = None
         if row is None:
             raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
         travellers = await conn.fetch(
-            "SELECT delegate_ref, home_airport FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'"
+            "SELECT delegate_ref, home_airport, arrive_on, leave_on FROM travellers WHERE workshop_id = $1"
+            " AND sponsorship = 'granted'"
             " AND home_airport IS NOT NULL AND ($2::text IS NULL OR delegate_ref = $2) ORDER BY delegate_ref",
             workshop_id,
             delegate,
@@ -184,19 +185,26 @@ async def quotes(workshop_id: str, request: Request, delegate: str | None = None
     today = today or row["as_of"] or date.today()
     provider: GdsProvider = request.app.state.quote_provider
     answers = await asyncio.gather(
-        *(quote_one(provider, t["delegate_ref"], t["home_airport"], row, today) for t in travellers)
+        *(
+            quote_one(
+                provider, t["delegate_ref"], t["home_airport"], row, today, TravelDates(t["arrive_on"], t["leave_on"])
+            )
+            for t in travellers
+        )
     )
     return {"workshop_id": workshop_id, "today": today, "quotes": list(answers)}
 
 
-async def quote_one(provider: GdsProvider, delegate_ref: str, home: str, workshop: Any, today: date) -> dict[str, Any]:
+async def quote_one(
+    provider: GdsProvider, delegate_ref: str, home: str, workshop: Any, today: date, dates: TravelDates
+) -> dict[str, Any]:
     answer: dict[str, Any] = {"delegate_ref": delegate_ref, "home_airport": home}
     try:
-        for departure, back in booking.search_dates(workshop["starts"], workshop["ends"]):
+        for departure, back in booking.search_dates(workshop["starts"], workshop["ends"], dates):
             if departure < today:
                 continue
             offers = await provider.search(home, workshop["airport"], departure, back, today)
-            chosen = booking.choose(offers, home, workshop["airport"], workshop["starts"], workshop["ends"])
+            chosen = booking.choose(offers, home, workshop["airport"], workshop["starts"], workshop["ends"], dates)
             if chosen is not None:
                 warning = booking.early_booking_warning(chosen.price, chosen.days_ahead, chosen.currency)
                 return {**answer, **asdict(chosen), "warning": warning}

@@ -142,12 +142,15 @@ class Booker:
     # -- steps -----------------------------------------------------------------------------------
 
     async def _search(self, trip: Trip, workshop: WorkshopFacts) -> OfferView | None:
-        """The cheapest offer within policy, searching the day before, then two days before."""
-        for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+        """The cheapest offer within policy, searching the day before, then two days before (or the delegate's own
+        dates)."""
+        for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
             if departure < trip.today:
                 continue
             offers = await self.provider.search(trip.home_airport, workshop.airport, departure, back, trip.today)
-            chosen = domain.choose(offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends)
+            chosen = domain.choose(
+                offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends, trip.dates
+            )
             if chosen is not None:
                 return chosen
         return None
@@ -187,13 +190,13 @@ class Booker:
         assert previous.order_id is not None and previous.fare is not None
         home, venue = trip.home_airport, workshop.airport
         change, cancellation = None, None
-        for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+        for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
             if departure < trip.today:
                 continue
             offers, cancellation = await self.provider.change_offers(
                 previous.order_id, home, venue, departure, back, trip.today
             )
-            change = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends)
+            change = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends, trip.dates)
             if change is not None:
                 break
         rebook = await self._search(trip, workshop)
@@ -428,33 +431,33 @@ class Booker:
     # -- costed changes of a ticketed trip (issue 5) ------------------------------------------------
 
     async def price_quote(self, quote: ChangeQuote) -> ChangeQuote | None:
-        """Price a requested change quote: the provider's change offer and a new ticket from the new airport, both
-        within policy; the cheaper chosen. A read at the provider: nothing is held or changed."""
+        """Price a requested change quote: the provider's change offer and a new ticket from the new airport on the
+        new dates, both within policy; the cheaper chosen. A read at the provider: nothing is held or changed."""
         trip = await self.store.trip_of(quote)
         if trip is None or trip.state != "ticketed" or trip.booking_ref != quote.booking_ref:
             failed = replace(quote, status="failed", decided_reason="the ticket changed before the quote was priced")
             return failed if await self.store.save_quote(quote.status, failed) else None
         workshop = (await self.store.facts(trip)).workshop
         assert workshop is not None and trip.order_id is not None
-        home, venue = quote.to_airport, workshop.airport
+        home, venue, dates = quote.to_airport, workshop.airport, quote.dates
         options: list[change_quote.PricedOption] = []
         try:
             cancellation = None
-            for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+            for departure, back in domain.search_dates(workshop.starts, workshop.ends, dates):
                 if departure < trip.today:
                     continue
                 offers, cancellation = await self.provider.change_offers(
                     trip.order_id, home, venue, departure, back, trip.today
                 )
-                chosen = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends)
+                chosen = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends, dates)
                 if chosen is not None:
                     options.append(change_quote.change_option(chosen))
                     break
-            for departure, back in domain.search_dates(workshop.starts, workshop.ends):
+            for departure, back in domain.search_dates(workshop.starts, workshop.ends, dates):
                 if departure < trip.today or cancellation is None:
                     continue
                 found = await self.provider.search(home, venue, departure, back, trip.today)
-                offer = domain.choose(found, home, venue, workshop.starts, workshop.ends)
+                offer = domain.choose(found, home, venue, workshop.starts, workshop.ends, dates)
                 if offer is not None:
                     expires = offer.expires_at or self.clock()
                     options.append(change_quote.rebook_option(quote.old_fare, cancellation, offer, expires))
@@ -517,7 +520,8 @@ class Booker:
             return await self._save(trip, replace(trip, state="ticketed", change_quote=None, change_key=None))
         if option.kind == change_quote.REBOOK:
             rebook = domain.release(trip, "requested", f"change {quote.quote_id}: {quote.reason}")
-            rebook = replace(rebook, home_airport=quote.to_airport, change_quote=None, change_key=None,
+            rebook = replace(rebook, home_airport=quote.to_airport, arrive_on=quote.arrive_on,
+                             leave_on=quote.leave_on, change_quote=None, change_key=None,
                              itinerary_version=trip.itinerary_version + 1)  # fmt: skip
             return await self._save(trip, rebook, quote=change_quote.settled(quote, "applied"))
         if trip.change_key is None:  # its own step: the key is committed before any change call
@@ -536,6 +540,8 @@ class Booker:
             trip,
             state="ticketed",
             home_airport=quote.to_airport,
+            arrive_on=quote.arrive_on,
+            leave_on=quote.leave_on,
             fare=order.price,
             currency=order.currency,
             days_ahead=order.days_ahead,
@@ -599,7 +605,7 @@ class Booker:
         workshop = (await self.store.facts(trip)).workshop
         assert workshop is not None
         broken = domain.itinerary_within_policy(
-            order.segments, trip.home_airport, workshop.airport, workshop.starts, workshop.ends
+            order.segments, trip.home_airport, workshop.airport, workshop.starts, workshop.ends, trip.dates
         )
         if broken is not None:
             log.info("booking.schedule_change_rebook", delegate_ref=trip.delegate_ref, sequence=sequence)

@@ -15,6 +15,7 @@ from shared.contracts.topics import TRAVEL_BOOKING
 from shared.messaging.consumer import Refused
 
 from travel.domain import change_quote
+from travel.domain.booking import TravelDates
 from travel.domain.change_quote import ChangeQuote, DecisionRefused
 from travel.service.ports import Airports, Repository, WorkshopFacts
 
@@ -53,27 +54,33 @@ async def when_workshop_scheduled_keep_facts(
         )
 
 
-async def when_delegate_registered_keep_airport(
+async def when_delegate_registered_keep_traveller(
     repo: Repository, envelope: Envelope, event: registration_events.DelegateRegistered
 ) -> None:
-    """Keep the delegate's home airport. A new one for a delegate already travelling (issue 5): a trip not yet
-    ticketed is priced again from it; a ticketed one gets a change quote for staff, priced by the booking worker,
-    and nothing changes on the ticket until they decide. A quote still open is superseded by the newer news.
-    Older or repeated news changes nothing."""
-    if not await repo.save_traveller(event.ref, event.workshop_id, event.home_airport, event.revision):
+    """Keep the delegate's home airport and own travel dates. A new airport or other dates for a delegate already
+    travelling (issue 5): a trip not yet ticketed is priced again; a ticketed one gets a change quote for staff,
+    priced by the booking worker, and nothing changes on the ticket until they decide. A quote still open is
+    superseded by the newer news. Older or repeated news changes nothing."""
+    dates = TravelDates(event.arrive_on, event.leave_on)
+    if not await repo.save_traveller(event.ref, event.workshop_id, event.home_airport, event.revision, dates):
         return
     trip = await repo.current_trip(event.ref, event.workshop_id, lock=True)
-    if trip is None:
+    workshop = await repo.workshop(event.workshop_id)
+    if trip is None or workshop is None:
         return
     for quote in await repo.quotes(event.ref, lock=True):
         if quote.status in change_quote.OPEN:
             await repo.save_quote(change_quote.supersede(quote, f"registration revision {event.revision}"))
-    action = change_quote.what_to_do(trip.state, trip.home_airport, event.home_airport)
+    change = change_quote.what_changed(trip, event.home_airport, dates, workshop.starts, workshop.ends)
+    action = change_quote.what_to_do(trip.state, change)
     if action == "requote":
-        await repo.requote_trip(trip, event.home_airport)
+        assert change is not None
+        await repo.requote_trip(trip, event.home_airport, dates, change)
         log.info("change.requoted_before_ticketing", delegate_ref=event.ref, state=trip.state)
     elif action == "quote":
-        quote = change_quote.requested_for(trip, event.revision, event.home_airport)
+        quote = change_quote.requested_for(
+            trip, event.revision, event.home_airport, workshop.starts, workshop.ends, dates
+        )
         if await repo.save_quote(quote):
             log.info("change.quote_requested", delegate_ref=event.ref, quote_id=quote.quote_id)
 
@@ -140,11 +147,12 @@ async def quote_change(repo: Repository, envelope: Envelope, command: contracts.
     ref = command.delegate_ref
     known = await repo.traveller(ref)
     trip = await repo.current_trip(ref, known[0], lock=True) if known else None
-    if known is None or trip is None or trip.state != "ticketed":
+    workshop = await repo.workshop(known[0]) if known else None
+    if known is None or trip is None or workshop is None or trip.state != "ticketed":
         raise Refused(f"delegate {ref} holds no ticket to change")
-    _, home, revision = known
-    if home == trip.home_airport:
-        raise Refused(f"delegate {ref} already flies from {home}: no change to quote")
+    _, home, revision, dates = known
+    if change_quote.what_changed(trip, home, dates, workshop.starts, workshop.ends) is None:
+        raise Refused(f"delegate {ref} already flies from {home} on the registered dates: no change to quote")
     quotes = await repo.quotes(ref, lock=True)
     same = [q for q in quotes if q.revision == revision and q.venue_version == trip.venue_version]
     latest = quotes[0] if quotes else None
@@ -155,7 +163,9 @@ async def quote_change(repo: Repository, envelope: Envelope, command: contracts.
         if status == "expired" and latest.status == "pending":
             await repo.save_quote(replace(latest, status="expired"))
     round_ = max((q.round for q in same), default=0) + 1
-    await repo.save_quote(change_quote.requested_for(trip, revision, home, round_))
+    await repo.save_quote(
+        change_quote.requested_for(trip, revision, home, workshop.starts, workshop.ends, dates, round_)
+    )
 
 
 async def when_sponsorship_decided_keep_status(

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from shared.contracts.envelope import Envelope
 
-from travel.domain.booking import OfferView, Trip
+from travel.domain.booking import OfferView, TravelDates, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.domain.fares import Airport
 
@@ -36,7 +36,9 @@ class Airports(Protocol):
 class Repository(Protocol):
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None: ...
     async def save_workshop(self, workshop: WorkshopFacts) -> None: ...
-    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int) -> bool:
+    async def save_traveller(
+        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+    ) -> bool:
         """False when the news is not newer than what is known (registration revisions only grow)."""
         ...
 
@@ -62,8 +64,9 @@ class Repository(Protocol):
         """The delegate's trip for the workshop's current venue version."""
         ...
 
-    async def requote_trip(self, trip: Trip, home_airport: str) -> bool:
-        """A trip not yet ticketed flies from a new airport: priced again (a hold it may have is given back first)."""
+    async def requote_trip(self, trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> bool:
+        """A trip not yet ticketed flies from a new airport or on other dates: priced again (a hold it may have is
+        given back first)."""
         ...
 
     async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
@@ -79,8 +82,8 @@ class Repository(Protocol):
         none; `due_in` None: not due until something happens."""
         ...
 
-    async def traveller(self, delegate_ref: str) -> tuple[str, str, int] | None:
-        """(workshop, home airport, registration revision) as travel knows them."""
+    async def traveller(self, delegate_ref: str) -> tuple[str, str, int, TravelDates] | None:
+        """(workshop, home airport, registration revision, travel dates) as travel knows them."""
         ...
 
 
