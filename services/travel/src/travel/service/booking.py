@@ -803,7 +803,7 @@ class BookingWorker:
         running: dict[tuple[Any, ...], asyncio.Task[None]],
         wake: asyncio.Event,
     ) -> bool:
-        """Start due trips and change quotes, up to IN_FLIGHT at once, none of them twice; whether more may be due
+        """Start due trips, change quotes and fare quotes, up to IN_FLIGHT at once, none twice; whether more may be due
         right now. A finished one frees its place and sets `wake`."""
 
         def start(key: tuple[Any, ...], step: Any) -> None:
