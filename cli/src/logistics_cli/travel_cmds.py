@@ -30,6 +30,7 @@ from logistics_cli.common import (
     parse_today,
     send,
     settings,
+    settle,
 )
 
 travel_app = typer.Typer(help="Travel: quotes, bookings, cancellations, one delegate's tickets.", no_args_is_help=True)
@@ -142,8 +143,41 @@ def cancel(
 
 
 @travel_app.command("quote")
-def quote(workshop: WorkshopOption, delegate: OptionalDelegate = None, as_json: JsonOption = False) -> None:
-    """What the provider would sell each sponsored delegate now, within policy (nothing is held or booked)."""
+def quote(
+    workshop: WorkshopOption,
+    delegate: OptionalDelegate = None,
+    as_json: JsonOption = False,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="Price every delegate who requested sponsorship on --today and publish each quote to sponsorship"
+            " (travel.fare_quoted): its airfare estimates. Idempotent per delegate, venue version and date.",
+        ),
+    ] = False,
+    today: TodayOption = None,
+) -> None:
+    """What the provider would sell each sponsored delegate now, within policy (nothing is held or booked); with
+    --publish, quotes for sponsorship's estimates, priced by travel's booking worker."""
+    if publish:
+        if delegate is not None:
+            errors.print("[red]refused:[/red] --publish quotes the whole workshop; leave out --delegate")
+            raise typer.Exit(2)
+        envelope = send(
+            TRAVEL_COMMANDS,
+            workshop,
+            f"Fare quotes for sponsorship requested for {workshop}",
+            travel.QuoteWorkshop,
+            as_json=as_json,
+            workshop_id=workshop,
+            today=parse_today(today),
+        )
+        if not as_json:
+            settle("travel", envelope)
+        return
+    if today is not None:
+        errors.print("[red]refused:[/red] --today goes with --publish (a read quotes as of travel's booking date)")
+        raise typer.Exit(2)
     found = get(f"/workshops/{workshop}/quotes", {"delegate": delegate} if delegate else None)
     if as_json:
         print(json.dumps(found, indent=2, default=str))

@@ -53,6 +53,33 @@ def test_cancel_carries_its_reason(published: list[Any]) -> None:
     assert isinstance(command, travel.CancelTravel) and command.reason == "moved online"
 
 
+def test_quote_publish_asks_travel_for_quotes_on_the_date_and_waits_for_its_answer(
+    published: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settled: list[str] = []
+    monkeypatch.setattr(travel_cmds, "settle", lambda service, envelope: settled.append(service))
+    args = ["travel", "quote", "--workshop", "w", "--publish", "--today", "2006-05-20"]
+    result = CliRunner().invoke(main.app, args)
+    assert result.exit_code == 0, result.output
+    [(_, key, command)] = published
+    assert isinstance(command, travel.QuoteWorkshop) and key == "w"
+    assert (command.workshop_id, str(command.today)) == ("w", "2006-05-20")
+    assert settled == ["travel"]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--publish", "--delegate", "GVA-001"], "leave out --delegate"),
+        (["--today", "2006-05-20"], "--today goes with --publish"),
+    ],
+)
+def test_quote_options_that_do_not_go_together_are_refused(args: list[str], reason: str, published: list[Any]) -> None:
+    result = CliRunner().invoke(main.app, ["travel", "quote", "--workshop", "w", *args])
+    assert result.exit_code == 2 and reason in result.output
+    assert published == []
+
+
 def serve(monkeypatch: pytest.MonkeyPatch, answers: dict[str, Any]) -> None:
     def fake_get(url: str, params: Any = None, timeout: float = 0) -> httpx.Response:
         path = url.split("://", 1)[1].split("/", 1)[1]

@@ -96,7 +96,8 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         },
     )
-    # Held fares to approve before ticketing, tickets issued and cancelled (actual prices, refunds, credits).
+    # Held fares to approve before ticketing, tickets issued and cancelled (actual prices, refunds, credits); fare
+    # quotes, the airfare estimates of the next allocation.
     runtime.subscribe(
         TRAVEL_BOOKING,
         {
@@ -109,6 +110,7 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.TicketCancelled.TYPE: route(
                 travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_release_the_refund, tables
             ),
+            travel_contracts.FareQuoted.TYPE: route(travel_contracts.FareQuoted, handlers.when_fare_quoted_keep_quote),
         },
     )
     return runtime

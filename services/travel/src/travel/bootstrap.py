@@ -47,6 +47,7 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.BookWorkshopTravel.TYPE: route(
                 contracts.BookWorkshopTravel, handlers.book_workshop_travel, airports
             ),
+            contracts.QuoteWorkshop.TYPE: route(contracts.QuoteWorkshop, handlers.quote_workshop, airports),
             contracts.CancelTravel.TYPE: route(contracts.CancelTravel, handlers.cancel_travel),
             contracts.ApproveChange.TYPE: route(
                 contracts.ApproveChange, handlers.approve_change, settings.travel_fare_approval

@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from shared.contracts import travel
 from travel.domain import booking as domain
-from travel.domain import change_quote
+from travel.domain import change_quote, fare_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
+from travel.domain.fare_quote import FareQuote
 from travel.service.booking import IN_FLIGHT, Booker, BookingWorker, change_key, idempotency_key
 from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused, TripFacts, WorkshopFacts
 
@@ -205,7 +207,23 @@ class FakeStore:
         self.crash_on_save: str | None = None  # state whose save dies (a SIGKILL before the commit)
         self.feed = 0
         self.quotes: dict[str, ChangeQuote] = {}
+        self.fare_quotes: dict[tuple[str, int, date], FareQuote] = {}  # by delegate, venue version, date
         self.due_at: dict[tuple[str, int], float] = {}  # by the event loop's clock; absent: due
+
+    async def fare_quotes_due(self, limit: int) -> list[FareQuote]:
+        return [q for q in self.fare_quotes.values() if q.status == "requested"][:limit]
+
+    async def workshop_facts(self, workshop_id: str) -> WorkshopFacts | None:
+        return self.workshop
+
+    async def save_fare_quote(self, before: FareQuote, after: FareQuote, *, due_in: float | None = None,
+                              events: tuple[Any, ...] = ()) -> bool:  # fmt: skip
+        key = (before.delegate_ref, before.venue_version, before.quoted_on)
+        if self.fare_quotes.get(key) != before:
+            return False
+        self.fare_quotes[key] = after
+        self.events.extend(events)
+        return True
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]:
         return [q for q in self.quotes.values() if q.status == "requested"][:limit]
@@ -950,3 +968,98 @@ def test_a_rebooked_date_change_books_the_new_ticket_for_the_new_dates() -> None
     after = asyncio.run(drive(Booker(store, provider, approval=False, clock=lambda: NOW), store))
     assert after.state == "ticketed" and after.order_id != trip.order_id and after.leave_on == date(2006, 7, 16)
     assert after.segments[-1]["departs"].startswith("2006-07-16") and len(provider.tickets("D1")) == 1
+
+
+# ---------------------------------------------------------------- fare quotes for sponsorship's estimates (issue 4)
+
+
+def fare_requested(ref: str = "D1", home: str = "DKR", version: int = 1, on: date = TODAY) -> FareQuote:
+    return FareQuote(ref, "w", version, on, home)
+
+
+def store_with(*quotes: FareQuote) -> FakeStore:
+    store = FakeStore()
+    store.fare_quotes = {(q.delegate_ref, q.venue_version, q.quoted_on): q for q in quotes}
+    return store
+
+
+def published(store: FakeStore) -> list[travel.FareQuoted]:
+    return [travel.FareQuoted.model_validate(e.payload) for e in store.events if e.event_type == "travel.fare_quoted"]
+
+
+def test_a_quote_is_priced_like_the_trip_and_published_once_with_its_validity() -> None:
+    store, provider = store_with(fare_requested()), FakeProvider()
+    provider.price = Decimal(1234)
+    booker = Booker(store, provider, approval=True)
+
+    done = asyncio.run(booker.price_fare_quote(fare_requested()))
+    again = asyncio.run(booker.price_fare_quote(fare_requested()))  # a second worker with the same row: nothing more
+
+    assert done is not None and done.status == "published" and again is None
+    [event] = published(store)
+    assert (event.delegate_ref, event.venue_version, event.home_airport) == ("D1", 1, "DKR")
+    assert (event.price, event.currency, event.error) == (Decimal(1234), "USD", None)
+    assert event.quoted_on == TODAY and event.valid_until == TODAY + timedelta(days=30)
+    assert event.days_ahead == 82 and event.fare_class == "V"
+    assert set(provider.calls) == {"search"} and provider.orders == {}  # a read: nothing held
+    assert store.events[0].aggregate_key == "D1"
+
+
+def test_nothing_within_policy_is_published_with_the_reason() -> None:
+    store, provider = store_with(fare_requested()), FakeProvider()
+    offers: list[Any] = []
+
+    async def no_offers(*_: Any) -> list[Any]:
+        provider.calls.append("search")
+        return offers
+
+    provider.search = no_offers  # type: ignore[method-assign]
+    asyncio.run(Booker(store, provider, approval=True).price_fare_quote(fare_requested()))
+
+    [event] = published(store)
+    assert event.price is None and event.error == "no itinerary within policy"
+    assert provider.calls == ["search"] * len(domain.search_dates(STARTS, ENDS))  # every date the trip would try
+
+
+def test_a_provider_down_is_asked_again_later_and_nothing_is_published_meanwhile() -> None:
+    store, provider = store_with(fare_requested()), FakeProvider()
+    provider.faults["search"] = ["down"]
+    booker = Booker(store, provider, approval=True)
+
+    later = asyncio.run(booker.price_fare_quote(fare_requested()))
+    assert later is not None and later.status == "requested" and later.tries == 1 and published(store) == []
+
+    asyncio.run(booker.price_fare_quote(later))
+    assert [e.price for e in published(store)] == [Decimal(1000)]
+
+
+@pytest.mark.parametrize(
+    ("workshop", "reason"),
+    [
+        (replace(WORKSHOP, venue_version=2), "venue version 2"),
+        (replace(WORKSHOP, status="deferred"), "workshop deferred"),
+    ],
+)
+def test_a_quote_for_a_venue_left_behind_is_not_priced(workshop: WorkshopFacts, reason: str) -> None:
+    store, provider = store_with(fare_requested()), FakeProvider()
+    store.workshop = workshop
+
+    done = asyncio.run(Booker(store, provider, approval=True).price_fare_quote(fare_requested()))
+
+    assert done is not None and (done.status, done.error) == ("obsolete", reason)
+    assert published(store) == [] and provider.calls == []
+
+
+def test_the_worker_prices_every_requested_quote_once() -> None:
+    quotes = [fare_requested(f"D{n:03d}", f"A{n:02d}") for n in range(IN_FLIGHT + 5)]
+    store, provider = store_with(*quotes), FakeProvider()
+
+    asyncio.run(run_worker(store, provider, lambda: all(q.status != "requested" for q in store.fare_quotes.values())))
+
+    assert sorted(e.delegate_ref for e in published(store)) == [q.delegate_ref for q in quotes]
+    assert provider.calls.count("search") == len(quotes)
+
+
+def test_quotes_valid_for_thirty_days_from_their_date() -> None:
+    done = fare_quote.priced(fare_requested(on=date(2006, 4, 20)), None)
+    assert done.valid_until == date(2006, 5, 20) and done.price is None

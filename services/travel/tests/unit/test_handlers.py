@@ -169,7 +169,14 @@ class ChangeRepo(FakeRepo):
         self.published: list[Any] = []
 
     async def save_traveller(
-        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+        self,
+        delegate_ref: str,
+        workshop_id: str,
+        home_airport: str,
+        revision: int,
+        dates: TravelDates,
+        *,
+        sponsorship_requested: bool,
     ) -> bool:
         known = self.travellers.get(delegate_ref)
         if known and known[2] >= revision:
@@ -364,3 +371,70 @@ def test_a_rejected_date_change_can_be_quoted_again_and_a_delegate_as_registered
     asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
     fresh = next(q for q in repo.stored.values() if q.status == "requested")
     assert (fresh.round, fresh.reason, fresh.leave_on) == (2, "leave on 2006-07-14 -> 2006-07-16", LEAVE_LATER)
+
+
+# ------------------------------------------------ fare quotes: the command and the consumers (no provider calls)
+
+
+class QuoteRepo(FakeRepo):
+    def __init__(self, workshop: WorkshopFacts | None = GENEVA) -> None:
+        super().__init__(workshop)
+        self.asked: list[tuple[int, date]] = []
+        self.flags: dict[str, bool] = {}
+
+    async def request_fare_quotes(self, workshop: WorkshopFacts, today: date) -> int:
+        self.asked.append((workshop.venue_version, today))
+        return 1
+
+    async def save_traveller(self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int,
+                             dates: TravelDates, *, sponsorship_requested: bool) -> bool:  # fmt: skip
+        self.flags[delegate_ref] = sponsorship_requested
+        return False  # nothing more to do in this test
+
+
+class Airports:
+    def get(self, code: str) -> Any:
+        return object() if code == "GVA" else None
+
+
+def quote_command(repo: QuoteRepo, today: date | None = None) -> None:
+    command = travel.QuoteWorkshop(workshop_id="w", today=today)
+    asyncio.run(handlers.quote_workshop(repo, envelope_for(command, aggregate_key="w"), command, Airports()))
+
+
+def test_the_command_asks_for_quotes_on_its_date_or_the_workshops() -> None:
+    repo = QuoteRepo()
+    quote_command(repo)
+    quote_command(repo, date(2006, 5, 2))
+    assert repo.asked == [(1, date(2006, 4, 20)), (1, date(2006, 5, 2))]
+
+
+@pytest.mark.parametrize(
+    ("workshop", "today", "reason"),
+    [
+        (None, None, "not known to travel"),
+        (replace(GENEVA, status="cancelled"), None, "is cancelled: nothing to quote"),
+        (replace(GENEVA, airport="XXX"), None, "airport XXX is not known"),
+        (GENEVA, date(2006, 7, 12), "too late to quote on 2006-07-12"),
+    ],
+)
+def test_the_command_is_refused_with_a_reason(workshop: WorkshopFacts | None, today: date | None, reason: str) -> None:
+    repo = QuoteRepo(workshop)
+    with pytest.raises(Refused, match=reason):
+        quote_command(repo, today)
+    assert repo.asked == []
+
+
+@pytest.mark.parametrize(
+    ("sponsorship", "approval", "flag"),
+    [("requested", "approved", True), ("requested", "pending", True), ("requested", "rejected", False),
+     ("none", "approved", False)],
+)  # fmt: skip
+def test_travel_keeps_who_requested_sponsorship(sponsorship: str, approval: str, flag: bool) -> None:
+    repo = QuoteRepo()
+    event = registration.DelegateRegistered(ref="D1", workshop_id="w", given_name="A", family_name="B",
+                                            email="a@example.org", country="GH", role="official", language="en",
+                                            home_airport="ACC", sponsorship=sponsorship, revision=1,
+                                            approval=approval)  # fmt: skip
+    asyncio.run(handlers.when_delegate_registered_keep_traveller(repo, envelope_for(event, aggregate_key="D1"), event))
+    assert repo.flags == {"D1": flag}

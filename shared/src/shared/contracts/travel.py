@@ -53,6 +53,35 @@ class QuoteChange(Contract):
     delegate_ref: str = Field(min_length=1, max_length=64)
 
 
+class QuoteWorkshop(Contract):
+    """Price, for every delegate of the workshop who requested sponsorship, the cheapest itinerary within policy on
+    `today` (default: the workshop's), each published as `travel.fare_quoted`: sponsorship estimates airfares from
+    them. Nothing is held. Idempotent: a delegate's quote is keyed by delegate, workshop, venue version and date."""
+
+    TYPE = "travel.quote_workshop"
+    workshop_id: str = Field(min_length=1, max_length=64)
+    today: date | None = None
+
+
+class FareQuoted(Contract):
+    """What the provider would sell the delegate on `quoted_on` for the workshop's venue version, within policy:
+    `price` (return, economy), or `error` when nothing is within policy. A planning figure, not a hold: sponsorship
+    estimates the award's airfare from it until `valid_until`; the ticket's actual price comes with FareHeld."""
+
+    TYPE = "travel.fare_quoted"
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    home_airport: str
+    quoted_on: date
+    valid_until: date
+    price: Decimal | None = None
+    currency: str | None = None
+    days_ahead: int | None = None
+    fare_class: str | None = None
+    error: str | None = None
+
+
 class Segment(Contract):
     TYPE = "travel.segment"
     flight: str

@@ -15,6 +15,7 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
+from sponsorship.domain.costs import AirfareEstimate, FareQuote
 from sponsorship.domain.requests import Registration
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
@@ -245,14 +246,20 @@ class PostgresRepository:
         charges: tuple[Charge, ...],
         reason: str | None = None,
         award_type: str = "full",
+        estimate: AirfareEstimate | None = None,
     ) -> None:
         total = sum((charge.amount for charge in charges), Decimal(0))
         await self.conn.execute(
             "INSERT INTO awards (delegate_ref, workshop_id, status, priority, award_version, position, total,"
-            " currency, reason, award_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " currency, reason, award_type, airfare_estimate, estimate_source, estimate_quoted_on)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET status = EXCLUDED.status, priority = EXCLUDED.priority,"
             " award_version = EXCLUDED.award_version, position = EXCLUDED.position, total = EXCLUDED.total,"
-            " reason = EXCLUDED.reason, award_type = EXCLUDED.award_type",
+            " reason = EXCLUDED.reason, award_type = EXCLUDED.award_type,"
+            " airfare_estimate = coalesce(EXCLUDED.airfare_estimate, awards.airfare_estimate),"
+            " estimate_source = coalesce(EXCLUDED.estimate_source, awards.estimate_source),"
+            " estimate_quoted_on = CASE WHEN EXCLUDED.estimate_source IS NULL THEN awards.estimate_quoted_on"
+            "   ELSE EXCLUDED.estimate_quoted_on END",
             ref,
             workshop.workshop_id,
             status,
@@ -263,12 +270,45 @@ class PostgresRepository:
             workshop.currency,
             reason,
             award_type,
+            estimate.amount if estimate else None,
+            estimate.source if estimate else None,
+            estimate.quoted_on if estimate else None,
         )
         await self.conn.execute("DELETE FROM award_lines WHERE delegate_ref = $1 AND booking_ref IS NULL", ref)
         await self.conn.executemany(
             "INSERT INTO award_lines (delegate_ref, kind, pledge_id, amount, currency) VALUES ($1, $2, $3, $4, $5)",
             [(ref, charge.kind, charge.pledge_id, charge.amount, workshop.currency) for charge in charges],
         )
+
+    async def fare_quotes(self, workshop_id: str, venue_version: int) -> dict[str, FareQuote]:
+        rows = await self.conn.fetch(
+            "SELECT delegate_ref, venue_version, home_airport, quoted_on, valid_until, price, currency, error"
+            " FROM fare_quotes WHERE workshop_id = $1 AND venue_version = $2",
+            workshop_id,
+            venue_version,
+        )
+        return {row["delegate_ref"]: FareQuote(**{k: v for k, v in dict(row).items() if k != "delegate_ref"})
+                for row in rows}  # fmt: skip
+
+    async def save_fare_quote(self, workshop_id: str, delegate_ref: str, quote: FareQuote) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO fare_quotes (delegate_ref, workshop_id, venue_version, home_airport, quoted_on, valid_until,"
+            " price, currency, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            " ON CONFLICT (delegate_ref, workshop_id, venue_version) DO UPDATE SET"
+            " home_airport = EXCLUDED.home_airport, quoted_on = EXCLUDED.quoted_on, valid_until = EXCLUDED.valid_until,"
+            " price = EXCLUDED.price, currency = EXCLUDED.currency, error = EXCLUDED.error"
+            " WHERE fare_quotes.quoted_on <= EXCLUDED.quoted_on",
+            delegate_ref,
+            workshop_id,
+            quote.venue_version,
+            quote.home_airport,
+            quote.quoted_on,
+            quote.valid_until,
+            quote.price,
+            quote.currency,
+            quote.error,
+        )
+        return bool(status.endswith("1"))
 
     async def lines(self, delegate_ref: str, booking_ref: str | None, kind: str) -> tuple[Charge, ...]:
         """The award's lines of one kind: its reserve (no booking) or those paid for one ticket, earmarked first."""

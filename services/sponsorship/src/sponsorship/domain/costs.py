@@ -1,7 +1,8 @@
 """What a sponsored place is estimated to cost: return airfare, subsistence allowance, terminal expenses (a
 full award), or the airfare alone (a ticket-only award).
 
-Figures are planning estimates in USD; the actual ticket price comes from travel.
+Figures are planning estimates; the airfare is travel's fare quote for the delegate when a usable one is known
+(`airfare_estimate`), otherwise a distance formula in USD. The actual ticket price comes from travel.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 # For a city the subsistence table does not list (USD per night).
 DEFAULT_SUBSISTENCE_PER_NIGHT = Decimal("200")
@@ -51,17 +53,84 @@ def estimated_airfare(distance_km: float) -> Decimal:
     return Decimal(math.ceil(2 * one_way / 10) * 10)
 
 
+# A quote older than this (or past its own validity) says little about today's fare: the formula is used instead.
+MAX_QUOTE_AGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FareQuote:
+    """Travel's latest quote for a delegate and venue version (travel.fare_quoted): a price, or why there is none."""
+
+    venue_version: int
+    home_airport: str
+    quoted_on: date
+    valid_until: date
+    price: Decimal | None
+    currency: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AirfareEstimate:
+    amount: Decimal
+    source: Literal["quote", "formula"]
+    quoted_on: date | None = None  # the quote's date, when it is the source
+    why_formula: str | None = None  # why no quote was used
+
+
+def quote_unusable(
+    quote: FareQuote | None, *, venue_version: int, home_airport: str, currency: str, today: date
+) -> str | None:
+    """Why this quote cannot be the airfare estimate today; None when it can."""
+    if quote is None:
+        return "no fare quote"
+    if quote.venue_version != venue_version:
+        return f"quoted for venue version {quote.venue_version}, the workshop is at {venue_version}"
+    if quote.home_airport != home_airport:
+        return f"quoted from {quote.home_airport}, the delegate now flies from {home_airport}"
+    if quote.price is None:
+        return f"no fare within policy: {quote.error or 'travel gave no reason'}"
+    if quote.currency != currency:
+        return f"quoted in {quote.currency}, the budget is in {currency}"
+    if (today - quote.quoted_on).days > MAX_QUOTE_AGE_DAYS or today > quote.valid_until:
+        return f"quoted on {quote.quoted_on}, stale on {today}"
+    return None
+
+
+def airfare_estimate(
+    distance_km: float,
+    quote: FareQuote | None,
+    *,
+    venue_version: int,
+    home_airport: str,
+    currency: str,
+    today: date,
+) -> AirfareEstimate:
+    """The delegate's own fare quote for the current venue version when it is usable, otherwise the formula."""
+    why = quote_unusable(quote, venue_version=venue_version, home_airport=home_airport, currency=currency, today=today)
+    if why is None and quote is not None and quote.price is not None:
+        return AirfareEstimate(quote.price, "quote", quote.quoted_on)
+    return AirfareEstimate(estimated_airfare(distance_km), "formula", why_formula=why)
+
+
 def nights(starts: date, ends: date) -> int:
     """Arrive the day before the workshop, leave the day after it."""
     return (ends - starts).days + 2
 
 
 def estimate(
-    distance_km: float, city: str, starts: date, ends: date, subsistence: SubsistenceTable, currency: str = "USD"
+    distance_km: float,
+    city: str,
+    starts: date,
+    ends: date,
+    subsistence: SubsistenceTable,
+    currency: str = "USD",
+    airfare: Decimal | None = None,
 ) -> list[tuple[str, Decimal]]:
+    """The cost lines of a full award; `airfare` (a fare quote's price) in place of the formula's when given."""
     per_night = subsistence.per_night(city, starts, currency)
     return [
-        ("airfare", estimated_airfare(distance_km)),
+        ("airfare", estimated_airfare(distance_km) if airfare is None else airfare),
         ("subsistence", per_night * nights(starts, ends)),
         ("terminal", TERMINAL_EXPENSES),
     ]

@@ -38,7 +38,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
             raise HTTPException(404, f"workshop {workshop_id} is not known to sponsorship")
         awards = await conn.fetch(
             "SELECT a.delegate_ref, a.status, a.priority, a.award_version, a.position, a.reason, a.total, a.currency,"
-            " a.award_type, coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'pledge_id', l.pledge_id,"
+            " a.award_type, a.airfare_estimate, a.estimate_source, a.estimate_quoted_on,"
+            " coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'pledge_id', l.pledge_id,"
             "   'amount', l.amount, 'booking_ref', l.booking_ref) ORDER BY l.kind, l.pledge_id, l.booking_ref)"
             "   FROM award_lines l WHERE l.delegate_ref = a.delegate_ref), '[]') AS lines"
             " FROM awards a WHERE a.workshop_id = $1 ORDER BY a.priority",

@@ -233,15 +233,67 @@ async def request_sponsorship(repo: Repository, envelope: Envelope, command: con
     await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
 
 
-def cost_lines(
-    workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables, award_type: str = allocation.FULL
-) -> tuple[tuple[str, Decimal], ...]:
+def distance_km(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> float:
     home, venue = tables.airports.coordinates(home_airport), tables.airports.coordinates(workshop.airport)
-    distance = costs.great_circle_km(home, venue) if home and venue else 0.0
+    return costs.great_circle_km(home, venue) if home and venue else 0.0
+
+
+def cost_lines(
+    workshop: WorkshopFacts,
+    home_airport: str,
+    tables: ReferenceTables,
+    award_type: str = allocation.FULL,
+    airfare: Decimal | None = None,
+) -> tuple[tuple[str, Decimal], ...]:
+    """The award's estimated cost lines; `airfare` (from a fare quote) in place of the distance formula's."""
     estimate = costs.estimate(
-        distance, workshop.city, workshop.starts, workshop.ends, tables.subsistence, workshop.currency
+        distance_km(workshop, home_airport, tables),
+        workshop.city,
+        workshop.starts,
+        workshop.ends,
+        tables.subsistence,
+        workshop.currency,
+        airfare,
     )
     return tuple(costs.for_award(award_type, estimate))
+
+
+async def airfare_estimates(
+    repo: Repository, workshop: WorkshopFacts, rows: list[RequestRow], tables: ReferenceTables, today: date
+) -> dict[str, costs.AirfareEstimate]:
+    """Each request's airfare estimate: travel's fare quote for the current venue version while usable, or the
+    formula."""
+    quotes = await repo.fare_quotes(workshop.workshop_id, workshop.venue_version) if rows else {}
+    return {
+        row.delegate_ref: costs.airfare_estimate(
+            distance_km(workshop, row.home_airport, tables),
+            quotes.get(row.delegate_ref),
+            venue_version=workshop.venue_version,
+            home_airport=row.home_airport,
+            currency=workshop.currency,
+            today=today,
+        )
+        for row in rows
+    }
+
+
+async def when_fare_quoted_keep_quote(repo: Repository, envelope: Envelope, event: travel_events.FareQuoted) -> None:
+    """Keep travel's latest fare quote per delegate and venue version: the airfare estimate at the next allocation
+    or re-decision. A quote for a venue version the workshop has left, or older than the one kept, is ignored."""
+    workshop = await repo.workshop(event.workshop_id)
+    if workshop is not None and event.venue_version < workshop.venue_version:
+        return
+    quote = costs.FareQuote(
+        venue_version=event.venue_version,
+        home_airport=event.home_airport,
+        quoted_on=event.quoted_on,
+        valid_until=event.valid_until,
+        price=event.price,
+        currency=event.currency,
+        error=event.error,
+    )
+    if await repo.save_fare_quote(event.workshop_id, event.delegate_ref, quote):
+        log.info("fare_quote.kept", delegate_ref=event.delegate_ref, venue_version=event.venue_version)
 
 
 async def allocate_sponsorships(
@@ -252,8 +304,9 @@ async def allocate_sponsorships(
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
     if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
-    await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type)
-    await check_shortfall(repo, envelope, workshop, tables, command.today)
+    today = command.today
+    await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type, today=today)
+    await check_shortfall(repo, envelope, workshop, tables, today)
 
 
 def undecided(
@@ -284,8 +337,12 @@ async def decide(
     reconsider: frozenset[str] = frozenset(),
     coming_back: Mapping[str, Decimal] | None = None,
     award_type: str = allocation.FULL,
+    today: date | None = None,
 ) -> None:
     """Run the allocator for one workshop (locked by the caller) and record and announce what changed.
+
+    Airfares are estimated from travel's fare quotes where usable on `today` (default: the workshop's), or the
+    formula; each decided award records which.
 
     Awards whose status is in `reconsider` (their reserves released by the caller) are decided again;
     `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve.
@@ -305,22 +362,29 @@ async def decide(
         row.delegate_ref: award.award_type if promote_only and (award := awards.get(row.delegate_ref)) else award_type
         for row in rows
     }
+    deciding = [
+        row
+        for row in rows
+        if undecided(row, awards.get(row.delegate_ref), overridden, promote_only=promote_only, reconsider=reconsider)
+    ]
+    if not deciding:
+        return
+    fares = await airfare_estimates(
+        repo, workshop, deciding, tables, today or workshop.as_of or envelope.occurred_at.date()
+    )
     candidates = [
         allocation.Request(
             row.delegate_ref,
             row.role,
             row.requested_at,
             ticketing.less_airfare(
-                cost_lines(workshop, row.home_airport, tables, types[row.delegate_ref]),
+                cost_lines(workshop, row.home_airport, tables, types[row.delegate_ref], fares[row.delegate_ref].amount),
                 (coming_back or {}).get(row.delegate_ref, Decimal(0)),
             ),
             row.country,
         )
-        for row in rows
-        if undecided(row, awards.get(row.delegate_ref), overridden, promote_only=promote_only, reconsider=reconsider)
+        for row in deciding
     ]
-    if not candidates:
-        return
     considered, refused = allocation.screen(candidates, tables.eligibility, overridden)
     funds, donor_of = await repo.funds(workshop)
     decisions = refused + allocation.allocate(
@@ -348,6 +412,7 @@ async def decide(
             decision.charges,
             decision.reason,
             types[decision.delegate_ref],
+            fares.get(decision.delegate_ref),
         )
         if not changed:
             continue
@@ -684,15 +749,27 @@ async def check_shortfall(
         return
     awards = await repo.awards(workshop.workshop_id)
     out = {"refused", "withdrawn", "cancelled"}
+    rows = [
+        row
+        for row in await repo.open_requests(workshop.workshop_id)
+        if (award := awards.get(row.delegate_ref)) is None or award.status not in out
+    ]
+    today = today or workshop.as_of or envelope.occurred_at.date()
+    fares = await airfare_estimates(repo, workshop, rows, tables, today)
     requests = [
         allocation.Request(
             row.delegate_ref,
             row.role,
             row.requested_at,
-            cost_lines(workshop, row.home_airport, tables, award.award_type if award else allocation.FULL),
+            cost_lines(
+                workshop,
+                row.home_airport,
+                tables,
+                award.award_type if (award := awards.get(row.delegate_ref)) else allocation.FULL,
+                fares[row.delegate_ref].amount,
+            ),
         )
-        for row in await repo.open_requests(workshop.workshop_id)
-        if (award := awards.get(row.delegate_ref)) is None or award.status not in out
+        for row in rows
     ]
     funds, _ = await repo.funds(workshop)
     committed_here = sum((a.total for a in awards.values() if a.status == "granted"), Decimal(0))
@@ -701,7 +778,7 @@ async def check_shortfall(
         request_totals=[request.total for request in allocation.priority_order(requests)],
         confirmed=sum((fund.remaining for fund in funds), committed_here),
         unconfirmed=await repo.unconfirmed(workshop),
-        today=today or workshop.as_of or envelope.occurred_at.date(),
+        today=today,
         starts=workshop.starts,
     )
     if found is None:

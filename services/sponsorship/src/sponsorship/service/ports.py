@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from shared.contracts.envelope import Envelope
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
+from sponsorship.domain.costs import AirfareEstimate, FareQuote
 from sponsorship.domain.requests import Registration
 
 
@@ -87,7 +88,16 @@ class Repository(Protocol):
         charges: tuple[Charge, ...],
         reason: str | None = None,
         award_type: str = "full",
+        estimate: AirfareEstimate | None = None,
     ) -> None: ...
+    async def fare_quotes(self, workshop_id: str, venue_version: int) -> dict[str, FareQuote]:
+        """The latest fare quote of each delegate of the workshop for this venue version."""
+        ...
+
+    async def save_fare_quote(self, workshop_id: str, delegate_ref: str, quote: FareQuote) -> bool:
+        """Keep the quote unless a newer one (a later date) is known for that delegate and venue version."""
+        ...
+
     async def lines(self, delegate_ref: str, booking_ref: str | None, kind: str) -> tuple[Charge, ...]: ...
     async def replace_lines(
         self,

@@ -18,6 +18,7 @@ from shared.messaging import outbox
 
 from travel.domain.booking import ACTIVE, TravelDates, Trip
 from travel.domain.change_quote import ChangeQuote, PricedOption
+from travel.domain.fare_quote import FareQuote
 from travel.service.ports import TripFacts, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
@@ -37,13 +38,22 @@ class PostgresRepository:
         await self.conn.execute(upsert("workshops", WORKSHOP_COLUMNS, "workshop_id"), *asdict(workshop).values())
 
     async def save_traveller(
-        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+        self,
+        delegate_ref: str,
+        workshop_id: str,
+        home_airport: str,
+        revision: int,
+        dates: TravelDates,
+        *,
+        sponsorship_requested: bool,
     ) -> bool:
         status = await self.conn.execute(
-            "INSERT INTO travellers (delegate_ref, workshop_id, home_airport, revision, arrive_on, leave_on)"
-            " VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO travellers"
+            " (delegate_ref, workshop_id, home_airport, revision, arrive_on, leave_on, sponsorship_requested)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (delegate_ref) DO UPDATE SET home_airport = EXCLUDED.home_airport,"
-            " revision = EXCLUDED.revision, arrive_on = EXCLUDED.arrive_on, leave_on = EXCLUDED.leave_on"
+            " revision = EXCLUDED.revision, arrive_on = EXCLUDED.arrive_on, leave_on = EXCLUDED.leave_on,"
+            " sponsorship_requested = EXCLUDED.sponsorship_requested"
             " WHERE travellers.revision < EXCLUDED.revision",
             delegate_ref,
             workshop_id,
@@ -51,8 +61,24 @@ class PostgresRepository:
             revision,
             dates.arrive_on,
             dates.leave_on,
+            sponsorship_requested,
         )
         return bool(status.endswith("1"))
+
+    async def request_fare_quotes(self, workshop: WorkshopFacts, today: date) -> int:
+        # Requested with the registration, or known to sponsorship's decisions (a request taken by staff command).
+        status = await self.conn.execute(
+            "INSERT INTO fare_quotes (delegate_ref, workshop_id, venue_version, quoted_on, home_airport, status,"
+            " due_at) SELECT delegate_ref, workshop_id, $2, $3, home_airport, 'requested', now() FROM travellers"
+            " WHERE workshop_id = $1 AND home_airport IS NOT NULL"
+            " AND (sponsorship_requested OR sponsorship IN ('granted', 'waitlisted'))"
+            " ON CONFLICT DO NOTHING",
+            workshop.workshop_id,
+            workshop.venue_version,
+            today,
+        )
+        await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+        return int(status.rsplit(" ", 1)[-1])
 
     async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> bool:
         """False when the news is older than what is already known (award versions only grow)."""
@@ -276,6 +302,7 @@ class PostgresRepository:
 
 TRIP_COLUMNS = [field.name for field in fields(Trip)]
 QUOTE_COLUMNS = [field.name for field in fields(ChangeQuote)]
+FARE_QUOTE_COLUMNS = [field.name for field in fields(FareQuote)]
 
 
 def quote_from(row: asyncpg.Record) -> ChangeQuote:
@@ -510,12 +537,56 @@ class PostgresTripStore:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
 
+    async def fare_quotes_due(self, limit: int) -> list[FareQuote]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {', '.join(FARE_QUOTE_COLUMNS)} FROM fare_quotes WHERE status = 'requested'"
+                " AND due_at <= now() ORDER BY due_at LIMIT $1",
+                limit,
+            )
+        return [FareQuote(**dict(row)) for row in rows]
+
+    async def workshop_facts(self, workshop_id: str) -> WorkshopFacts | None:
+        async with self.pool.acquire() as conn:
+            return await PostgresRepository(conn, self.namespace).workshop(workshop_id)
+
+    async def save_fare_quote(
+        self, before: FareQuote, after: FareQuote, *, due_in: float | None = None, events: tuple[Envelope, ...] = ()
+    ) -> bool:
+        values = asdict(after)
+        assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(FARE_QUOTE_COLUMNS))
+        n = len(FARE_QUOTE_COLUMNS)
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                f"UPDATE fare_quotes SET {assignments}, updated_at = now(),"
+                f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL"
+                f"   ELSE now() + make_interval(secs => ${n + 1}::float8) END"
+                f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
+                f" AND quoted_on = ${n + 5} AND status = ${n + 6} AND tries = ${n + 7}",
+                *(values[name] for name in FARE_QUOTE_COLUMNS),
+                due_in,
+                before.delegate_ref,
+                before.workshop_id,
+                before.venue_version,
+                before.quoted_on,
+                before.status,
+                before.tries,
+            )
+            if not status.endswith("1"):
+                return False
+            repo = PostgresRepository(conn, self.namespace)
+            for envelope in events:
+                await repo.publish(TRAVEL_BOOKING, envelope)
+        return True
+
 
 async def trips_pending(conn: asyncpg.Connection) -> int:
-    """Trips the worker still has to move (waiting for sponsorship's answer included), and change quotes to price."""
+    """Trips the worker still has to move (waiting for sponsorship's answer included), and change and fare quotes to
+    price."""
     trips = await conn.fetchval(f"SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL}")
     quotes = await conn.fetchval("SELECT count(*) FROM change_quotes WHERE status = 'requested'")
-    return int(trips) + int(quotes)
+    fares = await conn.fetchval("SELECT count(*) FROM fare_quotes WHERE status = 'requested'")
+    return int(trips) + int(quotes) + int(fares)
 
 
 @asynccontextmanager

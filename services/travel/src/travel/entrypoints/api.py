@@ -213,6 +213,24 @@ async def quote_one(
         return {**answer, "error": str(error)}
 
 
+@router.get("/workshops/{workshop_id}/fare-quotes")
+async def fare_quotes(workshop_id: str, request: Request) -> dict[str, Any]:
+    """The fare quotes published for sponsorship's estimates (`travel.quote_workshop`), newest first per delegate,
+    and how many are still to be priced."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT delegate_ref, venue_version, quoted_on, home_airport, status, price, currency, days_ahead,"
+            " fare_class, valid_until, error FROM fare_quotes WHERE workshop_id = $1"
+            " ORDER BY delegate_ref, venue_version DESC, quoted_on DESC",
+            workshop_id,
+        )
+    return {
+        "workshop_id": workshop_id,
+        "pending": sum(1 for row in rows if row["status"] == "requested"),
+        "quotes": [dict(row) for row in rows],
+    }
+
+
 @router.get("/delegates/{delegate_ref}/bookings")
 async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[str, Any]]:
     async with pool(request).acquire() as conn:

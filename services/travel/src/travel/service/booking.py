@@ -24,9 +24,10 @@ from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 
 from travel.domain import booking as domain
-from travel.domain import change_quote
+from travel.domain import change_quote, fare_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import ChangeQuote
+from travel.domain.fare_quote import FareQuote
 from travel.service.ports import (
     Provider,
     ProviderDown,
@@ -499,6 +500,50 @@ class Booker:
                  option=done.chosen)  # fmt: skip
         return done
 
+    # -- fare quotes for sponsorship's estimates (issue 4) -------------------------------------------
+
+    async def price_fare_quote(self, quote: FareQuote) -> FareQuote | None:
+        """Price a requested fare quote as the delegate's trip would be priced on its date (the same searches and
+        policy), and publish it (FareQuoted), or why nothing is within policy. A read at the provider: nothing held.
+        A provider that does not answer is asked again later; the quote as saved, or None if it changed meanwhile."""
+        workshop = await self.store.workshop_facts(quote.workshop_id)
+        reason = fare_quote.why_obsolete(
+            quote, workshop.venue_version if workshop else None, workshop.status if workshop else None
+        )
+        if reason is not None or workshop is None:
+            obsolete = replace(quote, status="obsolete", error=reason)
+            return obsolete if await self.store.save_fare_quote(quote, obsolete) else None
+        as_trip = Trip(quote.delegate_ref, quote.workshop_id, quote.venue_version, "requested", 1,
+                       quote.home_airport, quote.quoted_on)  # fmt: skip
+        try:
+            done = fare_quote.priced(quote, await self._search(as_trip, workshop))
+        except ProviderDown:
+            log.warning("fare_quote.retry_later", delegate_ref=quote.delegate_ref, tries=quote.tries + 1)
+            later = replace(quote, tries=quote.tries + 1)
+            saved = await self.store.save_fare_quote(quote, later, due_in=domain.backoff_seconds(quote.tries))
+            return later if saved else None
+        except ProviderRefused as error:
+            done = fare_quote.priced(quote, None, f"{error.code}: {error}")
+        assert done.valid_until is not None
+        quoted = contracts.FareQuoted(
+            workshop_id=done.workshop_id,
+            delegate_ref=done.delegate_ref,
+            venue_version=done.venue_version,
+            home_airport=done.home_airport,
+            quoted_on=done.quoted_on,
+            valid_until=done.valid_until,
+            price=done.price,
+            currency=done.currency,
+            days_ahead=done.days_ahead,
+            fare_class=done.fare_class,
+            error=done.error,
+        )
+        events = (envelope_for(quoted, aggregate_key=done.delegate_ref),)
+        if not await self.store.save_fare_quote(quote, done, events=events):
+            return None
+        log.info("fare_quote.published", delegate_ref=done.delegate_ref, priced=done.price is not None)
+        return done
+
     async def _change_waits(self, trip: Trip) -> Trip | None:
         """Waiting for sponsorship's answer on the extra cost; past the quote's expiry, give up (ticket unchanged)."""
         quote = await self.store.quote(trip.change_quote or "")
@@ -764,7 +809,7 @@ class BookingWorker:
         running: dict[tuple[Any, ...], asyncio.Task[None]],
         wake: asyncio.Event,
     ) -> bool:
-        """Start due trips and change quotes, up to IN_FLIGHT at once, none of them twice; whether more may be due
+        """Start due trips, change quotes and fare quotes, up to IN_FLIGHT at once, none twice; whether more may be due
         right now. A finished one frees its place and sets `wake`."""
 
         def start(key: tuple[Any, ...], step: Any) -> None:
@@ -782,6 +827,10 @@ class BookingWorker:
         quotes = [q for q in await store.quotes_due(IN_FLIGHT) if ("quote", q.quote_id) not in running]
         for quote in quotes[: IN_FLIGHT - len(running)]:
             start(("quote", quote.quote_id), self._price(booker, quote))
+        for fare in await store.fare_quotes_due(IN_FLIGHT):
+            key = ("fare", fare.delegate_ref, fare.workshop_id, fare.venue_version, fare.quoted_on)
+            if key not in running and len(running) < IN_FLIGHT:
+                start(key, self._price_fare(booker, fare))
         return len(trips) == free and len(running) < IN_FLIGHT
 
     async def _follow_feed(self, booker: Booker) -> None:
@@ -798,6 +847,15 @@ class BookingWorker:
                 log.exception("change.pricing_failed")
                 with contextlib.suppress(Exception):
                     await booker.store.save_quote(quote.status, quote, due_in=30.0)
+
+    async def _price_fare(self, booker: Booker, quote: FareQuote) -> None:
+        with structlog.contextvars.bound_contextvars(delegate_ref=quote.delegate_ref):
+            try:
+                await booker.price_fare_quote(quote)
+            except Exception:
+                log.exception("fare_quote.pricing_failed")
+                with contextlib.suppress(Exception):
+                    await booker.store.save_fare_quote(quote, replace(quote, tries=quote.tries + 1), due_in=30.0)
 
     async def _advance(self, booker: Booker, trip: Trip) -> None:
         with structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version):

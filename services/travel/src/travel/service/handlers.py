@@ -57,12 +57,17 @@ async def when_workshop_scheduled_keep_facts(
 async def when_delegate_registered_keep_traveller(
     repo: Repository, envelope: Envelope, event: registration_events.DelegateRegistered
 ) -> None:
-    """Keep the delegate's home airport and own travel dates. A new airport or other dates for a delegate already
-    travelling (issue 5): a trip not yet ticketed is priced again; a ticketed one gets a change quote for staff,
-    priced by the booking worker, and nothing changes on the ticket until they decide. A quote still open is
-    superseded by the newer news. Older or repeated news changes nothing."""
+    """Keep the delegate's home airport, own travel dates and whether sponsorship was requested (for fare quotes).
+    A new airport or other dates for a delegate already travelling (issue 5): a trip not yet ticketed is priced
+    again; a ticketed one gets a change quote for staff, priced by the booking worker, and nothing changes on the
+    ticket until they decide. A quote still open is superseded by the newer news. Older or repeated news changes
+    nothing."""
     dates = TravelDates(event.arrive_on, event.leave_on)
-    if not await repo.save_traveller(event.ref, event.workshop_id, event.home_airport, event.revision, dates):
+    requested = event.sponsorship == "requested" and event.approval != "rejected"
+    saved = await repo.save_traveller(
+        event.ref, event.workshop_id, event.home_airport, event.revision, dates, sponsorship_requested=requested
+    )
+    if not saved:
         return
     trip = await repo.current_trip(event.ref, event.workshop_id, lock=True)
     workshop = await repo.workshop(event.workshop_id)
@@ -260,6 +265,26 @@ async def book_workshop_travel(
                 f" ({sponsorship or 'not known to travel'})"
             )
     await repo.request_trips(workshop, today, command.delegate_ref)
+
+
+async def quote_workshop(
+    repo: Repository, envelope: Envelope, command: contracts.QuoteWorkshop, airports: Airports
+) -> None:
+    """Fare quotes on `today` for every delegate of the workshop who requested sponsorship; the booking worker prices
+    them (consumers never call the provider) and publishes each as FareQuoted. The same command again (or on the
+    same date) adds nothing: quotes are keyed by delegate, workshop, venue version and date."""
+    workshop = await repo.workshop(command.workshop_id, lock=True)
+    if workshop is None:
+        raise Refused(f"workshop {command.workshop_id} is not known to travel yet")
+    if workshop.status in {"cancelled", "deferred"}:
+        raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to quote")
+    if airports.get(workshop.airport) is None:
+        raise Refused(f"workshop {workshop.workshop_id}: airport {workshop.airport} is not known")
+    today: date = command.today or workshop.as_of or envelope.occurred_at.date()
+    if today >= workshop.starts:
+        raise Refused(f"workshop {workshop.workshop_id} starts {workshop.starts}: too late to quote on {today}")
+    added = await repo.request_fare_quotes(workshop, today)
+    log.info("fare_quotes.requested", workshop_id=workshop.workshop_id, quoted_on=str(today), added=added)
 
 
 async def cancel_travel(repo: Repository, envelope: Envelope, command: contracts.CancelTravel) -> None:

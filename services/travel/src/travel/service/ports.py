@@ -12,6 +12,7 @@ from shared.contracts.envelope import Envelope
 
 from travel.domain.booking import OfferView, TravelDates, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
+from travel.domain.fare_quote import FareQuote
 from travel.domain.fares import Airport
 
 
@@ -37,9 +38,21 @@ class Repository(Protocol):
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None: ...
     async def save_workshop(self, workshop: WorkshopFacts) -> None: ...
     async def save_traveller(
-        self, delegate_ref: str, workshop_id: str, home_airport: str, revision: int, dates: TravelDates
+        self,
+        delegate_ref: str,
+        workshop_id: str,
+        home_airport: str,
+        revision: int,
+        dates: TravelDates,
+        *,
+        sponsorship_requested: bool,
     ) -> bool:
         """False when the news is not newer than what is known (registration revisions only grow)."""
+        ...
+
+    async def request_fare_quotes(self, workshop: WorkshopFacts, today: date) -> int:
+        """A fare quote on `today` for every delegate of the workshop who requested sponsorship (with a home
+        airport) and has none for this venue version and date; returns how many are new."""
         ...
 
     async def save_sponsorship(self, delegate_ref: str, workshop_id: str, status: str, award_version: int) -> bool: ...
@@ -192,6 +205,15 @@ class TripStore(Protocol):
         ...
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]: ...
+    async def fare_quotes_due(self, limit: int) -> list[FareQuote]: ...
+    async def workshop_facts(self, workshop_id: str) -> WorkshopFacts | None: ...
+    async def save_fare_quote(
+        self, before: FareQuote, after: FareQuote, *, due_in: float | None = None, events: tuple[Envelope, ...] = ()
+    ) -> bool:
+        """Write `after` only if the quote is still as `before` (status and tries), with its events, in one
+        transaction."""
+        ...
+
     async def quote(self, quote_id: str) -> ChangeQuote | None: ...
     async def trip_of(self, quote: ChangeQuote) -> Trip | None: ...
     async def save_quote(
