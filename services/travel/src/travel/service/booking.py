@@ -813,9 +813,13 @@ class BookingWorker:
         right now. A finished one frees its place and sets `wake`."""
 
         def start(key: tuple[Any, ...], step: Any) -> None:
+            def finished(_: asyncio.Task[None]) -> None:
+                running.pop(key, None)
+                wake.set()
+
             task = group.create_task(step)
             running[key] = task
-            task.add_done_callback(lambda _: (running.pop(key, None), wake.set()))
+            task.add_done_callback(finished)
 
         free = IN_FLIGHT - len(running)
         if free <= 0:
