@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
+import httpx
 import typer
+from rich.table import Table
 from shared.contracts import sponsorship
 from shared.contracts.topics import SPONSORSHIP_COMMANDS
 
@@ -16,8 +19,13 @@ from logistics_cli.common import (
     TodayOption,
     WorkshopOption,
     award_type,
+    console,
+    errors,
+    parse_date,
     parse_today,
     send,
+    settings,
+    settle,
 )
 
 sponsorship_app = typer.Typer(help="Sponsorship commands.", no_args_is_help=True)
@@ -104,3 +112,50 @@ def rules(
         max_per_country=max_per_country,
         minimum_sponsored=minimum,
     )
+
+
+@sponsorship_app.command("subsistence")
+def subsistence(
+    city: Annotated[str, typer.Option("--city", help="The workshop city, as workshops name it (e.g. Vienna).")],
+    rate: Annotated[str, typer.Option("--rate", help="Daily subsistence allowance per night.")],
+    effective: Annotated[str, typer.Option("--effective", help="First day the rate applies (YYYY-MM-DD).")],
+    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "USD",
+    source: Annotated[str | None, typer.Option("--source", help="Where the rate comes from.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Update the dated subsistence table: estimates made from now on use the rate in force on a workshop's first
+    day (places already decided keep theirs)."""
+    envelope = send(
+        SPONSORSHIP_COMMANDS,
+        city,
+        f"Subsistence rate for {city} sent",
+        sponsorship.SetSubsistenceRate,
+        as_json=as_json,
+        city=city,
+        currency=currency,
+        rate_per_night=rate,
+        effective_from=parse_date(effective, "--effective"),
+        source=source,
+    )
+    if not as_json:
+        settle("sponsorship", envelope)
+
+
+@sponsorship_app.command("subsistence-rates")
+def subsistence_rates(as_json: JsonOption = False) -> None:
+    """The subsistence table in force: the shipped, dated rows and those staff set since."""
+    base = settings().url("sponsorship")
+    try:
+        rows = httpx.get(f"{base}/subsistence-rates", timeout=30).raise_for_status().json()
+    except httpx.HTTPError as error:
+        errors.print(f"[red]Sponsorship did not answer at {base}:[/red] {error}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Daily subsistence allowance (per night)")
+    for column in ("city", "rate", "from", "set by"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["city"], f"{row['rate_per_night']} {row['currency']}", row["effective_from"], row["set_by"])
+    console.print(table)

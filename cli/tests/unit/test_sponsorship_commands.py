@@ -34,6 +34,11 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         (["rules", "--workshop", "w", "--max-per-country", "0"], "max_per_country"),
         (["request", "--workshop", "w", "--delegate", "", "--json"], "delegate_ref"),
         (["allocate", "--workshop", "w", "--award", "half"], "award_type"),
+        (["subsistence", "--city", "Vienna", "--rate", "-5", "--effective", "2006-01-01"], "rate_per_night"),
+        (
+            ["subsistence", "--city", "Vienna", "--rate", "260", "--effective", "2006-01-01", "--currency", "usd"],
+            "currency",
+        ),
     ],
 )
 def test_bad_options_are_refused_and_nothing_is_published(
@@ -105,8 +110,15 @@ def test_bad_options_are_refused_and_nothing_is_published(
             "registration.set_travel_dates",
             {"workshop_id": "w", "ref": "GVA-040", "arrive_on": None, "leave_on": "2006-07-16"},
         ),
+        (
+            ["sponsorship", "subsistence", "--city", "Vienna", "--rate", "260", "--effective", "2006-01-01"],
+            "sponsorship.commands.v1",
+            "Vienna",
+            "sponsorship.set_subsistence_rate",
+            {"city": "Vienna", "currency": "USD", "rate_per_night": "260", "effective_from": "2006-01-01"},
+        ),
     ],
-    ids=["request", "allocate", "withdraw", "override", "rules", "approve", "reject", "travel-dates"],
+    ids=["request", "allocate", "withdraw", "override", "rules", "approve", "reject", "travel-dates", "subsistence"],
 )
 def test_each_command_is_published_with_its_key_and_described_as_json(
     args: list[str], topic: str, key: str, command_type: str, fields: dict[str, Any], published: list[Any]

@@ -72,6 +72,9 @@ def build(settings: Settings) -> ServiceRuntime:
                 contracts.AllocateSponsorships, handlers.allocate_sponsorships, tables
             ),
             contracts.OverrideEligibility.TYPE: route(contracts.OverrideEligibility, handlers.override_eligibility),
+            contracts.SetSubsistenceRate.TYPE: route(
+                contracts.SetSubsistenceRate, handlers.set_subsistence_rate, tables
+            ),
             contracts.SetAllocationRules.TYPE: route(
                 contracts.SetAllocationRules, handlers.set_allocation_rules, tables
             ),

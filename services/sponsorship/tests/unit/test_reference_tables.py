@@ -44,3 +44,25 @@ def test_a_table_without_its_date_is_rejected_with_a_sentence(tmp_path: Path) ->
 
     with pytest.raises(ValueError, match='the "# effective:" line is missing'):
         load_eligibility(path)
+
+
+def test_staff_rates_take_the_place_of_the_shipped_row_of_the_same_day_and_later_ones_apply_from_their_day() -> None:
+    from sponsorship.domain.costs import DEFAULT_SUBSISTENCE_PER_NIGHT, SubsistenceRate
+
+    shipped = load_subsistence_rates()
+    updated = shipped.with_rates(
+        [
+            SubsistenceRate("Geneva", "USD", Decimal("360"), date(2006, 1, 1)),  # corrects the shipped row
+            SubsistenceRate("Geneva", "USD", Decimal("400"), date(2006, 7, 1)),
+            SubsistenceRate("Vienna", "USD", Decimal("280"), date(2006, 1, 1)),
+        ]
+    )
+
+    assert shipped.per_night("Geneva", date(2006, 7, 12)) == Decimal("350")  # the shipped table is unchanged
+    assert updated.per_night("Geneva", date(2006, 6, 30)) == Decimal("360")
+    assert updated.per_night("Geneva", date(2006, 7, 12)) == Decimal("400")
+    assert updated.per_night("Vienna", date(2006, 7, 12)) == Decimal("280")
+    assert updated.per_night("Bangkok", date(2006, 10, 24)) == Decimal("172")
+    assert updated.in_force("Madrid", date(2006, 7, 12)) is None
+    assert updated.per_night("Madrid", date(2006, 7, 12)) == DEFAULT_SUBSISTENCE_PER_NIGHT
+    assert [r.rate_per_night for r in updated.rates if r.city == "Geneva"] == [Decimal("360"), Decimal("400")]

@@ -83,6 +83,18 @@ class SetAllocationRules(Contract):
     minimum_sponsored: int | None = Field(default=None, ge=0, le=10000)
 
 
+class SetSubsistenceRate(Contract):
+    """Staff update the dated subsistence table: a city's daily allowance from a date on. Estimates made after it
+    use the rate in force on each workshop's first day; the same rate again changes nothing."""
+
+    TYPE = "sponsorship.set_subsistence_rate"
+    city: str = Field(min_length=1, max_length=100)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    rate_per_night: Decimal = Field(gt=0, le=5000, decimal_places=2)
+    effective_from: date
+    source: str | None = Field(default=None, max_length=500)
+
+
 class WithdrawSponsorship(Contract):
     """Withdraw a delegate's sponsorship: its money goes back to the pledges and the waitlist moves up."""
 

@@ -15,7 +15,7 @@ from shared.db.sql import upsert
 from shared.messaging import outbox
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
-from sponsorship.domain.costs import AirfareEstimate, FareQuote
+from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate
 from sponsorship.domain.requests import Registration
 from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
 
@@ -198,6 +198,30 @@ class PostgresRepository:
             "SELECT max_per_country, minimum_sponsored FROM allocation_rules WHERE workshop_id = $1", workshop_id
         )
         return Rules(**dict(row)) if row else Rules()
+
+    async def subsistence_rates(self) -> list[SubsistenceRate]:
+        rows = await self.conn.fetch(
+            "SELECT city, currency, rate_per_night, effective_from FROM subsistence_rates"
+            " ORDER BY effective_from, recorded_at"
+        )
+        return [SubsistenceRate(**dict(row)) for row in rows]
+
+    async def save_subsistence_rate(self, rate: SubsistenceRate, source: str | None, at: datetime) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO subsistence_rates (city, currency, effective_from, rate_per_night, source, recorded_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (city, currency, effective_from) DO UPDATE"
+            " SET rate_per_night = EXCLUDED.rate_per_night, source = EXCLUDED.source,"
+            " recorded_at = EXCLUDED.recorded_at"
+            " WHERE subsistence_rates.rate_per_night <> EXCLUDED.rate_per_night"
+            " OR subsistence_rates.source IS DISTINCT FROM EXCLUDED.source",
+            rate.city,
+            rate.currency,
+            rate.effective_from,
+            rate.rate_per_night,
+            source,
+            at,
+        )
+        return bool(status.endswith(" 1"))
 
     async def save_rules(self, workshop_id: str, rules: Rules) -> None:
         await self.conn.execute(

@@ -34,11 +34,23 @@ class SubsistenceTable:
     def __init__(self, rates: Iterable[SubsistenceRate]) -> None:
         self.rates = sorted(rates, key=lambda rate: rate.effective_from)
 
-    def per_night(self, city: str, on: date, currency: str = "USD") -> Decimal:
-        in_force = [
+    def in_force(self, city: str, on: date, currency: str = "USD") -> SubsistenceRate | None:
+        """The rate for the city on that date, or None when the table has none (the default applies)."""
+        found = [
             rate for rate in self.rates if rate.city == city and rate.currency == currency and rate.effective_from <= on
         ]
-        return in_force[-1].rate_per_night if in_force else DEFAULT_SUBSISTENCE_PER_NIGHT
+        return found[-1] if found else None
+
+    def per_night(self, city: str, on: date, currency: str = "USD") -> Decimal:
+        rate = self.in_force(city, on, currency)
+        return rate.rate_per_night if rate else DEFAULT_SUBSISTENCE_PER_NIGHT
+
+    def with_rates(self, updates: Iterable[SubsistenceRate]) -> SubsistenceTable:
+        """This table with staff's updates: one for the same city, currency and date takes the shipped row's place."""
+        updates = list(updates)
+        replaced = {(rate.city, rate.currency, rate.effective_from) for rate in updates}
+        kept = [rate for rate in self.rates if (rate.city, rate.currency, rate.effective_from) not in replaced]
+        return SubsistenceTable([*kept, *updates])
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:

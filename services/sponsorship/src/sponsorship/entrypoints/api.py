@@ -182,6 +182,25 @@ async def funding_simulation(request: Request, year: int, mode: str = "annual") 
     return {"year": year, "mode": mode, "workshops": outcomes}
 
 
+@router.get("/subsistence-rates")
+async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
+    """The dated subsistence table in force: the shipped rows and those staff set since, oldest first."""
+    settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
+    async with pool(request).acquire() as conn:
+        staff = await PostgresRepository(conn, settings.logistics_namespace).subsistence_rates()
+    ours = {(rate.city, rate.currency, rate.effective_from) for rate in staff}
+    return [
+        {
+            "city": rate.city,
+            "currency": rate.currency,
+            "rate_per_night": str(rate.rate_per_night),
+            "effective_from": rate.effective_from.isoformat(),
+            "set_by": "staff" if (rate.city, rate.currency, rate.effective_from) in ours else "shipped table",
+        }
+        for rate in tables.subsistence.with_rates(staff).rates
+    ]
+
+
 def main() -> None:
     settings = Settings()
     app = build(settings).app(title="sponsorship", router=router)

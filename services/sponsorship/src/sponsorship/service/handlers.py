@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -233,6 +233,26 @@ async def request_sponsorship(repo: Repository, envelope: Envelope, command: con
     await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
 
 
+async def with_staff_rates(repo: Repository, tables: ReferenceTables) -> ReferenceTables:
+    """The shipped subsistence table with the rates staff have set since (read at each decision: every replica
+    sees the same table)."""
+    staff = await repo.subsistence_rates()
+    return replace(tables, subsistence=tables.subsistence.with_rates(staff)) if staff else tables
+
+
+async def set_subsistence_rate(
+    repo: Repository, envelope: Envelope, command: contracts.SetSubsistenceRate, tables: ReferenceTables
+) -> None:
+    """A city's daily allowance from a date on; estimates made from now on use it (places already decided keep
+    theirs). The same rate again changes nothing."""
+    if command.currency not in tables.currencies:
+        raise Refused(f"currency {command.currency} is not an ISO 4217 code")
+    rate = costs.SubsistenceRate(command.city, command.currency, command.rate_per_night, command.effective_from)
+    if await repo.save_subsistence_rate(rate, command.source, envelope.occurred_at):
+        log.info("subsistence.rate_set", city=command.city, currency=command.currency,
+                 effective_from=str(command.effective_from))  # fmt: skip
+
+
 def distance_km(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> float:
     home, venue = tables.airports.coordinates(home_airport), tables.airports.coordinates(workshop.airport)
     return costs.great_circle_km(home, venue) if home and venue else 0.0
@@ -348,6 +368,7 @@ async def decide(
     `coming_back` is the airfare money each delegate's cancelled-to-be ticket will bring to their reserve.
     Staff's allocation gives every request it decides `award_type`; a promotion or a reconsidered place keeps
     the type its award was given."""
+    tables = await with_staff_rates(repo, tables)
     if promote_only and not reconsider and not await repo.has_waitlisted(workshop.workshop_id):
         return  # a promotion decides only the waitlist: with nobody on it, no need to read the whole workshop
     awards = await repo.awards(workshop.workshop_id)
@@ -755,6 +776,7 @@ async def check_shortfall(
         if (award := awards.get(row.delegate_ref)) is None or award.status not in out
     ]
     today = today or workshop.as_of or envelope.occurred_at.date()
+    tables = await with_staff_rates(repo, tables)
     fares = await airfare_estimates(repo, workshop, rows, tables, today)
     requests = [
         allocation.Request(

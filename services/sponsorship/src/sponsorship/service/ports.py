@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from shared.contracts.envelope import Envelope
 
 from sponsorship.domain.allocation import Charge, Fund, Rules
-from sponsorship.domain.costs import AirfareEstimate, FareQuote
+from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate
 from sponsorship.domain.requests import Registration
 
 
@@ -76,6 +76,14 @@ class Repository(Protocol):
     async def save_override(self, delegate_ref: str, reason: str, recorded_at: datetime) -> None: ...
     async def rules(self, workshop_id: str) -> Rules: ...
     async def save_rules(self, workshop_id: str, rules: Rules) -> None: ...
+    async def subsistence_rates(self) -> list[SubsistenceRate]:
+        """The rates staff set (sponsorship.set_subsistence_rate), oldest first."""
+        ...
+
+    async def save_subsistence_rate(self, rate: SubsistenceRate, source: str | None, at: datetime) -> bool:
+        """False when the same rate was already recorded for that city, currency and date."""
+        ...
+
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]: ...
     async def save_award(
         self,
