@@ -136,6 +136,11 @@ class Simulator:
             self.state.update(json.loads(config.state_file.read_text()))
         self.dirty = False
         self.swept = 0.0  # monotonic time of the last sweep of expired offers
+        # Seats taken per leg and fare class, kept up to date by every write instead of counted over the whole order
+        # book at each search and hold (which grew with the square of the orders); rebuilt from the orders when
+        # unknown (start-up, a schedule change) or when a hold may have expired since.
+        self.taken: dict[str, int] | None = None
+        self.next_expiry: datetime | None = None
 
     # -- time, persistence, faults ---------------------------------------------------------------
 
@@ -179,14 +184,24 @@ class Simulator:
         return order
 
     def seats_taken(self) -> dict[str, int]:
-        taken: dict[str, int] = {}
-        for order in self.state["orders"].values():
-            if self.refreshed(order)["status"] in {"held", "ticketed"}:
-                for flight in order["segments"]:
-                    leg_key = inventory_key(flight["flight"], flight["origin"], flight["departs"])
-                    key = f"{leg_key}|{order['fare_class']}"
-                    taken[key] = taken.get(key, 0) + 1
-        return taken
+        if self.taken is None or (self.next_expiry is not None and self.next_expiry <= self.now()):
+            self.taken, self.next_expiry = {}, None
+            for order in self.state["orders"].values():
+                if self.refreshed(order)["status"] in {"held", "ticketed"}:
+                    self.occupy(order, +1)
+        return self.taken
+
+    def occupy(self, order: dict[str, Any], seats: int) -> None:
+        """Count an order's seats in (+1) or out (-1) of what is taken, if the count is kept."""
+        if self.taken is None:
+            return
+        for flight in order["segments"]:
+            leg_key = inventory_key(flight["flight"], flight["origin"], flight["departs"])
+            key = f"{leg_key}|{order['fare_class']}"
+            self.taken[key] = self.taken.get(key, 0) + seats
+        if seats > 0 and order["status"] == "held":
+            deadline = datetime.fromisoformat(order["ticketing_deadline"])
+            self.next_expiry = deadline if self.next_expiry is None else min(self.next_expiry, deadline)
 
     def seats_by_leg(self, legs: tuple[Leg, ...], fare_class: str, taken: dict[str, int]) -> list[int]:
         """Seats left in the fare class on each leg: an itinerary has as many as its fullest leg."""
@@ -271,6 +286,7 @@ class Simulator:
             "idempotency_keys": {"hold": key},
         }
         self.state["orders"][identifier] = order
+        self.occupy(order, +1)
         return 201, order, True
 
     def ticket(self, identifier: str, key: str, fault: str | None) -> Outcome:
@@ -293,6 +309,7 @@ class Simulator:
         order["idempotency_keys"]["ticket"] = key
         if fault == "fare_unavailable":
             order["status"], order["release_reason"] = "released", "fare_no_longer_available"
+            self.occupy(order, -1)
             message = f"Order {identifier}: the held fare is no longer available; the hold was released."
             return 409, {"error": {"code": "fare_no_longer_available", "message": message, "order": order}}, True
         order["status"] = "ticketed"
@@ -311,6 +328,7 @@ class Simulator:
         result = rules.cancellation(order["fare_class"], Decimal(order["price"]["amount"]), status == "ticketed")
         currency = order["price"]["currency"]
         order["status"] = "cancelled"
+        self.occupy(order, -1)
         order["idempotency_keys"]["cancel"] = key
         order["cancellation"] = {
             "outcome": result.outcome,
@@ -394,7 +412,9 @@ class Simulator:
                 "changed_at": now.isoformat(),
             }
         )
+        self.occupy(order, -1)
         order["segments"] = [dict(s) for s in offer["segments"]]
+        self.occupy(order, +1)
         order["price"], order["days_ahead"] = offer["price"], offer["days_ahead"]
         order["ticket_number"] = rules.ticket_number(self.config.seed, identifier, len(exchanges))
         order["idempotency_keys"]["change"] = key
@@ -416,6 +436,7 @@ class Simulator:
                 affected.append(order)
         if not affected:
             return None
+        self.taken = None  # the legs moved: count again
         announced = {
             "sequence": len(self.state["changes"]) + 1,
             "flight": change.flight,
