@@ -77,9 +77,11 @@ PER_DELEGATE_USD = 10_000  # above the planning estimate from the farthest capit
 # from or to a hub 8 times more): no more delegates than this fly home from one airport, so large runs spread
 # over the other airports of the same countries.
 PER_ORIGIN = 25
-# Those airports hold about 13,800 delegates at 25 each; above this many, the bench's simulator gets more seats
-# per flight (its --seat-scale) and each airport sends as many times 25.
-PER_SEAT_SCALE = 10_000
+# Delegates from many airports meet on the flights from hubs to the venue: at the simulator's own seats, about 2,000
+# to 2,500 delegates find a seat to Geneva and Vienna within policy (tests/unit/test_bench_scenarios.py books them).
+# Above PER_SEAT_SCALE, the bench's simulator gets more seats per flight (its --seat-scale) and each airport sends as
+# many times 25.
+PER_SEAT_SCALE = 1_000
 
 
 def seat_scale(delegates: int) -> int:

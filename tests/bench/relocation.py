@@ -16,7 +16,7 @@ SMTP server and, as `pg:<service>`, the PostgreSQL backends of its database; the
 and `machine_busy_share` how busy the machine's cores were: on a machine shared with other work the CPU seconds
 compare better between runs than the wall-clock figure.
 
-Above 10,000 delegates the System's simulated GDS gets more seats per flight (tests.bench.pipeline.seat_scale), and
+Above 1,000 delegates the System's simulated GDS gets more seats per flight (tests.bench.pipeline.seat_scale), and
 the bench runs it without its snapshot file (System.gds_snapshot=False).
 
 Where the time went (500 delegates, py-spy and the services' logs, on this 2-core machine shared with other test
