@@ -145,6 +145,21 @@ def test_held_fares_are_charged_or_declined_and_a_cancelled_ticket_frees_its_ref
     assert committed(system) == 4 * PER_DELEGATE + 900 - 1450 - 1202 - 2350 + PER_DELEGATE
     assert committed(system) <= pledge
 
+    # Travel says a still-granted delegate is not booked again (its workshop was cancelled, say) before
+    # sponsorship has heard why: the refund goes back at once and the credit stays spent, as they would after
+    # the news; they are not kept for a next ticket that will never come.
+    before = committed(system)
+    issued = ticket.model_copy(update={"delegate_ref": granted[2], "booking_ref": "BK-4", "fare": Decimal("1000")})
+    publish(system, TRAVEL_BOOKING, (granted[2], issued))
+    assert committed(system) == before
+    final = cancelled.model_copy(
+        update={"delegate_ref": granted[2], "booking_ref": "BK-4", "reason": "workshop cancelled",
+                "refund": Decimal("600"), "credit": Decimal("300"), "fee": Decimal("100"), "rebooking": False}
+    )  # fmt: skip
+    publish(system, TRAVEL_BOOKING, (granted[2], final))
+    assert committed(system) == before - 600, "only the fee and the credit stay charged"
+    assert granted_now(system) == {*granted[1:], waiting[0]}  # 2,050 left: no one else is promoted
+
 
 def granted_now(system: System) -> set[str]:
     return {a["delegate_ref"] for a in sponsorships(system)["awards"] if a["status"] == "granted"}

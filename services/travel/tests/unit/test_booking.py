@@ -258,6 +258,10 @@ class FakeStore:
                  and t.venue_version < trip.venue_version and t.state == "ticketed"]  # fmt: skip
         return max(older, key=lambda t: t.venue_version) if older else None
 
+    async def rebooked(self, trip: Trip) -> bool:
+        return any(t.delegate_ref == trip.delegate_ref and t.venue_version > trip.venue_version
+                   and t.state not in {"cancelled", "failed", "declined"} for t in self.trips.values())  # fmt: skip
+
     async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
         now = asyncio.get_running_loop().time()
         due = [t for k, t in self.trips.items() if t.state in domain.ACTIVE and self.due_at.get(k, 0) <= now]
@@ -289,6 +293,12 @@ class FakeStore:
             self.bookings[changed["booking_ref"]].update(changed)
         if kwargs.get("cancelled_booking"):
             self.bookings[kwargs["cancelled_booking"]["booking_ref"]]["status"] = "cancelled"
+        reason = kwargs.get("release_older")
+        if reason and not (self.workshop and self.workshop.venue_version > after.venue_version):
+            for older_key, older in self.trips.items():
+                if (older.delegate_ref, older.state) == (after.delegate_ref, "ticketed") and older_key[1] < key[1]:
+                    self.trips[older_key] = domain.release(older, "cancelled", reason)
+                    self.due_at[older_key] = 0
         self.events.extend(kwargs.get("events", ()))
         if kwargs.get("quote"):
             self.quotes[kwargs["quote"].quote_id] = kwargs["quote"]
@@ -774,6 +784,24 @@ def test_the_change_asks_sponsorship_for_the_tickets_whole_cost_and_a_declined_o
     assert trip.state == "declined" and provider.changed == []
     assert store.trip("D1", 1).state == "cancelled" and provider.tickets("D1") == []
     assert event_types(store)[-1] == "travel.ticket_cancelled"
+
+
+def test_killed_as_a_declined_change_ends_the_older_ticket_is_still_given_back() -> None:
+    provider, store = FakeProvider(), FakeStore(requested())
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
+    first = asyncio.run(drive(booker, store))
+    store.trips[("D1", 1)] = replace(first, state="approved")
+    asyncio.run(drive(booker, store))
+    moved_venue(store)
+    held = asyncio.run(drive_version(booker, store, 2))
+    store.trips[("D1", 2)] = replace(held, state="releasing", release_to="declined", reason="fare declined")
+    store.crash_on_save = "releasing"  # the process dies at the next step that gives the old ticket back
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(drive_version(booker, store, 2))
+    assert store.trip("D1", 2).state == "declined"
+    resumed = Booker(store, provider, approval=True, clock=lambda: NOW)  # a fresh process
+    asyncio.run(drive_version(resumed, store, 2))
+    assert store.trip("D1", 1).state == "cancelled" and provider.tickets("D1") == [], "I2: no ticket left valid"
 
 
 def test_an_approved_change_is_made_once_through_an_unknown_outcome() -> None:

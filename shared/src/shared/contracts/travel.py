@@ -158,6 +158,9 @@ class TicketCancelled(Contract):
     credit: Decimal = Decimal(0)
     fee: Decimal = Decimal(0)
     currency: str = "USD"
+    # Whether travel books the delegate again (a newer venue version, a schedule change, an approved rebooking):
+    # the refund and credit then go to the next ticket. None: not stated (judged from sponsorship's own state).
+    rebooking: bool | None = None
 
 
 class BookingFailed(Contract):

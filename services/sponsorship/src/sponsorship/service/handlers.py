@@ -684,7 +684,9 @@ async def when_ticket_cancelled_release_the_refund(
 
     A delegate still sponsored and not yet holding a ticket for the current venue is being rebooked: the refund
     and the credit (which the airline honours for the same traveller) go to the reserve for the next ticket.
-    Otherwise the credit stays spent, the refund returns to the pledges and the waitlist moves up.
+    Otherwise (or when travel says it books the delegate no more, e.g. for a cancellation sponsorship has not heard
+    of yet: the result must not hang on which topic is read first) the credit stays spent, the refund returns to
+    the pledges and the waitlist moves up.
     """
     known = await repo.ticket(event.booking_ref)
     if known is not None and known["status"] == "cancelled":
@@ -697,7 +699,8 @@ async def when_ticket_cancelled_release_the_refund(
     credits = tuple(c for c in split.sunk if c.kind == ticketing.AIRLINE_CREDIT)
     award = await repo.award(event.delegate_ref)
     keep = (
-        award is not None
+        event.rebooking is not False  # travel's word first: sponsorship may not have heard of a cancellation yet
+        and award is not None
         and award.status == "granted"
         and workshop is not None
         and workshop.status not in INACTIVE

@@ -412,6 +412,7 @@ class PostgresTripStore:
         changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
         quote: ChangeQuote | None = None,
+        release_older: str | None = None,
     ) -> bool:
         assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
         n = len(TRIP_COLUMNS)
@@ -465,6 +466,18 @@ class PostgresTripStore:
                     )
             if quote is not None:
                 await write_quote(conn, quote, "approved", None)
+            if release_older is not None:
+                await conn.execute(
+                    "UPDATE trips SET state = 'releasing', release_to = 'cancelled', reason = $4, tries = 0,"
+                    " due_at = now(), updated_at = now()"
+                    " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version < $3 AND state = 'ticketed'"
+                    " AND NOT EXISTS (SELECT 1 FROM workshops w WHERE w.workshop_id = $2 AND w.venue_version > $3)",
+                    after.delegate_ref,
+                    after.workshop_id,
+                    after.venue_version,
+                    release_older,
+                )
+                await conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
             for envelope in events:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
@@ -498,6 +511,18 @@ class PostgresTripStore:
                 trip.venue_version,
             )
         return trip_from(row) if row else None
+
+    async def rebooked(self, trip: Trip) -> bool:
+        async with self.pool.acquire() as conn:
+            return bool(
+                await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM trips WHERE delegate_ref = $1 AND workshop_id = $2"
+                    " AND venue_version > $3 AND state NOT IN ('cancelled', 'failed', 'declined'))",
+                    trip.delegate_ref,
+                    trip.workshop_id,
+                    trip.venue_version,
+                )
+            )
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]:
         async with self.pool.acquire() as conn:

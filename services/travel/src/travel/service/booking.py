@@ -424,6 +424,9 @@ class Booker:
                 credit=credit,
                 fee=fee,
                 currency=trip.currency or "USD",
+                # Booked again (a schedule change, an approved rebooking, a newer venue's trip): sponsorship keeps
+                # the money for the next ticket; otherwise it is given back, whatever sponsorship has heard so far.
+                rebooking=final.state == "requested" or await self.store.rebooked(trip),
             )
             events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
             cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
@@ -717,6 +720,10 @@ class Booker:
     ) -> Trip | None:
         if after.state in domain.FINAL:
             due_in = None
+        # A trip that ends without a ticket (declined, failed, no longer sponsored) while an older venue's ticket
+        # waited for it: that ticket is given back in the same transaction (a SIGKILL in between would keep it
+        # valid for good), unless a newer venue version's trip will deal with it.
+        without_ticket = after.state in {"declined", "failed", "cancelled"} and after.venue_version > 1
         saved = await self.store.save(
             before,
             after,
@@ -726,24 +733,13 @@ class Booker:
             changed_booking=changed_booking,
             events=events,
             quote=quote,
+            release_older=f"venue version {after.venue_version}: {after.state} ({after.reason})"
+            if without_ticket
+            else None,
         )
         if saved and after.state != before.state:  # logged once committed: a killed step logs nothing
             log.info(f"booking.{after.state}", delegate_ref=after.delegate_ref, attempt=after.attempt)
-        if saved and after.state in {"declined", "failed", "cancelled"} and after.venue_version > 1:
-            await self._give_back_older_ticket(after)
         return after if saved else None
-
-    async def _give_back_older_ticket(self, trip: Trip) -> None:
-        """A trip that ends without a ticket (declined, failed, no longer sponsored) while an older venue's ticket
-        waited for it: that ticket is cancelled, unless a newer venue version's trip will deal with it."""
-        previous = await self.store.predecessor(trip)
-        if previous is None:
-            return
-        workshop = (await self.store.facts(trip)).workshop
-        if workshop is not None and workshop.venue_version > trip.venue_version:
-            return
-        reason = f"venue version {trip.venue_version}: {trip.state} ({trip.reason})"
-        await self._save(previous, domain.release(previous, "cancelled", reason))
 
 
 class BookingWorker:

@@ -191,10 +191,12 @@ class TripStore(Protocol):
         changed_booking: dict[str, Any] | None = None,
         events: tuple[Envelope, ...] = (),
         quote: ChangeQuote | None = None,
+        release_older: str | None = None,
     ) -> bool:
         """Write `after` only if the trip is still as `before` (state and attempt), in one transaction with the
         booking row, the cancelled or changed booking, the change quote's new status and the events. `due_in`
-        None: not due until something happens."""
+        None: not due until something happens. `release_older` (a reason): the delegate's tickets for older venue
+        versions are given back too, unless the workshop has a venue version newer than `after`'s."""
         ...
 
     async def feed_position(self) -> int: ...
@@ -202,6 +204,11 @@ class TripStore(Protocol):
     async def trip_by_order(self, order_id: str) -> Trip | None: ...
     async def predecessor(self, trip: Trip) -> Trip | None:
         """The delegate's ticketed trip for an older venue version of the workshop (the newest), if any."""
+        ...
+
+    async def rebooked(self, trip: Trip) -> bool:
+        """Whether a trip for a newer venue version of the workshop is booking the delegate (not ended without a
+        ticket)."""
         ...
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]: ...
