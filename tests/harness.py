@@ -12,6 +12,7 @@ import asyncio
 import json
 import mailbox
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,10 +32,25 @@ SERVICES = ("registration", "sponsorship", "travel", "notifications")
 GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
 
 
+# Listening ports are taken below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel hands out
+# for binding to 0 may be given to an outgoing connection (a Kafka or PostgreSQL client) before a service binds it,
+# and the service then dies with "address already in use".
+_PORTS = random.Random()
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        port = _PORTS.randrange(20_000, 32_000)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 def docker_answers() -> bool:

@@ -65,7 +65,7 @@ def test_an_smtp_outage_delays_e_mails_raises_the_alarm_and_loses_none(system: S
         timeout=240,
         what="64 e-mails waiting with the alarm raised",
     )
-    assert during["oldest_waiting_s"] > ALARM_AFTER_S
+    assert during["oldest_waiting_s"] >= ALARM_AFTER_S  # rounded to 0.1 s; the alarm compares unrounded
     assert during["retrying"] > 0 and during["last_error"].startswith("smtp: ")
     assert during["sent"] == 34 and during["failed"] == 0
     assert len(system.mail()) == 34, "nothing delivered while the server is down"
