@@ -26,7 +26,7 @@ test:                   ## the whole suite against the real broker, database and
 	@bash deploy/local/stack.sh infra
 	@$(ENV) .venv/bin/python -m pytest
 
-test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (about 35 min)
+test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (about 10 min)
 	@bash deploy/local/stack.sh infra
 	@$(ENV) .venv/bin/python -m pytest -m relocation -o timeout=10800 tests/end_to_end/test_relocation.py
 

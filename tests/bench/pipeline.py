@@ -73,6 +73,7 @@ CAPITALS = [
     ("GE", "TBS", "en"), ("AL", "TIA", "en"), ("MN", "ULN", "en"), ("TZ", "DAR", "en"), ("UG", "EBB", "en"),
 ]  # fmt: skip
 PER_DELEGATE_USD = 10_000  # above the planning estimate from the farthest capital (Lima: ~4,900 USD)
+DELEGATES_PER_PLEDGE = 5_000
 # The simulated airline flies at least one return a day from each airport with 30 to 53 economy seats (a flight
 # from or to a hub 8 times more): no more delegates than this fly home from one airport, so large runs spread
 # over the other airports of the same countries.
@@ -220,16 +221,19 @@ def write_scenario(folder: Path, name: str, workshops: list[str], delegates_per_
             for workshop in workshops
         ],
         "donors": [{"id": "bench-donor", "name": "Benchmark Donor"}],
+        # One pledge per DELEGATES_PER_PLEDGE delegates: sponsorship refuses a single pledge of 100 million or more
+        # as implausible (10,000 delegates at 10,000 USD each).
         "pledges": [
             {
-                "id": f"pledge-{workshop}",
+                "id": f"pledge-{workshop}" + (f"-{part}" if part else ""),
                 "donor": "bench-donor",
                 "workshop": workshop,
-                "amount": PER_DELEGATE_USD * delegates_per_workshop,
+                "amount": PER_DELEGATE_USD * min(DELEGATES_PER_PLEDGE, delegates_per_workshop - start),
                 "currency": "USD",
                 "kind": "cash",
             }
             for workshop in workshops
+            for part, start in enumerate(range(0, delegates_per_workshop, DELEGATES_PER_PLEDGE))
         ],
         "delegates": [{"file": f"{name}-delegates.csv"}],
     }

@@ -1,7 +1,7 @@
 """A relocation of 5,000 sponsored delegates converges with 0 violations (no time assertion: see make bench).
 
-Not part of `make test`: setting up 5,000 sponsored delegates with tickets and moving them took 33 minutes on this
-2-core machine shared with other test runs (set-up 1,010 s, relocation 888 s). Run it with `make test-relocation`;
+Not part of `make test`: setting up 5,000 sponsored delegates with tickets and moving them takes about 9 minutes on
+this 2-core machine (set-up 238 s, relocation 275 s). Run it with `make test-relocation`;
 RELOCATION_TEST_DELEGATES sets another size. Its figures (set-up stages and the relocation, as
 tests.bench.relocation reports them) go to var/bench/relocation-test.json and, with `pytest -s`, to the output."""
 

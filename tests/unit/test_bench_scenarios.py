@@ -37,7 +37,8 @@ def test_a_generated_scenario_seats_every_delegate_on_flights_of_its_own_airport
     scale = seat_scale(delegates)
 
     assert len(rows) == len({row["ref"] for row in rows}) == delegates
-    assert document["pledges"][0]["amount"] == PER_DELEGATE_USD * delegates
+    amounts = [pledge["amount"] for pledge in document["pledges"]]
+    assert sum(amounts) == PER_DELEGATE_USD * delegates and max(amounts) < 100_000_000  # none refused as implausible
     assert max(per_airport.values()) <= PER_ORIGIN * scale <= FEWEST_SEATS * scale  # fits the smallest return flight
     assert all(legs for legs in flown.values())  # every airport flies to Geneva and Vienna within policy
     assert sum(len(legs or ()) for legs in flown.values()) == len(set().union(*flown.values()))  # no flight shared
