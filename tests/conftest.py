@@ -9,12 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import System, infrastructure
-
-
-@pytest.fixture(scope="session")
-def infra() -> dict[str, str]:
-    return infrastructure()
+from tests.harness import System
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,15 @@ def free_port() -> int:
         return port
 
 
+def eventually(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:
+    """Poll `check` until it returns something true, and return it; fail saying `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
+        time.sleep(every)
+    return result
+
+
 def docker_answers() -> bool:
     try:
         import docker  # type: ignore[import-untyped]
@@ -64,6 +75,7 @@ def docker_answers() -> bool:
 
 
 _containers: list[Any] = []
+_CLI_LOCK = threading.Lock()
 
 
 def infrastructure() -> dict[str, str]:
@@ -259,19 +271,19 @@ class System:
 
     # ------------------------------------------------------------------ staff interface
     def cli(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(BIN / "logistics"), *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=ROOT,
-        )
-        if check and result.returncode != 0:
+        """`logistics ARGS` against this system, run in this process (a fresh interpreter per command cost about
+        1.5 s of CPU, hundreds of times per suite); `timeout` is left to pytest-timeout."""
+        from logistics_cli.main import app
+        from typer.testing import CliRunner
+
+        with _CLI_LOCK:  # CliRunner swaps the process's environment and standard streams while it runs
+            result = CliRunner().invoke(app, list(args), env=self.env(), catch_exceptions=False)
+        completed = subprocess.CompletedProcess(["logistics", *args], result.exit_code, result.stdout, result.stderr)
+        if check and result.exit_code != 0:
             raise AssertionError(
-                f"logistics {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+                f"logistics {' '.join(args)} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}"
             )
-        return result
+        return completed
 
     def wait(self, timeout: float = 240) -> None:
         self.cli("wait", "--timeout", str(timeout), timeout=timeout + 30)
@@ -358,6 +370,36 @@ class System:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+def busy(system: System, service: str) -> bool:
+    """The service still has cascade work: events to publish, bookings in flight or e-mails waiting."""
+    try:
+        status = httpx.get(f"{system.url(service)}/ops/status", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return bool(status["outbox"]["pending"] or status["work"]["pending"] or status.get("mail", {}).get("waiting"))
+
+
+class OneKill(threading.Thread):
+    """SIGKILLs, at a random moment of the cascade, one of the services that still have work, then starts it
+    again; `killed` names it and says whether it was busy (if none is within 10 s, a random one is killed
+    anyway, and the test's context says so)."""
+
+    def __init__(self, system: System, seed: int, among: tuple[str, ...] = SERVICES) -> None:
+        super().__init__(daemon=True)
+        self.system, self.random, self.among = system, random.Random(seed), among
+        self.killed: list[str] = []
+
+    def run(self) -> None:
+        time.sleep(self.random.uniform(0.2, 2.5))
+        deadline = time.monotonic() + 10
+        while not (working := [s for s in self.among if busy(self.system, s)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        service = self.random.choice(working or list(self.among))
+        self.system.kill(service)
+        self.killed.append(f"{service} ({'busy' if working else 'idle'})")
+        self.system.start_service(service)
 
 
 def drop(system: System) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from tests.harness import BIN, GENEVA, System
+from tests.harness import BIN, GENEVA, System, eventually
 
 STALL_S = 4.0
 
@@ -36,14 +35,6 @@ threading.Event().wait()
 def mail_status(system: System) -> dict[str, Any]:
     status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
     return status
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
-        time.sleep(0.2)
-    return result
 
 
 def test_a_crash_inside_smtp_exchanges_resends_with_the_same_message_id_counted(system: System) -> None:

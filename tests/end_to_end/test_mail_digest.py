@@ -6,27 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.harness import System, publish_raw
+from tests.harness import System, eventually, publish_raw
 
 LATE = "idm-2006-late"
 LATE_REFS = ("LATE-001", "LATE-002")
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
-        time.sleep(0.5)
-    return result
 
 
 def envelope(event_type: str, key: str, payload: dict[str, object]) -> bytes:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.harness import GENEVA, System
+from tests.harness import GENEVA, System, eventually
 
 ALARM_AFTER_S = 5
 
@@ -35,14 +34,6 @@ def system(infra: dict[str, str], tmp_path: Path) -> Iterator[System]:
 def mail_status(system: System) -> dict[str, Any]:
     status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
     return status
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
-        time.sleep(0.5)
-    return result
 
 
 def message_ids(system: System) -> Counter[str]:

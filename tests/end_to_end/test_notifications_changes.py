@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import time
 from collections import Counter
-from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
@@ -17,7 +15,7 @@ import asyncpg
 import httpx
 from icalendar import Calendar
 
-from tests.harness import GENEVA, System
+from tests.harness import GENEVA, System, eventually
 
 WORKSHOP = "idm-2006-geneva"
 
@@ -25,14 +23,6 @@ WORKSHOP = "idm-2006-geneva"
 def languages() -> dict[str, str]:
     with (GENEVA.parent / "geneva-2006-delegates.csv").open() as handle:
         return {row["ref"]: row["language"] for row in csv.DictReader(handle)}
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
-        time.sleep(0.5)
-    return result
 
 
 def emails(system: System) -> list[dict[str, Any]]:

@@ -48,12 +48,12 @@ def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
     return found
 
 
-def trip_paths(system: System, refs: set[str], version: int) -> dict[str, dict[str, Any]]:
-    """Each delegate's trip for the venue version (its state, and its path: change or rebook)."""
+def delegate_trips(system: System, refs: set[str]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Each delegate's trips by venue version (state, and path: change or rebook)."""
     found = {}
     for ref in refs:
         trips = httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=10).json()["trips"]
-        found[ref] = next(t for t in trips if t["venue_version"] == version)
+        found[ref] = {trip["venue_version"]: trip for trip in trips}
     return found
 
 
@@ -93,19 +93,26 @@ def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all
     view = travel_view(system)
     version = view["workshop"]["venue_version"]
     assert version == 2
-    # Every delegate is rebooked: ticketed once sponsorship approved the Bangkok fare; declined, or cancelled
-    # when sponsorship waitlisted the place meanwhile (the Geneva tickets' value came back as airline credits,
-    # not money, so the pledges may not cover everyone again). Only granted delegates hold a valid ticket.
-    states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()["states"]
+    # Sponsorship decides every place again at Bangkok's costs (the Geneva tickets' value comes back as airline
+    # credits, not money, so the pledges may not cover everyone again). A delegate granted when travel hears of the
+    # move gets a trip for venue version 2: ticketed once sponsorship approves the Bangkok fare; declined, or
+    # cancelled, when sponsorship waitlists the place meanwhile. A delegate already waitlisted when travel hears of
+    # the move gets none: the two topics are not ordered with each other, and travel, restarted after its SIGKILL,
+    # reads them in any order (issue 13: 17 trips for 30 delegates in one such run). Either way, every granted
+    # delegate holds one valid ticket for version 2 and nobody else does; every trip has ended.
+    progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()
+    states = progress["states"]
     rebooked_count = states.get("ticketed", 0)
-    assert sum(states.get(s, 0) for s in ("ticketed", "declined", "cancelled")) == 30, states
-    assert rebooked_count > 0 and set(states) <= {"ticketed", "declined", "cancelled"}, states
+    assert set(states) <= {"ticketed", "declined", "cancelled"} and progress["in_flight"] == 0, states
     granted = {row["delegate_ref"] for row in view["sponsorships"] if row["sponsorship"] == "granted"}
+    assert rebooked_count == len(granted) > 0, (states, len(granted))
+    by_version = delegate_trips(system, {b["delegate_ref"] for b in view["bookings"]})
+    assert not {ref for ref, by in by_version.items() if 2 not in by} & granted, "granted, no trip for version 2"
     valid = [b for b in view["bookings"] if b["status"] == "ticketed"]
     assert Counter(b["venue_version"] for b in valid) == {2: rebooked_count}
     assert len({b["delegate_ref"] for b in valid}) == rebooked_count
     assert {b["delegate_ref"] for b in valid} <= granted
-    trips = trip_paths(system, {b["delegate_ref"] for b in view["bookings"]}, 2)
+    trips = {ref: by[2] for ref, by in by_version.items() if 2 in by}
     changed = {ref for ref, trip in trips.items() if trip["path"] == "change" and trip["state"] == "ticketed"}
     assert changed, "a saver ticket costs less to change (its fee) than to cancel (a credit only) and buy anew"
     assert {t["path"] for t in trips.values() if t["state"] == "ticketed"} <= {"change", "rebook"}

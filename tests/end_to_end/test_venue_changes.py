@@ -8,48 +8,16 @@ takes one staff decision as of 1 May 2006, and checks every service's state and 
 from __future__ import annotations
 
 import os
-import random
-import threading
 import time
 from collections import Counter
 
 import httpx
 import pytest
 
-from tests.harness import SERVICES, System
+from tests.harness import OneKill, System
 
 GENEVA = "idm-2006-geneva"
 TODAY = ("--today", "2006-05-01")
-
-
-def busy(system: System, service: str) -> bool:
-    """The service still has cascade work: events to publish, bookings in flight or e-mails waiting."""
-    try:
-        status = httpx.get(f"{system.url(service)}/ops/status", timeout=5).json()
-    except (httpx.HTTPError, ValueError):
-        return False
-    return bool(status["outbox"]["pending"] or status["work"]["pending"] or status.get("mail", {}).get("waiting"))
-
-
-class OneKill(threading.Thread):
-    """SIGKILLs, at a random moment of the cascade, one of the services that still have work, then starts it
-    again; `killed` names it and says whether it was busy (if none is within 10 s, a random one is killed
-    anyway, and the test's context says so)."""
-
-    def __init__(self, system: System, seed: int) -> None:
-        super().__init__(daemon=True)
-        self.system, self.random = system, random.Random(seed)
-        self.killed: list[str] = []
-
-    def run(self) -> None:
-        time.sleep(self.random.uniform(0.2, 2.5))
-        deadline = time.monotonic() + 10
-        while not (working := [s for s in SERVICES if busy(self.system, s)]) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        service = self.random.choice(working or list(SERVICES))
-        self.system.kill(service)
-        self.killed.append(f"{service} ({'busy' if working else 'idle'})")
-        self.system.start_service(service)
 
 
 def decide_under_fire(system: System, *decision: str) -> str:

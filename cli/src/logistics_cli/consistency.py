@@ -4,7 +4,8 @@ I1 no pledge committed beyond its amount; I2 every sponsored delegate of an acti
 valid ticket for the current venue_version, nobody else has one; I3 exactly one e-mail per (delegate, kind,
 version), checked in the service and, when given, in the Maildir itself, and none missing for a delegate's
 current sponsorship decision; I4 nothing lost: refused commands
-and dead letters are listed with their reasons.
+and dead letters are listed with their reasons; L1 liveness: no work of the workshop (a trip) has waited in one state
+longer than its bound.
 """
 
 from __future__ import annotations
@@ -134,6 +135,13 @@ def report(
                 violations.append({"invariant": "I3", "detail": f"{count} copies of {message_id} in the Maildir"})
         for message_id in sorted(set(allowed) - set(delivered)):
             violations.append({"invariant": "I3", "detail": f"{message_id} marked sent but not in the Maildir"})
+
+    for service, body in sorted(statuses.items()):
+        for item in body.get("work", {}).get("late", []):
+            if item.get("workshop_id") == workshop_id:
+                violations.append(
+                    {"invariant": "L1", "service": service, "delegate": item["delegate_ref"], "detail": item["reason"]}
+                )
 
     not_applied = [
         {"service": service, **item}

@@ -66,14 +66,20 @@ def apply(
 
 @app.command()
 def wait(
-    workshop: Annotated[str | None, typer.Option("--workshop", help="Workshop id (the wait covers all work).")] = None,
+    workshop: Annotated[
+        str | None, typer.Option("--workshop", help="Wait only for this workshop's bookings and e-mails.")
+    ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before giving up.")] = 120.0,
 ) -> None:
-    """Return when every command and event has been processed: consumer lag 0, outboxes and mail queue empty."""
-    quiet, state = asyncio.run(wait_until_quiet(settings(), timeout))
+    """Return when every command and event has been processed: consumer lag 0, outboxes empty, the services' work
+    and the mail queue done (with --workshop: that workshop's work and e-mails only). Still busy at the timeout: what
+    it still waits for, and each piece of work late past its bound with why (exit code 1)."""
+    quiet, state, late = asyncio.run(wait_until_quiet(settings(), timeout, workshop))
     if not quiet:
         busy = ", ".join(f"{k} {v}" for k, v in state.items() if v)
-        errors.print(f"[red]Still busy after {timeout:.0f} s:[/red] {busy}")
+        errors.print(f"[red]Still busy after {timeout:.0f} s{f' ({workshop})' if workshop else ''}:[/red] {busy}")
+        for item in late:
+            errors.print(f"  late: {item['service']} {item['workshop_id']} {item['delegate_ref']}: {item['reason']}")
         raise typer.Exit(1)
     console.print("All work processed." + (f" ({workshop})" if workshop else ""))
 
@@ -156,7 +162,7 @@ def print_report(result: dict[str, Any]) -> None:
         for violation in result["violations"]:
             console.print(f"  {violation}")
     else:
-        console.print("[green]0 violations[/green] (I1 budget, I2 tickets, I3 e-mails, I4 nothing lost)")
+        console.print("[green]0 violations[/green] (I1 budget, I2 tickets, I3 e-mails, I4 nothing lost, L1 liveness)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""`logistics wait`: every consumer group caught up, every outbox and the mail queue empty."""
+"""`logistics wait`: every consumer group caught up, every outbox empty, and the services' work and mail queue done
+(of one workshop, or all)."""
 
 from __future__ import annotations
 
@@ -38,33 +39,48 @@ async def consumer_lag(settings: CliSettings) -> dict[str, int]:
         await admin.close()
 
 
-async def backlog(settings: CliSettings, client: httpx.AsyncClient) -> dict[str, Any]:
+async def backlog(
+    settings: CliSettings, client: httpx.AsyncClient, workshop: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What each service still has to do (its work and the mail queue only for `workshop` when given; outboxes are
+    not per workshop), and the work late past its bound, with why."""
     pending: dict[str, Any] = {}
+    late: list[dict[str, Any]] = []
+    params = {"workshop": workshop} if workshop else {}
     for service in SERVICES:
-        status = (await client.get(f"{settings.url(service)}/ops/status")).json()
+        try:
+            response = await client.get(f"{settings.url(service)}/ops/status", params=params)
+            response.raise_for_status()
+        except httpx.HTTPError:
+            pending[service] = "unreachable"
+            continue
+        status = response.json()
         pending[f"{service} outbox"] = status["outbox"]["pending"]
         pending[f"{service} work"] = status.get("work", {}).get("pending", 0)
-    queue = (await client.get(f"{settings.url('notifications')}/mail/queue")).json()
-    pending["mail queue"] = queue["pending"]
-    return pending
+        late += [{"service": service, **item} for item in status.get("work", {}).get("late", [])]
+    try:
+        queue = (await client.get(f"{settings.url('notifications')}/mail/queue", params=params)).json()
+        pending["mail queue"] = queue["pending"]
+    except httpx.HTTPError:
+        pending["mail queue"] = "unreachable"
+    return pending, late
 
 
-async def wait_until_quiet(settings: CliSettings, timeout: float) -> tuple[bool, dict[str, Any]]:
+async def wait_until_quiet(
+    settings: CliSettings, timeout: float, workshop: str | None = None
+) -> tuple[bool, dict[str, Any], list[dict[str, Any]]]:
+    """Until two looks in a row find nothing to do; or, at the timeout, what was still busy and what was late."""
     deadline = time.monotonic() + timeout
     quiet_in_a_row = 0
     state: dict[str, Any] = {}
+    late: list[dict[str, Any]] = []
     async with httpx.AsyncClient(timeout=10) as client:
         while time.monotonic() < deadline:
-            try:
-                state = {f"{k} lag": v for k, v in (await consumer_lag(settings)).items()}
-                state.update(await backlog(settings, client))
-            except httpx.HTTPError as error:
-                state = {"unreachable": str(error)}
-                quiet_in_a_row = 0
-                await asyncio.sleep(0.5)
-                continue
+            state = {f"{k} lag": v for k, v in (await consumer_lag(settings)).items()}
+            work, late = await backlog(settings, client, workshop)
+            state.update(work)
             quiet_in_a_row = quiet_in_a_row + 1 if not any(state.values()) else 0
             if quiet_in_a_row >= 2:
-                return True, state
+                return True, state, late
             await asyncio.sleep(0.25)
-    return False, state
+    return False, state, late

@@ -259,3 +259,15 @@ def test_a_current_sponsorship_decision_never_e_mailed_is_an_i3_violation() -> N
     assert len(violations(run(sponsorship=promoted, emails=failed), "I3")) == 1
     on_its_way = [*EMAILS, email("GVA-011", "granted", 2, status="pending")]
     assert violations(run(sponsorship=promoted, emails=on_its_way), "I3") == []
+
+
+def test_a_trip_of_this_workshop_late_past_its_bound_is_an_l1_violation_with_its_reason() -> None:
+    late = [
+        {"workshop_id": WORKSHOP, "delegate_ref": "GVA-007", "reason": "held for 340 s (bound 300 s), waiting for ..."},
+        {"workshop_id": "another-workshop", "delegate_ref": "BKK-001", "reason": "requested for 400 s ..."},
+    ]
+    result = run(statuses={"travel": {"work": {"pending": 2, "late": late}}})
+
+    assert violations(result, "L1") == [
+        {"invariant": "L1", "service": "travel", "delegate": "GVA-007", "detail": late[0]["reason"]}
+    ]

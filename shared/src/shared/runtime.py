@@ -123,8 +123,9 @@ class ServiceRuntime:
             return {"service": self.service, "status": "ok"}
 
         @router.get("/status")
-        async def status() -> dict[str, Any]:
-            """Outbox backlog, processed and refused messages, dead letters: the service's own view."""
+        async def status(workshop: str | None = None) -> dict[str, Any]:
+            """Outbox backlog, processed and refused messages, dead letters: the service's own view. Work still to
+            do (and work late past its bound) only for `workshop` when given."""
             if self.pool is None:
                 raise HTTPException(503, "starting")
             async with self.pool.acquire() as conn:
@@ -136,10 +137,12 @@ class ServiceRuntime:
                     "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total FROM outbox"
                 )
                 # Work a background task still has to do (travel's bookings in flight, for instance).
-                work = 0
+                work, late = 0, []
                 for task in self.background:
                     if hasattr(task, "pending"):
-                        work += await task.pending(conn)
+                        work += await task.pending(conn, workshop)
+                    if hasattr(task, "late"):
+                        late += await task.late(conn, workshop)
                 refusals = await conn.fetch(
                     "SELECT event_id, event_type, outcome, reason, processed_at FROM inbox"
                     " WHERE outcome <> 'applied' ORDER BY processed_at DESC LIMIT 100"
@@ -149,7 +152,7 @@ class ServiceRuntime:
                 **sections,
                 "service": self.service,
                 "outbox": {"pending": lag["pending"], "total": lag["total"]},
-                "work": {"pending": work},
+                "work": {"pending": work, "late": late},
                 "inbox": outcomes,
                 "not_applied": [
                     {

@@ -149,6 +149,9 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.BookingFailed.TYPE: route(
                 travel_contracts.BookingFailed, handlers.when_booking_failed_tell_staff
             ),
+            travel_contracts.TripOverdue.TYPE: route(
+                travel_contracts.TripOverdue, handlers.when_trip_overdue_tell_staff
+            ),
         },
     )
     runtime.subscribe(

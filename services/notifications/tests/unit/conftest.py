@@ -18,7 +18,7 @@ from shared.contracts.sponsorship import (
     SponsorshipRefused,
     SponsorshipWaitlisted,
 )
-from shared.contracts.travel import BookingFailed, Segment, TicketCancelled, TicketIssued
+from shared.contracts.travel import BookingFailed, Segment, TicketCancelled, TicketIssued, TripOverdue
 
 TITLE = "Migrants and the Host Society: Partnerships for Success"
 QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
@@ -175,6 +175,7 @@ def digest_items() -> list[dict[str, Any]]:
         },
         {"position": 3, "kind": "dead_letter", "workshop_id": "*", "facts": DEAD_LETTER},
         {"position": 4, "kind": "booking_failed", "workshop_id": "idm-2006-geneva", "facts": BOOKING_FAILED},
+        {"position": 5, "kind": "trip_overdue", "workshop_id": "idm-2006-geneva", "facts": TRIP_OVERDUE},
     ]
 
 
@@ -184,6 +185,16 @@ BOOKING_FAILED = BookingFailed(
     venue_version=1,
     attempt=2,
     reason="no itinerary within policy",
+).model_dump(mode="json")
+
+TRIP_OVERDUE = TripOverdue(
+    workshop_id="idm-2006-geneva",
+    delegate_ref="GVA-021",
+    venue_version=2,
+    attempt=2,
+    state="held",
+    waited_s=340,
+    reason="held for 340 s (bound 300 s), waiting for sponsorship's answer about the held fare ORD-7 (asked 3 times)",
 ).model_dump(mode="json")
 
 DEAD_LETTER = {

@@ -586,3 +586,31 @@ async def test_each_failed_booking_attempt_is_listed_once() -> None:
 
     assert repo.queued() == {("staff", "digest", 2)}
     assert [facts["attempt"] for facts in repo.digest.values()] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Trip late, workshop idm-2006-geneva, delegate GVA-021 (venue version 2, attempt 2): held for 340 s."]),
+        ("fr", ["Voyage en retard, atelier idm-2006-geneva, délégué GVA-021", "tentative 2) : held depuis 340 s."]),
+        ("es", ["Viaje retrasado, taller idm-2006-geneva, delegado GVA-021", "intento 2): held desde hace 340 s."]),
+    ],
+)
+def test_the_digest_lists_late_trips_with_what_they_wait_for(email: Email, language: str, words: list[str]) -> None:
+    text = " ".join(compose(email("digest", language, version=5), RENDERER, SENDER).rendered.text.split())
+
+    for word in [*words, "waiting for sponsorship's answer about the held fare ORD-7 (asked 3 times)"]:
+        assert word in text
+    assert text.index("GVA-021") < text.index("GVA-017"), "newest first"
+
+
+async def test_each_late_trip_is_listed_once_per_state_and_attempt() -> None:
+    repo = FakeRepository()
+    late = travel.TripOverdue.model_validate(digest_items()[4]["facts"])
+    for _ in range(2):
+        await deliver(repo, handlers.when_trip_overdue_tell_staff, late)
+    await deliver(repo, handlers.when_trip_overdue_tell_staff, late.model_copy(update={"state": "requested"}))
+    await deliver(repo, handlers.when_trip_overdue_tell_staff, late.model_copy(update={"attempt": 3}))
+
+    assert repo.queued() == {("staff", "digest", 3)}
+    assert [(f["attempt"], f["state"]) for f in repo.digest.values()] == [(2, "held"), (2, "requested"), (3, "held")]

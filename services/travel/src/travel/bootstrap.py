@@ -19,7 +19,13 @@ from shared.runtime import ServiceRuntime
 
 from travel.adapters.fare_provider import AirportDirectory, GdsProvider
 from travel.adapters.gds_client import GdsClient
-from travel.adapters.postgres import PostgresRepository, PostgresTripStore, trips_pending, worker_leadership
+from travel.adapters.postgres import (
+    PostgresRepository,
+    PostgresTripStore,
+    late_trips,
+    trips_pending,
+    worker_leadership,
+)
 from travel.config import Settings
 from travel.service import handlers
 from travel.service.booking import BookingWorker
@@ -102,7 +108,10 @@ def build(settings: Settings) -> ServiceRuntime:
             provider,
             worker_leadership,
             trips_pending,
+            late_trips,
             approval=settings.travel_fare_approval,
+            clock=provider.now,
+            liveness_bound_s=settings.travel_liveness_bound_s,
         )
     )
     return runtime

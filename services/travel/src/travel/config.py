@@ -11,3 +11,6 @@ class Settings(StackSettings):
     gds_timeout: float = 5.0  # seconds before a provider call's outcome counts as unknown
     # Ticket a held fare only once sponsorship approved its actual price (travel.FareHeld, sponsorship.FareApproved).
     travel_fare_approval: bool = True
+    # A trip in one state longer than this is late: reported (ops status, progress, `logistics wait`, the consistency
+    # report, TripOverdue in the staff digest). Provider back-off tops out at 30 s; sponsorship is asked again at 60 s.
+    travel_liveness_bound_s: float = 300.0

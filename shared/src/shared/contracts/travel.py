@@ -175,6 +175,20 @@ class BookingFailed(Contract):
     reason: str
 
 
+class TripOverdue(Contract):
+    """A trip has waited in one state longer than its liveness bound (travel's TRAVEL_LIVENESS_BOUND_S): staff are
+    told what it waits for (notifications' digest), once per state and attempt. It goes on by itself if it can."""
+
+    TYPE = "travel.trip_overdue"
+    workshop_id: str
+    delegate_ref: str
+    venue_version: int
+    attempt: int
+    state: str
+    waited_s: int
+    reason: str
+
+
 class ChangeOption(Contract):
     TYPE = "travel.change_option"
     kind: str  # change (at the provider) | rebook (cancel and buy anew)

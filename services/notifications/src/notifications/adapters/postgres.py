@@ -292,9 +292,12 @@ async def with_facts(conn: asyncpg.Connection, email: dict[str, Any], staff: dic
     }
 
 
-async def mail_queue_status(conn: asyncpg.Connection, alarm_after_s: float) -> dict[str, Any]:
-    """The mail queue as staff watch it: e-mails by status, resends after a crash, and the age of the oldest
-    e-mail still waiting, with an alarm once it is older than `alarm_after_s` (SMTP down, a contact missing)."""
+async def mail_queue_status(
+    conn: asyncpg.Connection, alarm_after_s: float, workshop_id: str | None = None
+) -> dict[str, Any]:
+    """The mail queue as staff watch it (of one workshop, or all): e-mails by status, resends after a crash, and the
+    age of the oldest e-mail still waiting, with an alarm once it is older than `alarm_after_s` (SMTP down, a contact
+    missing)."""
     row = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS waiting,"
         " count(*) FILTER (WHERE status = 'sending') AS sending,"
@@ -304,11 +307,13 @@ async def mail_queue_status(conn: asyncpg.Connection, alarm_after_s: float) -> d
         " count(*) FILTER (WHERE status = 'superseded') AS superseded,"
         " coalesce(sum(resent_after_crash), 0) AS resent_after_crash,"
         " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'sending'))), 0)"
-        " AS oldest_waiting_s FROM emails"
+        " AS oldest_waiting_s FROM emails WHERE $1::text IS NULL OR workshop_id = $1",
+        workshop_id,
     )
     last_error = await conn.fetchval(
         "SELECT last_error FROM emails WHERE status IN ('pending', 'sending') AND last_error IS NOT NULL"
-        " ORDER BY next_attempt_at DESC LIMIT 1"
+        " AND ($1::text IS NULL OR workshop_id = $1) ORDER BY next_attempt_at DESC LIMIT 1",
+        workshop_id,
     )
     oldest = float(row["oldest_waiting_s"])
     return {

@@ -71,11 +71,12 @@ async def delegate_preview(
 
 
 @router.get("/mail/queue")
-async def queue(request: Request) -> dict[str, Any]:
-    """E-mails by status, resends after a crash, the oldest waiting e-mail's age and the staff alarm."""
+async def queue(request: Request, workshop: str | None = None) -> dict[str, Any]:
+    """E-mails by status (of one workshop, or all), resends after a crash, the oldest waiting e-mail's age and the
+    staff alarm."""
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        status = await mail_queue_status(conn, runtime.settings.mail_alarm_after_s)
+        status = await mail_queue_status(conn, runtime.settings.mail_alarm_after_s, workshop)
     return {**status, "pending": status["waiting"], "oldest_pending_s": status["oldest_waiting_s"]}
 
 

@@ -107,6 +107,13 @@ async def when_booking_failed_tell_staff(
     await add_to_digest(repo, key, "booking_failed", event.workshop_id, event)
 
 
+async def when_trip_overdue_tell_staff(repo: Repository, envelope: Envelope, event: travel_events.TripOverdue) -> None:
+    """A trip has waited in one state past its bound: staff see what it waits for. Listed once per state and
+    attempt."""
+    key = f"trip_overdue:{event.workshop_id}:{event.delegate_ref}:{event.venue_version}:{event.attempt}:{event.state}"
+    await add_to_digest(repo, key, "trip_overdue", event.workshop_id, event)
+
+
 async def when_message_dead_lettered_tell_staff(repo: Repository, dead_letter: dict[str, str]) -> None:
     """A message some consumer could not read went to a dead-letter topic: staff see where and why. Keyed by
     its place on that topic, so a redelivery lists it once."""
@@ -122,6 +129,7 @@ async def add_to_digest(
     event: sponsorship_events.ShortfallDetected
     | sponsorship_events.FareDeclined
     | travel_events.BookingFailed
+    | travel_events.TripOverdue
     | dict[str, str],
 ) -> None:
     facts = event if isinstance(event, dict) else event.model_dump(mode="json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import airportsdata
@@ -66,6 +66,10 @@ class GdsProvider:
 
     def __init__(self, client: GdsClient) -> None:
         self.client = client
+
+    def now(self) -> datetime:
+        """The provider's clock: its deadlines (holds, change offers) are judged by it."""
+        return self.client.now()
 
     async def _call(self, coroutine: Any) -> Any:
         try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -162,8 +163,26 @@ class GdsClient:
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self._http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._http.event_hooks["response"].append(self._observe_clock)
         self._attempts = attempts
         self._backoff = backoff
+        self._skew = timedelta(0)
+
+    async def _observe_clock(self, response: httpx.Response) -> None:
+        """The provider's clock, from the Date header of its answers: its deadlines are in its own time (a scenario's
+        or a test's clock may run apart from this machine's). Date has whole seconds: a skew under 2 s is none."""
+        stamp = response.headers.get("date")
+        try:
+            theirs = parsedate_to_datetime(stamp) if stamp else None
+        except (TypeError, ValueError):
+            theirs = None
+        if theirs is not None and theirs.tzinfo is not None:
+            skew = theirs - datetime.now(UTC)
+            self._skew = skew if abs(skew) >= timedelta(seconds=2) else timedelta(0)
+
+    def now(self) -> datetime:
+        """The provider's time now, as its last answer told it."""
+        return datetime.now(UTC) + self._skew
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -6,8 +6,8 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, fields
-from datetime import date
+from dataclasses import asdict, fields, replace
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -16,7 +16,7 @@ from shared.contracts.topics import TRAVEL_BOOKING, qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
-from travel.domain.booking import ACTIVE, TravelDates, Trip
+from travel.domain.booking import ACTIVE, TravelDates, Trip, answer, revive
 from travel.domain.change_quote import ChangeQuote, PricedOption
 from travel.domain.fare_quote import FareQuote
 from travel.service.ports import TripFacts, WorkshopFacts
@@ -143,28 +143,46 @@ class PostgresRepository:
 
     async def request_trips(self, workshop: WorkshopFacts, today: date, delegate_ref: str | None = None) -> int:
         """A trip for every granted delegate (or only `delegate_ref`) with a home airport and no live trip for the
-        current venue."""
-        status = await self.conn.execute(
-            "INSERT INTO trips (delegate_ref, workshop_id, venue_version, state, home_airport, today, due_at,"
-            " arrive_on, leave_on)"
-            " SELECT t.delegate_ref, t.workshop_id, $2, 'requested', t.home_airport, $3, now(), t.arrive_on,"
-            " t.leave_on FROM travellers t"
-            " WHERE t.workshop_id = $1 AND t.sponsorship = 'granted' AND t.home_airport IS NOT NULL"
-            " AND ($4::text IS NULL OR t.delegate_ref = $4)"
-            " ON CONFLICT (delegate_ref, workshop_id, venue_version) DO UPDATE SET state = 'requested',"
-            " attempt = trips.attempt + 1, home_airport = EXCLUDED.home_airport, today = EXCLUDED.today,"
-            " arrive_on = EXCLUDED.arrive_on, leave_on = EXCLUDED.leave_on,"
-            " offer_id = NULL, order_id = NULL, hold_key = NULL, ticket_key = NULL, cancel_key = NULL,"
-            " ticketing_deadline = NULL, booking_ref = NULL, ticket_number = NULL, release_to = NULL,"
-            " tries = 0, due_at = now(), updated_at = now()"
-            " WHERE trips.state IN ('cancelled', 'failed', 'declined')",
+        current venue; a trip of that venue that ended without a ticket is booked again (`domain.revive`)."""
+        travellers = await self.conn.fetch(
+            "SELECT delegate_ref, home_airport, arrive_on, leave_on FROM travellers"
+            " WHERE workshop_id = $1 AND sponsorship = 'granted' AND home_airport IS NOT NULL"
+            " AND ($2::text IS NULL OR delegate_ref = $2)",
             workshop.workshop_id,
-            workshop.venue_version,
-            today,
             delegate_ref,
         )
+        existing = {
+            trip.delegate_ref: trip
+            for trip in map(
+                trip_from,
+                await self.conn.fetch(
+                    f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE workshop_id = $1 AND venue_version = $2"
+                    " AND ($3::text IS NULL OR delegate_ref = $3) FOR UPDATE",
+                    workshop.workshop_id,
+                    workshop.venue_version,
+                    delegate_ref,
+                ),
+            )
+        }
+        new: list[Trip] = []
+        revived = 0
+        for row in travellers:
+            dates = TravelDates(row["arrive_on"], row["leave_on"])
+            known = existing.get(row["delegate_ref"])
+            if known is None:
+                ref, home = row["delegate_ref"], row["home_airport"]
+                first = Trip(ref, workshop.workshop_id, workshop.venue_version, "requested", 1, home, today)
+                new.append(replace(first, arrive_on=dates.arrive_on, leave_on=dates.leave_on))
+            elif (again := revive(known, row["home_airport"], today, dates)) is not None:
+                revived += await update_trip(self.conn, known, again, 0.0)
+        if new:
+            await self.conn.executemany(
+                f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}, due_at)"
+                f" VALUES ({', '.join(f'${i + 1}' for i in range(len(TRIP_COLUMNS)))}, now()) ON CONFLICT DO NOTHING",
+                [trip_values(trip) for trip in new],
+            )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
-        return int(status.rsplit(" ", 1)[-1])
+        return len(new) + revived
 
     async def booked_today(self, workshop_id: str) -> date | None:
         """The booking date of the workshop's latest trips (rebookings keep the scenario's calendar)."""
@@ -172,21 +190,19 @@ class PostgresRepository:
         return value if isinstance(value, date) else None
 
     async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool:
-        """Sponsorship's answer to a held fare: ticket it or give the hold back. Stale answers do nothing. A trip
-        changing an older venue's ticket holds no order: its hold id is the change offer's."""
-        if approved:
-            sql = "UPDATE trips SET state = 'approved', due_at = now() WHERE delegate_ref = $1"
-            args: tuple[Any, ...] = (delegate_ref, hold_id)
-        else:
-            sql = (
-                "UPDATE trips SET state = 'releasing', release_to = 'declined', reason = $3, tries = 0,"
-                " due_at = now() WHERE delegate_ref = $1"
-            )
-            args = (delegate_ref, hold_id, reason)
-        held = " AND CASE WHEN path = 'change' THEN offer_id = $2 ELSE order_id = $2 END AND state = 'held'"
-        status = await self.conn.execute(sql + held, *args)
+        """Sponsorship's answer about the fare it was asked to approve (`domain.answer`): the trip that holds that
+        hold, if it still waits for it. Stale answers do nothing."""
+        row = await self.conn.fetchrow(
+            f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE delegate_ref = $1 AND hold_id = $2 FOR UPDATE",
+            delegate_ref,
+            hold_id,
+        )
+        after = answer(trip_from(row), hold_id, approved, reason) if row else None
+        if row is None or after is None:
+            return False
+        await update_trip(self.conn, trip_from(row), after, 0.0)
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
-        return bool(status.endswith("1"))
+        return True
 
     async def release_trips(
         self,
@@ -365,6 +381,29 @@ def trip_values(trip: Trip) -> list[Any]:
     return [values[name] for name in TRIP_COLUMNS]
 
 
+async def update_trip(conn: asyncpg.Connection, before: Trip, after: Trip, due_in: float | None) -> bool:
+    """Write `after` only if the trip is still as `before` (state, attempt and tries): whoever changed it first wins.
+    `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound."""
+    assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
+    n, state = len(TRIP_COLUMNS), TRIP_COLUMNS.index("state") + 1
+    status = await conn.execute(
+        f"UPDATE trips SET {assignments},"
+        f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${n + 1}::float8)"
+        f" END, updated_at = now(), state_since = CASE WHEN state = ${state} THEN state_since ELSE now() END"
+        f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
+        f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}",
+        *trip_values(after),
+        due_in,
+        before.delegate_ref,
+        before.workshop_id,
+        before.venue_version,
+        before.state,
+        before.attempt,
+        before.tries,
+    )
+    return bool(status.endswith("1"))
+
+
 class PostgresTripStore:
     """The booking worker's view of trips: each call its own transaction on the pool."""
 
@@ -414,25 +453,8 @@ class PostgresTripStore:
         quote: ChangeQuote | None = None,
         release_older: str | None = None,
     ) -> bool:
-        assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
-        n = len(TRIP_COLUMNS)
         async with self.pool.acquire() as conn, conn.transaction():
-            status = await conn.execute(
-                f"UPDATE trips SET {assignments},"
-                f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL"
-                f"   ELSE now() + make_interval(secs => ${n + 1}::float8) END, updated_at = now()"
-                f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
-                f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}",
-                *trip_values(after),
-                due_in,
-                before.delegate_ref,
-                before.workshop_id,
-                before.venue_version,
-                before.state,
-                before.attempt,
-                before.tries,
-            )
-            if not status.endswith("1"):
+            if not await update_trip(conn, before, after, due_in):
                 return False
             repo = PostgresRepository(conn, self.namespace)
             if booking is not None:
@@ -478,6 +500,42 @@ class PostgresTripStore:
                     release_older,
                 )
                 await conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+            for envelope in events:
+                await repo.publish(TRAVEL_BOOKING, envelope)
+        return True
+
+    async def wake_past_deadline(self, provider_now: datetime) -> int:
+        """Held or approved trips whose hold has passed its deadline in the provider's time are made due now (its
+        clock may jump ahead of this machine's, as a scenario's or a test's does); their next step re-quotes them."""
+        async with self.pool.acquire() as conn:
+            status = await conn.execute(
+                "UPDATE trips SET due_at = now() WHERE state IN ('held', 'approved') AND ticketing_deadline <= $1"
+                " AND (due_at IS NULL OR due_at > now())",
+                provider_now,
+            )
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def late(self, bound_s: float, *, unreported: bool = False) -> list[tuple[Trip, float]]:
+        """Live trips in their state for longer than `bound_s`, longest first (`unreported`: not yet reported late
+        in this state and attempt), with the seconds they have waited."""
+        async with self.pool.acquire() as conn:
+            return await late_trips(conn, bound_s, unreported=unreported)
+
+    async def report_late(self, trip: Trip, events: tuple[Envelope, ...]) -> bool:
+        """Record that this state and attempt of the trip was reported late, with the report's events."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "UPDATE trips SET overdue_reported = attempt || ':' || state WHERE delegate_ref = $1"
+                " AND workshop_id = $2 AND venue_version = $3 AND state = $4 AND attempt = $5",
+                trip.delegate_ref,
+                trip.workshop_id,
+                trip.venue_version,
+                trip.state,
+                trip.attempt,
+            )
+            if not status.endswith("1"):
+                return False
+            repo = PostgresRepository(conn, self.namespace)
             for envelope in events:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
@@ -605,13 +663,36 @@ class PostgresTripStore:
         return True
 
 
-async def trips_pending(conn: asyncpg.Connection) -> int:
+async def late_trips(
+    conn: asyncpg.Connection, bound_s: float, *, workshop_id: str | None = None, unreported: bool = False
+) -> list[tuple[Trip, float]]:
+    rows = await conn.fetch(
+        f"SELECT {', '.join(TRIP_COLUMNS)}, extract(epoch FROM now() - state_since)::float8 AS waited FROM trips"
+        f" WHERE state IN {ACTIVE_SQL} AND state_since < now() - make_interval(secs => $1::float8)"
+        " AND ($2::text IS NULL OR workshop_id = $2)"
+        " AND NOT ($3 AND overdue_reported IS NOT DISTINCT FROM attempt || ':' || state)"
+        " ORDER BY state_since LIMIT 200",
+        bound_s,
+        workshop_id,
+        unreported,
+    )
+    return [(trip_from(row), float(row["waited"])) for row in rows]
+
+
+OF_WORKSHOP = "($1::text IS NULL OR workshop_id = $1)"
+
+
+async def trips_pending(conn: asyncpg.Connection, workshop_id: str | None = None) -> int:
     """Trips the worker still has to move (waiting for sponsorship's answer included), and change and fare quotes to
-    price."""
-    trips = await conn.fetchval(f"SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL}")
-    quotes = await conn.fetchval("SELECT count(*) FROM change_quotes WHERE status = 'requested'")
-    fares = await conn.fetchval("SELECT count(*) FROM fare_quotes WHERE status = 'requested'")
-    return int(trips) + int(quotes) + int(fares)
+    price: of one workshop, or all."""
+    return int(
+        await conn.fetchval(
+            f"SELECT (SELECT count(*) FROM trips WHERE state IN {ACTIVE_SQL} AND {OF_WORKSHOP})"
+            f" + (SELECT count(*) FROM change_quotes WHERE status = 'requested' AND {OF_WORKSHOP})"
+            f" + (SELECT count(*) FROM fare_quotes WHERE status = 'requested' AND {OF_WORKSHOP})",
+            workshop_id,
+        )
+    )
 
 
 @asynccontextmanager

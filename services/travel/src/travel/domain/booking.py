@@ -104,6 +104,12 @@ class Trip:
     replaces: str | None = None  # that older ticket's booking reference
     arrive_on: date | None = None  # the delegate's own travel dates the trip is booked for (None: the policy's)
     leave_on: date | None = None
+    # The fare sponsorship was asked to approve (FareHeld): the id its answer names (the order held, or the change
+    # offer for a change of an older venue's ticket), the amount (a change: the ticket's whole cost) and how many
+    # times it was asked.
+    hold_id: str | None = None
+    hold_fare: Decimal | None = None
+    asked: int = 0
 
     @property
     def dates(self) -> TravelDates:
@@ -240,7 +246,95 @@ def requote(trip: Trip, reason: str) -> Trip:
         # A change not made yet is priced again from the older ticket, as a change or a rebooking.
         path=None if trip.path == CHANGE else trip.path,
         change_key=None if trip.path == CHANGE else trip.change_key,
+        hold_id=None,
+        hold_fare=None,
+        asked=0,
     )
+
+
+# A trip that ended without a ticket for its venue version; it can be booked again (granted again, booked again).
+ENDED_WITHOUT_TICKET = ("declined", "cancelled", "failed")
+
+
+def revive(trip: Trip, home_airport: str, today: date, dates: TravelDates) -> Trip | None:
+    """A trip that ended without a ticket, booked again (the delegate granted again, staff booking again): the next
+    attempt from the start, from the delegate's airport and dates as known now. Nothing of the earlier attempts
+    carries over: not their keys, not the fare sponsorship was asked about, not how they followed an older ticket
+    (that ticket was given back when the trip ended). Any other trip is left as it is (None)."""
+    if trip.state not in ENDED_WITHOUT_TICKET:
+        return None
+    again = requote(trip, "booked again")
+    return replace(
+        again,
+        home_airport=home_airport,
+        today=today,
+        arrive_on=dates.arrive_on,
+        leave_on=dates.leave_on,
+        booking_ref=None,
+        ticket_number=None,
+        release_to=None,
+        reason=None,
+        path=None,
+        replaces=None,
+        change_key=None,
+        change_quote=None,
+    )
+
+
+def answer(trip: Trip, hold_id: str, approved: bool, reason: str | None) -> Trip | None:
+    """Sponsorship's answer about the fare it was asked to approve: approved, the trip is ticketed (or its change
+    made); declined, whatever the provider holds is given back (and, for a newer venue version, the older ticket
+    with it). An answer about any other hold (an earlier attempt's, a change offer since priced again) or to a trip
+    no longer waiting for one changes nothing (None)."""
+    if trip.state != "held" or trip.hold_id != hold_id:
+        return None
+    if approved:
+        return replace(trip, state="approved", tries=0)
+    return replace(trip, state="releasing", release_to="declined", reason=reason, tries=0)
+
+
+# A held fare whose answer has not come in: sponsorship is asked again (it repeats its answer) after this long, then
+# after twice as long each time, up to ASK_AT_MOST_EVERY_S.
+ASK_AGAIN_S = 60.0
+ASK_AT_MOST_EVERY_S = 960.0
+
+
+def ask_again_in(asked: int) -> float:
+    return float(min(ASK_AT_MOST_EVERY_S, ASK_AGAIN_S * 2 ** max(asked - 1, 0)))
+
+
+def held_due_in(trip: Trip, now: datetime) -> float:
+    """Seconds until a held trip's next step: asking again, or re-quoting once its hold nears the deadline."""
+    ask = ask_again_in(trip.asked)
+    if trip.ticketing_deadline is None:
+        return ask
+    return max(0.0, min(ask, (trip.ticketing_deadline - DEADLINE_MARGIN - now).total_seconds()))
+
+
+# What a trip in each live state waits for, to say why one is late. Each should end within its bound (liveness): a
+# trip that waits longer is reported (travel's /ops/status and progress, `logistics wait`, the consistency report and
+# the staff digest), with this reason, never silently.
+WAITING_FOR = {
+    "requested": "a search at the fare provider",
+    "quoted": "a hold at the fare provider",
+    "held": "sponsorship's answer about the held fare",
+    "approved": "the ticket at the fare provider",
+    "releasing": "the fare provider to give back what it holds",
+    "change_held": "sponsorship's answer about a costed change",
+    "change_approved": "the change at the fare provider",
+}
+
+
+def overdue(trip: Trip, waited_s: float, bound_s: float) -> str | None:
+    """Why a live trip is late, if it has been in its state longer than `bound_s`."""
+    if trip.state not in WAITING_FOR or waited_s <= bound_s:
+        return None
+    why = f"{trip.state} for {waited_s:.0f} s (bound {bound_s:.0f} s), waiting for {WAITING_FOR[trip.state]}"
+    if trip.state == "held" and trip.hold_id:
+        why += f" {trip.hold_id} (asked {trip.asked} times)"
+    if trip.reason:
+        why += f"; last: {trip.reason}"
+    return why
 
 
 def release(trip: Trip, final_state: str, reason: str) -> Trip:

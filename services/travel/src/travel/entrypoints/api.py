@@ -14,6 +14,7 @@ from shared.runtime import pool
 
 from travel.adapters.fare_provider import GdsProvider
 from travel.adapters.gds_client import GdsClient
+from travel.adapters.postgres import late_trips
 from travel.bootstrap import build
 from travel.config import Settings
 from travel.domain import booking
@@ -81,6 +82,8 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
         granted = await conn.fetchval(
             "SELECT count(*) FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'", workshop_id
         )
+        bound = request.app.state.runtime.settings.travel_liveness_bound_s
+        late = await late_trips(conn, bound, workshop_id=workshop_id)
         paths = await conn.fetch(  # after a venue change: tickets changed at the provider, or cancelled and rebooked
             "SELECT path, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 AND path IS NOT NULL"
             " GROUP BY path",
@@ -97,6 +100,17 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
         "done": done,
         "in_flight": sum(counts.get(state, 0) for state in ACTIVE),
         "paths": {row["path"]: row["n"] for row in paths},
+        # Trips in one state longer than the liveness bound, with what each waits for (issue 13).
+        "late": [
+            {
+                "delegate_ref": trip.delegate_ref,
+                "venue_version": trip.venue_version,
+                "state": trip.state,
+                "waited_s": int(waited),
+                "reason": booking.overdue(trip, waited, bound),
+            }
+            for trip, waited in late
+        ],
     }
 
 

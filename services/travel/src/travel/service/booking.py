@@ -128,6 +128,8 @@ class Booker:
                 return await self._change_waits(trip)
             if trip.state == "change_approved":
                 return await self._change(trip)
+            if trip.state == "held":  # due while still waiting for sponsorship's answer
+                return await self._ask_again(trip)
         except ProviderDown as error:
             return await self._later(trip, f"provider down: {error}")
         except ProviderRefused as error:
@@ -138,7 +140,7 @@ class Booker:
             if trip.state == "releasing":  # nothing left to give back (expired, released or already cancelled)
                 return await self._released(trip, None)
             return await self._failed(trip, f"{error.code}: {error}")
-        return trip  # held: waiting for sponsorship's answer
+        return trip
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -230,24 +232,15 @@ class Booker:
             change_key=idempotency_key(trip, "change"),  # stored before the change call
             itinerary_version=previous.itinerary_version + 1,  # the same booking, re-issued
             tries=0,
-        )
-        events: tuple[Envelope, ...] = ()
-        due_in = 0.0
-        if self.approval:
             # What the ticket will have cost: what was paid for it and the change's fee and fare difference.
-            held = contracts.FareHeld(
-                workshop_id=trip.workshop_id,
-                delegate_ref=trip.delegate_ref,
-                venue_version=trip.venue_version,
-                hold_id=change.offer_id,
-                fare=previous.fare + path.extra,
-                currency=change.currency,
-                ticketing_deadline=change.expires_at,
-                replaces_booking_ref=previous.booking_ref,
-            )
-            events = (envelope_for(held, aggregate_key=trip.delegate_ref),)
-            due_in = max(0.0, (change.expires_at - domain.DEADLINE_MARGIN - self.clock()).total_seconds())
-        return await self._save(trip, moving, events=events, due_in=due_in)
+            hold_id=change.offer_id if self.approval else None,
+            hold_fare=previous.fare + path.extra if self.approval else None,
+            asked=1 if self.approval else 0,
+        )
+        if not self.approval:
+            return await self._save(trip, moving)
+        events = (envelope_for(self._fare_held(moving), aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, moving, events=events, due_in=domain.held_due_in(moving, self.clock()))
 
     async def _move(self, trip: Trip) -> Trip | None:
         """Change the older venue's ticket to this trip's itinerary (key stored first; an unknown outcome is asked
@@ -326,25 +319,37 @@ class Booker:
             ticketing_deadline=order.ticketing_deadline,
             ticket_key=idempotency_key(trip, "ticket"),  # stored before any ticket call
             tries=0,
+            hold_id=order.order_id if self.approval else None,
+            hold_fare=order.price if self.approval else None,
+            asked=1 if self.approval else 0,
         )
-        events: tuple[Envelope, ...] = ()
-        if self.approval:
-            fare_held = contracts.FareHeld(
-                workshop_id=trip.workshop_id,
-                delegate_ref=trip.delegate_ref,
-                venue_version=trip.venue_version,
-                hold_id=order.order_id,
-                fare=order.price,
-                currency=order.currency,
-                ticketing_deadline=order.ticketing_deadline,
-            )
-            events = (envelope_for(fare_held, aggregate_key=trip.delegate_ref),)
-        # Held trips wake at their deadline (to re-quote) unless an approval arrives first.
-        due_in = 0.0
-        if self.approval:
-            until = order.ticketing_deadline - domain.DEADLINE_MARGIN - self.clock()
-            due_in = max(0.0, until.total_seconds())
-        return await self._save(trip, held, events=events, due_in=due_in)
+        if not self.approval:
+            return await self._save(trip, held)
+        # Held trips wake to ask again, or at their deadline to re-quote, unless the answer arrives first.
+        events = (envelope_for(self._fare_held(held), aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, held, events=events, due_in=domain.held_due_in(held, self.clock()))
+
+    def _fare_held(self, trip: Trip) -> contracts.FareHeld:
+        """What sponsorship is asked to approve before a ticket (or a change of an older venue's ticket)."""
+        assert trip.hold_id and trip.hold_fare is not None and trip.currency and trip.ticketing_deadline
+        return contracts.FareHeld(
+            workshop_id=trip.workshop_id,
+            delegate_ref=trip.delegate_ref,
+            venue_version=trip.venue_version,
+            hold_id=trip.hold_id,
+            fare=trip.hold_fare,
+            currency=trip.currency,
+            ticketing_deadline=trip.ticketing_deadline,
+            replaces_booking_ref=trip.replaces if trip.path == domain.CHANGE else None,
+        )
+
+    async def _ask_again(self, trip: Trip) -> Trip | None:
+        """No answer yet about the held fare: sponsorship is asked again (it repeats an answer it gave, charging
+        nothing twice), less often each time, until the answer comes or the hold nears its deadline."""
+        asked = replace(trip, asked=trip.asked + 1)
+        log.info("booking.fare_asked_again", delegate_ref=trip.delegate_ref, hold_id=trip.hold_id, asked=asked.asked)
+        events = (envelope_for(self._fare_held(asked), aggregate_key=trip.delegate_ref),)
+        return await self._save(trip, asked, events=events, due_in=domain.held_due_in(asked, self.clock()))
 
     async def _ticket(self, trip: Trip) -> Trip | None:
         assert trip.ticket_key and trip.order_id
@@ -743,22 +748,31 @@ class Booker:
 
 
 class BookingWorker:
-    """The background task: one active per database (advisory lock), up to IN_FLIGHT trips stepped at once."""
+    """The background task: one active per database (advisory lock), up to IN_FLIGHT trips stepped at once.
+
+    Every FEED_EVERY_S it also follows the provider's schedule changes, wakes holds past their deadline in the
+    provider's time, and reports trips in one state longer than `liveness_bound_s` (TripOverdue, once each)."""
 
     def __init__(
         self,
         store_factory: Callable[[Any], TripStore],
         provider: Provider,
         leadership: Callable[[Any], Any],
-        pending: Callable[[Any], Any],
+        pending: Callable[[Any, str | None], Any],
+        late: Callable[..., Any],
         *,
         approval: bool,
+        clock: Callable[[], datetime] = now_utc,
+        liveness_bound_s: float = 300.0,
     ) -> None:
         self.store_factory = store_factory
         self.provider = provider
         self.leadership = leadership
         self._pending = pending
+        self._late = late
         self.approval = approval
+        self.clock = clock
+        self.liveness_bound_s = liveness_bound_s
         self._task: asyncio.Task[None] | None = None
 
     def start(self, pool: Any) -> None:
@@ -770,12 +784,27 @@ class BookingWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def pending(self, conn: Any) -> int:
-        return int(await self._pending(conn))
+    async def pending(self, conn: Any, workshop_id: str | None = None) -> int:
+        return int(await self._pending(conn, workshop_id))
+
+    async def late(self, conn: Any, workshop_id: str | None = None) -> list[dict[str, Any]]:
+        """Trips in their state past the liveness bound (all of them, reported or not), with why."""
+        return [
+            {
+                "delegate_ref": trip.delegate_ref,
+                "workshop_id": trip.workshop_id,
+                "venue_version": trip.venue_version,
+                "state": trip.state,
+                "attempt": trip.attempt,
+                "waited_s": int(waited),
+                "reason": domain.overdue(trip, waited, self.liveness_bound_s),
+            }
+            for trip, waited in await self._late(conn, self.liveness_bound_s, workshop_id=workshop_id)
+        ]
 
     async def _run(self, pool: Any) -> None:
         store = self.store_factory(pool)
-        booker = Booker(store, self.provider, approval=self.approval)
+        booker = Booker(store, self.provider, approval=self.approval, clock=self.clock)
         while True:
             try:
                 async with self.leadership(pool) as wake, asyncio.TaskGroup() as group:
@@ -786,6 +815,8 @@ class BookingWorker:
                         if time.monotonic() >= next_feed:
                             next_feed = time.monotonic() + FEED_EVERY_S
                             await self._follow_feed(booker)
+                            await store.wake_past_deadline(self.clock() + domain.DEADLINE_MARGIN)
+                            await self.report_late(store)
                         wake.clear()  # before looking: work or a free place arriving meanwhile wakes the wait below
                         if not await self._start_due(booker, store, group, running, wake):
                             with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancellation
@@ -796,6 +827,24 @@ class BookingWorker:
             except Exception:
                 log.exception("booking.worker_failed")
                 await asyncio.sleep(1.0)
+
+    async def report_late(self, store: TripStore) -> None:
+        """Each trip waiting past its bound is told to staff once per state and attempt, with what it waits for."""
+        for trip, waited in await store.late(self.liveness_bound_s, unreported=True):
+            reason = domain.overdue(trip, waited, self.liveness_bound_s)
+            if reason is None:
+                continue
+            overdue = contracts.TripOverdue(
+                workshop_id=trip.workshop_id,
+                delegate_ref=trip.delegate_ref,
+                venue_version=trip.venue_version,
+                attempt=trip.attempt,
+                state=trip.state,
+                waited_s=int(waited),
+                reason=reason,
+            )
+            if await store.report_late(trip, (envelope_for(overdue, aggregate_key=trip.delegate_ref),)):
+                log.warning("booking.overdue", delegate_ref=trip.delegate_ref, state=trip.state, waited_s=int(waited))
 
     async def _start_due(
         self,

@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -635,6 +636,14 @@ def create_app(config: Config) -> FastAPI:
     async def stats() -> dict[str, Any]:
         return dict(simulator.state["stats"])
 
+    @app.middleware("http")
+    async def provider_time(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        """Every answer's Date header is the simulator's clock (advanced by /admin/clock): clients judge its
+        deadlines by it."""
+        response = await call_next(request)
+        response.headers["date"] = format_datetime(simulator.now(), usegmt=True)
+        return response
+
     @app.post("/admin/clock")
     async def advance_clock(advance: ClockAdvance) -> dict[str, str]:
         simulator.state["clock_offset"] += advance.seconds
@@ -676,4 +685,5 @@ def main() -> None:
         state_file=arguments.state,
         seat_scale=arguments.seat_scale,
     )
-    uvicorn.run(create_app(config), host=arguments.host, port=arguments.port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(config), host=arguments.host, port=arguments.port, log_level="warning", access_log=False,
+                date_header=False)  # fmt: skip

@@ -1,0 +1,117 @@
+"""Trips through travel's real SQL (PostgreSQL) and the booking worker, with an in-memory provider: the exact
+interleavings of consumers and worker that the in-memory store cannot show, one at a time and in a given order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from shared.contracts import registration, sponsorship
+from shared.contracts.envelope import envelope_for
+from travel.adapters.postgres import PostgresRepository, PostgresTripStore
+from travel.domain.booking import POLICY_DATES
+from travel.service import handlers
+from travel.service.booking import Booker
+
+from ..fakes import NOW, TODAY, WORKSHOP, FakeProvider
+
+pytestmark = pytest.mark.stack
+
+
+async def consume(pool: asyncpg.Pool, handler: Any, event: Any) -> None:
+    """One consumed message: the handler in its own transaction, as the consumer runs it."""
+    async with pool.acquire() as conn, conn.transaction():
+        await handler(PostgresRepository(conn, ""), envelope_for(event, aggregate_key="D1"), event)
+
+
+async def answer(pool: asyncpg.Pool, hold_id: str, approved: bool) -> None:
+    event: Any
+    if approved:
+        event = sponsorship.FareApproved(workshop_id="w", delegate_ref="D1", hold_id=hold_id, fare=1000,
+                                         currency="USD", award_version=1)  # fmt: skip
+        await consume(pool, handlers.when_fare_answered_ticket_or_release, event)
+    else:
+        event = sponsorship.FareDeclined(workshop_id="w", delegate_ref="D1", hold_id=hold_id, fare=1175,
+                                         currency="USD", reason="the pledges have 0 USD left")  # fmt: skip
+        await consume(pool, handlers.when_fare_answered_ticket_or_release, event)
+
+
+def scheduled(venue_version: int, revision: int) -> registration.WorkshopScheduled:
+    return registration.WorkshopScheduled(
+        workshop_id="w", title="t", year=2006, city="Geneva", country="CH", airport="GVA", starts=WORKSHOP.starts,
+        ends=WORKSHOP.ends, currency="USD", status="scheduled", venue_version=venue_version, revision=revision,
+        as_of=TODAY, change="moved" if venue_version > 1 else "scheduled",
+    )  # fmt: skip
+
+
+def granted(version: int) -> sponsorship.SponsorshipGranted:
+    return sponsorship.SponsorshipGranted(workshop_id="w", delegate_ref="D1", priority=1, award_version=version,
+                                          cost_lines=[], total=0, currency="USD", donors=[])  # fmt: skip
+
+
+async def drive(pool: asyncpg.Pool, booker: Booker) -> None:
+    """The worker's loop, by hand: every due trip stepped until none is due (held trips wait for an answer)."""
+    store = PostgresTripStore(pool, "")
+    for _ in range(50):
+        due = [t for t in await store.due(100) if t.state != "held"]
+        if not due:
+            return
+        for each in due:
+            await booker.step(each)
+    raise AssertionError("trips still due after 50 rounds")
+
+
+async def trips(pool: asyncpg.Pool) -> dict[int, dict[str, Any]]:
+    rows = await pool.fetch("SELECT venue_version, state, attempt, order_id, path FROM trips WHERE delegate_ref = 'D1'")
+    return {row["venue_version"]: dict(row) for row in rows}
+
+
+async def test_a_change_declined_then_granted_again_is_ticketed_on_its_new_holds_approval(
+    migrated_pool: Callable[[str], Awaitable[asyncpg.Pool]],
+) -> None:
+    """Issue 13, part 1: the new venue's trip priced a change and held it; sponsorship, re-deciding, waitlisted the
+    speaker and declined; the old ticket was given back; the speaker was granted again and a new fare held and
+    approved. That approval must ticket the trip (it was ignored: the trip kept its change path and the answer was
+    matched against the change offer, so it stayed held until the provider's deadline)."""
+    pool = await migrated_pool("travel")
+    provider = FakeProvider()
+    booker = Booker(PostgresTripStore(pool, ""), provider, approval=True, clock=lambda: NOW)
+    await consume(pool, handlers.when_workshop_scheduled_keep_facts, scheduled(1, 1))
+    async with pool.acquire() as conn:
+        await PostgresRepository(conn, "").save_traveller("D1", "w", "DKR", 1, POLICY_DATES, sponsorship_requested=True)
+    await consume(pool, handlers.when_sponsorship_decided_keep_status, granted(1))
+    async with pool.acquire() as conn:
+        await PostgresRepository(conn, "").request_trips(WORKSHOP, TODAY)
+    await drive(pool, booker)
+    first = (await trips(pool))[1]
+    assert first["state"] == "held"
+    await answer(pool, first["order_id"], approved=True)
+    await drive(pool, booker)
+    assert (await trips(pool))[1]["state"] == "ticketed"
+
+    # The move: the new venue's trip prices a change of the ticket (cheaper than a credit and a new fare) and holds it.
+    await consume(pool, handlers.when_workshop_scheduled_keep_facts, scheduled(2, 2))
+    await drive(pool, booker)
+    moving = (await trips(pool))[2]
+    assert (moving["state"], moving["path"]) == ("held", "change")
+    # Sponsorship re-decides at the new venue's costs: waitlisted, so the change is declined; the old ticket goes back.
+    waitlisted = sponsorship.SponsorshipWaitlisted(workshop_id="w", delegate_ref="D1", position=1, award_version=2)
+    await consume(pool, handlers.when_sponsorship_decided_keep_status, waitlisted)
+    await answer(pool, "CHG1", approved=False)
+    await drive(pool, booker)
+    assert {v: t["state"] for v, t in (await trips(pool)).items()} == {1: "cancelled", 2: "declined"}
+    assert provider.tickets("D1") == []
+
+    # Money comes back: granted again, booked again from scratch, held, and approved.
+    await consume(pool, handlers.when_sponsorship_decided_keep_status, granted(3))
+    await drive(pool, booker)
+    again = (await trips(pool))[2]
+    assert (again["state"], again["attempt"]) == ("held", 2)
+    await answer(pool, again["order_id"], approved=True)
+    await drive(pool, booker)
+    assert (await trips(pool))[2]["state"] == "ticketed", "the approval of the new hold tickets the trip"
+    assert len(provider.tickets("D1")) == 1
+    valid = await pool.fetch("SELECT venue_version FROM bookings WHERE delegate_ref = 'D1' AND status = 'ticketed'")
+    assert [row["venue_version"] for row in valid] == [2]
