@@ -15,6 +15,13 @@ from tests.harness import infrastructure
 ROOT = Path(__file__).resolve().parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the real infrastructure is marked `stack`: `pytest -m "not stack"` is the fast loop."""
+    for item in items:
+        if "infra" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.stack)
+
+
 @pytest.fixture(scope="session")
 def infra() -> dict[str, str]:
     return infrastructure()

@@ -13,6 +13,7 @@ import json
 import mailbox
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from shared.messaging.kafka import read_all  # noqa: F401  (tests import it from here)
+from shared.messaging.kafka import read_all  # tests import it from here too
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -36,14 +37,18 @@ GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
 
 # Listening ports are taken below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel hands out
 # for binding to 0 may be given to an outgoing connection (a Kafka or PostgreSQL client) before a service binds it,
-# and the service then dies with "address already in use".
+# and the service then dies with "address already in use". Each pytest-xdist worker draws from its own block, so two
+# workers never hand out the same port.
 _PORTS = random.Random()
 _handed_out: set[int] = set()
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_BLOCK = 1_500
+_FIRST_PORT = 20_000 + (_WORKER % 8) * _BLOCK
 
 
 def free_port() -> int:
     while True:
-        port = _PORTS.randrange(20_000, 32_000)
+        port = _PORTS.randrange(_FIRST_PORT, _FIRST_PORT + _BLOCK)
         if port in _handed_out:
             continue
         with socket.socket() as sock:
@@ -400,6 +405,101 @@ class OneKill(threading.Thread):
         self.system.kill(service)
         self.killed.append(f"{service} ({'busy' if working else 'idle'})")
         self.system.start_service(service)
+
+
+@dataclass
+class Snapshot:
+    """A system's whole state at a quiet moment, to start other systems from: its databases (kept as templates),
+    every record of its topics, its consumer groups' committed offsets, its Maildir and the simulated GDS's order
+    book. Built once per test worker (the Geneva scenario takes a minute; a copy takes a few seconds)."""
+
+    namespace: str
+    workdir: Path
+    records: list[
+        tuple[str, int, bytes | None, bytes, list[tuple[str, bytes]]]
+    ]  # topic, partition, key, value, headers
+    offsets: dict[str, dict[tuple[str, int], int]]  # service -> (topic, partition) -> committed offset
+    report: dict[str, Any]
+
+
+def take_snapshot(system: System, report: dict[str, Any]) -> Snapshot:
+    """Stop the (quiet) system and keep its state; its databases stay, as templates."""
+    from shared.contracts.topics import all_topics, qualified
+    from shared.messaging.kafka import admin_client
+
+    system.stop()
+    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    prefix = system.namespace
+
+    async def read() -> tuple[list[Any], dict[str, dict[tuple[str, int], int]]]:
+        records = await read_all(bootstrap, [qualified(topic, prefix) for topic in all_topics()])
+        admin = await admin_client(bootstrap)
+        try:
+            offsets = {
+                service: {
+                    (tp.topic.removeprefix(prefix), tp.partition): meta.offset
+                    for tp, meta in (await admin.list_consumer_group_offsets(f"{prefix}{service}")).items()
+                    if meta.offset >= 0
+                }
+                for service in SERVICES
+            }
+        finally:
+            await admin.close()
+        kept = [
+            (r.topic.removeprefix(prefix), r.partition, r.key, r.value, list(r.headers))
+            for r in sorted(records, key=lambda r: (r.topic, r.partition, r.offset))
+        ]
+        return kept, offsets
+
+    records, offsets = asyncio.run(read())
+    return Snapshot(prefix, system.workdir, records, offsets, report)
+
+
+def restore(snapshot: Snapshot, system: System) -> None:
+    """Give a system not yet started the snapshot's state under its own namespace: its databases copied from the
+    templates, the same records at the same offsets of its own topics, its consumer groups committed where the
+    snapshot's were, the Maildir and the GDS's order book copied. Started, it goes on from there."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.structs import OffsetAndMetadata
+    from shared.contracts.topics import qualified
+    from shared.messaging.kafka import ensure_topics, producer
+
+    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+
+    async def copy() -> None:
+        conn = await asyncpg.connect(system.infra["DATABASE_URL"])
+        try:
+            for service in SERVICES:
+                await conn.execute(
+                    f'CREATE DATABASE "{system.namespace}{service}" TEMPLATE "{snapshot.namespace}{service}"'
+                )
+        finally:
+            await conn.close()
+        await ensure_topics(bootstrap, system.namespace, 6)
+        kafka = producer(bootstrap)
+        await kafka.start()
+        try:
+            for topic, partition, key, value, headers in snapshot.records:
+                await kafka.send(qualified(topic, system.namespace), value=value, key=key, partition=partition,
+                                 headers=headers)  # fmt: skip
+            await kafka.flush()
+        finally:
+            await kafka.stop()
+        for service, committed in snapshot.offsets.items():
+            group = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{system.namespace}{service}",
+                                     enable_auto_commit=False)  # fmt: skip
+            await group.start()
+            try:
+                positions = {TopicPartition(qualified(t, system.namespace), p): o for (t, p), o in committed.items()}
+                group.assign(list(positions))
+                await group.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in positions.items()})
+            finally:
+                await group.stop()
+
+    asyncio.run(copy())
+    shutil.copytree(snapshot.workdir / "mail", system.maildir, dirs_exist_ok=True)
+    if (snapshot.workdir / "gds-state.json").exists():
+        shutil.copy(snapshot.workdir / "gds-state.json", system.workdir / "gds-state.json")
 
 
 def drop(system: System) -> None:

@@ -8,7 +8,6 @@ from tests.end_to_end.test_venue_changes import (
     TODAY,
     calendar_parts,
     decide_under_fire,
-    geneva,
     kinds_after,
     message_ids,
     sponsored,
@@ -32,8 +31,8 @@ def requested_refs() -> set[str]:
     return {row["ref"] for row in rows()}
 
 
-def test_a_deferral_cancels_every_ticket_keeps_places_deferred_then_a_reschedule_rebooks(system: System) -> None:
-    geneva(system)
+def test_a_deferral_cancels_every_ticket_keeps_places_deferred_then_a_reschedule_rebooks(geneva: System) -> None:
+    system = geneva
     granted = sponsored(system)
     before = message_ids(system)
 
@@ -83,8 +82,8 @@ def test_a_deferral_cancels_every_ticket_keeps_places_deferred_then_a_reschedule
     assert itineraries == back - declined, context
 
 
-def test_a_cancellation_releases_everything_and_tells_each_delegate_once(system: System) -> None:
-    geneva(system)
+def test_a_cancellation_releases_everything_and_tells_each_delegate_once(geneva: System) -> None:
+    system = geneva
     granted = sponsored(system)
     before = message_ids(system)
 

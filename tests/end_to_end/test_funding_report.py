@@ -17,8 +17,9 @@ from tests.harness import System
 GENEVA = "idm-2006-geneva"
 
 
-def test_geneva_funding_report_adds_up_against_the_tickets_issued(system: System) -> None:
-    consistency = system.run_geneva()
+def test_geneva_funding_report_adds_up_against_the_tickets_issued(geneva: System) -> None:
+    system = geneva
+    consistency = system.report()
     assert consistency["violations"] == []
 
     report = json.loads(system.cli("report", "funding", "--workshop", GENEVA, "--json").stdout)

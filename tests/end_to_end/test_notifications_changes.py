@@ -49,8 +49,9 @@ def granted_refs(system: System) -> set[str]:
     return {m["X-Logistics-Delegate"] for m in system.mail() if m["X-Logistics-Kind"] == "granted"}
 
 
-def test_a_deferral_is_told_once_to_each_sponsored_delegate_with_a_calendar_cancel(system: System) -> None:
-    assert system.run_geneva()["violations"] == []
+def test_a_deferral_is_told_once_to_each_sponsored_delegate_with_a_calendar_cancel(geneva: System) -> None:
+    system = geneva
+    assert system.report()["violations"] == []
     seen = {"".join(str(m["Message-ID"]).split()) for m in system.mail()}
     sponsored = granted_refs(system)
 
@@ -75,8 +76,9 @@ def test_a_deferral_is_told_once_to_each_sponsored_delegate_with_a_calendar_canc
     assert set(copies.values()) == {1}
 
 
-def test_a_newer_decision_supersedes_the_e_mails_of_an_older_one_still_waiting(system: System) -> None:
-    assert system.run_geneva()["violations"] == []
+def test_a_newer_decision_supersedes_the_e_mails_of_an_older_one_still_waiting(geneva: System) -> None:
+    system = geneva
+    assert system.report()["violations"] == []
     seen = {"".join(str(m["Message-ID"]).split()) for m in system.mail()}
     sponsored = granted_refs(system)
 

@@ -106,9 +106,10 @@ def register_from(system: System, tmp_path: Path, ref: str, airport: str, *, ple
 
 
 def test_a_new_home_airport_is_quoted_rejected_approved_and_never_changed_silently(
-    system: System, tmp_path: Path
+    geneva: System, tmp_path: Path
 ) -> None:
-    assert system.run_geneva()["tickets"]["valid"] == 30
+    system = geneva
+    assert system.report()["tickets"]["valid"] == 30
     view = get(system, "travel", f"/workshops/{WORKSHOP}/tickets")
     ref = min(b["delegate_ref"] for b in view["bookings"] if b["status"] == "ticketed")
     [before] = valid_tickets(system, ref)

@@ -67,9 +67,10 @@ def calendar_sequence(message: Any) -> int:
 
 
 def test_a_change_of_dates_is_quoted_rejected_approved_and_never_changed_silently(
-    system: System, tmp_path: Path
+    geneva: System, tmp_path: Path
 ) -> None:
-    assert system.run_geneva()["tickets"]["valid"] == 30
+    system = geneva
+    assert system.report()["tickets"]["valid"] == 30
     pledge = tmp_path / "pledge.yaml"  # fresh money: the extra must not depend on what the allocation left
     pledge.write_text(
         "pledges:\n  - {id: aus-geneva-changes, donor: australia, workshop: idm-2006-geneva, amount: 60000,"

@@ -59,8 +59,9 @@ def announce(system: System, leg: dict[str, Any], minutes: int) -> list[str]:
     return list(response.json()["order_ids"])
 
 
-def test_schedule_changes_reissue_or_rebook(system: System) -> None:
-    assert system.run_geneva()["tickets"]["valid"] == 30
+def test_schedule_changes_reissue_or_rebook(geneva: System) -> None:
+    system = geneva
+    assert system.report()["tickets"]["valid"] == 30
     booked = tickets(system)
     journeys = {b["order_id"]: outbound(system, b["order_id"]) for b in booked}
     legs = {order: journey[-1] for order, journey in journeys.items()}  # the flights landing in Geneva

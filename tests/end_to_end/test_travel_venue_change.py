@@ -75,8 +75,9 @@ def lands_in(order: dict[str, Any], airport: str) -> dict[str, Any]:
     return next(leg for leg in order["segments"] if leg["destination"] == airport)
 
 
-def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all(system: System) -> None:
-    first = system.run_geneva()
+def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all(geneva: System) -> None:
+    system = geneva
+    first = system.report()
     assert first["tickets"]["valid"] == 30
     geneva_orders = {o["order_id"] for o in provider_orders(system) if o["status"] == "ticketed"}
     assert len(geneva_orders) == 30
