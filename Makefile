@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo demo-bangkok test test-relocation check bench clean
+.PHONY: install up down status demo demo-bangkok test test-fast test-relocation check bench clean
+
+# Tests run in parallel processes (pytest-xdist): most of a real-stack test is waiting on the broker, the database and
+# timers, so more workers than cores pay off. TEST_WORKERS=1 runs them one after the other.
+TEST_WORKERS ?= 3
 
 install:                ## Debian packages, uv, Kafka jars, the Python workspace (idempotent)
 	@bash deploy/local/stack.sh install
@@ -24,7 +28,11 @@ demo-bangkok: up        ## Bangkok 2006: shortfall, deferral to 2007, new venue,
 
 test:                   ## the whole suite against the real broker, database and SMTP server
 	@bash deploy/local/stack.sh infra
-	@$(ENV) .venv/bin/python -m pytest
+	@$(ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS)
+
+test-fast:              ## the unit tests only (no Kafka, PostgreSQL or SMTP): the loop to run on every save
+	@bash deploy/local/stack.sh install
+	@.venv/bin/python -m pytest -m "not stack" -n 2 -q
 
 test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (about 10 min)
 	@bash deploy/local/stack.sh infra

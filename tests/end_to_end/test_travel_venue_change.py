@@ -96,19 +96,23 @@ def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all
     assert version == 2
     # Sponsorship decides every place again at Bangkok's costs (the Geneva tickets' value comes back as airline
     # credits, not money, so the pledges may not cover everyone again). A delegate granted when travel hears of the
-    # move gets a trip for venue version 2: ticketed once sponsorship approves the Bangkok fare; declined, or
-    # cancelled, when sponsorship waitlists the place meanwhile. A delegate already waitlisted when travel hears of
-    # the move gets none: the two topics are not ordered with each other, and travel, restarted after its SIGKILL,
-    # reads them in any order (issue 13: 17 trips for 30 delegates in one such run). Either way, every granted
-    # delegate holds one valid ticket for version 2 and nobody else does; every trip has ended.
+    # move gets a trip for venue version 2: ticketed once sponsorship approves the Bangkok fare, or declined when it
+    # cannot pay it (the place then waits for staff), or cancelled when sponsorship waitlists the place meanwhile. A
+    # delegate already waitlisted when travel hears of the move gets no trip at all: the two topics are not ordered
+    # with each other, and travel, restarted after its SIGKILL, reads them in any order (issue 13: 17 trips for 30
+    # delegates in one run, 30 in another). Either way every trip has ended, and every granted delegate's trip for
+    # version 2 is ticketed or declined.
     progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()
     states = progress["states"]
     rebooked_count = states.get("ticketed", 0)
     assert set(states) <= {"ticketed", "declined", "cancelled"} and progress["in_flight"] == 0, states
     granted = {row["delegate_ref"] for row in view["sponsorships"] if row["sponsorship"] == "granted"}
-    assert rebooked_count == len(granted) > 0, (states, len(granted))
     by_version = delegate_trips(system, {b["delegate_ref"] for b in view["bookings"]})
-    assert not {ref for ref, by in by_version.items() if 2 not in by} & granted, "granted, no trip for version 2"
+    now = {ref: by[2]["state"] for ref, by in by_version.items() if 2 in by}
+    assert {ref: now.get(ref) for ref in granted} == {
+        ref: "declined" if now.get(ref) == "declined" else "ticketed" for ref in granted
+    }, "a granted delegate without a ticket or a declined fare for version 2"
+    assert rebooked_count > 0
     valid = [b for b in view["bookings"] if b["status"] == "ticketed"]
     assert Counter(b["venue_version"] for b in valid) == {2: rebooked_count}
     assert len({b["delegate_ref"] for b in valid}) == rebooked_count
