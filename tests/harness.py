@@ -32,6 +32,8 @@ from shared.messaging.kafka import read_all  # tests import it from here too
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 SERVICES = ("registration", "sponsorship", "travel", "notifications")
+# Every process with a database: the four services and the API (staff commands, tokens, the audit log).
+DATABASES = (*SERVICES, "api")
 GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
 
 
@@ -134,6 +136,7 @@ class System:
     # The simulator writes its whole order book to a file every 0.2 s so that it survives its own restart: a JSON
     # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
     gds_snapshot: bool = True
+    token: str | None = None  # the CLI's bearer token (every role), made at start
 
     @property
     def maildir(self) -> Path:
@@ -154,8 +157,11 @@ class System:
             PYTHONUNBUFFERED="1",
             GDS_URL=self.url("gds"),
         )
-        for service in SERVICES:
+        for service in DATABASES:
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports[service])
+        env["LOGISTICS_API_URL"] = self.url("api")
+        if self.token:
+            env["LOGISTICS_TOKEN"] = self.token
         env.update(self.extra_env)
         return env
 
@@ -164,18 +170,37 @@ class System:
 
     # ------------------------------------------------------------------ processes
     def start(self) -> System:
-        for name in ("smtp", "gds", *SERVICES):
+        for name in ("smtp", "gds", *DATABASES):
             self.ports.setdefault(name, free_port())
         for folder in ("tmp", "new", "cur"):
             (self.maildir / folder).mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         self.start_smtp()
         self.start_gds()
-        for service in SERVICES:
+        for service in DATABASES:
             self.start_service(service, wait=False)
-        for service in SERVICES:
+        for service in DATABASES:
             self.wait_healthy(service)
+        if self.token is None:  # the CLI's token: every role, as the staff of a test may need
+            self.token = self.create_token("tests", "viewer", "staff", "finance", "ops", "admin")
         return self
+
+    def create_token(self, name: str, *roles: str) -> str:
+        """A token with these roles, written into the API's database as `logistics token create --local` does."""
+        from api.adapters.postgres import TokenStore
+        from api.domain.tokens import issue
+
+        token, stored = issue(name, roles, None)
+
+        async def store() -> None:
+            pool = await asyncpg.create_pool(self.database("api"), min_size=1, max_size=1)
+            try:
+                await TokenStore(pool).add(stored, created_by="tests")
+            finally:
+                await pool.close()
+
+        asyncio.run(store())
+        return token
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.logs / f"{name}.log").open("ab")
@@ -252,7 +277,7 @@ class System:
             if process.poll() is not None:
                 raise AssertionError(f"{service} exited with {process.returncode}; see {self.logs / service}.log")
             try:
-                if httpx.get(f"{self.url(service)}/ops/status", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url(service)}/ops/health", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -371,7 +396,7 @@ class System:
     async def drop_databases(self) -> None:
         conn = await asyncpg.connect(self.infra["DATABASE_URL"])
         try:
-            for service in SERVICES:
+            for service in DATABASES:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
         finally:
             await conn.close()

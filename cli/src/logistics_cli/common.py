@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,10 +12,10 @@ import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from shared.contracts.envelope import Contract, Envelope, describe
+from shared.contracts.envelope import Contract, describe
 
+from logistics_cli import api_client
 from logistics_cli.config import CliSettings
-from logistics_cli.publishing import publish
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -66,38 +66,60 @@ def command(contract: type[Contract], **values: Any) -> Contract:
         raise typer.Exit(2) from None
 
 
-def send(
-    topic: str, key: str, what: str, contract: type[Contract], *, as_json: bool = False, **values: Any
-) -> Envelope:
-    """Validate and publish one command; say what was asked and the command's id (to trace it), or print both as
+@dataclass(frozen=True)
+class Sent:
+    """A command the API accepted: its id (to follow its outcome) and type."""
+
+    event_id: str
+    command_type: str
+
+
+def submit(commands: list[Contract]) -> list[Sent]:
+    """Hand validated commands to the API (all accepted or none); a refusal there ends the command (exit 2)."""
+    url = f"{settings().api}/commands"
+    body = {"commands": [{"type": c.TYPE, "payload": c.model_dump(mode="json")} for c in commands]}
+    try:
+        response = api_client.post(url, json=body, timeout=120)
+    except httpx.HTTPError as error:
+        errors.print(f"[red]The API did not answer at {settings().api}:[/red] {error}")
+        raise typer.Exit(1) from None
+    if response.status_code == 422:
+        errors.print(f"[red]refused:[/red] {response.json().get('detail')}")
+        raise typer.Exit(2)
+    response.raise_for_status()
+    return [Sent(str(item["command_id"]), str(item["command_type"])) for item in response.json()]
+
+
+def send(what: str, contract: type[Contract], *, as_json: bool = False, **values: Any) -> Sent:
+    """Validate and send one command; say what was asked and the command's id (to trace it), or print both as
     JSON: {"command_id": ..., "command_type": ..., "command": {...}}."""
     validated = command(contract, **values)
-    [envelope] = asyncio.run(publish(settings(), [(topic, key, validated)]))
+    [sent] = submit([validated])
     if as_json:
         print(
             json.dumps(
                 {
-                    "command_id": str(envelope.event_id),
+                    "command_id": sent.event_id,
                     "command_type": contract.TYPE,
                     "command": validated.model_dump(mode="json"),
                 }
             )
         )
     else:
-        console.print(f"{what} (command {envelope.event_id}).")
-    return envelope
+        console.print(f"{what} (command {sent.event_id}).")
+    return sent
 
 
-def settle(service: str, envelope: Envelope) -> None:
+def settle(service: str, sent: Sent) -> None:
     """Wait a little for the service's answer to a command just sent: a refusal is printed with its reason and
     ends the command with exit code 2; no answer in time (the service busy or down) is said, and is not an error:
     the command waits in Kafka and `logistics report consistency` shows its outcome later."""
     wait_s = settings().command_wait_s
-    url = f"{settings().url(service)}/ops/commands/{envelope.event_id}"
+    url = f"{settings().api}/commands/{sent.event_id}"
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            answer = httpx.get(url, timeout=5).json()
+            answer = api_client.get(url, timeout=5).json()
         except (httpx.HTTPError, ValueError):
             answer = {"outcome": "pending"}
         if answer.get("outcome") == "applied":

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from shared.contracts import registration
-from shared.contracts.topics import REGISTRATION_COMMANDS
 
 from logistics_cli.common import DelegateOption, JsonOption, ReasonOption, WorkshopOption, parse_date, send, settle
 
@@ -23,8 +22,6 @@ delegate_app = typer.Typer(
 def approve(workshop: WorkshopOption, delegate: DelegateOption, as_json: JsonOption = False) -> None:
     """Approve a pending (or earlier rejected) registration: its sponsorship request now counts."""
     send(
-        REGISTRATION_COMMANDS,
-        workshop,
         f"Approval of {delegate}'s registration sent",
         registration.ApproveRegistration,
         as_json=as_json,
@@ -39,8 +36,6 @@ def reject(
 ) -> None:
     """Reject a pending registration, with the reason: its sponsorship request never counts."""
     send(
-        REGISTRATION_COMMANDS,
-        workshop,
         f"Rejection of {delegate}'s registration sent",
         registration.RejectRegistration,
         as_json=as_json,
@@ -65,8 +60,6 @@ def travel_dates(
     """Set the days a delegate travels, in full (an option left out is the policy's day): the registration's revision
     grows; a ticket already issued is not changed but quoted (`logistics travel change show`)."""
     envelope = send(
-        REGISTRATION_COMMANDS,
-        workshop,
         f"Travel dates of {delegate} sent",
         registration.SetTravelDates,
         as_json=as_json,

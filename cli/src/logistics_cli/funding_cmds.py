@@ -6,7 +6,6 @@ currency, absurd amount, a deferred workshop); reads come from sponsorship's HTT
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -18,10 +17,19 @@ import httpx
 import typer
 from rich.table import Table
 from shared.contracts import sponsorship
-from shared.contracts.topics import SPONSORSHIP_COMMANDS
 
-from logistics_cli.common import AwardOption, JsonOption, award_type, command, console, errors, parse_date, settings
-from logistics_cli.publishing import publish
+from logistics_cli import api_client
+from logistics_cli.common import (
+    AwardOption,
+    JsonOption,
+    award_type,
+    command,
+    console,
+    errors,
+    parse_date,
+    settings,
+    submit,
+)
 
 pledge_app = typer.Typer(help="Donors' pledges: add, confirm, withdraw.", no_args_is_help=True)
 funding_app = typer.Typer(help="Funding analysis.", no_args_is_help=True)
@@ -35,12 +43,11 @@ PLEDGE_FIELDS = [
 
 def send_pledge(values: dict[str, Any], what: str, as_json: bool) -> None:
     pledge = command(sponsorship.RecordPledge, **values)
-    # Keyed by donor, like `logistics apply`: a donor's pledges are processed in order, after the donor.
-    [envelope] = asyncio.run(publish(settings(), [(SPONSORSHIP_COMMANDS, pledge.donor_id, pledge)]))  # type: ignore[attr-defined]
+    [sent] = submit([pledge])  # keyed by donor: a donor's pledges are applied in order, after the donor
     if as_json:
-        print(json.dumps({"command_id": str(envelope.event_id), "command": pledge.model_dump(mode="json")}))
+        print(json.dumps({"command_id": sent.event_id, "command": pledge.model_dump(mode="json")}))
     else:
-        console.print(f"{what} (command {envelope.event_id}).")
+        console.print(f"{what} (command {sent.event_id}).")
 
 
 @pledge_app.command("add")
@@ -88,7 +95,7 @@ def add(
 
 def current_pledge(pledge_id: str) -> dict[str, Any]:
     try:
-        rows = httpx.get(f"{settings().url('sponsorship')}/pledges", timeout=30).raise_for_status().json()
+        rows = api_client.get(f"{settings().url('sponsorship')}/pledges", timeout=30).raise_for_status().json()
     except httpx.HTTPError as error:
         errors.print(f"[red]Sponsorship did not answer:[/red] {error}")
         raise typer.Exit(1) from None
@@ -172,7 +179,7 @@ def report_funding(
         raise typer.Exit(2)
     params = {"workshop": workshop} if workshop else {"year": year}
     try:
-        response = httpx.get(f"{settings().url('sponsorship')}/funding", params=params, timeout=30)
+        response = api_client.get(f"{settings().url('sponsorship')}/funding", params=params, timeout=30)
         data = response.raise_for_status().json()
     except httpx.HTTPError as error:
         errors.print(f"[red]Sponsorship did not answer:[/red] {error}")
@@ -222,7 +229,7 @@ def simulate(
         errors.print(f"[red]refused:[/red] --mode is annual or per-workshop, not {mode!r}")
         raise typer.Exit(2)
     try:
-        response = httpx.get(
+        response = api_client.get(
             f"{settings().url('sponsorship')}/funding/simulation", params={"year": year, "mode": mode}, timeout=60
         )
         data = response.raise_for_status().json()

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from logistics_cli import api_client
 from logistics_cli.config import CliSettings
 
 mail_app = typer.Typer(
@@ -30,7 +31,7 @@ DelegateOption = Annotated[str, typer.Option("--delegate", help="Delegate refere
 
 
 def client() -> httpx.Client:
-    return httpx.Client(base_url=CliSettings().url("notifications"), timeout=30)
+    return api_client.client(base_url=CliSettings().url("notifications"), timeout=30)
 
 
 def get(path: str, params: dict[str, str] | None = None) -> Any:

@@ -1,8 +1,7 @@
-"""`logistics`: the staff command line. Commands go to Kafka; reads come from the services' HTTP APIs."""
+"""`logistics`: the staff command line. It speaks only to the API, with a bearer token: commands in, reads out."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import mailbox
 from pathlib import Path
@@ -13,13 +12,13 @@ import typer
 from rich.table import Table
 from shared.contracts import sponsorship
 
-from logistics_cli import consistency
-from logistics_cli.common import WorkshopOption, console, errors, settings
+from logistics_cli import api_client, consistency
+from logistics_cli.access_cmds import audit, login, token_app
+from logistics_cli.common import WorkshopOption, console, errors, settings, submit
 from logistics_cli.config import SERVICES
 from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
-from logistics_cli.publishing import publish
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.trace import trace_app
 from logistics_cli.travel_cmds import travel_app
@@ -38,6 +37,9 @@ app.add_typer(mail_app, name="mail")
 app.add_typer(trace_app, name="trace")
 app.add_typer(pledge_app, name="pledge")
 app.add_typer(funding_app, name="funding")
+app.add_typer(token_app, name="token")
+app.command()(login)
+app.command()(audit)
 report_app.command("funding")(report_funding)
 
 
@@ -51,7 +53,8 @@ def apply(
     plan = scenario.load(file)
     for error in plan.errors:
         errors.print(f"[red]refused[/red] {error}")
-    asyncio.run(publish(settings(), plan.commands))
+    if plan.commands:
+        submit([command for _, _, command in plan.commands])
     from shared.contracts import registration
 
     console.print(
@@ -74,7 +77,7 @@ def wait(
     """Return when every command and event has been processed: consumer lag 0, outboxes empty, the services' work
     and the mail queue done (with --workshop: that workshop's work and e-mails only). Still busy at the timeout: what
     it still waits for, and each piece of work late past its bound with why (exit code 1)."""
-    quiet, state, late = asyncio.run(wait_until_quiet(settings(), timeout, workshop))
+    quiet, state, late = wait_until_quiet(settings(), timeout, workshop)
     if not quiet:
         busy = ", ".join(f"{k} {v}" for k, v in state.items() if v)
         errors.print(f"[red]Still busy after {timeout:.0f} s{f' ({workshop})' if workshop else ''}:[/red] {busy}")
@@ -101,7 +104,7 @@ def maildir_message_ids(path: str) -> list[str]:
 
 def build_report(workshop: str, maildir: str | None) -> dict[str, Any]:
     cfg = settings()
-    with httpx.Client(timeout=30) as client:
+    with api_client.client(timeout=30) as client:
         try:
             registration = fetch(client, f"{cfg.url('registration')}/workshops/{workshop}")
             funding = fetch(client, f"{cfg.url('sponsorship')}/workshops/{workshop}/sponsorships")

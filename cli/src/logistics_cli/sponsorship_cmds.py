@@ -9,8 +9,8 @@ import httpx
 import typer
 from rich.table import Table
 from shared.contracts import sponsorship
-from shared.contracts.topics import SPONSORSHIP_COMMANDS
 
+from logistics_cli import api_client
 from logistics_cli.common import (
     AwardOption,
     DelegateOption,
@@ -36,8 +36,6 @@ def request(workshop: WorkshopOption, delegate: DelegateOption, as_json: JsonOpt
     """A registered delegate asks for sponsorship. Refused for an unknown delegate, a rejected registration or a
     second request; from a registration pending approval the request waits for the approval."""
     send(
-        SPONSORSHIP_COMMANDS,
-        delegate,
         f"Sponsorship request sent for {delegate}",
         sponsorship.RequestSponsorship,
         as_json=as_json,
@@ -53,8 +51,6 @@ def allocate(
     """Allocate sponsored places: speakers first, then officials in order of request, while money lasts. Every
     award this decision makes is of the type given (a later promotion from the waitlist keeps it)."""
     send(
-        SPONSORSHIP_COMMANDS,
-        workshop,
         f"Allocation requested for {workshop}",
         sponsorship.AllocateSponsorships,
         as_json=as_json,
@@ -68,8 +64,6 @@ def allocate(
 def withdraw(delegate: DelegateOption, reason: ReasonOption, as_json: JsonOption = False) -> None:
     """Withdraw a delegate's sponsorship: money goes back to the pledge, the waitlist moves up."""
     send(
-        SPONSORSHIP_COMMANDS,
-        delegate,
         f"Withdrawal requested for {delegate}",
         sponsorship.WithdrawSponsorship,
         as_json=as_json,
@@ -82,8 +76,6 @@ def withdraw(delegate: DelegateOption, reason: ReasonOption, as_json: JsonOption
 def override(delegate: DelegateOption, reason: ReasonOption, as_json: JsonOption = False) -> None:
     """Let a delegate from a country not on the eligibility list be considered, with a recorded reason."""
     send(
-        SPONSORSHIP_COMMANDS,
-        delegate,
         f"Eligibility override requested for {delegate}",
         sponsorship.OverrideEligibility,
         as_json=as_json,
@@ -103,8 +95,6 @@ def rules(
 ) -> None:
     """Set a workshop's allocation rules (applied at the next allocation)."""
     send(
-        SPONSORSHIP_COMMANDS,
-        workshop,
         f"Allocation rules sent for {workshop}",
         sponsorship.SetAllocationRules,
         as_json=as_json,
@@ -126,8 +116,6 @@ def subsistence(
     """Update the dated subsistence table: estimates made from now on use the rate in force on a workshop's first
     day (places already decided keep theirs)."""
     envelope = send(
-        SPONSORSHIP_COMMANDS,
-        city,
         f"Subsistence rate for {city} sent",
         sponsorship.SetSubsistenceRate,
         as_json=as_json,
@@ -146,7 +134,7 @@ def subsistence_rates(as_json: JsonOption = False) -> None:
     """The subsistence table in force: the shipped, dated rows and those staff set since."""
     base = settings().url("sponsorship")
     try:
-        rows = httpx.get(f"{base}/subsistence-rates", timeout=30).raise_for_status().json()
+        rows = api_client.get(f"{base}/subsistence-rates", timeout=30).raise_for_status().json()
     except httpx.HTTPError as error:
         errors.print(f"[red]Sponsorship did not answer at {base}:[/red] {error}")
         raise typer.Exit(1) from None

@@ -18,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 from shared.contracts import travel
-from shared.contracts.topics import TRAVEL_COMMANDS
 
+from logistics_cli import api_client
 from logistics_cli.common import (
     JsonOption,
     TodayOption,
@@ -52,7 +52,7 @@ def get(path: str, params: dict[str, str] | None = None) -> Any:
     """GET from travel; a refusal or an unreachable service becomes a sentence and exit status 1."""
     base = settings().url("travel")
     try:
-        response = httpx.get(f"{base}{path}", params=params, timeout=60)
+        response = api_client.get(f"{base}{path}", params=params, timeout=60)
     except httpx.HTTPError as error:
         errors.print(Text(f"The travel service did not answer at {base}: {error}", style="red"))
         raise typer.Exit(1) from None
@@ -74,8 +74,6 @@ def book(
     """Book a ticket for every sponsored delegate of the workshop (or one) who has none for its current venue."""
     who = f"{workshop}, delegate {delegate}" if delegate else workshop
     send(
-        TRAVEL_COMMANDS,
-        workshop,
         f"Booking requested for {who}",
         travel.BookWorkshopTravel,
         workshop_id=workshop,
@@ -102,7 +100,7 @@ def follow(workshop: str, timeout: float) -> None:
         seen_work = False
         while time.monotonic() < deadline:
             try:
-                state = httpx.get(f"{base}/workshops/{workshop}/progress", timeout=10).json()
+                state = api_client.get(f"{base}/workshops/{workshop}/progress", timeout=10).json()
             except (httpx.HTTPError, ValueError):
                 time.sleep(0.5)  # travel restarting: keep following
                 continue
@@ -132,8 +130,6 @@ def cancel(
     """Cancel the workshop's bookings (or one delegate's): holds released, tickets refunded or credited."""
     who = f"{workshop}, delegate {delegate}" if delegate else workshop
     send(
-        TRAVEL_COMMANDS,
-        workshop,
         f"Cancellation requested for {who}",
         travel.CancelTravel,
         workshop_id=workshop,
@@ -164,8 +160,6 @@ def quote(
             errors.print("[red]refused:[/red] --publish quotes the whole workshop; leave out --delegate")
             raise typer.Exit(2)
         envelope = send(
-            TRAVEL_COMMANDS,
-            workshop,
             f"Fare quotes for sponsorship requested for {workshop}",
             travel.QuoteWorkshop,
             as_json=as_json,
@@ -303,9 +297,7 @@ def approve_change(delegate: DelegateOption, as_json: JsonOption = False) -> Non
     """Approve the delegate's pending change quote: the chosen option is carried out once sponsorship approves
     its extra cost; the delegate then gets an "itinerary changed" e-mail."""
     quote = _decide(delegate, "approve")
-    envelope = send(
-        TRAVEL_COMMANDS, delegate, f"Change {quote['quote_id']} approved", travel.ApproveChange, delegate_ref=delegate
-    )
+    envelope = send(f"Change {quote['quote_id']} approved", travel.ApproveChange, delegate_ref=delegate)
     if as_json:
         print(json.dumps({"command_id": str(envelope.event_id), "quote": quote}, indent=2, default=str))
 
@@ -319,8 +311,6 @@ def reject_change(
     command(travel.RejectChange, delegate_ref=delegate, reason=reason)  # a bad reason is refused first
     quote = _decide(delegate, "reject")
     send(
-        TRAVEL_COMMANDS,
-        delegate,
         f"Change {quote['quote_id']} rejected",
         travel.RejectChange,
         delegate_ref=delegate,
@@ -331,7 +321,7 @@ def reject_change(
 @change_app.command("quote")
 def quote_change(delegate: DelegateOption) -> None:
     """Price the delegate's change again (after a quote expired, was declined or failed)."""
-    send(TRAVEL_COMMANDS, delegate, f"Change quote requested for {delegate}", travel.QuoteChange, delegate_ref=delegate)
+    send(f"Change quote requested for {delegate}", travel.QuoteChange, delegate_ref=delegate)
 
 
 @change_app.command("show")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from shared.contracts import registration
-from shared.contracts.topics import REGISTRATION_COMMANDS
 
 from logistics_cli.common import ReasonOption, TodayOption, parse_date, parse_today, send, settle
 
@@ -20,10 +19,8 @@ Starts = Annotated[str, typer.Option("--starts", help="First day (YYYY-MM-DD).")
 Ends = Annotated[str, typer.Option("--ends", help="Last day (YYYY-MM-DD).")]
 
 
-def decide(workshop: str, what: str, contract: type[registration.WorkshopDecision], **values: object) -> None:
-    envelope = send(
-        REGISTRATION_COMMANDS, workshop, f"{what} {workshop} requested", contract, workshop_id=workshop, **values
-    )
+def decide(workshop: str, what: str, contract: type[registration.WorkshopDecision], **values: Any) -> None:
+    envelope = send(f"{what} {workshop} requested", contract, workshop_id=workshop, **values)
     settle("registration", envelope)
 
 

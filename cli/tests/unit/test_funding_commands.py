@@ -10,22 +10,6 @@ import pytest
 from logistics_cli import funding_cmds, main
 from typer.testing import CliRunner
 
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    sent: list[Any] = []
-
-    class Envelope:
-        event_id = "00000000-0000-0000-0000-000000000001"
-
-    async def fake_publish(settings: object, commands: list[Any]) -> list[Any]:
-        sent.extend(commands)
-        return [Envelope() for _ in commands]
-
-    monkeypatch.setattr(funding_cmds, "publish", fake_publish)
-    return sent
-
-
 PLEDGE = ["pledge", "add", "unfpa-bangkok", "--donor", "unfpa", "--workshop", "idm-2006-bangkok"]
 
 

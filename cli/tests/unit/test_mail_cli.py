@@ -97,7 +97,7 @@ def test_preview_prints_the_subject_and_text_of_the_email(requests: Any) -> None
     assert "calendar invitation (.ics, METHOD REQUEST, 2 events)" in result.output
     [request] = seen
     assert request.method == "GET"
-    assert request.url.path == "/delegates/GVA-002/preview"
+    assert request.url.path == "/notifications/delegates/GVA-002/preview"
     assert dict(request.url.params) == {"kind": "itinerary", "lang": "fr"}
 
 
@@ -135,13 +135,13 @@ def test_preview_with_html_writes_the_html_part_to_the_file(requests: Any, tmp_p
     assert "Madame, Monsieur," not in result.output
 
 
-def test_preview_asks_the_notifications_url_from_the_settings(requests: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NOTIFICATIONS_URL", "http://notifications.example:9104")
+def test_preview_asks_the_api_url_from_the_settings(requests: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGISTICS_API_URL", "http://api.example:9000")
     seen = requests(lambda request: httpx.Response(200, json=PREVIEW))
 
     run("preview", "--delegate", "GVA-002", "--kind", "itinerary")
 
-    assert str(seen[0].url).startswith("http://notifications.example:9104/delegates/GVA-002/preview")
+    assert str(seen[0].url).startswith("http://api.example:9000/notifications/delegates/GVA-002/preview")
 
 
 @pytest.mark.parametrize("status", [404, 422])
@@ -176,7 +176,7 @@ def test_list_shows_each_email_with_its_status(requests: Any, monkeypatch: pytes
     result = run("list", "--delegate", "GVA-002")
 
     assert result.exit_code == 0, result.output
-    assert seen[0].url.path == "/delegates/GVA-002/emails"
+    assert seen[0].url.path == "/notifications/delegates/GVA-002/emails"
     lines = result.output.splitlines()
     [granted] = [line for line in lines if "granted" in line]
     [itinerary] = [line for line in lines if "itinerary" in line]

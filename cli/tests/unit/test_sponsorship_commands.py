@@ -7,23 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
-from logistics_cli import common, main
+from logistics_cli import main
 from typer.testing import CliRunner
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    sent: list[object] = []
-
-    class Envelope:
-        event_id = uuid.UUID(int=1)
-
-    async def fake_publish(settings: object, commands: list[object]) -> list[object]:
-        sent.extend(commands)
-        return [Envelope() for _ in commands]
-
-    monkeypatch.setattr(common, "publish", fake_publish)
-    return sent
 
 
 @pytest.mark.parametrize(

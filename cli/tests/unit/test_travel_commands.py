@@ -6,21 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from logistics_cli import common, main, travel_cmds
+from logistics_cli import api_client, main, travel_cmds
 from shared.contracts import travel
 from typer.testing import CliRunner
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    sent: list[Any] = []
-
-    async def fake_publish(settings: object, commands: list[Any]) -> list[Any]:
-        sent.extend(commands)
-        return [type("Envelope", (), {"event_id": "e1"})()]
-
-    monkeypatch.setattr(common, "publish", fake_publish)
-    return sent
 
 
 def test_book_one_delegate_publishes_the_command_without_following_off_a_terminal(published: list[Any]) -> None:
@@ -81,8 +69,8 @@ def test_quote_options_that_do_not_go_together_are_refused(args: list[str], reas
 
 
 def serve(monkeypatch: pytest.MonkeyPatch, answers: dict[str, Any]) -> None:
-    def fake_get(url: str, params: Any = None, timeout: float = 0) -> httpx.Response:
-        path = url.split("://", 1)[1].split("/", 1)[1]
+    def fake_get(url: str, params: Any = None, timeout: float = 0, **_: Any) -> httpx.Response:
+        path = url.split("://", 1)[1].split("/", 2)[2]  # the API's /travel/... read
         for prefix, body in answers.items():
             if path.startswith(prefix):
                 return httpx.Response(200, json=body, request=httpx.Request("GET", url))
@@ -90,7 +78,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, answers: dict[str, Any]) -> None:
             404, json={"detail": "delegate X is not known to travel"}, request=httpx.Request("GET", url)
         )
 
-    monkeypatch.setattr(travel_cmds.httpx, "get", fake_get)
+    monkeypatch.setattr(api_client.httpx, "get", fake_get)
 
 
 SEGMENT = {"flight": "SG100", "origin": "DKR", "destination": "GVA", "departs": "2006-07-11T07:00:00+00:00",

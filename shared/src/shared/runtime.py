@@ -68,9 +68,14 @@ class ServiceRuntime:
     async def publish_via_outbox(self, conn: asyncpg.Connection, topic: str, envelope: Envelope) -> None:
         await outbox.add(conn, self.topic(topic), envelope)
 
-    def app(self, *, title: str, router: APIRouter | None = None) -> FastAPI:
+    def app(self, *, title: str, router: APIRouter | None = None, operations: bool = True) -> FastAPI:
+        """The process's HTTP app: its router, and the operations reads (`operations=False`: only /ops/health, for a
+        public face whose every other read needs a token)."""
         app = FastAPI(title=title, lifespan=self.lifespan)
-        app.include_router(self.ops_router())
+        ops = self.ops_router()
+        if not operations:
+            ops.routes[:] = [route for route in ops.routes if getattr(route, "path", "") == "/ops/health"]
+        app.include_router(ops)
         if router is not None:
             app.include_router(router)
 

@@ -59,8 +59,30 @@ def test_no_two_contracts_share_a_type() -> None:
         cls
         for module in (registration, sponsorship, travel, notifications)
         for cls in vars(module).values()
-        if isinstance(cls, type) and issubclass(cls, envelope.Contract) and cls is not envelope.Contract
+        if isinstance(cls, type) and issubclass(cls, envelope.Contract) and cls.__module__ == module.__name__
     }
 
     assert len(CONTRACTS) == len(classes)
     assert {wire_type.split(".", 1)[0] for wire_type in CONTRACTS} == set(PRODUCERS)
+
+
+def test_every_command_names_the_role_that_may_issue_it_and_its_key() -> None:
+    from shared.contracts.registry import COMMANDS
+
+    assert len(COMMANDS) == 26
+    for wire_type, command in COMMANDS.items():
+        assert command.ROLE in envelope.ROLES, wire_type
+        assert command.KEY in command.model_fields or "message_key" in vars(command), wire_type
+        assert command.topic() == f"{wire_type.split('.', 1)[0]}.commands.v1"
+
+
+def test_a_command_is_refused_without_an_actor_or_the_role_it_needs() -> None:
+    from shared.contracts.travel import ApproveChange
+
+    staff = envelope.Actor(token_id="t1", name="desk", roles=("staff", "viewer"))
+    finance = envelope.Actor(token_id="t2", name="treasury", roles=("finance",))
+    assert "no actor" in (envelope.refusal(ApproveChange, None) or "")
+    assert envelope.refusal(ApproveChange, staff) == (
+        "travel.approve_change needs the role finance; desk (t1) has staff, viewer"
+    )
+    assert envelope.refusal(ApproveChange, finance) is None

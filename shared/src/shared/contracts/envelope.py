@@ -8,6 +8,22 @@ from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+# The roles a token can hold (issue 15): viewer reads without personal data; staff runs workshops, delegates,
+# sponsorship and travel; finance makes every decision that moves money; ops reads operations; admin manages tokens
+# and replays dead letters. Each command names the one role that may issue it (`Command.ROLE`).
+ROLES = ("viewer", "staff", "finance", "ops", "admin")
+
+
+class Actor(BaseModel):
+    """Who issued a command, as the API authenticated them (never as the caller says): the token's id and name and
+    its roles. Events caused by the command carry it on, so every step can be traced to a person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token_id: str
+    name: str
+    roles: tuple[str, ...]
+
 
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
@@ -20,6 +36,7 @@ class Envelope(BaseModel):
     aggregate_key: str  # also the Kafka message key
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None = None
+    actor: Actor | None = None  # set by the API on every command; carried on by the events it causes
     payload: dict[str, Any]
 
     def headers(self) -> list[tuple[str, bytes]]:
@@ -41,6 +58,35 @@ class Contract(BaseModel):
     VERSION: ClassVar[int] = 1
 
 
+class Command(Contract):
+    """A staff command: the role that may issue it, and the payload field whose value is its message key (commands
+    about one aggregate stay in order on one partition)."""
+
+    ROLE: ClassVar[str]
+    KEY: ClassVar[str] = "workshop_id"
+
+    def message_key(self) -> str:
+        return str(getattr(self, self.KEY))
+
+    @classmethod
+    def topic(cls) -> str:
+        """`<service>.commands.v1`: the topic of the service that owns the command."""
+        return f"{cls.TYPE.split('.', 1)[0]}.commands.v1"
+
+
+def refusal(command: type[Command], actor: Actor | None) -> str | None:
+    """Why this actor may not issue this command, if they may not: no actor (published around the API), or no role
+    that allows it."""
+    if actor is None:
+        return f"{command.TYPE} has no actor: commands are accepted only through the API, with a token"
+    if command.ROLE not in actor.roles:
+        return (
+            f"{command.TYPE} needs the role {command.ROLE}; {actor.name} ({actor.token_id}) has"
+            f" {', '.join(actor.roles) or 'no role'}"
+        )
+    return None
+
+
 def envelope_for(
     contract: Contract,
     *,
@@ -49,10 +95,12 @@ def envelope_for(
     causation: Envelope | None = None,
     event_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> Envelope:
-    """Wrap a contract; the causing envelope, when given, passes its correlation id on."""
+    """Wrap a contract; the causing envelope, when given, passes its correlation id and its actor on."""
     if causation is not None:
         correlation_id = causation.correlation_id
+        actor = actor or causation.actor
     return Envelope(
         event_id=event_id or uuid.uuid4(),
         event_type=contract.TYPE,
@@ -62,6 +110,7 @@ def envelope_for(
         aggregate_key=aggregate_key,
         correlation_id=correlation_id or uuid.uuid4(),
         causation_id=causation.event_id if causation else None,
+        actor=actor,
         payload=contract.model_dump(mode="json"),
     )
 

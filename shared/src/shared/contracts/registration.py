@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
-from shared.contracts.envelope import Contract
+from shared.contracts.envelope import Command, Contract
 
 Role = Literal["speaker", "official", "observer"]
 Language = Literal["en", "fr", "es"]
@@ -18,10 +18,11 @@ COUNTRY = Field(pattern=r"^[A-Z]{2}$")
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
-class ScheduleWorkshop(Contract):
+class ScheduleWorkshop(Command):
     """Create a workshop, or update it (idempotent by id)."""
 
     TYPE = "registration.schedule_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     title: str = Field(min_length=1, max_length=300)
     year: int = Field(ge=2000, le=2100)
@@ -36,18 +37,23 @@ class ScheduleWorkshop(Contract):
     as_of: date | None = None
 
 
-class DefineProgramme(Contract):
+class DefineProgramme(Command):
     """A year's programme of the International Dialogue on Migration: its theme (idempotent by year)."""
 
     TYPE = "registration.define_programme"
+    ROLE = "staff"
     year: int = Field(ge=2000, le=2100)
     theme: str = Field(min_length=1, max_length=300)
 
+    def message_key(self) -> str:
+        return f"programme-{self.year}"
 
-class RegisterDelegate(Contract):
+
+class RegisterDelegate(Command):
     """Register a delegate for a workshop, or update the registration (idempotent by ref)."""
 
     TYPE = "registration.register_delegate"
+    ROLE = "staff"
     ref: str = Field(pattern=IDENTIFIER)
     workshop_id: str = Field(pattern=IDENTIFIER)
     given_name: str = Field(min_length=1, max_length=100)
@@ -69,29 +75,32 @@ class RegisterDelegate(Contract):
     leave_on: date | None = None
 
 
-class SetTravelDates(Contract):
+class SetTravelDates(Command):
     """Staff set the days a registered delegate travels (None: the policy's default); the registration's revision
     grows, and travel quotes the change of a ticket already issued."""
 
     TYPE = "registration.set_travel_dates"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     ref: str = Field(pattern=IDENTIFIER)
     arrive_on: date | None = None
     leave_on: date | None = None
 
 
-class ApproveRegistration(Contract):
+class ApproveRegistration(Command):
     """Staff accept a pending (or earlier rejected) registration: its sponsorship request now counts."""
 
     TYPE = "registration.approve_registration"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     ref: str = Field(pattern=IDENTIFIER)
 
 
-class RejectRegistration(Contract):
+class RejectRegistration(Command):
     """Staff turn down a pending registration, with the reason: its sponsorship request never counts."""
 
     TYPE = "registration.reject_registration"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     ref: str = Field(pattern=IDENTIFIER)
     reason: str = Field(min_length=1, max_length=500)
@@ -104,10 +113,11 @@ WorkshopChange = Literal[
 ]
 
 
-class MoveWorkshop(Contract):
+class MoveWorkshop(Command):
     """Move a workshop to another city (and, optionally, other dates): venue_version + 1."""
 
     TYPE = "registration.move_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     city: str = Field(min_length=1, max_length=100)
     country: str = COUNTRY
@@ -118,10 +128,11 @@ class MoveWorkshop(Contract):
     today: date | None = None
 
 
-class PostponeWorkshop(Contract):
+class PostponeWorkshop(Command):
     """Hold the workshop later at the same venue: new dates, venue_version + 1."""
 
     TYPE = "registration.postpone_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     starts: date
     ends: date
@@ -129,10 +140,11 @@ class PostponeWorkshop(Contract):
     today: date | None = None
 
 
-class DeferWorkshop(Contract):
+class DeferWorkshop(Command):
     """Defer the workshop to a later year, its dates (and, with venue_tbd, its venue) to be decided."""
 
     TYPE = "registration.defer_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     to_year: int = Field(ge=2000, le=2100)
     venue_tbd: bool = False
@@ -140,10 +152,11 @@ class DeferWorkshop(Contract):
     today: date | None = None
 
 
-class RescheduleWorkshop(Contract):
+class RescheduleWorkshop(Command):
     """A deferred workshop comes back, at a venue and on dates decided now."""
 
     TYPE = "registration.reschedule_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     city: str = Field(min_length=1, max_length=100)
     country: str = COUNTRY
@@ -154,16 +167,18 @@ class RescheduleWorkshop(Contract):
     today: date | None = None
 
 
-class CancelWorkshop(Contract):
+class CancelWorkshop(Command):
     TYPE = "registration.cancel_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     reason: str = Field(min_length=1, max_length=500)
     # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
     today: date | None = None
 
 
-class ConfirmWorkshop(Contract):
+class ConfirmWorkshop(Command):
     TYPE = "registration.confirm_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(pattern=IDENTIFIER)
     # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
     today: date | None = None

@@ -8,23 +8,27 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from shared.contracts.envelope import Contract
+from shared.contracts.envelope import Command, Contract
 
 # A full award pays airfare, daily subsistence allowance and terminal expenses; a ticket-only award the airfare.
 # A ticket-only pledge pays airfare only (it pays its share of full awards' airfare, never their allowance).
 AwardType = Literal["full", "ticket_only"]
 
 
-class RecordDonor(Contract):
+class RecordDonor(Command):
     TYPE = "sponsorship.record_donor"
+    ROLE = "finance"
+    KEY = "donor_id"
     donor_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
 
 
-class RecordPledge(Contract):
+class RecordPledge(Command):
     """A donor's pledge, earmarked for one workshop or for a year's pool (idempotent by id)."""
 
     TYPE = "sponsorship.record_pledge"
+    ROLE = "finance"
+    KEY = "donor_id"
     pledge_id: str = Field(min_length=1, max_length=64)
     donor_id: str = Field(min_length=1, max_length=64)
     workshop_id: str | None = None
@@ -49,45 +53,53 @@ class RecordPledge(Contract):
         return self
 
 
-class RequestSponsorship(Contract):
+class RequestSponsorship(Command):
     """A registered delegate asks for sponsorship (the second application): refused for an unknown delegate, a
     rejected registration or a second request; from a registration pending approval it waits for the approval."""
 
     TYPE = "sponsorship.request_sponsorship"
+    ROLE = "staff"
+    KEY = "delegate_ref"
     workshop_id: str = Field(min_length=1, max_length=64)
     delegate_ref: str = Field(min_length=1, max_length=64)
 
 
-class AllocateSponsorships(Contract):
+class AllocateSponsorships(Command):
     TYPE = "sponsorship.allocate_sponsorships"
+    ROLE = "staff"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
     # The type of every award this decision makes (promotions from the waitlist keep the type decided here).
     award_type: AwardType = "full"
 
 
-class OverrideEligibility(Contract):
+class OverrideEligibility(Command):
     """Staff accept a request from a country not on the eligibility list; the reason is kept (idempotent)."""
 
     TYPE = "sponsorship.override_eligibility"
+    ROLE = "finance"
+    KEY = "delegate_ref"
     delegate_ref: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SetAllocationRules(Contract):
+class SetAllocationRules(Command):
     """A workshop's allocation rules: at most so many grants per country, and the places it needs funded."""
 
     TYPE = "sponsorship.set_allocation_rules"
+    ROLE = "staff"
     workshop_id: str = Field(min_length=1, max_length=64)
     max_per_country: int | None = Field(default=None, ge=1, le=1000)
     minimum_sponsored: int | None = Field(default=None, ge=0, le=10000)
 
 
-class SetSubsistenceRate(Contract):
+class SetSubsistenceRate(Command):
     """Staff update the dated subsistence table: a city's daily allowance from a date on. Estimates made after it
     use the rate in force on each workshop's first day; the same rate again changes nothing."""
 
     TYPE = "sponsorship.set_subsistence_rate"
+    ROLE = "finance"
+    KEY = "city"
     city: str = Field(min_length=1, max_length=100)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     rate_per_night: Decimal = Field(gt=0, le=5000, decimal_places=2)
@@ -95,10 +107,12 @@ class SetSubsistenceRate(Contract):
     source: str | None = Field(default=None, max_length=500)
 
 
-class WithdrawSponsorship(Contract):
+class WithdrawSponsorship(Command):
     """Withdraw a delegate's sponsorship: its money goes back to the pledges and the waitlist moves up."""
 
     TYPE = "sponsorship.withdraw_sponsorship"
+    ROLE = "staff"
+    KEY = "delegate_ref"
     delegate_ref: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)
 

@@ -7,58 +7,67 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from shared.contracts.envelope import Contract
+from shared.contracts.envelope import Command, Contract
 
 
-class BookWorkshopTravel(Contract):
+class BookWorkshopTravel(Command):
     """Book a ticket for every sponsored delegate of the workshop (or only `delegate_ref`) who has none for its
     current venue."""
 
     TYPE = "travel.book_workshop_travel"
+    ROLE = "staff"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
     delegate_ref: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class CancelTravel(Contract):
+class CancelTravel(Command):
     """Cancel the workshop's bookings (or one delegate's): holds released, tickets cancelled with their refund
     or credit recorded. Booking again later starts afresh."""
 
     TYPE = "travel.cancel_travel"
+    ROLE = "staff"
     workshop_id: str = Field(min_length=1, max_length=64)
     delegate_ref: str | None = Field(default=None, min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class ApproveChange(Contract):
+class ApproveChange(Command):
     """Staff approve a delegate's pending change quote: its chosen option (change at the provider, or cancel and
     rebook) is carried out once sponsorship approves the extra cost. Refused when no quote is pending or it expired."""
 
     TYPE = "travel.approve_change"
+    ROLE = "finance"
+    KEY = "delegate_ref"
     delegate_ref: str = Field(min_length=1, max_length=64)
 
 
-class RejectChange(Contract):
+class RejectChange(Command):
     """Staff reject a delegate's pending change quote: the ticket stays as it is."""
 
     TYPE = "travel.reject_change"
+    ROLE = "staff"
+    KEY = "delegate_ref"
     delegate_ref: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class QuoteChange(Contract):
+class QuoteChange(Command):
     """Price a ticketed delegate's change again (after a quote expired, was declined or failed)."""
 
     TYPE = "travel.quote_change"
+    ROLE = "staff"
+    KEY = "delegate_ref"
     delegate_ref: str = Field(min_length=1, max_length=64)
 
 
-class QuoteWorkshop(Contract):
+class QuoteWorkshop(Command):
     """Price, for every delegate of the workshop who requested sponsorship, the cheapest itinerary within policy on
     `today` (default: the workshop's), each published as `travel.fare_quoted`: sponsorship estimates airfares from
     them. Nothing is held. Idempotent: a delegate's quote is keyed by delegate, workshop, venue version and date."""
 
     TYPE = "travel.quote_workshop"
+    ROLE = "staff"
     workshop_id: str = Field(min_length=1, max_length=64)
     today: date | None = None
 

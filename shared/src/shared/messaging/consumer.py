@@ -6,7 +6,8 @@ For every message of a subscribed topic:
 - otherwise the inbox row and the handler's effects (state + outbox rows) commit in one transaction,
   so a redelivered message finds its inbox row and does nothing;
 - a handler raising `Refused` records the refusal (outcome and reason) and publishes the service's
-  `command_refused` event instead of the effect;
+  `command_refused` event instead of the effect; so does a command without an actor, or whose actor's roles do
+  not allow it (only the API sets actors: a command put on Kafka by hand is refused, not applied);
 - transient failures (database or broker unreachable) are retried without limit, other failures a
   few times with backoff, then dead-lettered: the partition keeps flowing;
 - only then is the offset committed (FastStream `AckPolicy.MANUAL`, never ack-first).
@@ -31,7 +32,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
-from shared.contracts.envelope import Contract, Envelope, describe, envelope_for
+from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
 from shared.contracts.topics import dead_letter, qualified
 from shared.messaging import outbox
 
@@ -76,6 +77,12 @@ def route_builder(repository: Callable[[asyncpg.Connection], Any]) -> Callable[.
         return Route(contract, run)
 
     return route
+
+
+def authorize(envelope: Envelope, route: Route) -> None:
+    """A command is applied only with an actor whose roles allow it (set by the API, never by the caller)."""
+    if issubclass(route.contract, Command) and (reason := refusal(route.contract, envelope.actor)) is not None:
+        raise Refused(reason)
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,7 @@ class Consumer:
                     continue
                 claimed.discard(item.envelope.event_id)  # the same event twice in one batch: once
                 with self.context(item.envelope):
+                    authorize(item.envelope, item.route)
                     await item.route.handler(item.envelope, item.payload, conn)
         self.processed += len(applicable)
 
@@ -226,6 +234,7 @@ class Consumer:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
                     if await self.claim(conn, envelope, position):
+                        authorize(envelope, route)
                         await route.handler(envelope, payload, conn)
                 self.processed += 1
                 return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from logistics_cli.trace import timeline, workshop_of
+from api.domain.timeline import timeline, workshop_of
 from shared.contracts import registration, sponsorship
 from shared.contracts.envelope import Contract, Envelope, envelope_for
 

@@ -1,0 +1,3 @@
+from api.entrypoints.http import main
+
+main()

@@ -1,0 +1,24 @@
+"""The API's settings, read once at start-up."""
+
+from __future__ import annotations
+
+from shared.settings import StackSettings
+
+SERVICES = ("registration", "sponsorship", "travel", "notifications")
+
+
+class Settings(StackSettings):
+    api_http_port: int = 8000
+    # Where the services' own read APIs listen (loopback, or a private network): only the API reaches them.
+    registration_http_port: int = 8101
+    sponsorship_http_port: int = 8102
+    travel_http_port: int = 8103
+    notifications_http_port: int = 8104
+    registration_url: str = ""
+    sponsorship_url: str = ""
+    travel_url: str = ""
+    notifications_url: str = ""
+
+    def url(self, service: str) -> str:
+        explicit = getattr(self, f"{service}_url")
+        return explicit or f"http://127.0.0.1:{getattr(self, f'{service}_http_port')}"
