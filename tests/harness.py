@@ -81,6 +81,14 @@ def docker_answers() -> bool:
         return False
 
 
+# The actor the API would put on a command: for tests that publish commands straight to Kafka, as only the API may,
+# to race them on chosen partitions or deliver them twice.
+def api_actor() -> Any:
+    from shared.contracts.envelope import ROLES, Actor
+
+    return Actor(token_id="tests", name="tests", roles=ROLES)
+
+
 _containers: list[Any] = []
 _CLI_LOCK = threading.Lock()
 

@@ -23,6 +23,7 @@ cat <<TXT
 
 E-mails delivered over SMTP:  $LOGISTICS_VAR/mail/new/  ($(ls "$LOGISTICS_VAR/mail/new" | wc -l) files)
 Service logs (JSON lines):    $LOGISTICS_VAR/log/
-Read APIs:                    http://127.0.0.1:$REGISTRATION_HTTP_PORT/docs  :$SPONSORSHIP_HTTP_PORT  :$TRAVEL_HTTP_PORT  :$NOTIFICATIONS_HTTP_PORT
+The API (commands, reads):    $LOGISTICS_API_URL/docs, with the demos' token in $LOGISTICS_VAR/demo-token
+                              (staff, finance, ops; your own: logistics token create --local --name N --role R)
 Run it again: nothing changes. Stop everything: make down
 TXT

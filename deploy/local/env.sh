@@ -16,6 +16,14 @@ export SPONSORSHIP_HTTP_PORT=${SPONSORSHIP_HTTP_PORT:-8102}
 export TRAVEL_HTTP_PORT=${TRAVEL_HTTP_PORT:-8103}
 export NOTIFICATIONS_HTTP_PORT=${NOTIFICATIONS_HTTP_PORT:-8104}
 export GDS_PORT=${GDS_PORT:-8105}
+# The API: the one address staff and their CLI need (the services above listen on loopback for it alone).
+export API_HTTP_PORT=${API_HTTP_PORT:-8000}
+export LOGISTICS_API_URL=${LOGISTICS_API_URL:-http://127.0.0.1:$API_HTTP_PORT}
+# The demos' token (staff, finance, ops), made by `make up` when missing; yours: `logistics login`.
+if [ -z "${LOGISTICS_TOKEN:-}" ] && [ -f "$LOGISTICS_VAR/demo-token" ]; then
+  LOGISTICS_TOKEN=$(cat "$LOGISTICS_VAR/demo-token")
+  export LOGISTICS_TOKEN
+fi
 export GDS_URL=${GDS_URL:-http://127.0.0.1:$GDS_PORT}
 export UV_PYTHON_DOWNLOADS=never
 export UV_PYTHON_PREFERENCE=only-system

@@ -14,7 +14,7 @@ RUN=$VAR/run
 LOG=$VAR/log
 KAFKA_LIBS=$VAR/kafka/libs
 KAFKA_DATA=$VAR/kafka/data
-SERVICES=(registration sponsorship travel notifications)
+SERVICES=(registration sponsorship travel notifications api)
 
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -212,6 +212,22 @@ services_up() {
     local port_var="${service^^}_HTTP_PORT"
     wait_port "${!port_var}" 60 "$service"
   done
+  demo_token
+}
+
+# The demos' token: staff, finance and ops, written once into the API's database (like `logistics token create
+# --local`) and kept in var/demo-token, readable by its owner only; deploy/local/env.sh hands it to the CLI.
+demo_token() {
+  if [ -s "$VAR/demo-token" ] && "$ROOT/.venv/bin/python" -c 'import os, sys, httpx
+answer = httpx.get(os.environ["LOGISTICS_API_URL"] + "/whoami", headers={"Authorization": "Bearer " + sys.argv[1]})
+sys.exit(answer.status_code != 200)' "$(cat "$VAR/demo-token")" 2>/dev/null; then
+    return 0
+  fi
+  local token
+  token=$("$ROOT/.venv/bin/python" -m api.entrypoints.admin token create --name demo \
+    --role staff --role finance --role ops)
+  (umask 077 && printf '%s\n' "$token" >"$VAR/demo-token")
+  say "made the demos' token (staff, finance, ops): $VAR/demo-token"
 }
 
 stop_pid() { # name
@@ -241,7 +257,7 @@ case "${1:-}" in
   services) services_up ;;
   up) install_tools; kafka_up; pg_up; smtp_up; services_up; status ;;
   down)
-    for name in notifications travel sponsorship registration gds smtp; do stop_pid "$name"; done
+    for name in api notifications travel sponsorship registration gds smtp; do stop_pid "$name"; done
     stop_pid kafka; pg_down ;;
   status) status ;;
   *) die "usage: stack.sh install|up|infra|services|down|status" ;;

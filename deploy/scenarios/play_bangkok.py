@@ -6,14 +6,13 @@ defer it to 2007 or cancel it, and, if deferred, to revisit the venue. Here: the
 ahead, the workshop is deferred to 2007 with its venue to be revisited, annual-pool money for 2007 arrives, and
 the workshop is rescheduled (Manila, March 2007: the scenario's choice, not history), re-allocated and booked.
 
-Every step is a staff command through the `logistics` CLI (Kafka); every narration reads the services' JSON
-APIs and the event streams. Runs against whatever stack the environment names (deploy/local/env.sh, or a test's
-System). Exit status 1 when the final consistency report finds a violation.
+Every step is a staff command through the `logistics` CLI (the API, with the token of the environment); every
+narration reads the services' JSON through the API. Runs against whatever stack the environment names
+(deploy/local/env.sh, or a test's System). Exit status 1 when the final consistency report finds a violation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -23,13 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+from logistics_cli import api_client
 from logistics_cli.config import CliSettings
 from rich.console import Console
 from rich.table import Table
-from shared.contracts.envelope import Envelope
-from shared.contracts.topics import SPONSORSHIP_FUNDING, qualified
-from shared.messaging.kafka import read_all
 
 HERE = Path(__file__).resolve().parent
 LOGISTICS = Path(sys.executable).with_name("logistics")
@@ -49,8 +45,8 @@ def settle() -> None:
     logistics("wait", "--timeout", "300")
 
 
-def get(service: str, path: str) -> Any:
-    response = httpx.get(f"{CliSettings().url(service)}{path}", timeout=30)
+def get(service: str, path: str, **params: Any) -> Any:
+    response = api_client.get(f"{CliSettings().url(service)}{path}", params=params, timeout=30)
     response.raise_for_status()
     return response.json()
 
@@ -98,14 +94,8 @@ def places() -> None:
 
 
 def shortfalls() -> None:
-    settings = CliSettings()
-    topic = qualified(SPONSORSHIP_FUNDING, settings.logistics_namespace)
-    records = asyncio.run(read_all(settings.kafka_bootstrap_servers, [topic]))
-    found = [
-        e.payload
-        for e in (Envelope.model_validate_json(r.value or b"") for r in records)
-        if e.event_type == "sponsorship.shortfall_detected" and e.payload.get("workshop_id") == WORKSHOP
-    ]
+    recorded = get("sponsorship", "/funding", workshop=WORKSHOP)["shortfalls"]
+    found = [row["event"] for row in recorded]
     if not found:
         say("[yellow]No shortfall event on sponsorship.funding.[/yellow]")
     for s in found:

@@ -15,7 +15,7 @@ from shared.contracts.envelope import Contract, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_COMMANDS, qualified
 from shared.messaging.kafka import producer
 
-from tests.harness import System, read_all
+from tests.harness import System, api_actor, read_all
 
 WORKSHOP = "race-2006-geneva"
 # Each delegate flies Nairobi-Geneva: 6,087 km, so 2 x (250 + 0.16 x 6,087) = 2,448 rounded up to 2,450 USD;
@@ -55,7 +55,7 @@ async def publish_at_once(system: System, commands: list[tuple[str, Contract]]) 
         kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
         await kafka.start()
         try:
-            envelope = envelope_for(command, aggregate_key=key)
+            envelope = envelope_for(command, aggregate_key=key, actor=api_actor())
             await kafka.send_and_wait(
                 qualified(SPONSORSHIP_COMMANDS, system.namespace),
                 value=envelope.model_dump_json().encode(),
@@ -226,7 +226,7 @@ async def publish_on_partitions(system: System, commands: list[tuple[int, str, C
         kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
         await kafka.start()
         try:
-            envelope = envelope_for(command, aggregate_key=key)
+            envelope = envelope_for(command, aggregate_key=key, actor=api_actor())
             await kafka.send_and_wait(
                 qualified(SPONSORSHIP_COMMANDS, system.namespace),
                 value=envelope.model_dump_json().encode(),

@@ -18,7 +18,7 @@ from shared.contracts import sponsorship
 from shared.contracts.envelope import envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_COMMANDS, qualified
 
-from tests.harness import System, publish_raw, read_all
+from tests.harness import System, api_actor, publish_raw, read_all
 
 WORKSHOP = "req-2006-geneva"
 # Nairobi-Geneva: 2,450 airfare + 3 nights at 350 + 152 terminal expenses (see test_sponsorship_races.py).
@@ -88,7 +88,7 @@ def test_requests_are_gated_on_an_approved_registration_and_refused_with_reasons
     refused = {ref: request(system, ref)["command_id"] for ref in ("REQ-1", "REQ-4", "REQ-5", "REQ-9")}
     # The same command delivered twice (a producer retry, a redelivery): taken once, not refused as a second one.
     again = sponsorship.RequestSponsorship(workshop_id=WORKSHOP, delegate_ref="REQ-3")
-    envelope = envelope_for(again, aggregate_key="REQ-3")
+    envelope = envelope_for(again, aggregate_key="REQ-3", actor=api_actor())
     raw = (
         qualified(SPONSORSHIP_COMMANDS, system.namespace),
         b"REQ-3",
