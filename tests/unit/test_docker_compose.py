@@ -21,7 +21,8 @@ from shared.settings import StackSettings
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_SH = ROOT / "deploy" / "local" / "env.sh"
-SERVICES = ("registration", "sponsorship", "travel", "notifications")
+SERVICES = ("registration", "sponsorship", "travel", "notifications", "api")
+PUBLIC = "api"  # the only process people reach; the others listen on the compose network
 # Read by every service's entry point (bind address), not a settings field.
 EXTRA_READ = frozenset({"HTTP_HOST"})
 
@@ -173,7 +174,7 @@ def test_service_runs_its_own_module(compose: dict[str, Any], name: str) -> None
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_http_port_is_env_sh_default_and_published(
+def test_http_port_is_env_sh_default_and_only_the_api_is_published(
     compose: dict[str, Any], defaults: dict[str, str], name: str
 ) -> None:
     variable = f"{name.upper()}_HTTP_PORT"
@@ -181,7 +182,10 @@ def test_http_port_is_env_sh_default_and_published(
     value = environment(service).get(variable)
     assert value == defaults[variable], f"{name}: {variable}={value!r}, env.sh says {defaults[variable]}"
     port = int(value)
-    assert published(service).get(port) == port, f"{name} does not publish {port}:{port}"
+    if name == PUBLIC:
+        assert published(service).get(port) == port, f"{name} does not publish {port}:{port}"
+    else:
+        assert not published(service), f"{name} is reachable from the host: people go through the API"
     assert environment(service).get("HTTP_HOST") == "0.0.0.0", f"{name} would listen on loopback only"
     healthcheck = " ".join(map(str, (service.get("healthcheck") or {}).get("test") or []))
     if healthcheck:
@@ -208,6 +212,7 @@ def test_service_waits_for_healthy_dependencies(compose: dict[str, Any], name: s
     depends_on = compose[name].get("depends_on")
     assert isinstance(depends_on, dict), f"{name}: depends_on must name conditions"
     required = {"kafka", "postgres"} | ({"mailpit"} if name == "notifications" else set())
+    required |= {"registration", "sponsorship", "travel", "notifications"} if name == PUBLIC else set()
     assert required <= set(depends_on)
     for dependency, spec in depends_on.items():
         assert spec.get("condition") == "service_healthy", (name, dependency)
@@ -235,6 +240,10 @@ def test_service_addresses_point_at_the_containers(compose: dict[str, Any], name
     if "SMTP_HOST" in env:
         assert env["SMTP_HOST"] in compose
         assert int(env["SMTP_PORT"]) in published(compose[env["SMTP_HOST"]])
+    for service in ("registration", "sponsorship", "travel", "notifications"):  # the API's way to each service
+        if f"{service.upper()}_URL" in env:
+            address = urlsplit(env[f"{service.upper()}_URL"])
+            assert (address.hostname, str(address.port)) == (service, env[f"{service.upper()}_HTTP_PORT"])
 
 
 # ---------------------------------------------------------------- infrastructure
