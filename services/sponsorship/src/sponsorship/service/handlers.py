@@ -390,9 +390,8 @@ async def decide(
     ]
     if not deciding:
         return
-    fares = await airfare_estimates(
-        repo, workshop, deciding, tables, today or workshop.as_of or envelope.occurred_at.date()
-    )
+    decided_on = today or workshop.as_of or envelope.occurred_at.date()
+    fares = await airfare_estimates(repo, workshop, deciding, tables, decided_on)
     candidates = [
         allocation.Request(
             row.delegate_ref,
@@ -461,6 +460,7 @@ async def decide(
                 donors=sorted(donors),
                 award_type=types[decision.delegate_ref],
                 venue_version=workshop.venue_version,
+                decided_on=decided_on,
             )
         elif decision.status == "refused":
             event = contracts.SponsorshipRefused(
