@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -128,7 +129,22 @@ def places_read(
     return {line: answer_for[entry] for line, entry in asked.items()}
 
 
+def first_row(message: str) -> int:
+    """The first row number a message names ("d.csv rows 4 and 9: ..." is 4; a file-wide message is 0)."""
+    found = re.search(r" rows? (\d+)", message.split(":", 1)[0])
+    return int(found.group(1)) if found else 0
+
+
 def delegates_from_csv(path: Path, plan: Plan, check_places: PlaceChecker | None = None) -> None:
+    """Each row a RegisterDelegate command, or refused with every problem on one line; the file's errors and notes
+    in row order."""
+    errors_before, notes_before = len(plan.errors), len(plan.notes)
+    read_delegates(path, plan, check_places)
+    plan.errors[errors_before:] = sorted(plan.errors[errors_before:], key=first_row)
+    plan.notes[notes_before:] = sorted(plan.notes[notes_before:], key=first_row)
+
+
+def read_delegates(path: Path, plan: Plan, check_places: PlaceChecker | None) -> None:
     rows = read_rows(path, plan)
     if rows is None:
         return
