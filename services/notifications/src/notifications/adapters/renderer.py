@@ -65,8 +65,8 @@ def city_filter(context: Context, name: str) -> str:
 @pass_context
 def country_filter(context: Context, code: str) -> str:
     """An ISO 3166 alpha-2 code as the country's name in the locale (CLDR); the code itself when unknown."""
-    territories: dict[str, str] = Locale.parse(context["locale"]).territories
-    return territories.get(code, code)
+    name = Locale.parse(context["locale"]).territories.get(code)
+    return str(name) if name else code
 
 
 @dataclass(frozen=True)
