@@ -15,6 +15,11 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PYTHON_PREFERENCE=only-system \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 
+# DejaVu Sans: notifications embeds it in the invitation letters (names in Latin, Greek, Cyrillic, Arabic scripts).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN pip install --no-cache-dir "uv==${UV_VERSION}" \
  && useradd --system --uid 10001 --no-create-home --home-dir /app logistics
 

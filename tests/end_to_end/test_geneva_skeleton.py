@@ -26,11 +26,24 @@ from tests.harness import GENEVA, System
 
 DELEGATES = GENEVA.parent / "geneva-2006-delegates.csv"
 WORKSHOP = "idm-2006-geneva"
-# The first line of the invitation letter and its reference line, in each language.
+# The invitation letter's title, its reference line and its place and date (the allocation's day: the scenario's
+# today, 20 April 2006, not the day the test runs), in each language.
 LETTER = {
-    "en": ("Letter of invitation for a visa application", "Reference: {ref}, letter version 1"),
-    "fr": ("Lettre d'invitation pour une demande de visa", "Référence : {ref}, version de la lettre 1"),
-    "es": ("Carta de invitación para la solicitud de visado", "Referencia: {ref}, versión de la carta 1"),
+    "en": (
+        "Letter of invitation for a visa application",
+        "Reference: {ref}, letter version 1",
+        "Geneva, 20 April 2006",
+    ),
+    "fr": (
+        "Lettre d'invitation pour une demande de visa",
+        "Référence : {ref}, version de la lettre 1",
+        "Genève, le 20 avril 2006",
+    ),
+    "es": (
+        "Carta de invitación para la solicitud de visado",
+        "Referencia: {ref}, versión de la carta 1",
+        "Ginebra, 20 de abril de 2006",
+    ),
 }
 
 
@@ -76,9 +89,10 @@ def check_letter(message: Any, ref: str, language: str, workshop: dict[str, Any]
     assert attachment.get_filename() == f"invitation-{ref}-v1.pdf"
     pages = PdfReader(io.BytesIO(attachment.get_content())).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())  # the layout wraps lines
-    title, reference = LETTER[language]
+    title, reference, dated = LETTER[language]
     assert title in text, f"{ref}: the letter is in {language}"
     assert workshop["title"] in text and reference.format(ref=ref) in text
+    assert dated in text.replace("\u00a0", " "), f"{ref}: the letter is dated by the decision"
 
 
 def airport(code: str) -> Airport:

@@ -114,9 +114,9 @@ DELEGATES = {
             ],
         ),
         [
-            "Votre itinéraire : Migrants and the Host Society: Partnerships for Success, Geneva",
+            "Votre itinéraire : Migrants and the Host Society: Partnerships for Success, Genève",
             "Destinataire : Hélène Ndiaye-Sènghor",
-            "qui se tiendra à Geneva du 12 juillet 2006",
+            "qui se tiendra à Genève du 12 juillet 2006",
             "DKR mardi 11 juillet 2006 à 07:00 (Africa/Dakar)",
             "GVA vendredi 14 juillet 2006 à 10:30 (Europe/Zurich)",
             "Référence de réservation : K7QWZP",
@@ -137,7 +137,7 @@ DELEGATES = {
             ],
         ),
         [
-            "Su itinerario: Migrants and the Host Society: Partnerships for Success, Geneva",
+            "Su itinerario: Migrants and the Host Society: Partnerships for Success, Ginebra",
             "Estimado/a José Muñoz Peña:",
             "del 12 de julio de 2006",
             "BOG lunes 10 de julio de 2006, 18:00 (America/Bogota)",

@@ -1,9 +1,11 @@
 """Staff update the dated subsistence table on the real stack (issue 4): the next estimates use the new rate,
-the same rate again changes nothing, and a rate in an unknown currency is refused with its reason."""
+the same rate again changes nothing, and a rate in an unknown currency is refused with its reason. A city without
+a rate is never priced on a guess (issue 18): allocation there is refused, a move there waits for the rate."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 
@@ -50,3 +52,100 @@ def test_a_new_subsistence_rate_prices_the_next_allocation_and_a_bad_one_is_refu
     # Dearer nights: fewer places than the 30 the shipped rate funds, the rest waitlisted, no request lost.
     assert report["delegates"]["sponsored"] < 30
     assert report["delegates"]["sponsored"] + report["delegates"]["waitlisted"] == 34
+
+
+# A city without a rate (issue 18): no silent default. Staff's allocation is refused with the command that adds a
+# rate; a move to such a city keeps the places as they are until staff add one, then decides them again.
+
+MOVED = "rates-2006-geneva"
+ELSEWHERE = "rates-2006-lyon"
+LYON = ("--city", "Lyon", "--country", "FR", "--airport", "LYS")
+
+
+def write_two_workshops(folder: Path) -> Path:
+    """Four Kenyan officials at a Geneva workshop with money for all, two at a Lyon one."""
+    rows = ["ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship"]
+    rows += [f"RAT-{n},{MOVED},G{n},F{n},rat{n}@rates.example,KE,official,en,NBO,requested" for n in range(1, 5)]
+    rows += [f"LYS-{n},{ELSEWHERE},G{n},F{n},lys{n}@rates.example,KE,official,en,NBO,requested" for n in (1, 2)]
+    (folder / "rates.csv").write_text("\n".join(rows) + "\n")
+    (folder / "rates.yaml").write_text(
+        "today: 2006-04-20\n"
+        "workshops:\n"
+        f"  - {{id: {MOVED}, title: Rates, year: 2006, city: Geneva, country: CH, airport: GVA,\n"
+        "     starts: 2006-07-12, ends: 2006-07-13, currency: USD}\n"
+        f"  - {{id: {ELSEWHERE}, title: Rates in Lyon, year: 2006, city: Lyon, country: FR, airport: LYS,\n"
+        "     starts: 2006-07-12, ends: 2006-07-13, currency: USD}\n"
+        "donors:\n  - {id: rates-donor, name: Rates Donor}\n"
+        "pledges:\n"
+        f"  - {{id: rates-pledge, donor: rates-donor, workshop: {MOVED}, amount: 40000}}\n"
+        f"  - {{id: lyon-pledge, donor: rates-donor, workshop: {ELSEWHERE}, amount: 20000}}\n"
+        "delegates:\n  - file: rates.csv\n"
+    )
+    return folder / "rates.yaml"
+
+
+def awards_of(system: System, workshop: str) -> dict[str, dict[str, object]]:
+    return {a["delegate_ref"]: a for a in system.sponsorships(workshop)["awards"]}
+
+
+def test_a_city_without_a_rate_refuses_allocation_and_a_move_there_waits_for_one(
+    system: System, tmp_path: Path
+) -> None:
+    system.cli("apply", str(write_two_workshops(tmp_path)))
+    system.wait()
+
+    # Lyon has no rate in the shipped table: staff's allocation is refused, naming the command that adds one.
+    system.cli("sponsorship", "allocate", "--workshop", ELSEWHERE)
+    system.wait()
+    refused = [i["reason"] for i in system.report(ELSEWHERE)["commands"]["not_applied"] if i["outcome"] == "refused"]
+    assert refused == [
+        f"workshop {ELSEWHERE}: the subsistence table has no rate for Lyon in USD on 2006-07-12: add one with"
+        ' "logistics sponsorship subsistence --city Lyon --rate R --effective D" (D on or before 2006-07-12)'
+    ], refused
+    assert awards_of(system, ELSEWHERE) == {}
+
+    # Geneva: four places granted and ticketed; then the workshop moves to Lyon.
+    system.cli("sponsorship", "allocate", "--workshop", MOVED)
+    system.wait()
+    system.cli("travel", "book", "--workshop", MOVED)
+    system.wait()
+    assert {ref: a["status"] for ref, a in awards_of(system, MOVED).items()} == dict.fromkeys(
+        ("RAT-1", "RAT-2", "RAT-3", "RAT-4"), "granted"
+    )
+    system.cli("workshop", "move", MOVED, *LYON, "--today", "2006-05-01")
+    system.wait()
+
+    # The places are not decided on a guess: they stay as granted for Geneva, and the workshop says what it waits for.
+    waiting = system.sponsorships(MOVED)
+    assert waiting["waiting_for_subsistence_rate"] is not None, waiting
+    assert waiting["waiting_for_subsistence_rate"]["city"] == "Lyon"
+    assert {a["award_version"] for a in waiting["awards"]} == {1}
+    assert {line["amount"] for a in waiting["awards"] for line in a["lines"] if line["kind"] == "subsistence"} == {
+        350 * NIGHTS
+    }
+    # Travel meanwhile tickets Lyon against the places' airfare reserves: nobody is left without a ticket.
+    meanwhile = system.report(MOVED)
+    assert meanwhile["venue_version"] == 2 and meanwhile["violations"] == [], meanwhile["violations"]
+    assert (meanwhile["tickets"]["valid"] + meanwhile["tickets"]["fare_declined"], meanwhile["tickets"]["stale"]) == (
+        4,
+        0,
+    )
+
+    # Staff add Lyon's rate: the places are decided again at Lyon's costs, once each (award version 2, a new
+    # letter), and nothing waits any more.
+    system.cli("sponsorship", "subsistence", "--city", "Lyon", "--rate", "240", "--effective", "2006-01-01")
+    system.wait()
+    decided = system.sponsorships(MOVED)
+    assert decided["waiting_for_subsistence_rate"] is None
+    assert {a["award_version"] for a in decided["awards"]} == {2}
+    assert {a["status"] for a in decided["awards"]} == {"granted"}
+    assert {line["amount"] for a in decided["awards"] for line in a["lines"] if line["kind"] == "subsistence"} == {
+        240 * NIGHTS
+    }
+    # Each place pays one airfare: a ticket issued for Lyon while the decision waited is not reserved again.
+    for award in decided["awards"]:
+        airfare_lines = [line for line in award["lines"] if line["kind"] == "airfare"]
+        assert len({line["booking_ref"] for line in airfare_lines}) == 1, award
+    report = system.report(MOVED)
+    assert report["violations"] == [], report["violations"]
+    assert report["tickets"]["valid"] + report["tickets"]["fare_declined"] == 4

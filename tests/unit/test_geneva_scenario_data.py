@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import airportsdata
+import pycountry
 import pytest
 from pydantic import ValidationError
 from shared.contracts.registration import RegisterDelegate
@@ -31,12 +32,14 @@ def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def problems(row: dict[str, str]) -> list[str]:
-    """What is wrong with one row, as the registration contract and the airport list see it."""
+    """What is wrong with one row, as the registration contract, the country and the airport lists see it."""
     found = []
     try:
         RegisterDelegate(**{**row, "workshop_id": row["workshop"]})
     except ValidationError as e:
         found += [str(err["loc"][0]) for err in e.errors()]
+    if pycountry.countries.get(alpha_2=row["country"]) is None:  # the contract takes names too: codes here
+        found.append("country")
     airport = AIRPORTS.get(row["home_airport"])
     if airport is None:
         found.append("home_airport")

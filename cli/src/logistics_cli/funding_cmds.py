@@ -232,6 +232,9 @@ def simulate(
         response = api_client.get(
             f"{settings().url('sponsorship')}/funding/simulation", params={"year": year, "mode": mode}, timeout=60
         )
+        if response.status_code == 409:  # a workshop that cannot be costed: the sentence says why
+            errors.print(f"[red]refused:[/red] {response.json().get('detail')}")
+            raise typer.Exit(2)
         data = response.raise_for_status().json()
     except httpx.HTTPError as error:
         errors.print(f"[red]Sponsorship did not answer:[/red] {error}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,12 +48,17 @@ report_app.command("funding")(report_funding)
 def apply(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Scenario YAML file.")],
 ) -> None:
-    """Create or update (idempotent by id) the workshops, donors, pledges and delegates a file declares."""
-    from logistics_cli import scenario  # loads airport and country tables: only when needed
+    """Create or update (idempotent by id) the workshops, donors, pledges and delegates a file declares.
 
-    plan = scenario.load(file)
+    Registration reads each delegate's country, home airport and nationality first (codes or names, retired
+    airport codes as today's): a problem refuses the row, a note is printed and the row goes in."""
+    from logistics_cli import scenario
+
+    plan = scenario.load(file, check_places=places_checker())
     for error in plan.errors:
         errors.print(f"[red]refused[/red] {error}")
+    for note in plan.notes:
+        errors.print(f"[yellow]note[/yellow] {note}")
     if plan.commands:
         submit([command for _, _, command in plan.commands])
     from shared.contracts import registration
@@ -65,6 +71,27 @@ def apply(
     )
     if plan.errors:
         raise typer.Exit(2)
+
+
+def places_checker() -> Callable[[list[dict[str, str | None]]], list[dict[str, Any]]]:
+    """Registration's POST /places/check (through the API), so that the import reports by row what registration
+    would refuse."""
+    from logistics_cli.scenario import PlacesUnchecked
+
+    url = f"{settings().url('registration')}/places/check"
+
+    def check(entries: list[dict[str, str | None]]) -> list[dict[str, Any]]:
+        if not entries:
+            return []
+        try:
+            response = api_client.post(url, json={"delegates": entries}, timeout=60)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise PlacesUnchecked(f"registration did not answer at {url}: {type(error).__name__}") from None
+        answers: list[dict[str, Any]] = response.json()
+        return answers
+
+    return check
 
 
 @app.command()

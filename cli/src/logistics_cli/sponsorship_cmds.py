@@ -142,8 +142,14 @@ def subsistence_rates(as_json: JsonOption = False) -> None:
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="Daily subsistence allowance (per night)")
-    for column in ("city", "rate", "from", "set by"):
+    for column in ("city", "rate", "from", "set by", "source"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["city"], f"{row['rate_per_night']} {row['currency']}", row["effective_from"], row["set_by"])
+        table.add_row(
+            row["city"],
+            f"{row['rate_per_night']} {row['currency']}",
+            row["effective_from"],
+            row["set_by"],
+            row.get("source") or "",
+        )
     console.print(table)

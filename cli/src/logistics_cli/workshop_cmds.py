@@ -13,8 +13,20 @@ workshop_app = typer.Typer(help="Workshop decisions: move, postpone, defer, resc
 
 WorkshopId = Annotated[str, typer.Argument(help="Workshop id, e.g. idm-2006-bangkok.")]
 City = Annotated[str, typer.Option("--city", help="City of the new venue.")]
-Country = Annotated[str, typer.Option("--country", help="ISO 3166 alpha-2 country code of the new venue.")]
-Airport = Annotated[str, typer.Option("--airport", help="IATA code of the airport delegates fly to.")]
+
+
+def code(value: str) -> str:
+    """Codes as people type them: "vie " is VIE (registration also reads a retired code as today's)."""
+    return value.strip().upper()
+
+
+Country = Annotated[
+    str, typer.Option("--country", help="ISO 3166 alpha-2 country code of the new venue.", callback=code)
+]
+Airport = Annotated[
+    str,
+    typer.Option("--airport", help="IATA code of the airport delegates fly to (KIV is read as RMO).", callback=code),
+]
 Starts = Annotated[str, typer.Option("--starts", help="First day (YYYY-MM-DD).")]
 Ends = Annotated[str, typer.Option("--ends", help="Last day (YYYY-MM-DD).")]
 

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from logistics_cli import funding_cmds, main
 from typer.testing import CliRunner
@@ -96,6 +97,18 @@ def test_simulate_refuses_an_unknown_mode() -> None:
     result = CliRunner().invoke(main.app, ["funding", "simulate", "--year", "2006", "--mode", "monthly"])
 
     assert result.exit_code == 2 and "annual or per-workshop" in result.output
+
+
+def test_simulate_says_which_workshop_cannot_be_costed(monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = "workshop w1: the subsistence table has no rate for Lyon in USD on 2006-07-12: add one with ..."
+
+    def answer(url: str, **kwargs: Any) -> httpx.Response:
+        return httpx.Response(409, json={"detail": reason}, request=httpx.Request("GET", url))
+
+    monkeypatch.setattr(funding_cmds.httpx, "get", answer)
+    result = CliRunner().invoke(main.app, ["funding", "simulate", "--year", "2006"])
+
+    assert result.exit_code == 2 and reason in " ".join(result.output.split()), result.output
 
 
 DATA = {

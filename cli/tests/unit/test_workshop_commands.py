@@ -87,3 +87,13 @@ def test_a_decision_waits_for_registrations_answer_and_shows_a_refusal_with_its_
     assert result.exit_code == code, result.output
     assert said in " ".join(result.output.split())
     assert asked[0] == f"http://127.0.0.1:8000/commands/{uuid.UUID(int=1)}"  # the API, never the service
+
+
+def test_codes_typed_in_lower_case_are_sent_upper_case(published: list[tuple[str, str, object]]) -> None:
+    result = CliRunner().invoke(
+        main.app, ["workshop", "move", "w", "--city", "Vienna", "--country", " at", "--airport", "vie "]
+    )
+
+    assert result.exit_code == 0, result.output
+    [(_, _, command)] = published
+    assert (command.country, command.airport) == ("AT", "VIE")  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from notifications.adapters.postgres import (
     mail_leadership,
     mail_queue_status,
 )
-from notifications.adapters.renderer import TemplateRenderer
+from notifications.adapters.renderer import LetterSettings, TemplateRenderer
 from notifications.adapters.smtp import SmtpMailer
 from notifications.config import Settings
 from notifications.service import handlers
@@ -44,9 +44,19 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 @cache
-def renderer() -> TemplateRenderer:
+def renderer(letter: LetterSettings) -> TemplateRenderer:
     """One renderer per process: its Jinja2 environment caches the compiled templates."""
-    return TemplateRenderer()
+    return TemplateRenderer(letter=letter)
+
+
+def letter_settings(settings: Settings) -> LetterSettings:
+    return LetterSettings(
+        signatory=settings.letter_signatory,
+        signatory_title=settings.letter_signatory_title,
+        place=settings.letter_place,
+        office=settings.letter_office,
+        font_dir=Path(settings.letter_font_dir),
+    )
 
 
 async def preview(
@@ -54,7 +64,12 @@ async def preview(
 ) -> Composed:
     """The e-mail the worker would send now for this delegate and kind, rendered from the latest facts; never sent."""
     return await preview_email(
-        PostgresEmailFacts(pool, settings.staff_contact()), renderer(), settings.mail_from, delegate_ref, kind, language
+        PostgresEmailFacts(pool, settings.staff_contact()),
+        renderer(letter_settings(settings)),
+        settings.mail_from,
+        delegate_ref,
+        kind,
+        language,
     )
 
 
@@ -168,7 +183,7 @@ def build(settings: Settings) -> ServiceRuntime:
         MailWorker(
             lambda pool: PostgresMailQueue(pool, namespace, settings.staff_contact()),
             SmtpMailer(settings),
-            renderer(),
+            renderer(letter_settings(settings)),
             settings.mail_from,
             mail_leadership,
         )

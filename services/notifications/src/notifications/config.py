@@ -23,6 +23,13 @@ class Settings(StackSettings):
     # The staff digest (shortfalls, declined fares, failed bookings, dead letters) goes here, in this language.
     staff_email: str = "idm-logistics-staff@iom.example"
     staff_language: str = "en"
+    # The invitation letter's signature block (empty: the unit's name, in the letter's language), its place of
+    # issue (shown in the letter's language where templates/<lang>/labels.txt names it) and the office's address.
+    letter_signatory: str = ""
+    letter_signatory_title: str = ""
+    letter_place: str = "Geneva"
+    letter_office: str = "17 route des Morillons, CH-1211 Geneva 19, Switzerland"
+    letter_font_dir: str = "/usr/share/fonts/truetype/dejavu"  # DejaVu Sans (Debian's fonts-dejavu-core)
 
     def staff_contact(self) -> dict[str, str]:
         return {

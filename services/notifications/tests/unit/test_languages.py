@@ -157,8 +157,8 @@ def test_every_kind_renders_in_every_language_with_the_name_title_and_reference(
     ("language", "subject"),
     [
         ("en", "Your itinerary: Migrants and the Host Society: Partnerships for Success, Geneva"),
-        ("fr", "Votre itinéraire : Migrants and the Host Society: Partnerships for Success, Geneva"),
-        ("es", "Su itinerario: Migrants and the Host Society: Partnerships for Success, Geneva"),
+        ("fr", "Votre itinéraire : Migrants and the Host Society: Partnerships for Success, Genève"),
+        ("es", "Su itinerario: Migrants and the Host Society: Partnerships for Success, Ginebra"),
     ],
 )
 def test_the_subject_is_in_the_delegates_language(email: Email, language: str, subject: str) -> None:

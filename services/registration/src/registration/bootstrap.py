@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import airportsdata
 from shared.contracts import registration as contracts
 from shared.contracts.topics import REGISTRATION_COMMANDS, REGISTRATION_WORKSHOP
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
+from registration.adapters.gazetteer import Gazetteer
 from registration.adapters.postgres import PostgresRepository
 from registration.config import Settings
 from registration.service import handlers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-AIRPORTS = frozenset(airportsdata.load("IATA"))
+# Airports, countries and retired codes (read from files: once per process).
+GAZETTEER = Gazetteer()
 
 
 def build(settings: Settings) -> ServiceRuntime:
@@ -32,14 +33,14 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime.subscribe(
         REGISTRATION_COMMANDS,
         {
-            contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, AIRPORTS),
-            contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, AIRPORTS),
+            contracts.ScheduleWorkshop.TYPE: route(contracts.ScheduleWorkshop, handlers.schedule_workshop, GAZETTEER),
+            contracts.RegisterDelegate.TYPE: route(contracts.RegisterDelegate, handlers.register_delegate, GAZETTEER),
             contracts.DefineProgramme.TYPE: route(contracts.DefineProgramme, handlers.define_programme),
             contracts.ApproveRegistration.TYPE: route(contracts.ApproveRegistration, handlers.approve_registration),
             contracts.RejectRegistration.TYPE: route(contracts.RejectRegistration, handlers.reject_registration),
             contracts.SetTravelDates.TYPE: route(contracts.SetTravelDates, handlers.set_delegate_travel_dates),
             **{
-                decision.TYPE: route(decision, handlers.decide, AIRPORTS)
+                decision.TYPE: route(decision, handlers.decide, GAZETTEER)
                 for decision in (
                     contracts.MoveWorkshop,
                     contracts.PostponeWorkshop,

@@ -206,10 +206,20 @@ def test_estimate_for_geneva_lists_airfare_subsistence_and_terminal_expenses() -
     ]
 
 
-def test_estimate_for_an_unlisted_city_uses_the_default_allowance() -> None:
-    lines = dict(costs.estimate(0.0, "Nairobi", date(2006, 7, 12), date(2006, 7, 12), RATES))
+def test_a_full_estimate_for_an_unlisted_city_is_refused_naming_the_command_that_adds_a_rate() -> None:
+    with pytest.raises(costs.NoSubsistenceRate) as missing:
+        costs.estimate(0.0, "Lyon", date(2006, 7, 12), date(2006, 7, 12), RATES)
 
-    assert lines["subsistence"] == Decimal("400")  # 2 nights at 200 USD
+    assert str(missing.value) == (
+        'the subsistence table has no rate for Lyon in USD on 2006-07-12: add one with "logistics sponsorship'
+        ' subsistence --city Lyon --rate R --effective D" (D on or before 2006-07-12)'
+    )
+
+
+def test_a_ticket_only_estimate_needs_no_subsistence_rate() -> None:
+    assert costs.estimate(0.0, "Lyon", date(2006, 7, 12), date(2006, 7, 12), RATES, award_type="ticket_only") == [
+        ("airfare", Decimal("500"))
+    ]
 
 
 def test_estimated_airfare_is_rounded_up_to_ten_dollars() -> None:
@@ -239,8 +249,10 @@ def test_the_rate_in_force_on_the_workshops_first_day_applies() -> None:
 
     assert table.per_night("Geneva", date(2006, 12, 31)) == Decimal("350")
     assert table.per_night("Geneva", date(2007, 1, 1)) == Decimal("380")
-    assert table.per_night("Geneva", date(2005, 6, 1)) == Decimal("200")  # before the table: the default
-    assert table.per_night("Geneva", date(2007, 6, 1), "EUR") == Decimal("200")  # no EUR rate listed
+    with pytest.raises(costs.NoSubsistenceRate, match="no rate for Geneva in USD on 2005-06-01"):
+        table.per_night("Geneva", date(2005, 6, 1))  # before the table: no rate, no guess
+    with pytest.raises(costs.NoSubsistenceRate, match=r'in EUR on 2007-06-01: .* --currency EUR"'):
+        table.per_night("Geneva", date(2007, 6, 1), "EUR")  # no EUR rate listed
 
 
 # Award types: a ticket-only pledge pays airfare only; a ticket-only award asks for the airfare alone.

@@ -59,10 +59,12 @@ class RegisterDelegate(Command):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     email: EmailStr
-    country: str = COUNTRY
+    # As people write them: registration stores an ISO alpha-2 code for a code or an unambiguous name ("Moldova"),
+    # and today's IATA code for a current or retired one ("kiv" is RMO), and refuses the rest with the reason.
+    country: str = Field(min_length=1, max_length=100)
     role: Role
     language: Language
-    home_airport: str = IATA
+    home_airport: str = Field(min_length=1, max_length=100)
     sponsorship: Literal["requested", "none"]
     # Staff-entered registrations are approved unless the file says pending; it holds for a new registration only
     # (later, ApproveRegistration and RejectRegistration decide).
@@ -73,6 +75,12 @@ class RegisterDelegate(Command):
     # (SetTravelDates sets or clears them).
     arrive_on: date | None = None
     leave_on: date | None = None
+    # What a consulate asks for, shown on the invitation letter when given (personal data: only registration and
+    # notifications keep them). Nationality as the country: a code or a name. Left out: the registration keeps
+    # what it has.
+    nationality: str | None = Field(default=None, min_length=1, max_length=100)
+    passport_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{2,29}$")
+    date_of_birth: date | None = None
 
 
 class SetTravelDates(Command):
@@ -244,6 +252,11 @@ class DelegateRegistered(Contract):
     # The delegate's own travel dates, checked against the workshop's dates; None: the policy's default.
     arrive_on: date | None = None
     leave_on: date | None = None
+    # For the invitation letter, when given: nationality (ISO alpha-2), passport number, date of birth. Personal
+    # data: only notifications keeps them; other consumers must not store or log them.
+    nationality: str | None = None
+    passport_number: str | None = None
+    date_of_birth: date | None = None
 
 
 class RegistrationCommandRefused(Contract):

@@ -167,6 +167,9 @@ class SponsorshipGranted(Contract):
     # The workshop's venue version the award was decided for: a place kept through a move, postponement or
     # reschedule is granted again (award_version + 1) for the new venue or dates.
     venue_version: int | None = None
+    # The day the decision was taken: the allocation's `today`, else the workshop's (a replay's), else the day the
+    # command or event that caused it occurred. The invitation letter is dated by it.
+    decided_on: date | None = None
 
 
 class SponsorshipWaitlisted(Contract):

@@ -20,6 +20,7 @@ class Read:
     path: str  # the service's own path, with {parameters}
     allowed: frozenset[str]
     summary: str
+    method: str = "GET"  # POST for a read that takes a body (it changes nothing)
 
 
 READS = (
@@ -28,6 +29,7 @@ READS = (
     Read("registration", "/workshops/{workshop_id}/delegates", STAFF, "A workshop's delegates (no contact details)"),
     Read("registration", "/programmes", ANYONE, "The annual programmes"),
     Read("registration", "/delegates/{ref}", STAFF, "One delegate (no contact details)"),
+    Read("registration", "/places/check", STAFF, "How registration reads countries and airports", "POST"),
     Read("sponsorship", "/pledges", ANYONE, "Pledges and what they carry"),
     Read("sponsorship", "/workshops/{workshop_id}/sponsorships", ANYONE, "Awards by reference, budget, pledges"),
     Read("sponsorship", "/funding", ANYONE, "Funding per workshop and donor"),

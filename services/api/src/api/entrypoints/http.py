@@ -141,7 +141,7 @@ def read_route(router: APIRouter, read: Read) -> None:
     names = re.findall(r"{(\w+)}", read.path)
 
     async def get(request: Request, token: Caller, **params: str) -> JSONResponse:
-        require(token, read.allowed, f"GET /{read.service}{read.path}")
+        require(token, read.allowed, f"{read.method} /{read.service}{read.path}")
         path = read.path.format(**params)
         return await forward(request, read.service, path)
 
@@ -155,7 +155,7 @@ def read_route(router: APIRouter, read: Read) -> None:
     router.add_api_route(
         f"/{read.service}{read.path}",
         get,
-        methods=["GET"],
+        methods=[read.method],
         summary=f"{read.summary} ({roles})",
         tags=[read.service],
         name=f"{read.service}{read.path}",
@@ -165,8 +165,11 @@ def read_route(router: APIRouter, read: Read) -> None:
 
 async def forward(request: Request, service: str, path: str) -> JSONResponse:
     client: httpx.AsyncClient = request.app.state.services
+    url = f"{settings_of(request).url(service)}{path}"
     try:
-        answer = await client.get(f"{settings_of(request).url(service)}{path}", params=request.query_params)
+        body = await request.body() if request.method == "POST" else None
+        answer = await client.request(request.method, url, params=request.query_params, content=body,
+                                      headers={"content-type": "application/json"} if body else None)  # fmt: skip
     except httpx.HTTPError as error:
         raise HTTPException(503, f"{service} did not answer: {type(error).__name__}") from None
     return JSONResponse(answer.json(), status_code=answer.status_code)

@@ -37,7 +37,18 @@ WORKSHOP_COLUMNS = [
 ]
 SPONSORED = ("granted", "deferred")  # award statuses whose delegates hear about the workshop's changes
 DIGEST_LOCK = 7264
-CONTACT_COLUMNS = ["delegate_ref", "workshop_id", "given_name", "family_name", "email", "language", "revision"]
+CONTACT_COLUMNS = [
+    "delegate_ref",
+    "workshop_id",
+    "given_name",
+    "family_name",
+    "email",
+    "language",
+    "revision",
+    "nationality",
+    "passport_number",
+    "date_of_birth",
+]
 
 
 class PostgresRepository:

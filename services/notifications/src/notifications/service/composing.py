@@ -10,6 +10,7 @@ newest award decision, status and award_version, or None), `items` (the staff di
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -41,6 +42,19 @@ def recipient_of(email: dict[str, Any]) -> Recipient:
     return Recipient(contact["given_name"], contact["family_name"], contact["email"], contact["language"])
 
 
+def decision_day(email: dict[str, Any]) -> date:
+    """The day of the decision an e-mail tells (a grant's `decided_on`: in a replay, the scenario's day), which
+    dates the invitation letter; for news that does not carry it, the day it was queued."""
+    decided = email["facts"].get("decided_on") if isinstance(email.get("facts"), dict) else None
+    return date.fromisoformat(decided) if decided else email["created_at"].date()
+
+
+def person_of(email: dict[str, Any]) -> dict[str, Any]:
+    """What the invitation letter says about the delegate besides the name, when registration has it."""
+    contact = email.get("contact") or {}
+    return {key: contact.get(key) for key in ("nationality", "passport_number", "date_of_birth")}
+
+
 def ticket_held(itinerary: dict[str, Any] | None, ticket: dict[str, Any] | None) -> dict[str, Any] | None:
     """The cancellation of the ticket the delegate was last sent, once travel has reported it; an older ticket's
     cancellation (one replaced by a rebooking) says nothing about the one they hold."""
@@ -58,7 +72,8 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
         **context(kind, email["facts"], workshop, recipient),
         "delegate_ref": email["delegate_ref"],
         "version": email["version"],
-        "issued": email["created_at"],
+        "issued": decision_day(email),
+        "person": person_of(email),
         "itinerary": email.get("itinerary"),
         "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
         "items": email.get("items", []),

@@ -69,6 +69,11 @@ class Delegate:
     # The delegate's own travel dates (None: the policy's, the day before the workshop and the day after it).
     arrive_on: date | None = None
     leave_on: date | None = None
+    # What a consulate asks for, when given (the invitation letter shows them): ISO alpha-2 nationality, passport
+    # number, date of birth. Personal data: kept by registration and notifications only, never logged.
+    nationality: str | None = None
+    passport_number: str | None = None
+    date_of_birth: date | None = None
 
 
 # How far from the workshop a delegate's own travel dates may be.
@@ -88,6 +93,20 @@ def check_travel_dates(ref: str, workshop: Workshop, arrive_on: date | None, lea
         raise RuleBroken(f"{where}; leaving on {leave_on} is before it ends")
     if leave_on is not None and leave_on > workshop.ends + away:
         raise RuleBroken(f"{where}; leaving on {leave_on} is more than {MAX_DAYS_AWAY} days after it ends")
+
+
+# The oldest date of birth taken for a delegate, in years before the workshop starts.
+MAX_AGE_YEARS = 120
+
+
+def check_date_of_birth(ref: str, workshop: Workshop, date_of_birth: date | None) -> None:
+    """Born before the workshop starts, and not more than MAX_AGE_YEARS before (a mistyped year)."""
+    if date_of_birth is None:
+        return
+    if date_of_birth >= workshop.starts:
+        raise RuleBroken(f"delegate {ref}: the date of birth is not before the workshop starts ({workshop.starts})")
+    if date_of_birth.year < workshop.starts.year - MAX_AGE_YEARS:
+        raise RuleBroken(f"delegate {ref}: the date of birth is more than {MAX_AGE_YEARS} years before the workshop")
 
 
 def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
@@ -283,12 +302,14 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
     if workshop.status == "cancelled":
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is cancelled")
     check_travel_dates(proposed.ref, workshop, proposed.arrive_on, proposed.leave_on)
+    check_date_of_birth(proposed.ref, workshop, proposed.date_of_birth)
     if existing is None:
         return replace(proposed, revision=1, approval_reason=None)
     if existing.workshop_id != proposed.workshop_id:
         raise RuleBroken(f"delegate {proposed.ref} is already registered for workshop {existing.workshop_id}")
     # The approval a registration was entered with holds for its first version; after that only staff's approve
-    # and reject change it (a file applied again does not undo a decision). Travel dates left out are kept.
+    # and reject change it (a file applied again does not undo a decision). Travel dates and passport details left
+    # out are kept.
     updated = replace(
         proposed,
         revision=existing.revision,
@@ -296,6 +317,9 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
         approval_reason=existing.approval_reason,
         arrive_on=proposed.arrive_on or existing.arrive_on,
         leave_on=proposed.leave_on or existing.leave_on,
+        nationality=proposed.nationality or existing.nationality,
+        passport_number=proposed.passport_number or existing.passport_number,
+        date_of_birth=proposed.date_of_birth or existing.date_of_birth,
     )
     if updated == existing:
         return None

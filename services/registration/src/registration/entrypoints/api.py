@@ -6,10 +6,13 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
 from shared.runtime import pool
 
-from registration.bootstrap import build
+from registration.bootstrap import GAZETTEER, build
 from registration.config import Settings
+from registration.domain.model import RuleBroken
+from registration.domain.places import delegate_places
 
 router = APIRouter()
 
@@ -72,6 +75,41 @@ async def delegate(ref: str, request: Request) -> dict[str, Any]:
     if row is None:
         raise HTTPException(status_code=404, detail=f"delegate {ref} is not known")
     return dict(row)
+
+
+class PlacesOfADelegate(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    country: str = Field(max_length=100)
+    home_airport: str = Field(max_length=100)
+    nationality: str | None = Field(default=None, max_length=100)
+
+
+class PlacesToCheck(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    delegates: list[PlacesOfADelegate] = Field(max_length=100_000)
+
+
+@router.post("/places/check")
+async def check_places(body: PlacesToCheck) -> list[dict[str, Any]]:
+    """How registration would read each delegate's country, home airport and nationality (codes as stored, notes
+    for staff), or why it would refuse them: the CLI's import reports them by row before publishing. Changes
+    nothing; the same rules apply again to each register_delegate command."""
+    answers: list[dict[str, Any]] = []
+    for entry in body.delegates:
+        try:
+            places = delegate_places(entry.country, entry.home_airport, GAZETTEER, entry.nationality or None)
+        except RuleBroken as broken:
+            answers.append({"problem": str(broken)})
+            continue
+        answers.append(
+            {
+                "country": places.country,
+                "home_airport": places.home_airport,
+                "nationality": places.nationality,
+                "notes": list(places.notes),
+            }
+        )
+    return answers
 
 
 def main() -> None:

@@ -27,15 +27,15 @@ from registration.domain.model import (
     schedule,
     set_travel_dates,
 )
-from registration.service.ports import Airports, Repository
+from registration.domain.places import Gazetteer, airport_code, delegate_places
+from registration.service.ports import Repository
 
 
 async def schedule_workshop(
-    repo: Repository, envelope: Envelope, command: contracts.ScheduleWorkshop, airports: Airports
+    repo: Repository, envelope: Envelope, command: contracts.ScheduleWorkshop, gazetteer: Gazetteer
 ) -> None:
-    if command.airport not in airports:
-        raise Refused(f'workshop {command.workshop_id}: airport "{command.airport}" is not a known IATA code')
-    proposed = Workshop(**command.model_dump())
+    airport = venue_airport(command, gazetteer)
+    proposed = Workshop(**{**command.model_dump(), "airport": airport})
     try:
         workshop = schedule(await repo.workshop(command.workshop_id), proposed)
     except RuleBroken as broken:
@@ -47,6 +47,16 @@ async def schedule_workshop(
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
+
+
+def venue_airport(
+    command: contracts.ScheduleWorkshop | contracts.MoveWorkshop | contracts.RescheduleWorkshop, gazetteer: Gazetteer
+) -> str:
+    """Today's IATA code of the venue's airport (a retired code is read as today's), or the refusal."""
+    try:
+        return airport_code(command.airport, gazetteer, command.country, what="airport").code
+    except RuleBroken as broken:
+        raise Refused(f"workshop {command.workshop_id}: {broken}") from broken
 
 
 async def define_programme(repo: Repository, envelope: Envelope, command: contracts.DefineProgramme) -> None:
@@ -61,11 +71,22 @@ async def define_programme(repo: Repository, envelope: Envelope, command: contra
 
 
 async def register_delegate(
-    repo: Repository, envelope: Envelope, command: contracts.RegisterDelegate, airports: Airports
+    repo: Repository, envelope: Envelope, command: contracts.RegisterDelegate, gazetteer: Gazetteer
 ) -> None:
-    if command.home_airport not in airports:
-        raise Refused(f'delegate {command.ref}: home airport "{command.home_airport}" is not a known IATA code')
-    proposed = Delegate(**command.model_dump())
+    """Register (or update) a delegate: country, home airport and nationality as people write them are stored as
+    codes (a retired airport code as today's); a problem with them refuses the command, naming each one."""
+    try:
+        places = delegate_places(command.country, command.home_airport, gazetteer, command.nationality)
+    except RuleBroken as broken:
+        raise Refused(f"delegate {command.ref}: {broken}") from broken
+    proposed = Delegate(
+        **{
+            **command.model_dump(),
+            "country": places.country,
+            "home_airport": places.home_airport,
+            "nationality": places.nationality,
+        }
+    )
     try:
         delegate = register(await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id))
     except RuleBroken as broken:
@@ -111,14 +132,16 @@ async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Dele
     await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
 
 
-async def decide(repo: Repository, envelope: Envelope, command: contracts.WorkshopDecision, airports: Airports) -> None:
-    """A staff decision about a workshop: refused with the reason, ignored when already in force, else published."""
-    airport = getattr(command, "airport", None)
-    if airport is not None and airport not in airports:
-        raise Refused(f'workshop {command.workshop_id}: airport "{airport}" is not a known IATA code')
+async def decide(
+    repo: Repository, envelope: Envelope, command: contracts.WorkshopDecision, gazetteer: Gazetteer
+) -> None:
+    """A staff decision about a workshop: refused with the reason, ignored when already in force, else published.
+    A new venue's airport given by a retired code is stored as today's."""
     existing = await repo.workshop(command.workshop_id)
     if existing is None:
         raise Refused(f"workshop {command.workshop_id} is not known")
+    if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
+        command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
     try:
         workshop = apply_decision(existing, command)
     except RuleBroken as broken:

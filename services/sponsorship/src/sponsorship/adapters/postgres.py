@@ -17,7 +17,7 @@ from shared.messaging import outbox
 from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate
 from sponsorship.domain.requests import Registration
-from sponsorship.service.ports import AwardRow, RequestRow, WorkshopFacts
+from sponsorship.service.ports import AwardRow, RateWait, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
 AWARD_COLUMNS = "delegate_ref, status, award_version, workshop_id, total, currency, priority, award_type"
@@ -201,10 +201,43 @@ class PostgresRepository:
 
     async def subsistence_rates(self) -> list[SubsistenceRate]:
         rows = await self.conn.fetch(
-            "SELECT city, currency, rate_per_night, effective_from FROM subsistence_rates"
+            "SELECT city, currency, rate_per_night, effective_from, source FROM subsistence_rates"
             " ORDER BY effective_from, recorded_at"
         )
         return [SubsistenceRate(**dict(row)) for row in rows]
+
+    async def save_rate_wait(self, wait: RateWait) -> None:
+        await self.conn.execute(
+            "INSERT INTO subsistence_waits (workshop_id, city, currency, needed_on, statuses, since)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workshop_id) DO UPDATE SET city = EXCLUDED.city,"
+            " currency = EXCLUDED.currency, needed_on = EXCLUDED.needed_on, statuses = ARRAY(SELECT DISTINCT s"
+            " FROM unnest(subsistence_waits.statuses || EXCLUDED.statuses) s ORDER BY s)",
+            wait.workshop_id,
+            wait.city,
+            wait.currency,
+            wait.needed_on,
+            sorted(wait.statuses),
+            wait.since,
+        )
+
+    async def ticket_holders(self, workshop_id: str, venue_version: int) -> set[str]:
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT delegate_ref FROM tickets WHERE workshop_id = $1 AND venue_version = $2"
+            " AND status = 'issued'",
+            workshop_id,
+            venue_version,
+        )
+        return {row["delegate_ref"] for row in rows}
+
+    async def rate_wait(self, workshop_id: str) -> RateWait | None:
+        row = await self.conn.fetchrow("SELECT * FROM subsistence_waits WHERE workshop_id = $1", workshop_id)
+        return rate_wait_of(row) if row else None
+
+    async def rate_waits(self) -> list[RateWait]:
+        return [rate_wait_of(row) for row in await self.conn.fetch("SELECT * FROM subsistence_waits ORDER BY since")]
+
+    async def end_rate_wait(self, workshop_id: str) -> None:
+        await self.conn.execute("DELETE FROM subsistence_waits WHERE workshop_id = $1", workshop_id)
 
     async def save_subsistence_rate(self, rate: SubsistenceRate, source: str | None, at: datetime) -> bool:
         status = await self.conn.execute(
@@ -498,3 +531,7 @@ class PostgresRepository:
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)
+
+
+def rate_wait_of(row: asyncpg.Record) -> RateWait:
+    return RateWait(**{**dict(row), "statuses": frozenset(row["statuses"])})

@@ -49,7 +49,8 @@ def load_eligibility(path: Path = ELIGIBLE_COUNTRIES) -> EligibilityList:
 
 
 def load_subsistence_rates(path: Path = SUBSISTENCE_RATES) -> SubsistenceTable:
-    _, rows = read_table(path)
+    """The dated table; each row says where its figure comes from (`source`, else the file's `# source:`)."""
+    metadata, rows = read_table(path)
     rates = []
     for number, row in enumerate(rows, start=2):
         try:
@@ -58,7 +59,9 @@ def load_subsistence_rates(path: Path = SUBSISTENCE_RATES) -> SubsistenceTable:
             raise ValueError(f'{path.name}, row {number}: "{row["rate_per_night"]}" is not an amount') from None
         if rate < 0:
             raise ValueError(f"{path.name}, row {number}: a rate cannot be negative")
-        rates.append(SubsistenceRate(row["city"], row["currency"], rate, date.fromisoformat(row["effective_from"])))
+        source = (row.get("source") or "").strip() or metadata.get("source")
+        effective = date.fromisoformat(row["effective_from"])
+        rates.append(SubsistenceRate(row["city"], row["currency"], rate, effective, source))
     return SubsistenceTable(rates)
 
 

@@ -14,8 +14,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-# For a city the subsistence table does not list (USD per night).
-DEFAULT_SUBSISTENCE_PER_NIGHT = Decimal("200")
 # Terminal expenses: four airport transfers per trip.
 TERMINAL_EXPENSES = Decimal("152")
 
@@ -26,6 +24,21 @@ class SubsistenceRate:
     currency: str
     rate_per_night: Decimal
     effective_from: date
+    source: str | None = None
+
+
+class NoSubsistenceRate(Exception):
+    """A full award at a city the subsistence table has no rate for (in that currency, on that day): its cost is
+    not known, so nothing is decided on a guess. The message names the command that adds the rate."""
+
+    def __init__(self, city: str, currency: str, on: date) -> None:
+        self.city, self.currency, self.on = city, currency, on
+        option = "" if currency == "USD" else f" --currency {currency}"
+        super().__init__(
+            f"the subsistence table has no rate for {city} in {currency} on {on}: add one with"
+            f' "logistics sponsorship subsistence --city {city} --rate R --effective D{option}"'
+            f" (D on or before {on})"
+        )
 
 
 class SubsistenceTable:
@@ -35,15 +48,18 @@ class SubsistenceTable:
         self.rates = sorted(rates, key=lambda rate: rate.effective_from)
 
     def in_force(self, city: str, on: date, currency: str = "USD") -> SubsistenceRate | None:
-        """The rate for the city on that date, or None when the table has none (the default applies)."""
+        """The rate for the city on that date, or None when the table has none."""
         found = [
             rate for rate in self.rates if rate.city == city and rate.currency == currency and rate.effective_from <= on
         ]
         return found[-1] if found else None
 
     def per_night(self, city: str, on: date, currency: str = "USD") -> Decimal:
+        """The allowance per night in force on that date; NoSubsistenceRate when the table has none."""
         rate = self.in_force(city, on, currency)
-        return rate.rate_per_night if rate else DEFAULT_SUBSISTENCE_PER_NIGHT
+        if rate is None:
+            raise NoSubsistenceRate(city, currency, on)
+        return rate.rate_per_night
 
     def with_rates(self, updates: Iterable[SubsistenceRate]) -> SubsistenceTable:
         """This table with staff's updates: one for the same city, currency and date takes the shipped row's place."""
@@ -138,14 +154,16 @@ def estimate(
     subsistence: SubsistenceTable,
     currency: str = "USD",
     airfare: Decimal | None = None,
+    award_type: str = "full",
 ) -> list[tuple[str, Decimal]]:
-    """The cost lines of a full award; `airfare` (a fare quote's price) in place of the formula's when given."""
+    """The cost lines of an award of this type; `airfare` (a fare quote's price) in place of the formula's when
+    given. A full award at a city without a subsistence rate raises NoSubsistenceRate; a ticket-only one needs
+    none."""
+    airfare_line = ("airfare", estimated_airfare(distance_km) if airfare is None else airfare)
+    if award_type == "ticket_only":
+        return [airfare_line]
     per_night = subsistence.per_night(city, starts, currency)
-    return [
-        ("airfare", estimated_airfare(distance_km) if airfare is None else airfare),
-        ("subsistence", per_night * nights(starts, ends)),
-        ("terminal", TERMINAL_EXPENSES),
-    ]
+    return [airfare_line, ("subsistence", per_night * nights(starts, ends)), ("terminal", TERMINAL_EXPENSES)]
 
 
 def for_award(award_type: str, lines: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:

@@ -84,6 +84,12 @@ def less_airfare(lines: tuple[tuple[str, Decimal], ...], coming: Decimal) -> tup
     return tuple((kind, max(amount - coming, Decimal(0)) if kind == AIRFARE else amount) for kind, amount in lines)
 
 
+def without_airfare(lines: tuple[tuple[str, Decimal], ...]) -> tuple[tuple[str, Decimal], ...]:
+    """Estimated cost lines of a delegate who already holds a ticket for the venue: its airfare is paid (the
+    ticket's line holds it), nothing more is reserved for it."""
+    return tuple((kind, amount) for kind, amount in lines if kind != AIRFARE)
+
+
 @dataclass(frozen=True)
 class Cancellation:
     """A cancelled ticket's money: what stays spent (fee, airline credit) and what is freed, per pledge."""

@@ -70,9 +70,16 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
             workshop["year"],
             workshop["currency"],
         )
+        waiting = await conn.fetchrow(
+            "SELECT city, currency, needed_on, statuses, since FROM subsistence_waits WHERE workshop_id = $1",
+            workshop_id,
+        )
     spendable = [p for p in pledges if p["kind"] == "cash" and p["status"] in ("confirmed", "received")]
     return {
         "workshop": dict(workshop),
+        # Places that wait for a subsistence rate for the workshop's city (a move there, a promotion): decided
+        # once staff add one (logistics sponsorship subsistence); null when nothing waits.
+        "waiting_for_subsistence_rate": dict(waiting) if waiting else None,
         "requested": requested["requested"],  # requests allocation considers (registration approved)
         "awaiting_approval": requested["awaiting_approval"],
         # Each award with the lines it holds on the pledges (kind, pledge, amount, the ticket that paid, if any).
@@ -178,7 +185,10 @@ async def funding_simulation(request: Request, year: int, mode: str = "annual") 
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
         repo = PostgresRepository(conn, settings.logistics_namespace)
-        outcomes = await funding_service.simulate_year(repo, tables, year, mode)
+        try:
+            outcomes = await funding_service.simulate_year(repo, tables, year, mode)
+        except funding_service.CannotSimulate as why:
+            raise HTTPException(409, str(why)) from why
     return {"year": year, "mode": mode, "workshops": outcomes}
 
 
@@ -196,6 +206,7 @@ async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
             "rate_per_night": str(rate.rate_per_night),
             "effective_from": rate.effective_from.isoformat(),
             "set_by": "staff" if (rate.city, rate.currency, rate.effective_from) in ours else "shipped table",
+            "source": rate.source,
         }
         for rate in tables.subsistence.with_rates(staff).rates
     ]

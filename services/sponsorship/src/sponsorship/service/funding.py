@@ -7,11 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sponsorship.domain import allocation, pledges, simulation
-from sponsorship.service.handlers import ReferenceTables, cost_lines, terms
+from sponsorship.domain import allocation, costs, pledges, simulation
+from sponsorship.service.handlers import ReferenceTables, cost_lines, terms, with_staff_rates
 from sponsorship.service.ports import Repository
 
 OUT = {"refused", "withdrawn", "cancelled"}
+
+
+class CannotSimulate(Exception):
+    """A workshop of the year cannot be costed (no subsistence rate for its city): the sentence says which."""
 
 
 async def simulate_year(repo: Repository, tables: ReferenceTables, year: int, mode: str) -> list[dict[str, Any]]:
@@ -19,16 +23,20 @@ async def simulate_year(repo: Repository, tables: ReferenceTables, year: int, mo
     estimated costs, and every cash pledge that was or is meant to be confirmed (not withdrawn), dated by
     `pledged_on` (else the workshop's or the year's first day), converted at its recorded rate."""
     workshops = [w for w in await repo.workshops_of_year(year) if w.status != "cancelled"]
+    tables = await with_staff_rates(repo, tables)
     planned = []
     for workshop in workshops:
         awards = await repo.awards(workshop.workshop_id)
-        requests = [
-            allocation.Request(
-                row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, tables)
-            )
-            for row in await repo.open_requests(workshop.workshop_id)
-            if (award := awards.get(row.delegate_ref)) is None or award.status not in OUT
-        ]
+        try:
+            requests = [
+                allocation.Request(
+                    row.delegate_ref, row.role, row.requested_at, cost_lines(workshop, row.home_airport, tables)
+                )
+                for row in await repo.open_requests(workshop.workshop_id)
+                if (award := awards.get(row.delegate_ref)) is None or award.status not in OUT
+            ]
+        except costs.NoSubsistenceRate as missing:
+            raise CannotSimulate(f"workshop {workshop.workshop_id}: {missing}") from missing
         places = tuple(
             simulation.Place(
                 airfare=sum((a for kind, a in r.cost_lines if kind == "airfare"), Decimal(0)),

@@ -19,7 +19,7 @@ from shared.messaging.consumer import Refused
 
 from sponsorship.domain import allocation, costs, pledges, requests, shortfall, ticketing
 from sponsorship.domain.eligibility import EligibilityList
-from sponsorship.service.ports import Airports, AwardRow, Repository, RequestRow, WorkshopFacts
+from sponsorship.service.ports import Airports, AwardRow, RateWait, Repository, RequestRow, WorkshopFacts
 
 log = structlog.get_logger("sponsorship")
 
@@ -185,8 +185,19 @@ async def reconsider(
     repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, statuses: frozenset[str]
 ) -> None:
     """Decide these places again at the workshop's current costs and money, in priority order: those the money
-    covers are (or stay) granted, the rest waitlisted, each change announced."""
+    covers are (or stay) granted, the rest waitlisted, each change announced. A full award at a city without a
+    subsistence rate cannot be costed: nothing is released or decided, the workshop waits for the rate (and
+    what an earlier wait held back is decided with it)."""
+    waiting = await repo.rate_wait(workshop.workshop_id)
+    statuses = statuses | (waiting.statuses if waiting else frozenset())
     awards = await repo.awards(workshop.workshop_id)
+    full = any(award.status in statuses and award.award_type == allocation.FULL for award in awards.values())
+    missing = missing_rate(workshop, await with_staff_rates(repo, tables)) if full else None
+    if missing is not None:
+        await wait_for_rate(repo, envelope, workshop, missing, statuses)
+        return
+    if waiting is not None:
+        await repo.end_rate_wait(workshop.workshop_id)
     await repo.release_reserves([ref for ref, award in awards.items() if award.status in statuses])
     # A granted delegate's ticket for an older venue comes back (refund or credit) to the next ticket's reserve
     # when travel cancels it: only the rest of the new estimate is needed now.
@@ -251,6 +262,53 @@ async def set_subsistence_rate(
     if await repo.save_subsistence_rate(rate, command.source, envelope.occurred_at):
         log.info("subsistence.rate_set", city=command.city, currency=command.currency,
                  effective_from=str(command.effective_from))  # fmt: skip
+    await resume_waiting_workshops(repo, envelope, tables)
+
+
+# A city without a subsistence rate: a full award there has no known cost. Staff's allocation is refused with the
+# command that adds the rate; what events would decide (a move's, postponement's or reschedule's re-decision, a
+# promotion from the waitlist) waits, recorded, until the rate is set, then happens.
+
+
+def missing_rate(workshop: WorkshopFacts, tables: ReferenceTables) -> costs.NoSubsistenceRate | None:
+    """Why full awards at the workshop cannot be costed now, or None."""
+    try:
+        tables.subsistence.per_night(workshop.city, workshop.starts, workshop.currency)
+    except costs.NoSubsistenceRate as missing:
+        return missing
+    return None
+
+
+async def wait_for_rate(
+    repo: Repository,
+    envelope: Envelope,
+    workshop: WorkshopFacts,
+    missing: costs.NoSubsistenceRate,
+    statuses: frozenset[str],
+) -> None:
+    await repo.save_rate_wait(
+        RateWait(workshop.workshop_id, missing.city, missing.currency, missing.on, statuses, envelope.occurred_at)
+    )
+    log.warning("subsistence.rate_missing", workshop_id=workshop.workshop_id, city=missing.city,
+                currency=missing.currency, needed_on=str(missing.on), waiting=sorted(statuses))  # fmt: skip
+
+
+async def resume_waiting_workshops(repo: Repository, envelope: Envelope, tables: ReferenceTables) -> None:
+    """Decide what waited for a rate, for each workshop whose city now has one (or that is no longer active)."""
+    for wait in await repo.rate_waits():
+        workshop = await repo.workshop(wait.workshop_id, lock=True)
+        if workshop is None or workshop.status in INACTIVE:
+            await repo.end_rate_wait(wait.workshop_id)
+            continue
+        if missing_rate(workshop, await with_staff_rates(repo, tables)) is not None:
+            continue
+        await repo.end_rate_wait(wait.workshop_id)
+        log.info("subsistence.rate_found", workshop_id=wait.workshop_id, city=workshop.city)
+        if wait.statuses:
+            await reconsider(repo, envelope, workshop, tables, wait.statuses)
+        else:
+            await decide(repo, envelope, workshop, tables, promote_only=True)
+        await check_shortfall(repo, envelope, workshop, tables)
 
 
 def distance_km(workshop: WorkshopFacts, home_airport: str, tables: ReferenceTables) -> float:
@@ -265,7 +323,8 @@ def cost_lines(
     award_type: str = allocation.FULL,
     airfare: Decimal | None = None,
 ) -> tuple[tuple[str, Decimal], ...]:
-    """The award's estimated cost lines; `airfare` (from a fare quote) in place of the distance formula's."""
+    """The award's estimated cost lines; `airfare` (from a fare quote) in place of the distance formula's.
+    costs.NoSubsistenceRate for a full award at a city the subsistence table has no rate for."""
     estimate = costs.estimate(
         distance_km(workshop, home_airport, tables),
         workshop.city,
@@ -274,6 +333,7 @@ def cost_lines(
         tables.subsistence,
         workshop.currency,
         airfare,
+        award_type,
     )
     return tuple(costs.for_award(award_type, estimate))
 
@@ -325,7 +385,10 @@ async def allocate_sponsorships(
     if workshop.status in INACTIVE:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
     today = command.today
-    await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type, today=today)
+    try:
+        await decide(repo, envelope, workshop, tables, promote_only=False, award_type=command.award_type, today=today)
+    except costs.NoSubsistenceRate as missing:
+        raise Refused(f"workshop {command.workshop_id}: {missing}") from missing
     await check_shortfall(repo, envelope, workshop, tables, today)
 
 
@@ -390,22 +453,26 @@ async def decide(
     ]
     if not deciding:
         return
-    fares = await airfare_estimates(
-        repo, workshop, deciding, tables, today or workshop.as_of or envelope.occurred_at.date()
-    )
-    candidates = [
-        allocation.Request(
-            row.delegate_ref,
-            row.role,
-            row.requested_at,
-            ticketing.less_airfare(
-                cost_lines(workshop, row.home_airport, tables, types[row.delegate_ref], fares[row.delegate_ref].amount),
-                (coming_back or {}).get(row.delegate_ref, Decimal(0)),
-            ),
-            row.country,
-        )
-        for row in deciding
-    ]
+    decided_on = today or workshop.as_of or envelope.occurred_at.date()
+    fares = await airfare_estimates(repo, workshop, deciding, tables, decided_on)
+    # A place decided again whose delegate already holds a ticket for this venue (issued while the decision waited
+    # for a subsistence rate, or before sponsorship heard of the move): its airfare is paid, not reserved again.
+    ticketed = await repo.ticket_holders(workshop.workshop_id, workshop.venue_version) if reconsider else set()
+    try:
+        candidates = []
+        for row in deciding:
+            lines = cost_lines(
+                workshop, row.home_airport, tables, types[row.delegate_ref], fares[row.delegate_ref].amount
+            )
+            lines = ticketing.less_airfare(lines, (coming_back or {}).get(row.delegate_ref, Decimal(0)))
+            if row.delegate_ref in ticketed:
+                lines = ticketing.without_airfare(lines)
+            candidates.append(allocation.Request(row.delegate_ref, row.role, row.requested_at, lines, row.country))
+    except costs.NoSubsistenceRate as missing:
+        if not promote_only:
+            raise  # staff's allocation: refused, with the command that adds the rate
+        await wait_for_rate(repo, envelope, workshop, missing, reconsider)
+        return
     considered, refused = allocation.screen(candidates, tables.eligibility, overridden)
     funds, donor_of = await repo.funds(workshop)
     decisions = refused + allocation.allocate(
@@ -461,6 +528,7 @@ async def decide(
                 donors=sorted(donors),
                 award_type=types[decision.delegate_ref],
                 venue_version=workshop.venue_version,
+                decided_on=decided_on,
             )
         elif decision.status == "refused":
             event = contracts.SponsorshipRefused(
@@ -780,6 +848,13 @@ async def check_shortfall(
     ]
     today = today or workshop.as_of or envelope.occurred_at.date()
     tables = await with_staff_rates(repo, tables)
+    missing = missing_rate(workshop, tables)
+    if missing is not None and any((a := awards.get(r.delegate_ref)) is None or a.award_type == allocation.FULL
+                                   for r in rows):  # fmt: skip
+        # The places' cost is not known: no assessment on a guess. It is made when the rate is set.
+        await wait_for_rate(repo, envelope, workshop, missing, frozenset())
+        log.warning("shortfall.not_assessed", workshop_id=workshop.workshop_id, reason=str(missing))
+        return
     fares = await airfare_estimates(repo, workshop, rows, tables, today)
     requests = [
         allocation.Request(

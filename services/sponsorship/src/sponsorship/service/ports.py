@@ -51,6 +51,19 @@ class AwardRow:
     award_type: str = "full"
 
 
+@dataclass(frozen=True)
+class RateWait:
+    """A workshop's places waiting for a subsistence rate: the city, currency and day it is needed for, and the
+    award statuses to decide again once it is there (none: a promotion from the waitlist)."""
+
+    workshop_id: str
+    city: str
+    currency: str
+    needed_on: date
+    statuses: frozenset[str]
+    since: datetime
+
+
 class Repository(Protocol):
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None: ...
     async def save_workshop(self, workshop: WorkshopFacts) -> None: ...
@@ -84,6 +97,17 @@ class Repository(Protocol):
         """False when the same rate was already recorded for that city, currency and date."""
         ...
 
+    async def save_rate_wait(self, wait: RateWait) -> None:
+        """Record (or widen: statuses are added) that the workshop's places wait for a subsistence rate."""
+        ...
+
+    async def ticket_holders(self, workshop_id: str, venue_version: int) -> set[str]:
+        """The delegates holding an issued ticket for this venue version."""
+        ...
+
+    async def rate_wait(self, workshop_id: str) -> RateWait | None: ...
+    async def rate_waits(self) -> list[RateWait]: ...
+    async def end_rate_wait(self, workshop_id: str) -> None: ...
     async def funds(self, workshop: WorkshopFacts) -> tuple[list[Fund], dict[str, str]]: ...
     async def save_award(
         self,
