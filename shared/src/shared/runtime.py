@@ -107,6 +107,7 @@ class ServiceRuntime:
         self.consumer.pool = self.pool
         for task in self.background:
             task.start(self.pool)
+        self.consumer.attach()
         await self.broker.start()
         log.info("service.started", namespace=settings.logistics_namespace)
         try:

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from faststream import AckPolicy
-from faststream.kafka import KafkaMessage
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
@@ -78,22 +76,11 @@ def subscribe_dead_letters(runtime: ServiceRuntime, namespace: str) -> None:
     written in one transaction before its offset is committed."""
     names = [qualified(dead_letter(topic), namespace) for topic in TOPICS]
 
-    @runtime.broker.subscriber(
-        *names,
-        group_id=runtime.settings.group_id("notifications"),
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=100,
-        batch_timeout_ms=200,
-    )
-    async def on_dead_letters(message: KafkaMessage) -> None:
-        assert runtime.pool is not None
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            repo = PostgresRepository(conn, namespace)
-            for record in message.raw_message:
-                await handlers.when_message_dead_lettered_tell_staff(repo, dead_letter_facts(record, namespace))
-        await message.ack()
+    async def on_dead_letter(conn: Any, record: Any) -> None:
+        repo = PostgresRepository(conn, namespace)
+        await handlers.when_message_dead_lettered_tell_staff(repo, dead_letter_facts(record, namespace))
+
+    runtime.consumer.subscribe_raw(names, on_dead_letter)
 
 
 def dead_letter_facts(record: Any, namespace: str) -> dict[str, str]:

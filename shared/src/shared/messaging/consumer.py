@@ -116,12 +116,28 @@ class Consumer:
         self.events_topic = events_topic
         self.pool: asyncpg.Pool | None = None
         self.processed = 0
+        self.routes: dict[str, dict[str, Route]] = {}  # qualified topic -> event type -> route
+        self.raw: dict[str, Callable[[asyncpg.Connection, Any], Awaitable[None]]] = {}  # qualified topic -> handler
 
     def subscribe(self, topic: str, routes: dict[str, Route]) -> None:
-        name = qualified(topic, self.namespace)
+        """Handle these message types on this topic (one Kafka consumer reads every subscribed topic: see attach)."""
+        self.routes[qualified(topic, self.namespace)] = routes
+
+    def subscribe_raw(self, topics: list[str], handler: Callable[[asyncpg.Connection, Any], Awaitable[None]]) -> None:
+        """Read these (qualified) topics as raw records, any content (dead letters): `handler` gets each record on
+        the batch's connection, inside one transaction committed before the offsets. It must be idempotent."""
+        for topic in topics:
+            self.raw[topic] = handler
+
+    def attach(self) -> None:
+        """One Kafka consumer for all the subscribed topics, so the service is one member of its consumer group: a
+        consumer per topic made each start a series of rebalances (seconds, repeated at every restart)."""
+        if not self.routes and not self.raw:
+            return
 
         @self.broker.subscriber(
-            name,
+            *self.routes,
+            *self.raw,
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
@@ -131,7 +147,7 @@ class Consumer:
         )
         async def on_batch(msg: KafkaMessage) -> None:
             # Only the message itself: a body parameter would make FastStream decode JSON first.
-            await self.process_batch(name, routes, msg.raw_message)
+            await self.process_batch(msg.raw_message)
             await msg.ack()
 
     def read(self, topic: str, routes: dict[str, Route], record: Any) -> Item | None:
@@ -155,8 +171,16 @@ class Consumer:
             return Item(record, position, envelope, None, None, reason)
         return Item(record, position, envelope, payload, route, None)
 
-    async def process_batch(self, topic: str, routes: dict[str, Route], records: tuple[Any, ...]) -> None:
-        items = [item for item in (self.read(topic, routes, record) for record in records) if item]
+    async def process_batch(self, records: tuple[Any, ...]) -> None:
+        """Records of any subscribed topics, each partition's in order."""
+        raw = [record for record in records if record.topic in self.raw]
+        if raw:
+            assert self.pool is not None
+            async with self.pool.acquire() as conn, conn.transaction():
+                for record in raw:
+                    await self.raw[record.topic](conn, record)
+        read = (self.read(record.topic, self.routes.get(record.topic, {}), record) for record in records)
+        items = [item for item in read if item]
         if not items:
             return
         if all(item.reason is None for item in items):  # dead letters are written one by one
