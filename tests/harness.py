@@ -9,6 +9,8 @@ writing a Maildir) under a fresh namespace: its own topics, consumer groups and 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import mailbox
 import os
@@ -17,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -69,6 +72,70 @@ def eventually(check: Callable[[], Any], timeout: float, what: str, every: float
         assert time.monotonic() < deadline, f"{what}: still not true after {timeout} s"
         time.sleep(every)
     return result
+
+
+class Forked:
+    """A process the fork server started: the part of `subprocess.Popen` the harness uses."""
+
+    def __init__(self, server: Zygote, pid: int) -> None:
+        self.server, self.pid = server, pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.server.ask({"status": self.pid})["returncode"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.02)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """This worker's fork server (tests/zygote.py), started at first use and stopped at exit."""
+
+    def __init__(self) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="zygote-"))
+        self.path = str(folder / "socket")
+        self.process = subprocess.Popen(
+            [str(BIN / "python"), "-m", "tests.zygote", self.path], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready", "zygote failed"
+        atexit.register(self.process.kill)
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self.path)
+            conn.sendall((json.dumps(request) + "\n").encode())
+            return dict(json.loads(conn.makefile("r").readline()))
+
+    def spawn(self, module: str, args: list[str], env: dict[str, str], log: Path) -> Forked:
+        request = {"module": module, "args": args, "env": env, "cwd": str(ROOT), "log": str(log)}
+        return Forked(self, int(self.ask({"spawn": request})["pid"]))
+
+
+_ZYGOTE: list[Zygote] = []
+
+
+def zygote() -> Zygote:
+    if not _ZYGOTE:
+        _ZYGOTE.append(Zygote())
+    return _ZYGOTE[0]
 
 
 def docker_answers() -> bool:
@@ -133,7 +200,7 @@ class System:
     workdir: Path
     namespace: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}_")
     ports: dict[str, int] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, Any] = field(default_factory=dict)  # subprocess.Popen or Forked
     extra_env: dict[str, str] = field(default_factory=dict)
     # The simulated GDS travel books against: one process per System, its faults set per test.
     gds_seed: int = 2006
@@ -211,10 +278,17 @@ class System:
         return token
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            args, env={**self.env(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-        )
+        """`python -m MODULE ARGS`, forked from the worker's pre-imported fork server (tests/zygote.py) unless
+        LOGISTICS_TEST_FORK=0: a fresh interpreter spends about two seconds of CPU on imports first."""
+        environment = {**self.env(), **(env or {})}
+        log_file = self.logs / f"{name}.log"
+        if os.environ.get("LOGISTICS_TEST_FORK", "1") != "0" and args[1:2] == ["-m"]:
+            self.processes[name] = zygote().spawn(args[2], args[3:], environment, log_file)
+            return
+        with log_file.open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                args, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+            )
 
     def start_smtp(self) -> None:
         self._spawn(
