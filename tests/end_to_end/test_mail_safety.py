@@ -157,8 +157,8 @@ def test_personal_data_goes_through_allocation_booking_letter_and_calendar_but_n
     secrets |= {value for _, number, born in PASSPORTS.values() for value in (number, born)}
     logs = {log.name: log.read_text(encoding="utf-8", errors="replace") for log in system.logs.glob("*.log")}
     del logs["smtp.log"]  # the SMTP server is the outside world here, not one of ours
-    assert set(logs) == {"registration.log", "sponsorship.log", "travel.log", "notifications.log", "gds.log"}
-    assert all(logs[f"{service}.log"] for service in ("registration", "sponsorship", "travel", "notifications"))
+    assert set(logs) == {"registration.log", "sponsorship.log", "travel.log", "notifications.log", "api.log", "gds.log"}
+    assert all(logs[f"{service}.log"] for service in ("registration", "sponsorship", "travel", "notifications", "api"))
     assert "mail.sent" in logs["notifications.log"]
     # What travel told the simulated GDS (its orders, kept in a snapshot file): references, never names.
     gds_state = (system.workdir / "gds-state.json").read_text(encoding="utf-8")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import SUBSCRIPTIONS, TOPICS, qualified
@@ -10,12 +14,34 @@ from shared.messaging.kafka import admin_client, read_all
 from shared.settings import StackSettings
 
 
-async def consumer_lag(settings: StackSettings) -> dict[str, int]:
-    """Messages each service's consumer group has still to read, from Kafka's own committed offsets."""
-    admin = await admin_client(settings.kafka_bootstrap_servers)
-    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await probe.start()
-    try:
+class LagReader:
+    """Messages each service's consumer group has still to read, from Kafka's own committed offsets. Its clients are
+    made at the first question and kept: `logistics wait` asks several times a second."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self.admin: AIOKafkaAdminClient | None = None
+        self.probe: AIOKafkaConsumer | None = None
+        self.lock = asyncio.Lock()
+
+    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        async with self.lock:
+            if self.admin is None or self.probe is None:
+                self.admin = await admin_client(self.settings.kafka_bootstrap_servers)
+                self.probe = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+                await self.probe.start()
+            return self.admin, self.probe
+
+    async def lag(self) -> dict[str, int]:
+        try:
+            return await self._lag()
+        except KafkaError:  # a broker restart: new clients next time
+            await self.close()
+            raise
+
+    async def _lag(self) -> dict[str, int]:
+        admin, probe = await self._clients()
+        settings = self.settings
         lag: dict[str, int] = {}
         for service, topics in SUBSCRIPTIONS.items():
             partitions = [
@@ -30,9 +56,13 @@ async def consumer_lag(settings: StackSettings) -> dict[str, int]:
                 for tp, end in ends.items()
             )
         return lag
-    finally:
-        await probe.stop()
-        await admin.close()
+
+    async def close(self) -> None:
+        admin, probe, self.admin, self.probe = self.admin, self.probe, None, None
+        if probe is not None:
+            await probe.stop()
+        if admin is not None:
+            await admin.close()
 
 
 async def envelopes(settings: StackSettings) -> list[Envelope]:

@@ -255,7 +255,8 @@ async def work(request: Request, token: Caller, workshop: str | None = None) -> 
     one workshop when given), and work late past its bound with why. `quiet` when nothing is left."""
     settings = settings_of(request)
     client: httpx.AsyncClient = request.app.state.services
-    busy: dict[str, Any] = {f"{service} lag": n for service, n in (await kafka.consumer_lag(settings)).items()}
+    lags: kafka.LagReader = request.app.state.lags
+    busy: dict[str, Any] = {f"{service} lag": n for service, n in (await lags.lag()).items()}
     late: list[dict[str, Any]] = []
     params = {"workshop": workshop} if workshop else {}
     for service in SERVICES:
@@ -359,6 +360,7 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = build(settings)
     app = runtime.app(title="Dialogue Logistics API", router=router, operations=False)
     app.state.services = httpx.AsyncClient(timeout=30)
+    app.state.lags = kafka.LagReader(settings)
     runtime.background.append(OutcomeFollower(app))
 
     @app.exception_handler(Unauthenticated)
