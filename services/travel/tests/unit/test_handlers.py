@@ -122,6 +122,28 @@ def test_a_grant_before_booking_or_while_deferred_books_nothing() -> None:
     assert before.requested == [] and deferred.requested == []
 
 
+def withdrawn(ref: str, version: int) -> sponsorship.SponsorshipWithdrawn:
+    return sponsorship.SponsorshipWithdrawn(workshop_id="w", delegate_ref=ref, reason="cannot travel",
+                                            award_version=version)  # fmt: skip
+
+
+def test_a_withdrawn_sponsorship_releases_that_delegates_trips_once() -> None:
+    repo = FakeRepo(trips=True)
+    run(handlers.when_sponsorship_decided_keep_status, repo, granted("D3", 1))
+    run(handlers.when_sponsorship_withdrawn_cancel_ticket, repo, withdrawn("D3", 2))
+    run(handlers.when_sponsorship_withdrawn_cancel_ticket, repo, withdrawn("D3", 2))  # redelivered: nothing more
+    assert repo.released == [("sponsorship withdrawn: cannot travel", {"delegate_ref": "D3"})]
+    assert repo.sponsorships["D3"] == ("withdrawn", 2)
+
+
+def test_a_withdrawal_older_than_the_grant_known_releases_nothing() -> None:
+    repo = FakeRepo(trips=True)
+    run(handlers.when_sponsorship_decided_keep_status, repo, granted("D3", 3))  # promoted again since
+    run(handlers.when_sponsorship_withdrawn_cancel_ticket, repo, withdrawn("D3", 2))
+    assert repo.released == []
+    assert repo.sponsorships["D3"] == ("granted", 3)
+
+
 def test_booking_one_delegate_without_a_grant_is_refused() -> None:
     repo = FakeRepo()
     command = travel.BookWorkshopTravel(workshop_id="w", delegate_ref="D7")
