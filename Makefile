@@ -32,7 +32,7 @@ test:                   ## the whole suite against the real broker, database and
 
 test-fast:              ## the unit tests only (no Kafka, PostgreSQL or SMTP): the loop to run on every save
 	@bash deploy/local/stack.sh install
-	@.venv/bin/python -m pytest -m "not stack" -n 2 -q
+	@.venv/bin/python -m pytest -m "not stack and not slow" -n 2 -q
 
 test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (about 10 min)
 	@bash deploy/local/stack.sh infra

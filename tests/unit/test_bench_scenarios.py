@@ -48,6 +48,7 @@ def test_the_seat_scale_grows_by_one_per_thousand_delegates() -> None:
     assert [seat_scale(n) for n in (1, 1_000, 1_001, 5_000, 25_000)] == [1, 1, 2, 5, 25]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delegates", [2_500, 5_000])
 def test_every_delegate_of_a_generated_scenario_finds_a_seat_to_geneva_and_then_to_vienna(
     delegates: int, tmp_path: Path

@@ -35,6 +35,8 @@ DEPARTS, RETURNS = date(2006, 7, 11), date(2006, 7, 14)
 EARLY = date(2006, 4, 20)  # 82 days ahead
 WORKSHOP = "idm-2006-geneva"
 
+pytestmark = pytest.mark.slow  # starts simulator processes
+
 
 def search(origin: str = "DKR", today: date = EARLY, departs: date = DEPARTS) -> dict[str, str]:
     return {
