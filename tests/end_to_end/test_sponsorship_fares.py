@@ -19,17 +19,18 @@ from shared.contracts.envelope import Contract, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_COMMANDS, TRAVEL_BOOKING, qualified
 
 from tests.end_to_end.test_sponsorship_races import PER_DELEGATE, WORKSHOP, sponsorships, write_scenario
-from tests.harness import System, publish_raw, read_all
+from tests.harness import System, api_actor, publish_raw, read_all
 
 AIRFARE = Decimal("2450")  # Nairobi-Geneva estimate inside PER_DELEGATE
 DEADLINE = datetime(2006, 5, 1, tzinfo=UTC)
 
 
 def publish(system: System, topic: str, *messages: tuple[str, Contract]) -> None:
-    """Each message as its own envelope (a resend is a new event id), in order, keyed as given."""
+    """Each message as its own envelope (a resend is a new event id), in order, keyed as given; commands with the
+    actor the API would give them."""
     raw = []
     for key, contract in messages:
-        envelope = envelope_for(contract, aggregate_key=key)
+        envelope = envelope_for(contract, aggregate_key=key, actor=api_actor())
         raw.append(
             (qualified(topic, system.namespace), key.encode(), envelope.model_dump_json().encode(), envelope.headers())
         )
