@@ -576,12 +576,22 @@ def restore(snapshot: Snapshot, system: System) -> None:
     async def copy() -> None:
         conn = await asyncpg.connect(system.infra["DATABASE_URL"])
         try:
-            for service in SERVICES:
+            for service in DATABASES:
                 await conn.execute(
                     f'CREATE DATABASE "{system.namespace}{service}" TEMPLATE "{snapshot.namespace}{service}"'
                 )
         finally:
             await conn.close()
+        for service in SERVICES:  # each inbox knows its consumer group by name: the copy's is the new namespace's
+            copied = await asyncpg.connect(system.database(service))
+            try:
+                await copied.execute(
+                    "UPDATE inbox SET consumer = $2 || substr(consumer, length($1) + 1) WHERE consumer LIKE $1 || '%'",
+                    snapshot.namespace,
+                    system.namespace,
+                )
+            finally:
+                await copied.close()
         await ensure_topics(bootstrap, system.namespace, 6)
         kafka = producer(bootstrap)
         await kafka.start()
