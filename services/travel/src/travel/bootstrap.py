@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
@@ -33,6 +35,15 @@ from travel.service.booking import BookingWorker
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def provider_clock(provider: GdsProvider) -> Any:
+    """/ops/status `provider`: how far the fare provider's clock (its deadlines' time) runs from this machine's."""
+
+    async def read(_conn: Any) -> dict[str, Any]:
+        return {"clock_skew_s": round((provider.now() - datetime.now(UTC)).total_seconds(), 1)}
+
+    return read
+
+
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime(
         "travel",
@@ -56,10 +67,10 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.QuoteWorkshop.TYPE: route(contracts.QuoteWorkshop, handlers.quote_workshop, airports),
             contracts.CancelTravel.TYPE: route(contracts.CancelTravel, handlers.cancel_travel),
             contracts.ApproveChange.TYPE: route(
-                contracts.ApproveChange, handlers.approve_change, settings.travel_fare_approval
+                contracts.ApproveChange, handlers.approve_change, settings.travel_fare_approval, provider.now
             ),
             contracts.RejectChange.TYPE: route(contracts.RejectChange, handlers.reject_change),
-            contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change),
+            contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change, provider.now),
         },
     )
     runtime.subscribe(
@@ -102,6 +113,7 @@ def build(settings: Settings) -> ServiceRuntime:
             ),
         },
     )
+    runtime.status_sections["provider"] = provider_clock(provider)
     runtime.background.append(
         BookingWorker(
             lambda pool: PostgresTripStore(pool, namespace),

@@ -285,7 +285,7 @@ def test_approve_sends_the_extra_cost_to_sponsorship_and_waits_for_its_answer() 
     repo = ChangeRepo()
     quote = pending_quote(repo, LATER)
     command = travel.ApproveChange(delegate_ref="D1")
-    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True, lambda: NOW))
     assert repo.stored[quote.quote_id].status == "approved"
     assert repo.moves == [("change_held", quote.quote_id)]
     [held] = repo.published
@@ -302,7 +302,7 @@ def test_a_declined_extra_cost_leaves_the_ticket_and_says_why() -> None:
     repo = ChangeRepo()
     quote = pending_quote(repo, LATER)
     command = travel.ApproveChange(delegate_ref="D1")
-    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+    asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True, lambda: NOW))
     answer = sponsorship.FareDeclined(workshop_id="w", delegate_ref="D1", hold_id=quote.quote_id, fare=Decimal(175),
                                       currency="USD", reason="no money left")  # fmt: skip
     run(handlers.when_fare_answered_ticket_or_release, repo, answer)
@@ -316,7 +316,18 @@ def test_approving_an_expired_quote_is_refused_naming_its_expiry() -> None:
     pending_quote(repo, NOW)
     command = travel.ApproveChange(delegate_ref="D1")
     with pytest.raises(Refused, match="expired on 2026-01-01 12:00:00 UTC: re-quote with `logistics travel change"):
-        asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True))
+        asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True, lambda: NOW))
+    assert repo.moves == [] and repo.published == []
+
+
+def test_a_quote_expires_by_the_providers_clock_not_the_commands() -> None:
+    repo = ChangeRepo()
+    pending_quote(repo, LATER)  # the change offer's expiry, in the provider's time
+    command = travel.ApproveChange(delegate_ref="D1")
+    with pytest.raises(
+        Refused, match="expired on"
+    ):  # sent before the expiry by staff's clock, after it by the provider's
+        asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True, lambda: LATER))
     assert repo.moves == [] and repo.published == []
 
 
@@ -324,13 +335,13 @@ def test_approve_or_reject_without_a_pending_quote_is_refused() -> None:
     repo = ChangeRepo()
     approve = travel.ApproveChange(delegate_ref="D1")
     with pytest.raises(Refused, match="delegate D1 has no change quote"):
-        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True))
+        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True, lambda: NOW))
     quote = pending_quote(repo, LATER)
     reject = travel.RejectChange(delegate_ref="D1", reason="too dear")
     asyncio.run(handlers.reject_change(repo, staff(reject, NOW), reject))
     assert repo.stored[quote.quote_id].status == "rejected"
     with pytest.raises(Refused, match="is rejected \\(too dear\\): nothing to approve"):
-        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True))
+        asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True, lambda: NOW))
 
 
 def test_an_expired_quote_can_be_priced_again() -> None:
@@ -338,12 +349,12 @@ def test_an_expired_quote_can_be_priced_again() -> None:
     repo.travellers["D1"] = ("w", "LOS", 2, POLICY_DATES)
     first = pending_quote(repo, NOW)
     command = travel.QuoteChange(delegate_ref="D1")
-    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command, lambda: NOW))
     assert repo.stored[first.quote_id].status == "expired"
     [fresh] = [q for q in repo.stored.values() if q.status == "requested"]
     assert fresh.round == 2 and fresh.to_airport == "LOS"
     with pytest.raises(Refused, match="is requested already"):
-        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command, lambda: NOW))
 
 
 # ---------------------------------------------------------------- a delegate's own travel dates (issue 5)
@@ -386,11 +397,11 @@ def test_a_rejected_date_change_can_be_quoted_again_and_a_delegate_as_registered
     repo = ChangeRepo()
     command = travel.QuoteChange(delegate_ref="D1")
     with pytest.raises(Refused, match="already flies from ACC on the registered dates: no change to quote"):
-        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+        asyncio.run(handlers.quote_change(repo, staff(command, NOW), command, lambda: NOW))
     run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("ACC", 2, leave_on=LEAVE_LATER))
     [first] = repo.stored.values()
     repo.stored[first.quote_id] = replace(first, status="rejected")
-    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command))
+    asyncio.run(handlers.quote_change(repo, staff(command, NOW), command, lambda: NOW))
     fresh = next(q for q in repo.stored.values() if q.status == "requested")
     assert (fresh.round, fresh.reason, fresh.leave_on) == (2, "leave on 2006-07-14 -> 2006-07-16", LEAVE_LATER)
 

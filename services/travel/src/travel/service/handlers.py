@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import structlog
@@ -98,12 +99,17 @@ async def _latest_quote(repo: Repository, delegate_ref: str) -> ChangeQuote:
 
 
 async def approve_change(
-    repo: Repository, envelope: Envelope, command: contracts.ApproveChange, approval: bool
+    repo: Repository,
+    envelope: Envelope,
+    command: contracts.ApproveChange,
+    approval: bool,
+    provider_now: Callable[[], datetime],
 ) -> None:
-    """Staff approve the delegate's pending quote (before its expiry). The extra cost goes to sponsorship as a
-    held fare (FareHeld naming the quote); once approved the booking worker changes or rebooks the ticket."""
+    """Staff approve the delegate's pending quote (before its expiry, by the provider's clock: the expiry is its
+    change offer's). The extra cost goes to sponsorship as a held fare (FareHeld naming the quote); once approved the
+    booking worker changes or rebooks the ticket."""
     quote = await _latest_quote(repo, command.delegate_ref)
-    now = envelope.occurred_at
+    now = provider_now()
     try:
         approved = change_quote.approve(quote, now)
     except DecisionRefused as refused:
@@ -147,7 +153,9 @@ async def reject_change(repo: Repository, envelope: Envelope, command: contracts
     log.info("change.rejected", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id)
 
 
-async def quote_change(repo: Repository, envelope: Envelope, command: contracts.QuoteChange) -> None:
+async def quote_change(
+    repo: Repository, envelope: Envelope, command: contracts.QuoteChange, provider_now: Callable[[], datetime]
+) -> None:
     """Price a ticketed delegate's change again (a quote expired, was declined or failed): the next round."""
     ref = command.delegate_ref
     known = await repo.traveller(ref)
@@ -162,7 +170,7 @@ async def quote_change(repo: Repository, envelope: Envelope, command: contracts.
     same = [q for q in quotes if q.revision == revision and q.venue_version == trip.venue_version]
     latest = quotes[0] if quotes else None
     if latest is not None:
-        status = change_quote.status_at(latest, envelope.occurred_at)
+        status = change_quote.status_at(latest, provider_now())
         if status in change_quote.OPEN:
             raise Refused(f"delegate {ref}: change quote {latest.quote_id} is {status} already")
         if status == "expired" and latest.status == "pending":
