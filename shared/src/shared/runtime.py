@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ class ServiceRuntime:
         )
         self.pool: asyncpg.Pool | None = None
         self.background: list[Any] = []
+        # The time the service judges deadlines by (travel: its fare provider's clock, whose deadlines they are).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # Extra sections of /ops/status a service adds (e.g. its mail queue): name -> reader on a connection.
         self.status_sections: dict[str, Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]] = {}
 

@@ -114,6 +114,7 @@ def build(settings: Settings) -> ServiceRuntime:
         },
     )
     runtime.status_sections["provider"] = provider_clock(provider)
+    runtime.clock = provider.now
     runtime.background.append(
         BookingWorker(
             lambda pool: PostgresTripStore(pool, namespace),

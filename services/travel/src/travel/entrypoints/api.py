@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import uvicorn
@@ -140,7 +140,7 @@ async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]
             " LIMIT 1",
             delegate_ref,
         )
-    quote = _quote(latest, datetime.now(UTC)) if latest else None
+    quote = _quote(latest, request.app.state.runtime.clock()) if latest else None
     return {
         "traveller": dict(traveller),
         "trips": [_trip(row) for row in trips],
@@ -173,7 +173,7 @@ async def change_quotes(delegate_ref: str, request: Request) -> dict[str, Any]:
             f"SELECT {QUOTE_FIELDS} FROM change_quotes WHERE delegate_ref = $1 ORDER BY created_at DESC, round DESC",
             delegate_ref,
         )
-    now = datetime.now(UTC)
+    now = request.app.state.runtime.clock()  # the quotes expire with the provider's offers, in its time
     quotes = [_quote(row, now) for row in rows]
     pending = next((quote for quote in quotes[:1] if quote["status"] == "pending"), None)
     return {"delegate_ref": delegate_ref, "now": now, "pending": pending, "quotes": quotes}
