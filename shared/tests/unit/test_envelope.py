@@ -136,3 +136,24 @@ def test_a_malformed_envelope_is_described_without_its_payload() -> None:
 
     assert "event_id: Field required" in described
     assert "kofi" not in described
+
+
+def test_a_delegate_registered_of_version_1_is_read_as_version_2_without_contact_details() -> None:
+    from shared.contracts.registration import DelegateRegistered
+    from shared.contracts.upcasting import upcast
+
+    v1 = {
+        "ref": "GVA-017", "workshop_id": "idm-2006-geneva", "given_name": "Ama", "family_name": "Mensah",
+        "email": "ama@gov-gh.example", "country": "GH", "role": "official", "language": "en", "home_airport": "ACC",
+        "sponsorship": "requested", "revision": 1, "passport_number": "G1234567",
+    }  # fmt: skip
+    old = Envelope(
+        event_id=uuid.uuid4(), event_type="registration.delegate_registered", event_version=1,
+        occurred_at=datetime.now(UTC), producer="registration", aggregate_key="GVA-017",
+        correlation_id=uuid.uuid4(), payload=v1,
+    )  # fmt: skip
+    read = upcast(old)
+    assert read.event_version == DelegateRegistered.VERSION == 2
+    assert set(v1) - set(read.payload) == {"given_name", "family_name", "email", "passport_number"}
+    assert DelegateRegistered.model_validate(read.payload).home_airport == "ACC"
+    assert upcast(read) == read, "the current version is left as it is"

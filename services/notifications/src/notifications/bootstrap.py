@@ -11,6 +11,7 @@ from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
 from shared.contracts.topics import (
+    REGISTRATION_CONTACT,
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
     SPONSORSHIP_AWARD,
@@ -117,6 +118,14 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             registration_contracts.DelegateRegistered.TYPE: route(
                 registration_contracts.DelegateRegistered, handlers.when_delegate_registered_acknowledge_request
+            )
+        },
+    )
+    runtime.subscribe(
+        REGISTRATION_CONTACT,
+        {
+            registration_contracts.ContactRecorded.TYPE: route(
+                registration_contracts.ContactRecorded, handlers.when_contact_recorded_keep_contact
             )
         },
     )

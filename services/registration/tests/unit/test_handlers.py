@@ -188,13 +188,19 @@ async def test_a_new_delegate_is_saved_and_announced_on_the_delegate_topic_keyed
 
     command = await send(repo, delegate())
 
-    topic, event = repo.published[-1]
+    (topic, event), (contact_topic, contact) = repo.published[-2:]
     assert (topic, event.event_type, event.aggregate_key, event.causation_id) == (
         REGISTRATION_DELEGATE,
         REGISTERED,
         "GEN-001",
         command.event_id,
     )
+    assert (contact_topic, contact.event_type, contact.aggregate_key) == (
+        "registration.contact.v1",
+        "registration.contact_recorded",
+        "GEN-001",
+    )
+    assert "email" not in event.payload and contact.payload["email"] == "amina@delegates.example"
     assert {k: event.payload[k] for k in ("workshop_id", "revision", "approval", "sponsorship", "home_airport")} == {
         "workshop_id": W,
         "revision": 1,

@@ -13,7 +13,7 @@ from registration.bootstrap import GAZETTEER
 from registration.domain.model import Delegate, Programme, Workshop
 from registration.service.handlers import register_delegate
 from shared.contracts.envelope import Envelope, envelope_for
-from shared.contracts.registration import DelegateRegistered, RegisterDelegate
+from shared.contracts.registration import ContactRecorded, DelegateRegistered, RegisterDelegate
 from shared.messaging.consumer import Refused
 
 GENEVA = Workshop(
@@ -84,10 +84,14 @@ def test_a_country_name_and_a_retired_airport_code_are_stored_and_announced_as_t
 
     stored = repo.delegates["GVA-950"]
     assert (stored.country, stored.home_airport, stored.nationality) == ("MD", "RMO", "MD")
-    [(topic, envelope)] = repo.published
+    [(topic, envelope), (contact_topic, contact_envelope)] = repo.published
     event = DelegateRegistered.model_validate(envelope.payload)
     assert (topic, event.country, event.home_airport) == ("registration.delegate.v1", "MD", "RMO")
-    assert (event.passport_number, event.date_of_birth) == ("AB1234567", date(1968, 3, 2))
+    # The passport details (personal data) travel apart, on the topic notifications alone reads.
+    assert not {"passport_number", "date_of_birth", "given_name", "email"} & set(envelope.payload)
+    contact = ContactRecorded.model_validate(contact_envelope.payload)
+    assert contact_topic == "registration.contact.v1" and contact.nationality == "MD"
+    assert (contact.passport_number, contact.date_of_birth) == ("AB1234567", date(1968, 3, 2))
 
 
 @pytest.mark.parametrize(

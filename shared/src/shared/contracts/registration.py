@@ -233,14 +233,14 @@ class ProgrammeDefined(Contract):
 
 
 class DelegateRegistered(Contract):
-    """A delegate's current registration (carries contact details: consumers must not log them)."""
+    """A delegate's current registration, without personal data (issue 15): what sponsorship, travel and
+    notifications decide by. The name, address and passport details go on `ContactRecorded`, on a topic of their
+    own that only notifications reads. Version 2: version 1 carried the contact details (upcast by dropping them)."""
 
     TYPE = "registration.delegate_registered"
+    VERSION = 2
     ref: str
     workshop_id: str
-    given_name: str
-    family_name: str
-    email: str
     country: str
     role: Role
     language: Language
@@ -252,8 +252,25 @@ class DelegateRegistered(Contract):
     # The delegate's own travel dates, checked against the workshop's dates; None: the policy's default.
     arrive_on: date | None = None
     leave_on: date | None = None
-    # For the invitation letter, when given: nationality (ISO alpha-2), passport number, date of birth. Personal
-    # data: only notifications keeps them; other consumers must not store or log them.
+
+
+# What version 1 of DelegateRegistered carried that version 2 leaves to ContactRecorded.
+CONTACT_FIELDS = ("given_name", "family_name", "email", "nationality", "passport_number", "date_of_birth")
+
+
+class ContactRecorded(Contract):
+    """A delegate's contact details (personal data), with each registration revision: for the e-mails and the
+    invitation letter only. On `registration.contact.v1`, read by notifications alone; never logged."""
+
+    TYPE = "registration.contact_recorded"
+    ref: str
+    workshop_id: str
+    given_name: str
+    family_name: str
+    email: str
+    language: Language
+    revision: int
+    # For the invitation letter, when given: nationality (ISO alpha-2), passport number, date of birth.
     nationality: str | None = None
     passport_number: str | None = None
     date_of_birth: date | None = None

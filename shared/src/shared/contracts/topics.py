@@ -5,6 +5,7 @@ from __future__ import annotations
 REGISTRATION_COMMANDS = "registration.commands.v1"
 REGISTRATION_WORKSHOP = "registration.workshop.v1"
 REGISTRATION_DELEGATE = "registration.delegate.v1"
+REGISTRATION_CONTACT = "registration.contact.v1"  # personal data: notifications alone reads it
 SPONSORSHIP_COMMANDS = "sponsorship.commands.v1"
 SPONSORSHIP_FUNDING = "sponsorship.funding.v1"
 SPONSORSHIP_AWARD = "sponsorship.award.v1"
@@ -16,6 +17,7 @@ TOPICS = (
     REGISTRATION_COMMANDS,
     REGISTRATION_WORKSHOP,
     REGISTRATION_DELEGATE,
+    REGISTRATION_CONTACT,
     SPONSORSHIP_COMMANDS,
     SPONSORSHIP_FUNDING,
     SPONSORSHIP_AWARD,
@@ -32,6 +34,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "notifications": (
         REGISTRATION_WORKSHOP,
         REGISTRATION_DELEGATE,
+        REGISTRATION_CONTACT,
         SPONSORSHIP_FUNDING,
         SPONSORSHIP_AWARD,
         TRAVEL_BOOKING,

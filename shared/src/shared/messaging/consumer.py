@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
 from shared.contracts.topics import dead_letter, qualified
+from shared.contracts.upcasting import upcast
 from shared.messaging import outbox
 
 log = structlog.get_logger()
@@ -164,6 +165,7 @@ class Consumer:
         route = routes.get(envelope.event_type)
         if route is None:
             return None
+        envelope = upcast(envelope)  # an older version of the contract, read as the current one
         try:
             payload = route.contract.model_validate(envelope.payload)
         except ValidationError as error:

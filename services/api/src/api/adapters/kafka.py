@@ -9,7 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import SUBSCRIPTIONS, TOPICS, qualified
+from shared.contracts.topics import REGISTRATION_CONTACT, SUBSCRIPTIONS, TOPICS, qualified
 from shared.messaging.kafka import admin_client, read_all
 from shared.settings import StackSettings
 
@@ -67,7 +67,8 @@ class LagReader:
 
 async def envelopes(settings: StackSettings) -> list[Envelope]:
     """Every well-formed envelope on the system's topics (malformed ones are in the dead-letter topics)."""
-    topics = [qualified(topic, settings.logistics_namespace) for topic in TOPICS]
+    # Not the contact details' topic: personal data, for notifications alone (the API has no business reading it).
+    topics = [qualified(topic, settings.logistics_namespace) for topic in TOPICS if topic != REGISTRATION_CONTACT]
     parsed = []
     for record in await read_all(settings.kafka_bootstrap_servers, topics):
         try:

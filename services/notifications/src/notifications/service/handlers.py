@@ -30,11 +30,17 @@ async def when_workshop_decided_tell_sponsored_delegates(
         await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
 
 
+async def when_contact_recorded_keep_contact(
+    repo: Repository, envelope: Envelope, event: registration_events.ContactRecorded
+) -> None:
+    """Keep the delegate's name, address and passport details (the newest revision): e-mails waiting for them go."""
+    await repo.save_contact({**event.model_dump(), "delegate_ref": event.ref})
+
+
 async def when_delegate_registered_acknowledge_request(
     repo: Repository, envelope: Envelope, event: registration_events.DelegateRegistered
 ) -> None:
-    """Keep the contact; an official who asks for sponsorship is told the request was received."""
-    await repo.save_contact({**event.model_dump(), "delegate_ref": event.ref})
+    """An official who asks for sponsorship is told the request was received (once the contact is known)."""
     if event.sponsorship == "requested":
         facts = {"workshop_id": event.workshop_id, "delegate_ref": event.ref, "revision": event.revision}
         await repo.queue_email(event.ref, event.workshop_id, "received", RECEIVED_VERSION, facts)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from shared.contracts import registration as contracts
 from shared.contracts.envelope import Envelope, envelope_for
-from shared.contracts.topics import REGISTRATION_DELEGATE, REGISTRATION_WORKSHOP
+from shared.contracts.topics import REGISTRATION_CONTACT, REGISTRATION_DELEGATE, REGISTRATION_WORKSHOP
 from shared.messaging.consumer import Refused
 
 from registration.domain.model import (
@@ -128,8 +128,11 @@ async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Dele
     if delegate is None:
         return  # already so: a repeated command changes nothing
     await repo.save_delegate(delegate)
+    # The registration for every consumer, the contact details (personal data) apart, for notifications alone.
     event = contracts.DelegateRegistered(**asdict(delegate))
     await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+    contact = contracts.ContactRecorded(**asdict(delegate))
+    await repo.publish(REGISTRATION_CONTACT, envelope_for(contact, aggregate_key=delegate.ref, causation=envelope))
 
 
 async def decide(
