@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from tests.harness import System, read_all
+from tests.harness import System, eventually, read_all
 
 WORKSHOP = "idm-2006-geneva"
 
@@ -81,7 +80,15 @@ def test_schedule_changes_reissue_or_rebook(geneva: System) -> None:
     hub_leg, onward = journeys[missed][:2]
     assert announce(system, hub_leg, minutes_between(hub_leg, onward) - 30) == [missed]
     broken.append(missed)
-    time.sleep(12)  # travel polls the feed every 5 s
+    announced = httpx.get(f"{system.url('gds')}/schedule-changes", timeout=10).json()["last_sequence"]
+    eventually(  # travel reads the airline's feed every 5 s
+        lambda: (
+            httpx.get(f"{system.url('travel')}/ops/status", timeout=10).json()["provider"]["schedule_changes_applied"]
+            >= announced
+        ),
+        60,
+        "travel applying the schedule changes",
+    )
     system.wait(timeout=300)
 
     issued = travel_events(system, "travel.ticket_issued")

@@ -36,10 +36,13 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def provider_clock(provider: GdsProvider) -> Any:
-    """/ops/status `provider`: how far the fare provider's clock (its deadlines' time) runs from this machine's."""
+    """/ops/status `provider`: how far the fare provider's clock (its deadlines' time) runs from this machine's, and
+    the last of its schedule changes travel has applied."""
 
-    async def read(_conn: Any) -> dict[str, Any]:
-        return {"clock_skew_s": round((provider.now() - datetime.now(UTC)).total_seconds(), 1)}
+    async def read(conn: Any) -> dict[str, Any]:
+        applied = await conn.fetchval("SELECT last_sequence FROM schedule_feed WHERE id = 1")
+        skew = (provider.now() - datetime.now(UTC)).total_seconds()
+        return {"clock_skew_s": round(skew, 1), "schedule_changes_applied": applied}
 
     return read
 
