@@ -476,12 +476,27 @@ class System:
         return f"{base}/{self.namespace}{service}"
 
     async def drop_databases(self) -> None:
+        """Drop the system's databases and delete its topics: a broker holding every test's 120 partitions ran out
+        of memory within a suite."""
+        from aiokafka.errors import KafkaError
+        from shared.contracts.topics import all_topics, qualified
+        from shared.messaging.kafka import admin_client
+
         conn = await asyncpg.connect(self.infra["DATABASE_URL"])
         try:
             for service in DATABASES:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
         finally:
             await conn.close()
+        admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        try:
+            existing = set(await admin.list_topics())
+            mine = [name for name in (qualified(topic, self.namespace) for topic in all_topics()) if name in existing]
+            if mine:
+                with contextlib.suppress(KafkaError):
+                    await admin.delete_topics(mine)
+        finally:
+            await admin.close()
 
 
 def busy(system: System, service: str) -> bool:

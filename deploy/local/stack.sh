@@ -111,7 +111,7 @@ kafka_up() {
       -c "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1
   fi
   say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
-  nohup java -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true -cp "$KAFKA_LIBS/*" \
+  nohup java -Xms1g -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true -cp "$KAFKA_LIBS/*" \
     -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml" -Dkafka.logs.dir="$LOG" \
     kafka.Kafka "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 9>&- &
   echo $! >"$RUN/kafka.pid"
