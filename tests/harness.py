@@ -4,6 +4,8 @@
 testcontainers when a Docker engine answers, otherwise from the project's own local stack
 (deploy/local/stack.sh infra). `System` then runs four service processes and an SMTP server (aiosmtpd,
 writing a Maildir) under a fresh namespace: its own topics, consumer groups and databases.
+
+The harness's own Kafka clients connect with the infrastructure's settings (`kafka_settings`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import asyncpg
 import httpx
 from shared.messaging.kafka import read_all  # tests import it from here too
+from shared.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -156,6 +159,12 @@ def api_actor() -> Any:
     return Actor(token_id="tests", name="tests", roles=ROLES)
 
 
+def kafka_settings(infra: dict[str, str], namespace: str = "") -> StackSettings:
+    """Settings for the harness's own Kafka clients: the infrastructure's variables (KAFKA_*), in a namespace."""
+    given = {name.lower(): value for name, value in infra.items() if name.lower() in StackSettings.model_fields}
+    return StackSettings(**{**given, "logistics_namespace": namespace})
+
+
 _containers: list[Any] = []
 _CLI_LOCK = threading.Lock()
 
@@ -212,6 +221,11 @@ class System:
     # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
     gds_snapshot: bool = True
     token: str | None = None  # the CLI's bearer token (every role), made at start
+
+    @property
+    def kafka(self) -> StackSettings:
+        """The harness's Kafka settings in this system's namespace."""
+        return kafka_settings(self.infra, self.namespace)
 
     @property
     def maildir(self) -> Path:
@@ -431,7 +445,7 @@ class System:
         name = qualified(topic, self.namespace)
 
         async def describe() -> tuple[str, list[list[int]]]:
-            admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+            admin = await admin_client(self.kafka)
             try:
                 [response] = await admin.describe_consumer_groups([f"{self.namespace}{service}"])
             finally:
@@ -488,7 +502,7 @@ class System:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
         finally:
             await conn.close()
-        admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        admin = await admin_client(self.kafka)
         try:
             existing = set(await admin.list_topics())
             mine = [name for name in (qualified(topic, self.namespace) for topic in all_topics()) if name in existing]
@@ -550,12 +564,12 @@ def take_snapshot(system: System, report: dict[str, Any]) -> Snapshot:
     from shared.messaging.kafka import admin_client
 
     system.stop()
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
     prefix = system.namespace
 
     async def read() -> tuple[list[Any], dict[str, dict[tuple[str, int], int]]]:
-        records = await read_all(bootstrap, [qualified(topic, prefix) for topic in all_topics()])
-        admin = await admin_client(bootstrap)
+        records = await read_all(kafka, [qualified(topic, prefix) for topic in all_topics()])
+        admin = await admin_client(kafka)
         try:
             offsets = {
                 service: {
@@ -581,12 +595,12 @@ def restore(snapshot: Snapshot, system: System) -> None:
     """Give a system not yet started the snapshot's state under its own namespace: its databases copied from the
     templates, the same records at the same offsets of its own topics, its consumer groups committed where the
     snapshot's were, the Maildir and the GDS's order book copied. Started, it goes on from there."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
     from aiokafka.structs import OffsetAndMetadata
     from shared.contracts.topics import qualified
-    from shared.messaging.kafka import ensure_topics, producer
+    from shared.messaging.kafka import consumer, ensure_topics, producer
 
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    settings = system.kafka
 
     async def copy() -> None:
         conn = await asyncpg.connect(system.infra["DATABASE_URL"])
@@ -607,8 +621,8 @@ def restore(snapshot: Snapshot, system: System) -> None:
                 )
             finally:
                 await copied.close()
-        await ensure_topics(bootstrap, system.namespace, 6)
-        kafka = producer(bootstrap)
+        await ensure_topics(settings)
+        kafka = producer(settings)
         await kafka.start()
         try:
             for topic, partition, key, value, headers in snapshot.records:
@@ -618,8 +632,7 @@ def restore(snapshot: Snapshot, system: System) -> None:
         finally:
             await kafka.stop()
         for service, committed in snapshot.offsets.items():
-            group = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{system.namespace}{service}",
-                                     enable_auto_commit=False)  # fmt: skip
+            group = consumer(settings, group_id=settings.group_id(service), enable_auto_commit=False)
             await group.start()
             try:
                 positions = {TopicPartition(qualified(t, system.namespace), p): o for (t, p), o in committed.items()}
@@ -639,11 +652,13 @@ def drop(system: System) -> None:
     asyncio.run(system.drop_databases())
 
 
-async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+async def publish_raw(
+    settings: StackSettings, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]
+) -> None:
     """Publish (topic, key, value, headers) exactly as given: for duplicates and malformed input."""
     from shared.messaging.kafka import producer
 
-    kafka = producer(bootstrap)
+    kafka = producer(settings)
     await kafka.start()
     try:
         futures = [await kafka.send(t, value=v, key=k, headers=h) for t, k, v, h in messages]
@@ -652,13 +667,14 @@ async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, by
         await kafka.stop()
 
 
-async def end_offsets(bootstrap: str, topics: list[str]) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+async def end_offsets(settings: StackSettings, topics: list[str]) -> int:
+    from aiokafka import TopicPartition
+    from shared.messaging.kafka import consumer
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
+    probe = consumer(settings)
+    await probe.start()
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in range(6)]
-        return sum((await consumer.end_offsets(partitions)).values())
+        return sum((await probe.end_offsets(partitions)).values())
     finally:
-        await consumer.stop()
+        await probe.stop()

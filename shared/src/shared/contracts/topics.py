@@ -41,9 +41,17 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# What the API reads itself, for traces and reports: every topic but the contact details (personal data, for
+# notifications alone). For lag it only describes the topics of SUBSCRIPTIONS and the services' consumer groups.
+API_READS = tuple(topic for topic in TOPICS if topic != REGISTRATION_CONTACT)
+
 
 def dead_letter(topic: str) -> str:
     return f"{topic}.dlq"
+
+
+def is_dead_letter(topic: str) -> bool:
+    return topic.endswith(".dlq")
 
 
 def all_topics() -> list[str]:

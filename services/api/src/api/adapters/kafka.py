@@ -9,8 +9,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import REGISTRATION_CONTACT, SUBSCRIPTIONS, TOPICS, qualified
-from shared.messaging.kafka import admin_client, read_all
+from shared.contracts.topics import API_READS, SUBSCRIPTIONS, qualified
+from shared.messaging.kafka import admin_client, consumer, read_all
 from shared.settings import StackSettings
 
 
@@ -27,8 +27,8 @@ class LagReader:
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         async with self.lock:
             if self.admin is None or self.probe is None:
-                self.admin = await admin_client(self.settings.kafka_bootstrap_servers)
-                self.probe = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+                self.admin = await admin_client(self.settings)
+                self.probe = consumer(self.settings)
                 await self.probe.start()
             return self.admin, self.probe
 
@@ -68,9 +68,9 @@ class LagReader:
 async def envelopes(settings: StackSettings) -> list[Envelope]:
     """Every well-formed envelope on the system's topics (malformed ones are in the dead-letter topics)."""
     # Not the contact details' topic: personal data, for notifications alone (the API has no business reading it).
-    topics = [qualified(topic, settings.logistics_namespace) for topic in TOPICS if topic != REGISTRATION_CONTACT]
+    topics = [qualified(topic, settings.logistics_namespace) for topic in API_READS]
     parsed = []
-    for record in await read_all(settings.kafka_bootstrap_servers, topics):
+    for record in await read_all(settings, topics):
         try:
             parsed.append(Envelope.model_validate_json(record.value or b""))
         except ValidationError:
