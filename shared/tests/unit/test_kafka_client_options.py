@@ -49,7 +49,7 @@ def settings(**given: Any) -> StackSettings:
 
 def test_plaintext_is_the_default_and_adds_nothing() -> None:
     plain = StackSettings(kafka_bootstrap_servers="b1:9092")
-    assert client_options(plain) == {"bootstrap_servers": "b1:9092", "security_protocol": "PLAINTEXT"}
+    assert client_options(plain) == {"bootstrap_servers": ["b1:9092"], "security_protocol": "PLAINTEXT"}
     assert broker_security(plain) is None
 
 
@@ -63,7 +63,7 @@ def test_sasl_ssl_checks_the_broker_against_the_ca_and_authenticates(cafile: Pat
     options = client_options(secured)
     context = options.pop("ssl_context")
     assert options == {
-        "bootstrap_servers": "b1:9092,b2:9092",
+        "bootstrap_servers": ["b1:9092", "b2:9092"],
         "security_protocol": "SASL_SSL",
         "sasl_mechanism": "SCRAM-SHA-512",
         "sasl_plain_username": "travel",
@@ -92,6 +92,7 @@ def test_faststream_gets_the_same_options_as_aiokafka(given: dict[str, str], caf
     assert (faststream.pop("ssl_context") is None) == (expected.pop("ssl_context", None) is None)
     assert faststream == expected
     subscribers = broker(secured, client_id="travel").config.broker_config.builder.keywords  # their consumers' options
+    assert subscribers["bootstrap_servers"] == ["b1:9092", "b2:9092"]  # a cluster's servers, not one named "b1,b2"
     assert subscribers["security_protocol"] == given["kafka_security_protocol"]
     assert subscribers.get("sasl_plain_password") == expected.get("sasl_plain_password")
 
@@ -141,3 +142,9 @@ def test_topics_take_retention_and_cleanup_from_settings_and_dead_letters_are_ke
     events = int(topic_configs("travel.booking.v1", local)["retention.ms"])
     assert events == 7 * 86_400_000  # the broker's own default, as before topics had settings
     assert int(topic_configs("travel.booking.v1.dlq", local)["retention.ms"]) > events
+
+
+def test_subscribers_create_topics_only_where_the_service_may() -> None:
+    assert broker(StackSettings(), client_id="travel").config.broker_config.allow_auto_create_topics
+    operated = StackSettings(kafka_create_topics=False)  # an operator (or Strimzi) creates them
+    assert not broker(operated, client_id="travel").config.broker_config.allow_auto_create_topics

@@ -27,6 +27,11 @@ class KafkaSettingsError(ValueError):
     pass
 
 
+def bootstrap_servers(settings: StackSettings) -> list[str]:
+    """`host:port,host:port` as a list: FastStream takes a string for one server only."""
+    return [server.strip() for server in settings.kafka_bootstrap_servers.split(",") if server.strip()]
+
+
 def client_options(settings: StackSettings) -> dict[str, Any]:
     """The connection keyword arguments of every aiokafka client: where the brokers are and how to authenticate.
     (Checked here, not when settings are read: a process without Kafka clients needs no Kafka password.)"""
@@ -36,7 +41,7 @@ def client_options(settings: StackSettings) -> dict[str, Any]:
         raise KafkaSettingsError(
             f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
         )
-    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers, "security_protocol": protocol}
+    options: dict[str, Any] = {"bootstrap_servers": bootstrap_servers(settings), "security_protocol": protocol}
     if protocol in ("SSL", "SASL_SSL"):
         options["ssl_context"] = ssl_context(settings)
     if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
@@ -65,9 +70,14 @@ def broker_security(settings: StackSettings) -> BaseSecurity | None:
 
 
 def broker(settings: StackSettings, *, client_id: str) -> KafkaBroker:
-    """A service's FastStream broker (its subscribers)."""
+    """A service's FastStream broker (its subscribers). Its subscribers create their topics only where the service may
+    (KAFKA_CREATE_TOPICS): elsewhere each attempt is a denied request in the broker's log."""
     return KafkaBroker(
-        settings.kafka_bootstrap_servers, security=broker_security(settings), logger=None, client_id=client_id
+        bootstrap_servers(settings),
+        security=broker_security(settings),
+        logger=None,
+        client_id=client_id,
+        allow_auto_create_topics=settings.kafka_create_topics,
     )
 
 
@@ -86,27 +96,29 @@ def consumer(settings: StackSettings, *topics: str, **options: Any) -> AIOKafkaC
 
 
 async def admin_client(settings: StackSettings, *, timeout: float = 90.0) -> AIOKafkaAdminClient:
-    """An admin client, waiting for the broker to answer (it may still be starting) and, on a cluster, for as many
-    brokers as a topic has replicas (a topic cannot be created before)."""
+    """An admin client, waiting for the broker to answer (it may still be starting)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         admin = AIOKafkaAdminClient(**client_options(settings), request_timeout_ms=10000)
         try:
             await admin.start()
-            brokers = len((await admin.describe_cluster())["brokers"])
+            await admin.list_topics()
+            return admin
         except (KafkaConnectionError, OSError):
             await admin.close()
             if loop.time() > deadline:
                 raise
-        else:
-            if brokers >= settings.kafka_replication_factor:
-                return admin
-            await admin.close()
-            if loop.time() > deadline:
-                raise KafkaConnectionError(
-                    f"{brokers} brokers answer; topics need {settings.kafka_replication_factor} replicas"
-                )
+            await asyncio.sleep(1.0)
+
+
+async def enough_brokers(admin: AIOKafkaAdminClient, replicas: int, *, timeout: float = 90.0) -> None:
+    """Wait until as many brokers as a topic has replicas are up: a cluster's nodes start one after the other."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (brokers := len((await admin.describe_cluster())["brokers"])) < replicas:
+        if loop.time() > deadline:
+            raise KafkaConnectionError(f"{brokers} brokers answer; topics need {replicas} replicas")
         await asyncio.sleep(1.0)
 
 
@@ -133,6 +145,7 @@ async def ensure_topics(settings: StackSettings) -> list[str]:
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
         if missing:
+            await enough_brokers(admin, settings.kafka_replication_factor)
             try:
                 await admin.create_topics(
                     [

@@ -50,7 +50,8 @@ class LagReader:
                 for p in range(settings.topic_partitions)
             ]
             ends = await probe.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(settings.group_id(service))
+            # Only these partitions: the group's others (notifications' dead letters) are not the API's to describe.
+            committed = await admin.list_consumer_group_offsets(settings.group_id(service), partitions=partitions)
             lag[service] = sum(
                 max(0, end - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
                 for tp, end in ends.items()
