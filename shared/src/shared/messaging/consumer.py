@@ -181,7 +181,11 @@ class Consumer:
             async with self.pool.acquire() as conn, conn.transaction():
                 for record in raw:
                     await self.raw[record.topic](conn, record)
-        read = (self.read(record.topic, self.routes.get(record.topic, {}), record) for record in records)
+        read = (
+            self.read(record.topic, self.routes[record.topic], record)
+            for record in records
+            if record.topic in self.routes
+        )
         items = [item for item in read if item]
         if not items:
             return
