@@ -502,7 +502,7 @@ class System:
 def busy(system: System, service: str) -> bool:
     """The service still has cascade work: events to publish, bookings in flight or e-mails waiting."""
     try:
-        status = httpx.get(f"{system.url(service)}/ops/status", timeout=5).json()
+        status = httpx.get(f"{system.url(service)}/ops/status", timeout=30).json()
     except (httpx.HTTPError, ValueError):
         return False
     return bool(status["outbox"]["pending"] or status["work"]["pending"] or status.get("mail", {}).get("waiting"))
