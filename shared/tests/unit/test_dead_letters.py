@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.messaging import dead_letters
+from shared.contracts import dead_letters
 
 ORIGINAL = [("event_type", b"registration.delegate_registered"), ("event_id", b"e-1")]
 AT = datetime(2006, 7, 1, 12, 0, tzinfo=UTC)

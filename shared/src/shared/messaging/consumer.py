@@ -12,7 +12,7 @@ For every message of a subscribed topic:
   few times with backoff, then dead-lettered: the partition keeps flowing;
 - only then is the offset committed (FastStream `AckPolicy.MANUAL`, never ack-first).
 
-A dead letter replayed by staff (`shared.messaging.dead_letters`) comes back on its topic for one consumer group: the
+A dead letter replayed by staff (`shared.contracts.dead_letters`) comes back on its topic for one consumer group: the
 topic's other groups skip it (they applied the original, or will read it in order), and that group's inbox row, which
 says `dead_lettered`, becomes `applied` (or `refused`) in the effect's transaction: it goes through once, a second
 delivery of the replay is a duplicate, and a replay that fails again is dead-lettered again.
@@ -40,10 +40,11 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
+from shared.contracts import dead_letters
 from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
 from shared.contracts.topics import dead_letter, qualified
 from shared.contracts.upcasting import upcast
-from shared.messaging import dead_letters, outbox
+from shared.messaging import outbox
 from shared.observability import metrics
 
 log = structlog.get_logger()

@@ -1,4 +1,5 @@
-"""Dead letters and their replay: the headers a consumer puts on a message it gives up on, and those a replay adds.
+"""Dead letters and their replay, a contract of headers: what a consumer puts on a message it gives up on, and
+what a replay adds.
 
 A dead letter is the original record (key, value, headers) on `<topic>.dlq`, with `dlq.*` headers saying which
 consumer gave up on it, where it was, why, and when it was first and last tried. A replay puts the original record back
