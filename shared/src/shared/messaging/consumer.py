@@ -224,7 +224,13 @@ class Consumer:
             async with self.pool.acquire() as conn, conn.transaction():
                 for record in raw:
                     await self.raw[record.topic](conn, record)
-        read = (self.read(record.topic, self.routes.get(record.topic, {}), record) for record in records)
+        # A raw topic's records are anything (a dead letter may be unparseable): never parsed as envelopes, or a
+        # malformed dead letter would be dead-lettered again, to a `.dlq.dlq` topic that does not exist.
+        read = (
+            self.read(record.topic, self.routes.get(record.topic, {}), record)
+            for record in records
+            if record.topic not in self.raw
+        )
         items = [item for item in read if item]
         if not items:
             return
