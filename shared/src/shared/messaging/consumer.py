@@ -173,11 +173,15 @@ class Consumer:
         """After a batch's offsets are committed: its time, and each partition's lag behind its high watermark."""
         self.last_progress_at = datetime.now(UTC)
         kafka = getattr(self.subscriber, "consumer", None)
+        if kafka is None:
+            return
+        assigned = kafka.assignment()  # a rebalance may have taken some of the batch's partitions meanwhile
         last: dict[tuple[str, int], int] = {}
         for record in records:
             last[(record.topic, record.partition)] = record.offset
         for (topic, partition), offset in last.items():
-            high = kafka.highwater(TopicPartition(topic, partition)) if kafka is not None else None
+            tp = TopicPartition(topic, partition)
+            high = kafka.highwater(tp) if tp in assigned else None
             if high is not None:
                 label = metrics.unqualified(topic, self.namespace)
                 metrics.CONSUMER_LAG.labels(label, str(partition)).set(max(0, high - offset - 1))
