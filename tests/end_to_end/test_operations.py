@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import threading
 import uuid
 from collections import Counter
 from typing import Any
@@ -169,11 +170,31 @@ def test_a_dead_letter_fixed_since_is_replayed_once_by_an_admin_and_never_by_ops
     vague = system.cli("ops", "dlq", "replay", check=False)
     assert vague.returncode == 2 and "say which dead letters to replay" in vague.stderr
 
-    # Fixed; an admin replays it; sponsorship applies it once, the others leave it alone.
+    # Fixed; an admin replays it (an operator following the topic sees it come back); sponsorship applies it once,
+    # the others leave it alone.
     query(system, "sponsorship", "DROP TRIGGER refuse_newcomer ON requests")
+    following, followed = threading.Event(), []
+
+    def follow() -> None:
+        url = f"{system.url('api')}/ops/tail/registration.delegate.v1"
+        params = {"limit": 0, "follow": "true", "follow_s": 90}
+        headers = {"Authorization": f"Bearer {ops}"}
+        with httpx.stream("GET", url, params=params, headers=headers, timeout=httpx.Timeout(30, read=90)) as answer:
+            for line in answer.iter_lines():
+                following.set()  # the first line comes once the stream reads from the topic's end
+                if line.startswith("data: "):
+                    followed.append(json.loads(line.removeprefix("data: ")))
+                    return
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    assert following.wait(60), "the follow stream did not start"
     replayed = json.loads(system.cli("ops", "dlq", "replay", failed["id"], "--json").stdout)
     assert [x["id"] for x in replayed["replayed"]] == [failed["id"]]
     system.wait()
+    reader.join(60)
+    assert [(e["event_type"], e["aggregate_key"]) for e in followed] == [("registration.delegate_registered", NEWCOMER)]
+    assert not {"given_name", "family_name", "email"} & set(followed[0]["payload"])
     shown = json.loads(system.cli("ops", "dlq", "show", failed["id"], "--json").stdout)
     assert shown["outcome_now"] == "applied" and [r["by"] for r in shown["replays"]] == ["tests"]
     assert "given_name" not in shown["envelope"]["payload"] and "email" not in json.dumps(shown)
