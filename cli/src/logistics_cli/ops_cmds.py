@@ -135,15 +135,15 @@ def dlq_list(
     if as_json:
         print(json.dumps(letters, indent=2))
         return
-    table = Table(title=f"Dead letters: {len(letters)}")
-    for column in ("id", "consumer", "event", "attempts", "first attempt", "last attempt", "replayed", "reason"):
-        table.add_column(column)
+    console.print(f"[bold]Dead letters: {len(letters)}[/bold]")
     for letter in letters:
-        replayed = ", ".join(f"{r['by']} {when(r['at'])}" for r in letter["replays"])
-        table.add_row(letter["id"], letter["consumer"], letter["event_type"], str(letter["attempts"] or ""),
-                      when(letter["first_attempt_at"]), when(letter["last_attempt_at"]), replayed,
-                      letter["reason"])  # fmt: skip
-    console.print(table)
+        attempts = f"{letter['attempts']} attempts, " if letter["attempts"] else ""
+        tried = f"{attempts}first {when(letter['first_attempt_at'])}, last {when(letter['last_attempt_at'])}"
+        replayed = "".join(f"; replayed by {r['by']} {when(r['at'])}" for r in letter["replays"])
+        console.print(f"[bold]{letter['id']}[/bold] {letter['consumer']} {letter['event_type']} key {letter['key']}",
+                      highlight=False)  # fmt: skip
+        console.print(f"    {tried}{replayed}", highlight=False)
+        console.print(f"    [red]{letter['reason']}[/red]", highlight=False)
 
 
 @dlq_app.command("show")
@@ -196,16 +196,28 @@ def health(as_json: JsonOption = False) -> None:
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        table = Table(title=f"Health at {when(report['at'])} UTC: {'healthy' if report['healthy'] else 'UNHEALTHY'}")
-        for column in ("service", "up", "consuming", "last progress", "lag", "outbox", "oldest unpublished s",
-                       "mail waiting", "oldest mail s", "problem"):  # fmt: skip
-            table.add_column(column)
+        state = "[green]healthy[/green]" if report["healthy"] else "[red]UNHEALTHY[/red]"
+        console.print(f"Health at {when(report['at'])} UTC: {state}")
         for s in report["services"]:
-            cells = (
-                *(s["service"], s["up"], s["consuming"], when(s["last_progress_at"]), s["lag"], s["outbox_pending"]),
-                *(s["outbox_oldest_pending_s"], s["mail_waiting"], s["mail_oldest_waiting_s"], s["problem"]),
-            )
-            table.add_row(*("" if cell is None else str(cell) for cell in cells))
-        console.print(table)
+            console.print(f"[bold]{s['service']:<14}[/bold] {service_line(s)}", highlight=False)
     if not report["healthy"]:
         raise typer.Exit(1)
+
+
+def service_line(s: dict[str, Any]) -> str:
+    if not s["up"]:
+        return f"[red]DOWN[/red]: {s['problem']}"
+    parts = ["up"]
+    if s["consuming"] is not None:
+        consuming = f"consuming {s['assigned_partitions']} partitions"
+        parts.append(consuming if s["consuming"] else "[red]not consuming[/red]")
+    if s["last_progress_at"]:
+        parts.append(f"last progress {when(s['last_progress_at'])}")
+    if s["lag"] is not None:
+        parts.append(f"lag {s['lag']}")
+    parts.append(f"outbox {s['outbox_pending']} (oldest {s['outbox_oldest_pending_s']} s)")
+    if s["mail_waiting"] is not None:
+        parts.append(f"mail waiting {s['mail_waiting']} (oldest {s['mail_oldest_waiting_s']} s)")
+    if s["problem"]:
+        parts.append(f"[red]{s['problem']}[/red]")
+    return ", ".join(parts)
