@@ -447,8 +447,11 @@ async def health(request: Request, credentials: Annotated[HTTPAuthorizationCrede
 def install(app: FastAPI) -> None:
     """Serve these routes on the API (its own /ops/health, a probe's, becomes the one above) and export consumer
     group lag on its /metrics."""
+    before = len(app.router.routes)
     app.include_router(router)
-    app.router.routes.insert(0, app.router.routes.pop())  # matched before the runtime's probe-only /ops/health
+    added = app.router.routes[before:]  # moved first, so they match before the runtime's probe-only /ops/health
+    del app.router.routes[before:]
+    app.router.routes[0:0] = added
     runtime = app.state.runtime
     settings: Settings = runtime.settings
     app.state.lag_watch = LagWatch(app.state.lags, settings.ops_stuck_after_s)
