@@ -154,12 +154,14 @@ class Consumer:
         *,
         group_id: str,
         namespace: str,
+        group_instance_id: str | None = None,
         refused_contract: type[Contract] | None = None,
         events_topic: str | None = None,
     ) -> None:
         self.service = service
         self.broker = broker
         self.group_id = group_id
+        self.group_instance_id = group_instance_id
         self.namespace = namespace
         self.refused_contract = refused_contract
         self.events_topic = events_topic
@@ -190,6 +192,9 @@ class Consumer:
             *self.routes,
             *self.raw,
             group_id=self.group_id,
+            # A static member (KIP-345) restarted under the same id takes its partitions back at once; a dynamic one
+            # waits for the group to time the dead member out (10 s) and rebalance.
+            group_instance_id=self.group_instance_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             batch=True,
