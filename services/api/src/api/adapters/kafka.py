@@ -1,17 +1,26 @@
-"""What the API reads from Kafka itself: consumer lag per service, and the envelopes on the system's topics."""
+"""What the API reads from Kafka itself: consumer lag per service, the envelopes on the system's topics, the newest
+records of one topic (and those that follow), and the dead letters."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from shared.contracts.dead_letters import decoded
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import API_READS, SUBSCRIPTIONS, qualified
+from shared.contracts.topics import API_READS, SUBSCRIPTIONS, TOPICS, dead_letter, qualified
 from shared.messaging.kafka import admin_client, consumer, read_all
 from shared.settings import StackSettings
+
+from api.domain.dead_letters import DeadLetter, read_letter
+from api.domain.lag import PartitionOffsets
 
 
 class LagReader:
@@ -58,6 +67,33 @@ class LagReader:
             )
         return lag
 
+    async def offsets(self) -> list[PartitionOffsets]:
+        """Each consumer group's committed offset and end offset per topic and partition it reads (the topics it
+        subscribes to, and any other it has committed on, such as the dead-letter topics notifications reads)."""
+        try:
+            return await self._offsets()
+        except KafkaError:
+            await self.close()
+            raise
+
+    async def _offsets(self) -> list[PartitionOffsets]:
+        admin, probe = await self._clients()
+        namespace = self.settings.logistics_namespace
+        rows: list[PartitionOffsets] = []
+        for service, topics in SUBSCRIPTIONS.items():
+            committed = await admin.list_consumer_group_offsets(self.settings.group_id(service))
+            wanted = {
+                TopicPartition(qualified(topic, namespace), p)
+                for topic in topics
+                for p in range(self.settings.topic_partitions)
+            } | set(committed)
+            ends = await probe.end_offsets(sorted(wanted))
+            for tp in sorted(wanted):
+                offset = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else None
+                topic = tp.topic.removeprefix(namespace)
+                rows.append(PartitionOffsets(service, topic, tp.partition, offset, ends.get(tp, 0)))
+        return rows
+
     async def close(self) -> None:
         admin, probe, self.admin, self.probe = self.admin, self.probe, None, None
         if probe is not None:
@@ -77,3 +113,78 @@ async def envelopes(settings: StackSettings) -> list[Envelope]:
         except ValidationError:
             continue
     return parsed
+
+
+async def tail(
+    settings: StackSettings, topic: str, limit: int, follow_s: float = 0.0
+) -> AsyncGenerator[ConsumerRecord | None, None]:
+    """The newest `limit` records of a (qualified) topic, oldest first; then, for `follow_s` seconds, each record as it
+    arrives, and None once a second when none did (so that the caller may stop, or tell a client it is alive)."""
+    reader = consumer(settings, enable_auto_commit=False)
+    await reader.start()
+    try:
+        cluster = await reader._client.fetch_all_metadata()  # as read_all: topics() would not keep it
+        partitions = [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return
+        reader.assign(partitions)
+        begins = await reader.beginning_offsets(partitions)
+        ends = await reader.end_offsets(partitions)
+        for tp in partitions:
+            reader.seek(tp, max(begins[tp], ends[tp] - limit))
+        newest: list[ConsumerRecord] = []
+        remaining = {tp for tp in partitions if ends[tp] > max(begins[tp], ends[tp] - limit)}
+        while remaining:
+            batch = await reader.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batch.items():
+                newest.extend(record for record in records if record.offset < ends[tp])
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+        newest.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
+        for record in newest[-limit:] if limit else []:
+            yield record
+        for tp in partitions:
+            reader.seek(tp, ends[tp])
+        deadline = asyncio.get_running_loop().time() + follow_s
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await reader.getmany(timeout_ms=1000)
+            arrived = sorted((r for records in batch.values() for r in records), key=lambda r: (r.timestamp, r.offset))
+            for record in arrived:
+                yield record
+            if not arrived:
+                yield None
+    finally:
+        await reader.stop()
+
+
+async def dead_letters(settings: StackSettings) -> list[tuple[DeadLetter, ConsumerRecord]]:
+    """Every dead letter on the system's `<topic>.dlq` topics, oldest first, with its record (to replay it)."""
+    namespace = settings.logistics_namespace
+    topics = [qualified(dead_letter(topic), namespace) for topic in TOPICS]
+    found = []
+    for record in await read_all(settings, topics):
+        found.append((letter(record, namespace), record))
+    found.sort(key=lambda pair: (pair[1].timestamp, pair[0].id))
+    return found
+
+
+def letter(record: ConsumerRecord, namespace: str) -> DeadLetter:
+    return read_letter(
+        dlq_topic=record.topic.removeprefix(namespace),
+        partition=record.partition,
+        offset=record.offset,
+        key=(record.key or b"").decode("utf-8", "replace"),
+        headers=decoded(record.headers),
+        event_id=event_id_of(record.value),
+        written_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+        namespace=namespace,
+    )
+
+
+def event_id_of(value: bytes | None) -> str | None:
+    """The event id of a record that is an envelope, without trusting the rest of it."""
+    try:
+        found: Any = json.loads(value or b"")
+    except ValueError:
+        return None
+    return str(found["event_id"]) if isinstance(found, dict) and found.get("event_id") else None
