@@ -1,7 +1,8 @@
 """Who may do what on Kafka (shared.messaging.access) is what the code does: each service's consumer reads exactly
 what its principal may read, writes only its own events and the dead letters of what it reads, in its own consumer
 group; the API alone writes commands. The Strimzi users (deploy/k8s/kafka-users.yaml) say the same, and are up to
-date. Against a real broker: tests/cluster/test_secured_kafka.py."""
+date. The API also writes a replayed dead letter back on its topic (docs/adr/0012). Against a real broker:
+tests/cluster/test_secured_kafka.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from shared.contracts.registry import COMMANDS
 from shared.contracts.topics import (
     REGISTRATION_CONTACT,
     REGISTRATION_DELEGATE,
+    REPLAYABLE,
     SUBSCRIPTIONS,
     TOPICS,
     dead_letter,
@@ -60,7 +62,9 @@ def test_the_api_may_read_what_it_traces_and_reports_on(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(kafka, "read_all", read_all)
     asyncio.run(kafka.envelopes(Settings(logistics_namespace=NAMESPACE)))
+    asyncio.run(kafka.dead_letters(Settings(logistics_namespace=NAMESPACE)))  # logistics ops dlq
     assert rights("api", "Read") == {topic.removeprefix(NAMESPACE) for topic in read}
+    assert {dead_letter(topic) for topic in TOPICS} <= rights("api", "Read")
     # Lag: the end of every topic a service consumes, the contact details' included.
     assert {t for topics in SUBSCRIPTIONS.values() for t in topics} <= rights("api", "Read") | rights("api", "Describe")
 
@@ -76,9 +80,18 @@ def test_a_service_writes_its_own_events_and_the_dead_letters_of_what_it_reads(s
 
 def test_the_api_alone_writes_commands_and_each_command_may_reach_its_topic() -> None:
     commands = {command.topic() for command in COMMANDS.values()}
-    assert rights("api", "Write") == commands
+    assert commands <= rights("api", "Write")
     for service in SUBSCRIPTIONS:
         assert not rights(service, "Write") & commands, service
+
+
+def test_the_api_writes_events_only_to_put_a_replayed_dead_letter_back_where_it_came_from() -> None:
+    # A dead letter is a record a consumer gave up on: its topic is one some service consumes (docs/adr/0012).
+    consumed = {topic for topics in SUBSCRIPTIONS.values() for topic in topics}
+    commands = {command.topic() for command in COMMANDS.values()}
+    assert rights("api", "Write") == commands | consumed == commands | set(REPLAYABLE)
+    assert not rights("api", "Write") & {dead_letter(topic) for topic in TOPICS}
+    assert REGISTRATION_CONTACT not in rights("api", "Read")  # writing a replay back is not reading the topic
 
 
 def test_travel_cannot_forge_delegates_nor_read_their_contact_details() -> None:

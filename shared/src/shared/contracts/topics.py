@@ -59,8 +59,14 @@ PUBLISHES: dict[str, tuple[str, ...]] = {
 # notifications alone). For lag it only describes the topics of SUBSCRIPTIONS and the services' consumer groups.
 API_READS = tuple(topic for topic in TOPICS if topic != REGISTRATION_CONTACT)
 
-# Who reads every dead-letter topic, besides SUBSCRIPTIONS: notifications, for the staff's digest of dead letters.
-DEAD_LETTER_READERS = ("notifications",)
+# Who reads every dead-letter topic, besides SUBSCRIPTIONS: notifications, for the staff's digest of dead letters, and
+# the API, for `logistics ops dlq` (it shows them without personal data).
+DEAD_LETTER_READERS = ("notifications", "api")
+
+# Where the API puts a replayed dead letter back (`logistics ops dlq replay`, role admin, audited): on the topic it was
+# read from, for one consumer group. Every topic a service consumes, so the API's principal may write events as well as
+# commands: the one right beyond least privilege, recorded in docs/adr/0012.
+REPLAYABLE = tuple(topic for topic in TOPICS if any(topic in topics for topics in SUBSCRIPTIONS.values()))
 
 
 def dead_letter(topic: str) -> str:

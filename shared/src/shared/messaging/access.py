@@ -1,10 +1,12 @@
 """Who may do what on Kafka: one principal per service and one for the API, with only the rights the code uses.
 
-Made from the contracts' topics (shared.contracts.topics: PUBLISHES, SUBSCRIPTIONS, DEAD_LETTER_READERS, API_READS):
+Made from the contracts' topics (shared.contracts.topics: PUBLISHES, SUBSCRIPTIONS, DEAD_LETTER_READERS, API_READS,
+REPLAYABLE):
 - a service writes its own events and the dead letters of the topics it reads, reads the topics it consumes, and
   uses its own consumer group only;
-- the API alone writes the command topics; it reads the topics it traces and reports on, and describes the others a
-  service consumes and every service's consumer group (lag);
+- the API alone writes the command topics; it reads the topics it traces and reports on and every dead-letter topic,
+  describes the others a service consumes and every service's consumer group (lag), and writes a replayed dead letter
+  back on the topic it came from (REPLAYABLE: role admin, audited; docs/adr/0012);
 - everything else is denied (the broker's StandardAuthorizer, `allow.everyone.if.no.acl.found=false`); the operator's
   principal (`admin`: topics, ACLs) is a super user.
 
@@ -28,6 +30,7 @@ from shared.contracts.topics import (
     API_READS,
     DEAD_LETTER_READERS,
     PUBLISHES,
+    REPLAYABLE,
     SUBSCRIPTIONS,
     TOPICS,
     dead_letter,
@@ -72,6 +75,7 @@ def grants(namespace: str = "") -> list[Grant]:
         given |= {topic("api", name, "Describe") for name in names if name not in API_READS}
     given |= {topic(service, dead_letter(name), "Read") for service in DEAD_LETTER_READERS for name in TOPICS}
     given |= {topic("api", name, "Read") for name in API_READS}
+    given |= {topic("api", name, "Write") for name in REPLAYABLE}
     return sorted(given)
 
 
