@@ -5,7 +5,8 @@ testcontainers when a Docker engine answers, otherwise from the project's own lo
 (deploy/local/stack.sh infra). `System` then runs four service processes and an SMTP server (aiosmtpd,
 writing a Maildir) under a fresh namespace: its own topics, consumer groups and databases.
 
-The harness's own Kafka clients connect with the infrastructure's settings (`kafka_settings`).
+The harness's own Kafka clients connect with the infrastructure's settings (`kafka_settings`: on a secured broker, the
+operator's principal); a System with `kafka_users` gives each service its own principal and ACLs instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ SERVICES = ("registration", "sponsorship", "travel", "notifications")
 # Every process with a database: the four services and the API (staff commands, tokens, the audit log).
 DATABASES = (*SERVICES, "api")
 GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
+LOGS = ROOT / "var" / "test-logs"
 
 
 # Listening ports are taken below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel hands out
@@ -66,6 +68,24 @@ def free_port() -> int:
                 continue
         _handed_out.add(port)
         return port
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (a broker cluster's, node n on first + 2(n-1) and the next)."""
+    while True:
+        first = _PORTS.randrange(_FIRST_PORT, _FIRST_PORT + _BLOCK - count)
+        wanted = range(first, first + count)
+        if any(port in _handed_out for port in wanted):
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for port in wanted:
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _handed_out.update(wanted)
+        return first
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:
@@ -221,6 +241,9 @@ class System:
     # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
     gds_snapshot: bool = True
     token: str | None = None  # the CLI's bearer token (every role), made at start
+    # On a broker with ACLs: each principal's password (the four services and the API). The system's topics and ACLs
+    # are then made at start, as the infrastructure's principal, and each process connects as its own principal.
+    kafka_users: dict[str, str] = field(default_factory=dict)
 
     @property
     def kafka(self) -> StackSettings:
@@ -264,6 +287,8 @@ class System:
         for folder in ("tmp", "new", "cur"):
             (self.maildir / folder).mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
+        if self.kafka_users:
+            asyncio.run(self.prepare_kafka())
         self.start_smtp()
         self.start_gds()
         for service in DATABASES:
@@ -273,6 +298,24 @@ class System:
         if self.token is None:  # the CLI's token: every role, as the staff of a test may need
             self.token = self.create_token("tests", "viewer", "staff", "finance", "ops", "admin")
         return self
+
+    async def prepare_kafka(self) -> None:
+        """The system's topics and its principals' ACLs, as an operator makes them where services may not."""
+        from shared.messaging import access
+        from shared.messaging.kafka import ensure_topics
+
+        await ensure_topics(self.kafka)
+        await access.apply(self.kafka)
+
+    def principal(self, service: str) -> dict[str, str]:
+        """The environment that makes a process connect to Kafka as the service's own principal (none without ACLs)."""
+        if service not in self.kafka_users:
+            return {}
+        return {
+            "KAFKA_SASL_USERNAME": service,
+            "KAFKA_SASL_PASSWORD": self.kafka_users[service],
+            "KAFKA_CREATE_TOPICS": "false",
+        }
 
     def create_token(self, name: str, *roles: str) -> str:
         """A token with these roles, written into the API's database as `logistics token create --local` does."""
@@ -347,7 +390,8 @@ class System:
 
     def start_service(self, service: str, wait: bool = True) -> None:
         # A stable member name: restarted after a SIGKILL, the service takes its partitions back at once.
-        self._spawn(service, [str(BIN / "python"), "-m", service], {"KAFKA_GROUP_INSTANCE_ID": service})
+        member = {"KAFKA_GROUP_INSTANCE_ID": service}
+        self._spawn(service, [str(BIN / "python"), "-m", service], {**member, **self.principal(service)})
         if wait:
             self.wait_healthy(service)
 
@@ -356,7 +400,7 @@ class System:
         shares the partitions of each topic between the two, so they apply messages at the same time."""
         self.ports[name] = free_port()
         replica = {f"{service.upper()}_HTTP_PORT": str(self.ports[name]), "KAFKA_GROUP_INSTANCE_ID": name}
-        self._spawn(name, [str(BIN / "python"), "-m", service], replica)
+        self._spawn(name, [str(BIN / "python"), "-m", service], {**replica, **self.principal(service)})
         self.wait_healthy(name)
 
     def wait_port(self, port: int, name: str, timeout: float = 30) -> None:
@@ -647,6 +691,18 @@ def restore(snapshot: Snapshot, system: System) -> None:
     shutil.copytree(snapshot.workdir / "mail", system.maildir, dirs_exist_ok=True)
     if (snapshot.workdir / "gds-state.json").exists():
         shutil.copy(snapshot.workdir / "gds-state.json", system.workdir / "gds-state.json")
+
+
+@contextlib.contextmanager
+def running(system: System) -> Iterator[System]:
+    """Start the system; afterwards stop it, drop its databases and keep its logs (var/test-logs, git-ignored)."""
+    try:
+        yield system.start()
+    finally:
+        system.stop()
+        asyncio.run(system.drop_databases())
+        if system.logs.exists():
+            shutil.copytree(system.logs, LOGS / system.namespace, dirs_exist_ok=True)
 
 
 def drop(system: System) -> None:
