@@ -18,10 +18,11 @@ from shared.contracts.topics import (
     SUBSCRIPTIONS,
     TRAVEL_BOOKING,
     TRAVEL_COMMANDS,
+    dead_letter,
     qualified,
 )
 from shared.messaging import access
-from shared.messaging.kafka import consumer, ensure_topics, producer
+from shared.messaging.kafka import consumer, ensure_topics, producer, read_all
 from shared.settings import StackSettings
 
 from tests.cluster.conftest import Brokers
@@ -100,6 +101,13 @@ def test_each_principal_may_do_only_what_access_grants(secured: Brokers, passwor
     with pytest.raises(TopicAuthorizationFailedError):  # a command: the API's alone
         asyncio.run(send(principal("sponsorship"), TRAVEL_COMMANDS))
     asyncio.run(send(principal("api"), TRAVEL_COMMANDS))
+    asyncio.run(send(principal("api"), REGISTRATION_DELEGATE))  # a replayed dead letter, back where it failed
+    contact, contact_dlq = (qualified(t, namespace) for t in (REGISTRATION_CONTACT, dead_letter(REGISTRATION_CONTACT)))
+    asyncio.run(send(principal("registration"), REGISTRATION_CONTACT))
+    asyncio.run(send(principal("notifications"), dead_letter(REGISTRATION_CONTACT)))
+    assert len(asyncio.run(read_all(principal("api"), [contact_dlq]))) == 1  # logistics ops dlq
+    with pytest.raises(TopicAuthorizationFailedError):  # the API never reads the contact details themselves
+        asyncio.run(asyncio.wait_for(read_all(principal("api"), [contact]), 60))
     with pytest.raises(TopicAuthorizationFailedError):  # the delegates' contact details: notifications' alone
         asyncio.run(join(travel, f"{namespace}travel", REGISTRATION_CONTACT))
     with pytest.raises(GroupAuthorizationFailedError):  # another service's consumer group
