@@ -541,3 +541,39 @@ async def test_a_decision_that_makes_no_sense_is_refused_with_its_reason(
         await send(repo, command)
 
     assert await refused(repo, decision) == why
+
+
+# A decision tried first (what-if): what registration would announce, with nothing saved or published.
+
+
+async def test_a_previewed_decision_says_what_would_be_announced_and_saves_and_publishes_nothing() -> None:
+    repo = await scheduled_repo()
+    published, saved = len(repo.published), repo.workshops[W]
+
+    move = contracts.MoveWorkshop(workshop_id=W, city="Vienna", country="AT", airport="VIE", today=date(2006, 5, 1))
+    after = await handlers.preview_decision(repo, move, GAZETTEER)
+
+    assert after is not None
+    assert (after.city, after.airport, after.venue_version, after.revision, after.change, after.as_of) == (
+        "Vienna",
+        "VIE",
+        2,
+        2,
+        "moved",
+        date(2006, 5, 1),
+    )
+    assert (len(repo.published), repo.workshops[W]) == (published, saved)
+    # Taken for real, the decision announces exactly what the preview said.
+    await send(repo, move)
+    assert repo.payloads(SCHEDULED)[-1] == after.model_dump(mode="json")
+
+
+async def test_a_previewed_decision_already_in_force_is_none_and_one_that_makes_no_sense_is_refused() -> None:
+    repo = await scheduled_repo()
+    await send(repo, contracts.ConfirmWorkshop(workshop_id=W))
+
+    assert await handlers.preview_decision(repo, contracts.ConfirmWorkshop(workshop_id=W), GAZETTEER) is None
+    with pytest.raises(Refused, match="already starts on 2006-07-12"):
+        await handlers.preview_decision(
+            repo, contracts.PostponeWorkshop(workshop_id=W, starts=date(2006, 7, 5), ends=date(2006, 7, 6)), GAZETTEER
+        )

@@ -195,6 +195,11 @@ class ConfirmWorkshop(Command):
 WorkshopDecision = (
     MoveWorkshop | PostponeWorkshop | DeferWorkshop | RescheduleWorkshop | CancelWorkshop | ConfirmWorkshop
 )
+# The decisions by wire type: each may be tried first as a what-if (what it would do, published never).
+WORKSHOP_DECISIONS: dict[str, type[Command]] = {
+    decision.TYPE: decision
+    for decision in (MoveWorkshop, PostponeWorkshop, DeferWorkshop, RescheduleWorkshop, CancelWorkshop, ConfirmWorkshop)
+}
 
 
 class WorkshopScheduled(Contract):

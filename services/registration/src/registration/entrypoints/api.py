@@ -6,13 +6,18 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from shared.contracts.envelope import describe
+from shared.contracts.registration import WORKSHOP_DECISIONS
+from shared.messaging.consumer import Refused
 from shared.runtime import pool
 
+from registration.adapters.postgres import PostgresRepository
 from registration.bootstrap import GAZETTEER, build
 from registration.config import Settings
 from registration.domain.model import RuleBroken
 from registration.domain.places import delegate_places
+from registration.service.handlers import preview_decision
 
 router = APIRouter()
 
@@ -110,6 +115,33 @@ async def check_places(body: PlacesToCheck) -> list[dict[str, Any]]:
             }
         )
     return answers
+
+
+class DecisionToTry(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    type: str = Field(description="A workshop decision's wire type, e.g. registration.move_workshop")
+    payload: dict[str, Any]
+
+
+@router.post("/workshops/{workshop_id}/decisions/preview")
+async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> dict[str, Any]:
+    """The workshop as a decision would leave it (`workshop`, as `registration.workshop_scheduled` would carry it;
+    null when it is already in force), or 409 with the reason registration would refuse it. Changes nothing."""
+    decision = WORKSHOP_DECISIONS.get(body.type)
+    if decision is None:
+        raise HTTPException(422, f"{body.type} is not a workshop decision")
+    try:
+        command = decision.model_validate({**body.payload, "workshop_id": workshop_id})
+    except ValidationError as error:
+        raise HTTPException(422, describe(error)) from None
+    runtime = request.app.state.runtime
+    async with pool(request).acquire() as conn:
+        repo = PostgresRepository(conn, runtime.settings.logistics_namespace)
+        try:
+            after = await preview_decision(repo, command, GAZETTEER)  # type: ignore[arg-type]
+        except Refused as refused:
+            raise HTTPException(409, refused.reason) from None
+    return {"workshop": after.model_dump(mode="json") if after else None}
 
 
 def main() -> None:

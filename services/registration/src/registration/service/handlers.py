@@ -140,15 +140,7 @@ async def decide(
 ) -> None:
     """A staff decision about a workshop: refused with the reason, ignored when already in force, else published.
     A new venue's airport given by a retired code is stored as today's."""
-    existing = await repo.workshop(command.workshop_id)
-    if existing is None:
-        raise Refused(f"workshop {command.workshop_id} is not known")
-    if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
-        command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
-    try:
-        workshop = apply_decision(existing, command)
-    except RuleBroken as broken:
-        raise Refused(str(broken)) from broken
+    workshop = await decision_outcome(repo, command, gazetteer)
     if workshop is None:
         return
     await repo.save_workshop(workshop)
@@ -156,6 +148,31 @@ async def decide(
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
+
+
+async def decision_outcome(
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer
+) -> Workshop | None:
+    """The workshop as the decision would leave it (None: already in force), or Refused with the reason. Changes
+    nothing: `decide` saves and announces it, `preview_decision` shows it to staff before they decide."""
+    existing = await repo.workshop(command.workshop_id)
+    if existing is None:
+        raise Refused(f"workshop {command.workshop_id} is not known")
+    if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
+        command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
+    try:
+        return apply_decision(existing, command)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+
+
+async def preview_decision(
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer
+) -> contracts.WorkshopScheduled | None:
+    """What registration would announce if staff took this decision now (None: nothing would change), or Refused
+    with the reason it would give: the start of a what-if (issue 18). Nothing is saved or published."""
+    workshop = await decision_outcome(repo, command, gazetteer)
+    return None if workshop is None else contracts.WorkshopScheduled(**asdict(workshop))
 
 
 def apply_decision(existing: Workshop, command: contracts.WorkshopDecision) -> Workshop | None:
