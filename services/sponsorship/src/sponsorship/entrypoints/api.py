@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+from shared.contracts.registration import WorkshopScheduled
+from shared.contracts.travel import TravelOutlook
 from shared.runtime import pool
 
-from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository
+from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository, rehearsal
 from sponsorship.bootstrap import build, reference_tables
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
 from sponsorship.service import funding as funding_service
+from sponsorship.service import what_if as what_if_service
 
 router = APIRouter()
 
@@ -210,6 +216,36 @@ async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
         }
         for rate in tables.subsistence.with_rates(staff).rates
     ]
+
+
+class DecisionToRehearse(BaseModel):
+    workshop: WorkshopScheduled  # the workshop as the decision would leave it (registration's preview)
+    travel: TravelOutlook  # what travel would do to each ticket, priced today
+
+
+@router.post("/workshops/{workshop_id}/what-if")
+async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) -> dict[str, Any]:
+    """A decision rehearsed (issue 18): places decided again at the new venue's estimated costs, each ticket settled
+    as travel priced it, and the money per pledge and donor; all in a transaction rolled back, so nothing changes.
+    409 when it cannot be rehearsed (not known here, or busy past the lock wait)."""
+    if body.workshop.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
+        raise HTTPException(422, f"the decision and travel's outlook must both be about workshop {workshop_id}")
+    settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
+    async with pool(request).acquire() as conn:
+        try:
+            return await what_if_service.what_if(
+                lambda: rehearsal(conn, settings.logistics_namespace),
+                tables,
+                body.workshop,
+                body.travel,
+                datetime.now(UTC),
+            )
+        except what_if_service.CannotRehearse as why:
+            raise HTTPException(409, str(why)) from None
+        except asyncpg.LockNotAvailableError:
+            raise HTTPException(
+                409, f"workshop {workshop_id} is being changed right now; try the what-if again in a moment"
+            ) from None
 
 
 def main() -> None:
