@@ -55,6 +55,8 @@ async def send(repo: FakeRepository, command: Command) -> Envelope:
             await handlers.reject_registration(repo, envelope, command)
         case contracts.SetTravelDates():
             await handlers.set_delegate_travel_dates(repo, envelope, command)
+        case contracts.RecordAttendance():
+            await handlers.record_delegate_attendance(repo, envelope, command)
         case _:
             await handlers.decide(repo, envelope, command, GAZETTEER)  # type: ignore[arg-type]
     return envelope
@@ -577,3 +579,57 @@ async def test_a_previewed_decision_already_in_force_is_none_and_one_that_makes_
         await handlers.preview_decision(
             repo, contracts.PostponeWorkshop(workshop_id=W, starts=date(2006, 7, 5), ends=date(2006, 7, 6)), GAZETTEER
         )
+
+
+# After the workshop: closed (held), then attendance.
+
+ATTENDANCE = contracts.AttendanceRecorded.TYPE
+
+
+async def test_a_workshop_is_closed_as_held_only_after_its_last_day_and_once() -> None:
+    repo = await registered_repo()
+    too_soon = contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 13))
+
+    assert (
+        await refused(repo, too_soon)
+        == f"cannot close workshop {W} yet: its last day is 2006-07-13 (today is 2006-07-13)"
+    )
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 14)))
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 20)))
+
+    [held] = [p for p in repo.payloads(SCHEDULED) if p["status"] == "held"]
+    assert (held["change"], held["venue_version"], held["revision"], held["as_of"]) == ("held", 1, 2, "2006-07-14")
+    late = await refused(repo, delegate("GEN-002"))
+    assert late == f"delegate GEN-002: workshop {W} is held"
+
+
+async def test_a_cancelled_workshop_is_not_closed_and_attendance_waits_for_the_close() -> None:
+    repo = await registered_repo()
+    early = await refused(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=True))
+    await send(repo, contracts.CancelWorkshop(workshop_id=W, reason="no money"))
+
+    assert early == (
+        f"delegate GEN-001: attendance is recorded once workshop {W} is held (it is scheduled): close it first with"
+        f" `logistics workshop close {W}`"
+    )
+    closing = await refused(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 8, 1)))
+    assert closing == f"cannot close workshop {W}: it is cancelled, it was not held"
+
+
+async def test_attendance_is_announced_once_per_answer_and_may_be_corrected() -> None:
+    repo = await registered_repo()
+    await send(repo, delegate("GEN-002", approval="pending"))
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 14)))
+    revision = repo.delegates["GEN-001"].revision
+
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=False))
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=False))
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=True))
+
+    assert [(p["ref"], p["attended"]) for p in repo.payloads(ATTENDANCE)] == [("GEN-001", False), ("GEN-001", True)]
+    topic, event = repo.published[-1]
+    assert (topic, event.aggregate_key) == (REGISTRATION_DELEGATE, "GEN-001")
+    # Not a new registration: no DelegateRegistered, the revision as it was.
+    assert (repo.delegates["GEN-001"].attendance, repo.delegates["GEN-001"].revision) == ("attended", revision)
+    pending = await refused(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-002", attended=True))
+    assert pending == "delegate GEN-002: the registration is pending, not approved"

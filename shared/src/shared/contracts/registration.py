@@ -114,10 +114,11 @@ class RejectRegistration(Command):
     reason: str = Field(min_length=1, max_length=500)
 
 
-WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled"]
+# held: the workshop took place and staff closed it after its last day (attendance, then the books).
+WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled", "held"]
 # What the last staff decision did to the workshop (consumers choose their cascade and e-mail by it).
 WorkshopChange = Literal[
-    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed"
+    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed", "held"
 ]
 
 
@@ -192,14 +193,50 @@ class ConfirmWorkshop(Command):
     today: date | None = None
 
 
+class CloseWorkshop(Command):
+    """After its last day: the workshop was held. Staff then record attendance, and sponsorship's books for it close
+    (committed against actual, the donor statements)."""
+
+    TYPE = "registration.close_workshop"
+    ROLE = "staff"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
+
+
 WorkshopDecision = (
-    MoveWorkshop | PostponeWorkshop | DeferWorkshop | RescheduleWorkshop | CancelWorkshop | ConfirmWorkshop
+    MoveWorkshop
+    | PostponeWorkshop
+    | DeferWorkshop
+    | RescheduleWorkshop
+    | CancelWorkshop
+    | ConfirmWorkshop
+    | CloseWorkshop
 )
 # The decisions by wire type: each may be tried first as a what-if (what it would do, published never).
 WORKSHOP_DECISIONS: dict[str, type[Command]] = {
     decision.TYPE: decision
-    for decision in (MoveWorkshop, PostponeWorkshop, DeferWorkshop, RescheduleWorkshop, CancelWorkshop, ConfirmWorkshop)
+    for decision in (
+        MoveWorkshop,
+        PostponeWorkshop,
+        DeferWorkshop,
+        RescheduleWorkshop,
+        CancelWorkshop,
+        ConfirmWorkshop,
+        CloseWorkshop,
+    )
 }
+
+
+class RecordAttendance(Command):
+    """Whether a delegate attended the workshop (or was a no-show), recorded by staff once it is closed (held); the
+    same again changes nothing, the other answer corrects it."""
+
+    TYPE = "registration.record_attendance"
+    ROLE = "staff"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+    attended: bool
 
 
 class WorkshopScheduled(Contract):
@@ -279,6 +316,16 @@ class ContactRecorded(Contract):
     nationality: str | None = None
     passport_number: str | None = None
     date_of_birth: date | None = None
+
+
+class AttendanceRecorded(Contract):
+    """Staff recorded whether a delegate attended a held workshop: the finance officer's books count a no-show's
+    ticket as unused and allowance as not paid. On registration.delegate.v1, keyed by ref."""
+
+    TYPE = "registration.attendance_recorded"
+    workshop_id: str
+    ref: str
+    attended: bool
 
 
 class RegistrationCommandRefused(Contract):

@@ -74,6 +74,8 @@ class Delegate:
     nationality: str | None = None
     passport_number: str | None = None
     date_of_birth: date | None = None
+    # Recorded by staff once the workshop is held: attended | no_show (None: not recorded).
+    attendance: str | None = None
 
 
 # How far from the workshop a delegate's own travel dates may be.
@@ -295,12 +297,49 @@ def confirm(existing: Workshop, today: date | None = None) -> Workshop | None:
     return _decided(existing, replace(existing, status="confirmed"), "confirmed", today)
 
 
+def close(existing: Workshop, today: date | None = None) -> Workshop | None:
+    """The workshop held: closed by staff once its last day is over (attendance and the books follow)."""
+    if existing.status == "held":
+        return None
+    if existing.status in ("cancelled", "deferred"):
+        raise RuleBroken(f"cannot close workshop {existing.workshop_id}: it is {existing.status}, it was not held")
+    now = _today(existing, today)
+    if now <= existing.ends:
+        raise RuleBroken(
+            f"cannot close workshop {existing.workshop_id} yet: its last day is {existing.ends} (today is {now})"
+        )
+    return _decided(existing, replace(existing, status="held", reason=None), "held", today)
+
+
+ATTENDED, NO_SHOW = "attended", "no_show"
+
+
+def record_attendance(
+    existing: Delegate | None, ref: str, workshop: Workshop | None, attended: bool
+) -> Delegate | None:
+    """Whether an approved delegate of a held workshop attended; None when that is recorded already."""
+    if workshop is None:
+        raise RuleBroken(f"delegate {ref}: the workshop is not known")
+    delegate = _registered(existing, ref, workshop.workshop_id)
+    if workshop.status != "held":
+        raise RuleBroken(
+            f"delegate {ref}: attendance is recorded once workshop {workshop.workshop_id} is held (it is"
+            f" {workshop.status}): close it first with `logistics workshop close {workshop.workshop_id}`"
+        )
+    if delegate.approval != "approved":
+        raise RuleBroken(f"delegate {ref}: the registration is {delegate.approval}, not approved")
+    attendance = ATTENDED if attended else NO_SHOW
+    if delegate.attendance == attendance:
+        return None
+    return replace(delegate, attendance=attendance)
+
+
 def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop | None) -> Delegate | None:
     """The delegate after a registration command, or None when nothing changes."""
     if workshop is None:
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is not known")
-    if workshop.status == "cancelled":
-        raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is cancelled")
+    if workshop.status in ("cancelled", "held"):
+        raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is {workshop.status}")
     check_travel_dates(proposed.ref, workshop, proposed.arrive_on, proposed.leave_on)
     check_date_of_birth(proposed.ref, workshop, proposed.date_of_birth)
     if existing is None:
@@ -320,6 +359,7 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
         nationality=proposed.nationality or existing.nationality,
         passport_number=proposed.passport_number or existing.passport_number,
         date_of_birth=proposed.date_of_birth or existing.date_of_birth,
+        attendance=existing.attendance,
     )
     if updated == existing:
         return None

@@ -55,6 +55,27 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+@router.get("/workshops/{workshop_id}/participants")
+async def participants(workshop_id: str, request: Request) -> dict[str, Any]:
+    """The workshop's participant list WITH NAMES (personal data: staff only; the API offers it to role staff):
+    each approved delegate's reference, family and given names, country, role and attendance (once held)."""
+    async with pool(request).acquire() as conn:
+        workshop = await conn.fetchrow("SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
+                                       workshop_id)  # fmt: skip
+        if workshop is None:
+            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        rows = await conn.fetch(
+            "SELECT ref, family_name, given_name, country, role, language, sponsorship, attendance FROM delegates"
+            " WHERE workshop_id = $1 AND approval = 'approved' ORDER BY family_name, given_name, ref",
+            workshop_id,
+        )
+    return {
+        "personal_data": "names of people: for staff only, not to be forwarded",
+        "workshop": dict(workshop),
+        "participants": [dict(row) for row in rows],
+    }
+
+
 @router.get("/programmes")
 async def programmes(request: Request) -> list[dict[str, Any]]:
     """Each year's programme with its theme and workshops (those of that year, whatever their status)."""

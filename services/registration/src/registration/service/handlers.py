@@ -16,11 +16,13 @@ from registration.domain.model import (
     Workshop,
     approve,
     cancel,
+    close,
     confirm,
     defer,
     define,
     move,
     postpone,
+    record_attendance,
     register,
     reject,
     reschedule,
@@ -124,6 +126,21 @@ async def set_delegate_travel_dates(repo: Repository, envelope: Envelope, comman
     await save_and_announce(repo, envelope, delegate)
 
 
+async def record_delegate_attendance(repo: Repository, envelope: Envelope, command: contracts.RecordAttendance) -> None:
+    """Whether a delegate attended the held workshop: saved and announced (AttendanceRecorded), once per answer."""
+    try:
+        delegate = record_attendance(
+            await repo.delegate(command.ref), command.ref, await repo.workshop(command.workshop_id), command.attended
+        )
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    if delegate is None:
+        return
+    await repo.save_delegate(delegate)
+    event = contracts.AttendanceRecorded(workshop_id=delegate.workshop_id, ref=delegate.ref, attended=command.attended)
+    await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+
+
 async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Delegate | None) -> None:
     if delegate is None:
         return  # already so: a repeated command changes nothing
@@ -193,4 +210,6 @@ def apply_decision(existing: Workshop, command: contracts.WorkshopDecision) -> W
             return cancel(existing, command.reason, command.today)
         case contracts.ConfirmWorkshop():
             return confirm(existing, command.today)
+        case contracts.CloseWorkshop():
+            return close(existing, command.today)
     raise AssertionError(f"not a workshop decision: {type(command).__name__}")
