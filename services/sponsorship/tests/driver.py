@@ -55,6 +55,7 @@ ROUTES: dict[type[Contract], tuple[Callable[..., Awaitable[None]], bool]] = {
     sponsorship.WithdrawSponsorship: (handlers.withdraw_sponsorship, True),
     registration.WorkshopScheduled: (handlers.when_workshop_scheduled_follow_decision, True),
     registration.DelegateRegistered: (handlers.when_delegate_registered_keep_request, False),
+    registration.AttendanceRecorded: (handlers.when_attendance_recorded_keep_it, False),
     travel.FareHeld: (handlers.when_fare_held_charge_actual_fare, True),
     travel.TicketIssued: (handlers.when_ticket_issued_mark_its_money, True),
     travel.TicketCancelled: (handlers.when_ticket_cancelled_release_the_refund, True),

@@ -118,6 +118,7 @@ class FakeRepository:
         self.airline_credits: dict[tuple[str, str], dict[str, Any]] = {}
         self.shortfalls: dict[tuple[str, str], dict[str, Any]] = {}
         self.subsistence_waits: dict[str, RateWait] = {}
+        self.attendance: dict[str, tuple[str, bool, datetime]] = {}
         self.published: list[tuple[str, Envelope]] = []
 
     # Workshops, donors, pledges.
@@ -201,6 +202,9 @@ class FakeRepository:
             ),
             Decimal(0),
         )
+
+    async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
+        self.attendance[delegate_ref] = (workshop_id, attended, at)
 
     async def workshop_lines(self, workshop_id: str) -> list[what_if.Line]:
         """The lines of the workshop's awards, per delegate, the reserve before tickets, earmarked pledges first."""

@@ -96,7 +96,10 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             registration_contracts.DelegateRegistered.TYPE: route(
                 registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_request
-            )
+            ),
+            registration_contracts.AttendanceRecorded.TYPE: route(
+                registration_contracts.AttendanceRecorded, handlers.when_attendance_recorded_keep_it
+            ),
         },
     )
     # Held fares to approve before ticketing, tickets issued and cancelled (actual prices, refunds, credits); fare

@@ -445,6 +445,17 @@ class PostgresRepository:
             [(booking_ref, c.pledge_id, c.amount, currency) for c in credits],
         )
 
+    async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO attendance (delegate_ref, workshop_id, attended, recorded_at) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (delegate_ref) DO UPDATE SET workshop_id = EXCLUDED.workshop_id,"
+            " attended = EXCLUDED.attended, recorded_at = EXCLUDED.recorded_at",
+            delegate_ref,
+            workshop_id,
+            attended,
+            at,
+        )
+
     async def workshop_lines(self, workshop_id: str) -> list[Line]:
         rows = await self.conn.fetch(
             "SELECT l.delegate_ref, l.kind, l.pledge_id, l.amount, l.booking_ref FROM award_lines l"

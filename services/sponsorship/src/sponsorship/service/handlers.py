@@ -24,6 +24,8 @@ from sponsorship.service.ports import Airports, AwardRow, RateWait, Repository, 
 log = structlog.get_logger("sponsorship")
 
 INACTIVE = {"cancelled", "deferred"}
+# Held: it took place and staff closed it; nothing is allocated, promoted or found short any more.
+CLOSED = {"held"}
 
 
 async def record_donor(repo: Repository, envelope: Envelope, command: contracts.RecordDonor) -> None:
@@ -226,6 +228,13 @@ async def when_delegate_registered_keep_request(
     )
 
 
+async def when_attendance_recorded_keep_it(
+    repo: Repository, envelope: Envelope, event: registration_events.AttendanceRecorded
+) -> None:
+    """Keep whether the delegate attended the held workshop (the latest word): the donor's statement reads it."""
+    await repo.save_attendance(event.ref, event.workshop_id, event.attended, envelope.occurred_at)
+
+
 async def request_sponsorship(repo: Repository, envelope: Envelope, command: contracts.RequestSponsorship) -> None:
     """Staff enter a registered delegate's request; it counts at the next allocation once the registration is
     approved. A redelivered command finds its inbox row; the same request sent again is refused as a second one."""
@@ -382,7 +391,7 @@ async def allocate_sponsorships(
     workshop = await repo.workshop(command.workshop_id, lock=True)  # racing allocations queue here
     if workshop is None:
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
-    if workshop.status in INACTIVE:
+    if workshop.status in INACTIVE | CLOSED:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
     today = command.today
     try:
@@ -833,7 +842,7 @@ async def charge_fee(
 async def check_shortfall(
     repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, today: date | None = None
 ) -> None:
-    if workshop.status in INACTIVE:
+    if workshop.status in INACTIVE | CLOSED:
         return
     rules = await repo.rules(workshop.workshop_id)
     minimum = max(workshop.minimum_sponsored, rules.minimum_sponsored or 0)

@@ -116,6 +116,19 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
     }
 
 
+@router.get("/workshops/{workshop_id}/manifest")
+async def manifest(workshop_id: str, request: Request) -> dict[str, Any]:
+    """Every valid ticket of the workshop with its flights: booking, ticket number, fare class and each segment (for
+    the ticket manifest staff export with the participants' names)."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT delegate_ref, booking_ref, ticket_number, fare_class, fare, currency, venue_version, segments"
+            " FROM bookings WHERE workshop_id = $1 AND status = 'ticketed' ORDER BY delegate_ref",
+            workshop_id,
+        )
+    return {"workshop_id": workshop_id, "tickets": [_trip(row) for row in rows]}
+
+
 @router.get("/delegates/{delegate_ref}/travel")
 async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]:
     """One delegate's trips (every venue version and state) and tickets."""
