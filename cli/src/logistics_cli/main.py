@@ -20,6 +20,7 @@ from logistics_cli.config import SERVICES
 from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
+from logistics_cli.report_cmds import report_donor, report_manifest, report_participants
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.trace import trace_app
 from logistics_cli.travel_cmds import travel_app
@@ -42,6 +43,9 @@ app.add_typer(token_app, name="token")
 app.command()(login)
 app.command()(audit)
 report_app.command("funding")(report_funding)
+report_app.command("donor")(report_donor)
+report_app.command("participants")(report_participants)
+report_app.command("manifest")(report_manifest)
 
 
 @app.command()

@@ -27,7 +27,7 @@ from logistics_cli.common import (
     settle,
 )
 
-workshop_app = typer.Typer(help="Workshop decisions: move, postpone, defer, reschedule, cancel, confirm.")
+workshop_app = typer.Typer(help="Workshop decisions: move, postpone, defer, reschedule, cancel, confirm, close.")
 
 WorkshopId = Annotated[str, typer.Argument(help="Workshop id, e.g. idm-2006-bangkok.")]
 City = Annotated[str, typer.Option("--city", help="City of the new venue.")]
@@ -295,3 +295,10 @@ def cancel(
 def confirm(workshop: WorkshopId, today: TodayOption = None) -> None:
     """Confirm that the workshop takes place as scheduled."""
     decide(workshop, "Confirmation of", registration.ConfirmWorkshop, today=parse_today(today))
+
+
+@workshop_app.command("close")
+def close(workshop: WorkshopId, today: TodayOption = None) -> None:
+    """After its last day: the workshop was held. Then record attendance (`logistics delegate attendance`) and
+    close the books (`logistics report donor`)."""
+    decide(workshop, "Closing of", registration.CloseWorkshop, today=parse_today(today))
