@@ -1,7 +1,8 @@
 """A decision tried first (issue 18): `logistics workshop move ... --what-if` tells, before anything is published,
 who keeps a place, what each ticket would cost to change or cancel with today's fares, and the money per donor;
 then the real decision does that. From the Geneva end state (30 ticketed, 4 waitlisted, USD 112,940 of 115,000
-committed), a move to Nairobi: dearer for many, so money runs short.
+committed), a move to Nairobi: dearer for many, so money runs short. Then days pass (`logistics tick`) and the
+places left without a ticket are told to staff once as the cheapest fares end.
 
 Tolerance: tickets are settled in priority order by the what-if and side by side by travel, so when money runs
 short *which* fares are declined may differ. The places kept, how many tickets are changed, declined and cancelled,
@@ -81,3 +82,18 @@ def test_a_moves_what_if_foretells_the_places_tickets_and_money_of_the_move_itse
     assert fees == Decimal(pledge["cancellation_fees"])
     [donor] = found["donors"]
     assert (donor["donor_id"], donor["released"]) == ("australia", pledge["released"])
+
+    # Days pass without news (issue 18): the places the move left without a ticket are told to staff once, in the
+    # digest, as the cheapest fares end (60 days before 12 July), however often the day is checked.
+    for day in ("2006-05-20", "2006-05-21"):
+        system.cli("tick", "--today", day)
+    system.wait()
+    digests = [m for m in system.mail() if m["X-Logistics-Kind"] == "digest"]
+    latest = max(digests, key=lambda m: int(m["X-Logistics-Version"]))
+    text = " ".join(
+        " ".join(
+            part.get_payload(decode=True).decode() for part in latest.walk() if part.get_content_type() == "text/plain"
+        ).split()
+    )
+    told = f"{outcomes['declined']} sponsored places have no ticket; the cheapest fares ended on"
+    assert told in text and text.count("the cheapest fares ended on") == 1, text

@@ -99,6 +99,23 @@ def places_checker() -> Callable[[list[dict[str, str | None]]], list[dict[str, A
 
 
 @app.command()
+def tick(
+    today: Annotated[
+        str | None, typer.Option("--today", help="The day to check (YYYY-MM-DD): a replay's; default: today.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the command sent as JSON.")] = False,
+) -> None:
+    """Pass a day: every workshop still to come is checked for a funding shortfall and for sponsored places without
+    a ticket as the early-booking windows close; staff are told once, in the digest. In live use the sponsorship
+    service runs the same check by itself every day."""
+    from logistics_cli.common import parse_today, send, settle
+
+    sent = send("Deadline check sent", sponsorship.CheckDeadlines, as_json=as_json, today=parse_today(today))
+    if not as_json:
+        settle("sponsorship", sent)
+
+
+@app.command()
 def wait(
     workshop: Annotated[
         str | None, typer.Option("--workshop", help="Wait only for this workshop's bookings and e-mails.")

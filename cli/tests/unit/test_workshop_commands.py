@@ -167,3 +167,12 @@ def test_a_what_if_of_a_decision_that_would_be_refused_says_why_with_exit_code_2
 
     assert result.exit_code == 2 and "it started on 2006-10-24" in " ".join(result.output.split())
     assert published == []
+
+
+def test_a_tick_sends_one_deadline_check_for_the_day_given(published: list[tuple[str, str, object]]) -> None:
+    from shared.contracts import sponsorship
+
+    result = CliRunner().invoke(main.app, ["tick", "--today", "2006-08-01"])
+
+    assert result.exit_code == 0, result.output
+    assert published == [("sponsorship.commands.v1", "deadlines", sponsorship.CheckDeadlines(today=date(2006, 8, 1)))]

@@ -53,6 +53,7 @@ ROUTES: dict[type[Contract], tuple[Callable[..., Awaitable[None]], bool]] = {
     sponsorship.SetSubsistenceRate: (handlers.set_subsistence_rate, True),
     sponsorship.SetAllocationRules: (handlers.set_allocation_rules, True),
     sponsorship.WithdrawSponsorship: (handlers.withdraw_sponsorship, True),
+    sponsorship.CheckDeadlines: (handlers.check_deadlines, True),
     registration.WorkshopScheduled: (handlers.when_workshop_scheduled_follow_decision, True),
     registration.DelegateRegistered: (handlers.when_delegate_registered_keep_request, False),
     registration.AttendanceRecorded: (handlers.when_attendance_recorded_keep_it, False),

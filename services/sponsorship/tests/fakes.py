@@ -119,6 +119,7 @@ class FakeRepository:
         self.shortfalls: dict[tuple[str, str], dict[str, Any]] = {}
         self.subsistence_waits: dict[str, RateWait] = {}
         self.attendance: dict[str, tuple[str, bool, datetime]] = {}
+        self.notices: dict[tuple[str, str], dict[str, Any]] = {}
         self.published: list[tuple[str, Envelope]] = []
 
     # Workshops, donors, pledges.
@@ -202,6 +203,16 @@ class FakeRepository:
             ),
             Decimal(0),
         )
+
+    async def every_workshop(self) -> list[WorkshopFacts]:
+        return sorted(self.workshops.values(), key=lambda w: (w.starts, w.workshop_id))
+
+    async def save_notice(self, workshop_id: str, notice: str, on: date, event: dict[str, Any]) -> bool:
+        """Once per workshop and notice (primary key): True when new."""
+        if (workshop_id, notice) in self.notices:
+            return False
+        self.notices[(workshop_id, notice)] = event
+        return True
 
     async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
         self.attendance[delegate_ref] = (workshop_id, attended, at)

@@ -19,9 +19,10 @@ from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from sponsorship.adapters import reference_tables as reference_tables_adapter
-from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.adapters.postgres import PostgresRepository, transaction
 from sponsorship.config import Settings
 from sponsorship.service import handlers
+from sponsorship.service.daily import DailyDeadlineCheck
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -81,6 +82,7 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.WithdrawSponsorship.TYPE: route(
                 contracts.WithdrawSponsorship, handlers.withdraw_sponsorship, tables
             ),
+            contracts.CheckDeadlines.TYPE: route(contracts.CheckDeadlines, handlers.check_deadlines, tables),
         },
     )
     runtime.subscribe(
@@ -119,4 +121,10 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.FareQuoted.TYPE: route(travel_contracts.FareQuoted, handlers.when_fare_quoted_keep_quote),
         },
     )
+    if settings.sponsorship_deadline_check_every_s > 0:
+        runtime.background.append(
+            DailyDeadlineCheck(
+                lambda pool: transaction(pool, namespace), tables, settings.sponsorship_deadline_check_every_s
+            )
+        )
     return runtime

@@ -445,6 +445,23 @@ class PostgresRepository:
             [(booking_ref, c.pledge_id, c.amount, currency) for c in credits],
         )
 
+    async def every_workshop(self) -> list[WorkshopFacts]:
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops ORDER BY starts, workshop_id"
+        )
+        return [WorkshopFacts(**dict(row)) for row in rows]
+
+    async def save_notice(self, workshop_id: str, notice: str, on: date, event: dict[str, Any]) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO deadline_notices (workshop_id, notice, noticed_on, event) VALUES ($1, $2, $3, $4::jsonb)"
+            " ON CONFLICT (workshop_id, notice) DO NOTHING",
+            workshop_id,
+            notice,
+            on,
+            json.dumps(event),
+        )
+        return bool(status.endswith("1"))
+
     async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
         await self.conn.execute(
             "INSERT INTO attendance (delegate_ref, workshop_id, attended, recorded_at) VALUES ($1, $2, $3, $4)"
@@ -570,6 +587,14 @@ async def rehearsal(conn: asyncpg.Connection, namespace: str) -> AsyncIterator[P
 
 
 LOCK_WAIT = "10s"
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool, namespace: str) -> AsyncIterator[PostgresRepository]:
+    """A repository in a transaction of its own, committed when the block ends without an error (a background
+    task's unit of work), rolled back otherwise."""
+    async with pool.acquire() as conn, conn.transaction():
+        yield PostgresRepository(conn, namespace)
 
 
 def rate_wait_of(row: asyncpg.Record) -> RateWait:
