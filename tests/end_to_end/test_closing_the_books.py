@@ -1,7 +1,8 @@
 """The books closed the way a finance officer closes them (issue 18), from the Geneva end state: the workshop closed
 as held after its last day, attendance recorded from a CSV (two sponsored delegates did not come), the donor's
 statement (delegates by reference, country and role, never by name) adding up against the pledge, and the two lists
-with names (participants, ticket manifest) for role staff only."""
+with names (participants, ticket manifest) for role staff only. Then the next year's programme with its Council
+session, and a workshop whose capacity holds a registration in line until it is raised."""
 
 from __future__ import annotations
 
@@ -81,3 +82,38 @@ def test_closing_geneva_attendance_the_donor_statement_and_the_lists_with_names(
     for path in (f"/registration/workshops/{GENEVA}/participants", f"/travel/workshops/{GENEVA}/manifest"):
         answer = httpx.get(f"{system.url('api')}{path}", headers={"Authorization": f"Bearer {viewer}"}, timeout=30)
         assert answer.status_code == 403 and "staff" in answer.json()["detail"], path
+
+    # The next year's programme (issue 18): its Council session, and a workshop with a capacity; a registration
+    # beyond it waits in line until the capacity is raised.
+    plan = tmp_path / "idm-2007.yaml"
+    workshop = ("{id: idm-2007-capacity, title: Migration Management in the Evolving Global Economy, year: 2007,"
+                " city: Geneva, country: CH, airport: GVA, starts: 2007-03-14, ends: 2007-03-15, currency: USD,"
+                " capacity: CAPACITY}")  # fmt: skip
+    people = tmp_path / "idm-2007.csv"
+    people.write_text(
+        "ref,workshop,given_name,family_name,email,country,role,language,home_airport,sponsorship\n"
+        "CAP-001,idm-2007-capacity,Ana,Lima,ana@gov.example,PE,official,es,LIM,none\n"
+        "CAP-002,idm-2007-capacity,Jun,Cruz,jun@gov.example,PH,official,en,MNL,none\n"
+    )
+    for capacity in (1, 2):
+        plan.write_text(
+            "today: 2006-12-01\n"
+            "programmes:\n"
+            "  - {year: 2007, theme: Migration Management in the Evolving Global Economy, council: {starts: 2007-11-27,"
+            " ends: 2007-11-30, sessions: [{kind: high_level, title: Migration Management}, {kind: year_in_review,"
+            " title: The Year in Review}]}}\n"
+            f"workshops:\n  - {workshop.replace('CAPACITY', str(capacity))}\n"
+            f"delegates:\n  - file: {people}\n"
+        )
+        system.cli("apply", str(plan))
+        system.wait()
+        delegates = httpx.get(f"{system.url('registration')}/workshops/idm-2007-capacity/delegates", timeout=30).json()
+        approvals = {d["ref"]: d["approval"] for d in delegates}
+        assert approvals == ({"CAP-001": "approved", "CAP-002": "waitlisted"} if capacity == 1 else
+                             {"CAP-001": "approved", "CAP-002": "approved"}), approvals  # fmt: skip
+    [programme] = [p for p in httpx.get(f"{system.url('registration')}/programmes", timeout=30).json()
+                   if p["year"] == 2007]  # fmt: skip
+    assert (programme["workshops"], [s["kind"] for s in programme["council"]["sessions"]]) == (
+        ["idm-2007-capacity"],
+        ["high_level", "year_in_review"],
+    )

@@ -633,3 +633,85 @@ async def test_attendance_is_announced_once_per_answer_and_may_be_corrected() ->
     assert (repo.delegates["GEN-001"].attendance, repo.delegates["GEN-001"].revision) == ("attended", revision)
     pending = await refused(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-002", attended=True))
     assert pending == "delegate GEN-002: the registration is pending, not approved"
+
+
+# Capacity (issue 18): registrations beyond it are waitlisted in line, or refused; a raised capacity approves the
+# line, first come first.
+
+
+async def test_registrations_beyond_capacity_wait_in_line_and_a_raised_capacity_approves_them_in_order() -> None:
+    repo = FakeRepository()
+    await send(repo, geneva(capacity=2))
+    for n in range(1, 5):
+        await send(repo, delegate(f"GEN-00{n}", email=f"d{n}@delegates.example"))
+
+    assert {ref: d.approval for ref, d in repo.delegates.items()} == {
+        "GEN-001": "approved",
+        "GEN-002": "approved",
+        "GEN-003": "waitlisted",
+        "GEN-004": "waitlisted",
+    }
+    announced = {p["ref"]: (p["approval"], p["approval_reason"]) for p in repo.payloads(REGISTERED)}
+    assert announced["GEN-003"] == ("waitlisted", "workshop full (2 places): waitlisted")
+    # A file applied again keeps each registration where it is in line.
+    await send(repo, delegate("GEN-003", email="d3@delegates.example"))
+    assert repo.delegates["GEN-003"].approval == "waitlisted"
+
+    await send(repo, geneva(capacity=3))
+
+    assert [(d.ref, d.approval, d.revision) for d in sorted(repo.delegates.values(), key=lambda d: d.ref)] == [
+        ("GEN-001", "approved", 1),
+        ("GEN-002", "approved", 1),
+        ("GEN-003", "approved", 2),
+        ("GEN-004", "waitlisted", 1),
+    ]
+    assert [(p["ref"], p["approval"], p["revision"]) for p in repo.payloads(REGISTERED)][-1] == (
+        "GEN-003",
+        "approved",
+        2,
+    )
+
+
+async def test_a_full_workshop_that_refuses_says_so_and_a_pending_registration_approved_when_full_waits() -> None:
+    repo = FakeRepository()
+    await send(repo, geneva(capacity=1, when_full="refuse"))
+    await send(repo, delegate("GEN-001"))
+    await send(repo, delegate("GEN-002", approval="pending"))
+
+    assert await refused(repo, delegate("GEN-003")) == (
+        f"delegate GEN-003: workshop {W} is full (1 of 1 places taken); raise its capacity to take more"
+    )
+    full = await refused(repo, contracts.ApproveRegistration(workshop_id=W, ref="GEN-002"))
+    assert "is full (1 of 1 places taken)" in full
+    await send(repo, geneva(capacity=1, when_full="waitlist"))
+    await send(repo, contracts.ApproveRegistration(workshop_id=W, ref="GEN-002"))
+    assert repo.delegates["GEN-002"].approval == "waitlisted"
+    await send(repo, contracts.RejectRegistration(workshop_id=W, ref="GEN-002", reason="no place after all"))
+    assert (repo.delegates["GEN-002"].approval, repo.delegates["GEN-002"].waitlisted_at) == ("rejected", None)
+
+
+# The annual programme: its theme and the Council session where the dialogue meets besides its workshops.
+
+
+async def test_a_programme_carries_its_council_session_and_a_change_to_it_is_the_next_revision() -> None:
+    repo = FakeRepository()
+    sessions = [
+        contracts.CouncilSession(kind="gmg", title="Special session with the Global Migration Group"),
+        contracts.CouncilSession(kind="high_level", title="Partnerships in Migration"),
+        contracts.CouncilSession(kind="imdi", title="International Migration and Development Initiative"),
+        contracts.CouncilSession(kind="year_in_review", title="The Year in Review"),
+    ]
+    council = contracts.Council(starts=date(2006, 11, 28), ends=date(2006, 12, 1), sessions=sessions)
+    programme = contracts.DefineProgramme(year=2006, theme="Partnerships in Migration", council=council)
+
+    await send(repo, programme)
+    await send(repo, programme)
+    await send(repo, programme.model_copy(update={"council": council.model_copy(update={"sessions": sessions[:3]})}))
+
+    defined = repo.payloads(contracts.ProgrammeDefined.TYPE)
+    assert [(p["revision"], len(p["council"]["sessions"])) for p in defined] == [(1, 4), (2, 3)]
+    assert defined[0]["council"]["sessions"][3] == {"kind": "year_in_review", "title": "The Year in Review"}
+    wrong_year = contracts.Council(starts=date(2007, 11, 27), ends=date(2007, 11, 30))
+    assert await refused(repo, programme.model_copy(update={"council": wrong_year})) == (
+        "programme 2006: the Council on 2007-11-27 is not in 2006"
+    )

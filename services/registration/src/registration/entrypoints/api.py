@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import uvicorn
@@ -37,6 +38,8 @@ async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
         counts = await conn.fetchrow(
             "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
             " count(DISTINCT country) AS countries, count(*) FILTER (WHERE approval = 'pending') AS pending_approval,"
+            " count(*) FILTER (WHERE approval = 'approved') AS approved,"
+            " count(*) FILTER (WHERE approval = 'waitlisted') AS waitlisted,"
             " count(*) FILTER (WHERE approval = 'rejected') AS rejected FROM delegates WHERE workshop_id = $1",
             workshop_id,
         )
@@ -78,14 +81,16 @@ async def participants(workshop_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/programmes")
 async def programmes(request: Request) -> list[dict[str, Any]]:
-    """Each year's programme with its theme and workshops (those of that year, whatever their status)."""
+    """Each year's programme with its theme, its Council session and its workshops (those of that year, whatever
+    their status)."""
     async with pool(request).acquire() as conn:
         rows = await conn.fetch(
-            "SELECT p.year, p.theme, p.revision, coalesce(array_agg(w.workshop_id ORDER BY w.starts)"
+            "SELECT p.year, p.theme, p.revision, p.council, coalesce(array_agg(w.workshop_id ORDER BY w.starts)"
             " FILTER (WHERE w.workshop_id IS NOT NULL), '{}') AS workshops"
             " FROM programmes p LEFT JOIN workshops w USING (year) GROUP BY p.year ORDER BY p.year"
         )
-    return [dict(row) for row in rows]
+    # The Council session (dates, the dialogue's sessions there) beside the year's intersessional workshops.
+    return [{**dict(row), "council": json.loads(row["council"]) if row["council"] else None} for row in rows]
 
 
 @router.get("/delegates/{ref}")

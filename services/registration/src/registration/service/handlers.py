@@ -10,6 +10,8 @@ from shared.contracts.topics import REGISTRATION_CONTACT, REGISTRATION_DELEGATE,
 from shared.messaging.consumer import Refused
 
 from registration.domain.model import (
+    Council,
+    CouncilSession,
     Delegate,
     Programme,
     RuleBroken,
@@ -22,6 +24,7 @@ from registration.domain.model import (
     define,
     move,
     postpone,
+    promote,
     record_attendance,
     register,
     reject,
@@ -49,6 +52,11 @@ async def schedule_workshop(
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
+    # A capacity raised (or lifted): registrations waiting in line take the places that opened, first come first.
+    waiting = await repo.waitlisted(workshop.workshop_id)
+    if waiting:
+        for delegate in promote(waiting, workshop, await repo.approved_count(workshop.workshop_id)):
+            await save_and_announce(repo, envelope, delegate)
 
 
 def venue_airport(
@@ -62,7 +70,14 @@ def venue_airport(
 
 
 async def define_programme(repo: Repository, envelope: Envelope, command: contracts.DefineProgramme) -> None:
-    programme = define(await repo.programme(command.year), Programme(command.year, command.theme))
+    council = None
+    if command.council is not None:
+        sessions = tuple(CouncilSession(session.kind, session.title) for session in command.council.sessions)
+        council = Council(command.council.starts, command.council.ends, sessions)
+    try:
+        programme = define(await repo.programme(command.year), Programme(command.year, command.theme, council=council))
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
     if programme is None:
         return
     await repo.save_programme(programme)
@@ -90,7 +105,13 @@ async def register_delegate(
         }
     )
     try:
-        delegate = register(await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id))
+        delegate = register(
+            await repo.delegate(command.ref),
+            proposed,
+            await repo.workshop(command.workshop_id),
+            await repo.approved_count(command.workshop_id),
+            envelope.occurred_at,
+        )
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)
@@ -98,7 +119,14 @@ async def register_delegate(
 
 async def approve_registration(repo: Repository, envelope: Envelope, command: contracts.ApproveRegistration) -> None:
     try:
-        delegate = approve(await repo.delegate(command.ref), command.ref, command.workshop_id)
+        delegate = approve(
+            await repo.delegate(command.ref),
+            command.ref,
+            command.workshop_id,
+            await repo.workshop(command.workshop_id),
+            await repo.approved_count(command.workshop_id),
+            envelope.occurred_at,
+        )
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)
