@@ -198,3 +198,17 @@ async def test_a_pledge_the_donor_releases_on_deferral_is_named_and_an_unknown_w
     elsewhere = deferred.model_copy(update={"workshop_id": "idm-2006-nowhere"})
     with pytest.raises(what_if.CannotRehearse, match="idm-2006-nowhere is not known to sponsorship"):
         await what_if.what_if(service.repo.rehearsal, TABLES, elsewhere, nothing, NOW)
+
+
+async def test_a_ticket_travel_could_not_price_is_said_and_its_money_left_as_it_is() -> None:
+    service = await ticketed(20_000, delegates=5)
+    deferred = workshop(revision=2, venue_version=2, status="deferred", change="deferred", year=2007)
+    unpriced = outlook(service, "cancel", error="the fare provider did not price it: provider down")
+
+    found = await what_if.what_if(service.repo.rehearsal, TABLES, deferred, unpriced, NOW)
+
+    assert {p["ticket"] for p in found["places"] if p["before"] == "granted"} == {"unpriced"}
+    [pledge] = found["pledges"]
+    # The allowances come back; the tickets' money stays where it is (nothing is guessed for them).
+    assert (D(pledge["committed_after"]), D(pledge["airline_credits"])) == (5 * AIRFARE, D(0))
+    assert any("could not be priced" in note for note in found["notes"])

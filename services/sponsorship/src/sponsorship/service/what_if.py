@@ -210,9 +210,13 @@ class Settlement:
     def step(self, outlook: travel_events.TicketOutlook, awards: dict[str, AwardRow]) -> str:
         award = awards.get(outlook.delegate_ref)
         granted = award is not None and award.status == "granted"
-        if outlook.error and outlook.fate == "follow" and granted:
+        step = rules.ticket_step(outlook.fate, outlook.path, granted)
+        # Travel could not say what the ticket costs to follow or to cancel: nothing is guessed for it.
+        if outlook.error and (
+            step in (rules.CHANGE, rules.REBOOK) or (step == rules.CANCEL and not outlook.cancellation)
+        ):
             return rules.UNPRICED
-        return rules.ticket_step(outlook.fate, outlook.path, granted)
+        return step
 
     def done(self, outlook: travel_events.TicketOutlook, outcome: str) -> None:
         self.outcome[outlook.delegate_ref] = outcome
