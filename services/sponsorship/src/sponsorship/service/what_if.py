@@ -88,7 +88,7 @@ async def what_if(
         notes.append(
             f"{declined} fares would cost more than the money left: those places stay granted without a ticket (staff"
             " are told). Tickets are settled here in priority order; after the decision travel books them side by"
-            " side, so which ones are declined may differ, not how many nor the money"
+            " side, so which ones are declined may differ (and, with promotions, now and then how many)"
         )
     if waiting is not None:
         notes.append(
