@@ -84,9 +84,9 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
     raw = (topic, WORKSHOP.encode(), forged.model_dump_json().encode(), forged.headers())
     asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [raw]))
     system.wait()
-    answer = httpx.get(f"{system.url('registration')}/ops/commands/{forged.event_id}", timeout=10).json()
+    answer = httpx.get(f"{system.url('registration')}/ops/commands/{forged.event_id}", timeout=30).json()
     assert answer["outcome"] == "refused" and "has no actor" in answer["reason"], answer
-    assert httpx.get(f"{system.url('registration')}/delegates/ACC-9", timeout=10).status_code == 404
+    assert httpx.get(f"{system.url('registration')}/delegates/ACC-9", timeout=30).status_code == 404
 
     # Staff's cancellation is applied, and its actor is the token's.
     accepted = api(system, "POST", "/commands/registration.cancel_workshop", staff, json=cancel("no money"))
@@ -98,7 +98,7 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
         "the cancellation's outcome",
     )
     assert (outcome["outcome"], outcome["actor"]) == ("applied", "desk officer")
-    assert httpx.get(f"{system.url('registration')}/workshops/{WORKSHOP}", timeout=10).json()["status"] == "cancelled"
+    assert httpx.get(f"{system.url('registration')}/workshops/{WORKSHOP}", timeout=30).json()["status"] == "cancelled"
 
     # The audit log says who did what, the refusals included (role finance, ops or admin; staff may not read it).
     assert api(system, "GET", "/audit", staff).status_code == 403

@@ -24,8 +24,8 @@ def test_geneva_funding_report_adds_up_against_the_tickets_issued(geneva: System
 
     report = json.loads(system.cli("report", "funding", "--workshop", GENEVA, "--json").stdout)
     summary = report["summary"]
-    sponsorships = httpx.get(f"{system.url('sponsorship')}/workshops/{GENEVA}/sponsorships", timeout=10).json()
-    tickets = httpx.get(f"{system.url('travel')}/workshops/{GENEVA}/tickets", timeout=10).json()
+    sponsorships = httpx.get(f"{system.url('sponsorship')}/workshops/{GENEVA}/sponsorships", timeout=30).json()
+    tickets = httpx.get(f"{system.url('travel')}/workshops/{GENEVA}/tickets", timeout=30).json()
     ticketed = [b for b in tickets["bookings"] if b["status"] == "ticketed"]
 
     assert len(ticketed) == summary["tickets_issued"] == 30
@@ -115,7 +115,7 @@ def test_committed_released_and_actual_add_up_through_a_move_tickets_and_a_cance
     system.cli("travel", "book", "--workshop", MOVED)
     system.wait()
     booked = money(system)
-    tickets = httpx.get(f"{system.url('travel')}/workshops/{MOVED}/tickets", timeout=10).json()["bookings"]
+    tickets = httpx.get(f"{system.url('travel')}/workshops/{MOVED}/tickets", timeout=30).json()["bookings"]
     fares = {b["delegate_ref"]: Decimal(str(b["fare"])) for b in tickets if b["status"] == "ticketed"}
     assert fares, tickets
     drawn = sum((max(fare - reserve[ref], Decimal(0)) for ref, fare in fares.items()), Decimal(0))
@@ -127,7 +127,7 @@ def test_committed_released_and_actual_add_up_through_a_move_tickets_and_a_cance
     system.cli("workshop", "cancel", MOVED, "--reason", "no quorum", "--today", "2006-05-02")
     system.wait()
     end = money(system)
-    funding = httpx.get(f"{system.url('sponsorship')}/funding", params={"workshop": MOVED}, timeout=10).json()
+    funding = httpx.get(f"{system.url('sponsorship')}/funding", params={"workshop": MOVED}, timeout=30).json()
     [cancelled] = [t for t in funding["tickets"] if t["status"] == "cancelled"]
     assert cancelled["tickets"] == len(fares)
     assert end["committed"] == 0

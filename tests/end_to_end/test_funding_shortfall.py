@@ -30,7 +30,7 @@ def shortfalls(system: System) -> list[dict[str, Any]]:
 
 
 def funding(system: System) -> dict[str, Any]:
-    response = httpx.get(f"{system.url('sponsorship')}/workshops/{BANGKOK}/sponsorships", timeout=10)
+    response = httpx.get(f"{system.url('sponsorship')}/workshops/{BANGKOK}/sponsorships", timeout=30)
     response.raise_for_status()
     return dict(response.json())
 
@@ -61,7 +61,7 @@ def test_bangkok_shortfall_is_detected_before_any_ticket_and_announced_once(syst
     assert (found["detected_on"], found["days_before"]) in {("2006-08-01", 84), ("2006-07-20", 96)}, found
     assert found["recommendation"] == "defer"
     assert Decimal(str(state["budget"]["committed"])) <= Decimal("40000")
-    tickets = httpx.get(f"{system.url('travel')}/workshops/{BANGKOK}/tickets", timeout=10).json()
+    tickets = httpx.get(f"{system.url('travel')}/workshops/{BANGKOK}/tickets", timeout=30).json()
     assert [b for b in tickets["bookings"] if b["status"] == "ticketed"] == []  # before any ticket is bought
 
     # Bad pledges: each refused with its reason; the pledges stay as they were.
@@ -78,7 +78,7 @@ def test_bangkok_shortfall_is_detected_before_any_ticket_and_announced_once(syst
     assert applied.returncode == 2 and "pledges[5]" in applied.stderr  # the negative amount never leaves the CLI
     system.wait()
     assert funding(system)["pledges"] == before
-    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=10).json()
+    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=30).json()
     refusals = sorted(item["reason"] for item in status["not_applied"] if item["outcome"] == "refused")
     assert len(refusals) == 4, refusals
     assert any("bad-currency: currency XYZ is not an ISO 4217 currency" in r for r in refusals)

@@ -102,8 +102,8 @@ def airport(code: str) -> Airport:
 
 def tickets_with_their_flights(system: System) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Travel's valid tickets, each with the simulated GDS's order (its legs)."""
-    view = httpx.get(f"{system.url('travel')}/workshops/idm-2006-geneva/tickets", timeout=10).json()
-    orders = {o["order_id"]: o for o in httpx.get(f"{system.url('gds')}/admin/orders", timeout=10).json()["orders"]}
+    view = httpx.get(f"{system.url('travel')}/workshops/idm-2006-geneva/tickets", timeout=30).json()
+    orders = {o["order_id"]: o for o in httpx.get(f"{system.url('gds')}/admin/orders", timeout=30).json()["orders"]}
     return [(booking, orders[booking["order_id"]]) for booking in view["bookings"] if booking["status"] == "ticketed"]
 
 

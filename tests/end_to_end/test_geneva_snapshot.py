@@ -23,7 +23,7 @@ def test_a_system_started_from_the_snapshot_is_where_the_scenario_ended(
     bootstrap = geneva.infra["KAFKA_BOOTSTRAP_SERVERS"]
     on_topics = asyncio.run(end_offsets(bootstrap, geneva.topics()))
     assert on_topics == sum(1 for record in geneva_snapshot.records if not record[0].endswith(".dlq"))
-    orders = httpx.get(f"{geneva.url('gds')}/admin/orders", timeout=10).json()["orders"]
+    orders = httpx.get(f"{geneva.url('gds')}/admin/orders", timeout=30).json()["orders"]
     assert sum(1 for order in orders if order["status"] == "ticketed") == 30
 
     # It goes on from there: booking the workshop again books nothing more.

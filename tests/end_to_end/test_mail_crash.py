@@ -33,7 +33,7 @@ threading.Event().wait()
 
 
 def mail_status(system: System) -> dict[str, Any]:
-    status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=30).json()["mail"]
     return status
 
 
@@ -72,5 +72,5 @@ def test_a_crash_inside_smtp_exchanges_resends_with_the_same_message_id_counted(
     assert 0 < resent_copies <= status["resent_after_crash"]
     assert len(mail) == 98 + resent_copies
     # Staff see which e-mails were resent, per delegate, in the read API behind `logistics mail list`.
-    emails = httpx.get(f"{system.url('notifications')}/workshops/idm-2006-geneva/emails", timeout=10).json()
+    emails = httpx.get(f"{system.url('notifications')}/workshops/idm-2006-geneva/emails", timeout=30).json()
     assert sum(e["resent_after_crash"] for e in emails) == status["resent_after_crash"]

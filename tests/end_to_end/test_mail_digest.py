@@ -89,7 +89,7 @@ def test_a_booking_that_fails_in_travel_reaches_staff_in_the_digest(system: Syst
     system.cli("travel", "book", "--workshop", LATE, "--today", "2006-07-11")
     system.wait()
 
-    trips = {ref: httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=10).json() for ref in LATE_REFS}
+    trips = {ref: httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=30).json() for ref in LATE_REFS}
     assert [t["state"] for t in trips["LATE-001"]["trips"]] == ["ticketed"]
     assert [(t["state"], t["reason"]) for t in trips["LATE-002"]["trips"]] == [("failed", "no itinerary within policy")]
     [digest] = digests(system)

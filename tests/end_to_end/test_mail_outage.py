@@ -19,7 +19,7 @@ FAST_ALARM = {"extra_env": {"MAIL_ALARM_AFTER_S": str(ALARM_AFTER_S)}}
 
 
 def mail_status(system: System) -> dict[str, Any]:
-    status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    status: dict[str, Any] = httpx.get(f"{system.url('notifications')}/ops/status", timeout=30).json()["mail"]
     return status
 
 

@@ -109,7 +109,7 @@ def test_a_newer_decision_supersedes_the_e_mails_of_an_older_one_still_waiting(g
     assert sent == {"cancelled": len(sponsored)}, "only the newest news went out"
     queue = {(e["delegate_ref"], e["kind"]): e["status"] for e in emails(system)}
     assert {queue[(ref, "postponed")] for ref in sponsored} == {"superseded"}
-    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=30).json()["mail"]
     assert status["superseded"] >= len(sponsored) and status["waiting"] == 0
     for message in to_delegates:
         assert "membership decision" in text_of(message)
@@ -190,5 +190,5 @@ def test_a_newer_sponsorship_decision_leaves_only_its_own_e_mail_to_be_sent(syst
     assert queue[(leaving, "granted", before[leaving]["award_version"])] == "superseded"
     for ref in promoted:
         assert queue[(ref, "waitlisted", before[ref]["award_version"])] == "superseded"
-    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=10).json()["mail"]
+    status = httpx.get(f"{system.url('notifications')}/ops/status", timeout=30).json()["mail"]
     assert status["superseded"] == 1 + len(promoted) and status["waiting"] == 0

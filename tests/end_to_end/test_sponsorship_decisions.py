@@ -99,7 +99,7 @@ def test_defer_keeps_places_reschedule_reconfirms_them_move_reestimates_cancel_r
     system.cli("apply", str(tmp_path / "late.yaml"))
     system.wait()
     assert set(pledge_rows(system)) == {"p-keep", "p-gone", "pool-2007"}
-    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=10).json()
+    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=30).json()
     refusals = [item["reason"] for item in status["not_applied"] if item["outcome"] == "refused"]
     assert any("p-late: workshop" in r and "is deferred; no pledge is taken for it" in r for r in refusals), refusals
 

@@ -52,7 +52,7 @@ def test_awards_are_estimated_at_the_published_quotes_and_tickets_bought_the_sam
     assert len(priced) == 34 and {e["currency"] for e in events} == {"USD"}, [e["error"] for e in events]
     earlier = {e["delegate_ref"]: Decimal(e["price"]) for e in by_date["2006-04-20"]}
     assert all(priced[ref] > earlier[ref] for ref in priced), "inside 60 days fares are dearer"
-    travel_view = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/fare-quotes", timeout=10).json()
+    travel_view = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/fare-quotes", timeout=30).json()
     assert travel_view["pending"] == 0 and len(travel_view["quotes"]) == 68
     latest = {
         q["delegate_ref"]: Decimal(str(q["price"])) for q in travel_view["quotes"] if q["quoted_on"] == "2006-05-20"
@@ -82,7 +82,7 @@ def test_awards_are_estimated_at_the_published_quotes_and_tickets_bought_the_sam
     assert report["tickets"]["valid"] == len(granted)
     assert report["budget"]["committed"] <= float(BUDGET)
 
-    tickets = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10).json()["bookings"]
+    tickets = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30).json()["bookings"]
     fares = {t["delegate_ref"]: t for t in tickets if t["status"] == "ticketed"}
     assert set(fares) == {award["delegate_ref"] for award in granted}
     # Booked on the quotes' date: the same searches and policy, so the same itinerary and price. Quotes hold no

@@ -163,7 +163,7 @@ def test_a_withdrawal_promotes_the_first_waitlisted_delegate_who_then_travels(sy
     assert Decimal(str(row["committed"])) <= pledge
     # The leaver's ticket was cancelled by travel: the cheapest fares are not refundable, so what it cost
     # (less the fee) is an airline credit recorded against the donor, and stays spent; nothing is refunded.
-    funding = httpx.get(f"{system.url('sponsorship')}/funding", params={"workshop": WORKSHOP}, timeout=10).json()
+    funding = httpx.get(f"{system.url('sponsorship')}/funding", params={"workshop": WORKSHOP}, timeout=30).json()
     [cancelled] = [t for t in funding["tickets"] if t["status"] == "cancelled"]
     refund, credit, fee = (Decimal(str(cancelled[k])) for k in ("refunds", "credits", "fees"))
     assert cancelled["tickets"] == 1 and refund + credit + fee == Decimal(str(cancelled["fares"]))
@@ -172,7 +172,7 @@ def test_a_withdrawal_promotes_the_first_waitlisted_delegate_who_then_travels(sy
 
     system.cli("travel", "book", "--workshop", WORKSHOP)
     system.wait()
-    tickets = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10).json()
+    tickets = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30).json()
     assert [b["status"] for b in tickets["bookings"] if b["delegate_ref"] == first_waiting] == ["ticketed"]
     assert [b["status"] for b in tickets["bookings"] if b["delegate_ref"] == leaving] == ["cancelled"]
     mail = Counter((m["X-Logistics-Delegate"], m["X-Logistics-Kind"], m["X-Logistics-Version"]) for m in system.mail())

@@ -60,7 +60,7 @@ def request(system: System, delegate: str) -> dict[str, Any]:
 
 def refusals(system: System) -> dict[str, str]:
     """Refused commands sponsorship recorded: command id -> reason."""
-    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=10).json()
+    status = httpx.get(f"{system.url('sponsorship')}/ops/status", timeout=30).json()
     return {item["event_id"]: item["reason"] for item in status["not_applied"] if item["outcome"] == "refused"}
 
 

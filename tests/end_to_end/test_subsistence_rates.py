@@ -39,7 +39,7 @@ def test_a_new_subsistence_rate_prices_the_next_allocation_and_a_bad_one_is_refu
     refused = system.cli(*rate[:-2], "--currency", "XYZ", check=False)
     assert refused.returncode == 2 and "currency XYZ is not an ISO 4217 code" in refused.stderr, refused
 
-    table = httpx.get(f"{system.url('sponsorship')}/subsistence-rates", timeout=10).json()
+    table = httpx.get(f"{system.url('sponsorship')}/subsistence-rates", timeout=30).json()
     geneva = [(r["rate_per_night"], r["effective_from"], r["set_by"]) for r in table if r["city"] == "Geneva"]
     assert geneva == [("350", "2006-01-01", "shipped table"), ("410.00", "2006-07-01", "staff")]
 

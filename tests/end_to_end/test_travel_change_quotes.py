@@ -33,7 +33,7 @@ OFFER_SECONDS = 180  # offers and change offers stay open this long: the expiry 
 
 
 def get(system: System, service: str, path: str) -> Any:
-    response = httpx.get(f"{system.url(service)}{path}", timeout=10)
+    response = httpx.get(f"{system.url(service)}{path}", timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -176,7 +176,7 @@ def test_a_new_home_airport_is_quoted_rejected_approved_and_never_changed_silent
     # The provider's clock passes the quote's expiry (its change offer's); travel hears of it at its next call there.
     expires = datetime.fromisoformat(late["expires_at"])
     ahead = (expires - datetime.now(UTC)).total_seconds() + 5
-    httpx.post(f"{system.url('gds')}/admin/clock", json={"seconds": ahead}, timeout=10).raise_for_status()
+    httpx.post(f"{system.url('gds')}/admin/clock", json={"seconds": ahead}, timeout=30).raise_for_status()
     eventually(
         lambda: get(system, "travel", "/ops/status")["provider"]["clock_skew_s"] >= ahead - 2,
         30,

@@ -50,13 +50,13 @@ class KillTravel(threading.Thread):
 
 
 def provider_orders(system: System) -> list[dict[str, Any]]:
-    response = httpx.get(f"{system.url('gds')}/admin/orders", timeout=10)
+    response = httpx.get(f"{system.url('gds')}/admin/orders", timeout=30)
     response.raise_for_status()
     return list(response.json()["orders"])
 
 
 def travel_tickets(system: System) -> dict[str, Any]:
-    response = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10)
+    response = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30)
     response.raise_for_status()
     return dict(response.json())
 
@@ -84,7 +84,7 @@ def test_faulty_provider_and_killed_travel_still_give_one_ticket_each(system: Sy
     assert report["violations"] == [], context
     assert report["tickets"]["valid"] == 30, context
 
-    stats = httpx.get(f"{system.url('gds')}/admin/stats", timeout=10).json()
+    stats = httpx.get(f"{system.url('gds')}/admin/stats", timeout=30).json()
     assert stats["faults"]["accepted_timeout"] > 0 and stats["faults"]["server_error"] > 0, stats
 
     # The provider's own records agree with travel's: one ticketed order per sponsored delegate, the same ones.

@@ -48,7 +48,7 @@ def registration_answer(system: System, sent: str, timeout: float = 120) -> dict
     command_id = json.loads(sent)["command_id"]
     deadline = time.monotonic() + timeout
     while True:
-        answer = httpx.get(f"{system.url('registration')}/ops/commands/{command_id}", timeout=10).json()
+        answer = httpx.get(f"{system.url('registration')}/ops/commands/{command_id}", timeout=30).json()
         if answer.get("outcome") not in (None, "pending"):
             return dict(answer)
         assert time.monotonic() < deadline, f"registration did not answer command {command_id} in {timeout} s"

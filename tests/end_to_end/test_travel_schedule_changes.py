@@ -31,13 +31,13 @@ def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
 
 
 def tickets(system: System) -> list[dict[str, Any]]:
-    view = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10).json()
+    view = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30).json()
     return [b for b in view["bookings"] if b["status"] == "ticketed"]
 
 
 def outbound(system: System, order_id: str) -> list[dict[str, Any]]:
     """The legs to Geneva (one, or several through hubs)."""
-    order = httpx.get(f"{system.url('gds')}/orders/{order_id}", timeout=10).json()
+    order = httpx.get(f"{system.url('gds')}/orders/{order_id}", timeout=30).json()
     legs = []
     for leg in order["segments"]:
         legs.append(dict(leg))
@@ -53,7 +53,7 @@ def minutes_between(arriving: dict[str, Any], leaving: dict[str, Any]) -> int:
 
 def announce(system: System, leg: dict[str, Any], minutes: int) -> list[str]:
     change = {"flight": leg["flight"], "departure_date": leg["departs"][:10], "delay_minutes": minutes}
-    response = httpx.post(f"{system.url('gds')}/admin/schedule-change", json=change, timeout=10)
+    response = httpx.post(f"{system.url('gds')}/admin/schedule-change", json=change, timeout=30)
     assert response.status_code == 200, response.text
     return list(response.json()["order_ids"])
 
@@ -80,10 +80,10 @@ def test_schedule_changes_reissue_or_rebook(geneva: System) -> None:
     hub_leg, onward = journeys[missed][:2]
     assert announce(system, hub_leg, minutes_between(hub_leg, onward) - 30) == [missed]
     broken.append(missed)
-    announced = httpx.get(f"{system.url('gds')}/schedule-changes", timeout=10).json()["last_sequence"]
+    announced = httpx.get(f"{system.url('gds')}/schedule-changes", timeout=30).json()["last_sequence"]
     eventually(  # travel reads the airline's feed every 5 s
         lambda: (
-            httpx.get(f"{system.url('travel')}/ops/status", timeout=10).json()["provider"]["schedule_changes_applied"]
+            httpx.get(f"{system.url('travel')}/ops/status", timeout=30).json()["provider"]["schedule_changes_applied"]
             >= announced
         ),
         60,
@@ -103,14 +103,14 @@ def test_schedule_changes_reissue_or_rebook(geneva: System) -> None:
     broken_refs = {b["delegate_ref"] for b in booked if b["order_id"] in broken}
     cancelled = travel_events(system, "travel.ticket_cancelled")
     assert Counter(e["delegate_ref"] for e in cancelled) == Counter(broken_refs)
-    orders = httpx.get(f"{system.url('gds')}/admin/orders", timeout=10).json()["orders"]
+    orders = httpx.get(f"{system.url('gds')}/admin/orders", timeout=30).json()["orders"]
     assert all(o["status"] == "cancelled" for o in orders if o["order_id"] in broken)
     after = tickets(system)
     assert len({b["delegate_ref"] for b in after}) == len(after), "never two valid tickets for one delegate"
     for ticket in after:
         if ticket["delegate_ref"] in broken_refs:
             assert ticket["order_id"] not in broken
-    states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()["states"]
+    states = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=30).json()["states"]
     assert set(states) <= {"ticketed", "declined"} and sum(states.values()) == 30, json.dumps(states)
 
     # Every delegate whose ticket changed is told once, with the new flights: "itinerary changed", e-mail

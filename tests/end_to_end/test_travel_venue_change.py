@@ -27,11 +27,11 @@ WORKSHOP = "idm-2006-geneva"
 
 
 def provider_orders(system: System) -> list[dict[str, Any]]:
-    return list(httpx.get(f"{system.url('gds')}/admin/orders", timeout=10).json()["orders"])
+    return list(httpx.get(f"{system.url('gds')}/admin/orders", timeout=30).json()["orders"])
 
 
 def travel_view(system: System) -> dict[str, Any]:
-    return dict(httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=10).json())
+    return dict(httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30).json())
 
 
 def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ def delegate_trips(system: System, refs: set[str]) -> dict[str, dict[int, dict[s
     """Each delegate's trips by venue version (state, and path: change or rebook)."""
     found = {}
     for ref in refs:
-        trips = httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=10).json()["trips"]
+        trips = httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=30).json()["trips"]
         found[ref] = {trip["venue_version"]: trip for trip in trips}
     return found
 
@@ -102,7 +102,7 @@ def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all
     # with each other, and travel, restarted after its SIGKILL, reads them in any order (issue 13: 17 trips for 30
     # delegates in one run, 30 in another). Either way every trip has ended, and every granted delegate's trip for
     # version 2 is ticketed or declined.
-    progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()
+    progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=30).json()
     states = progress["states"]
     rebooked_count = states.get("ticketed", 0)
     assert set(states) <= {"ticketed", "declined", "cancelled"} and progress["in_flight"] == 0, states

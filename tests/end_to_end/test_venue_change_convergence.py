@@ -76,7 +76,7 @@ def test_a_move_with_money_for_part_of_the_requests_converges_under_a_sigkill(
 
     report = system.report(WORKSHOP)
     assert report["violations"] == [], (context, report["violations"])
-    progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=10).json()
+    progress = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/progress", timeout=30).json()
     assert progress["venue_version"] == 2 and progress["in_flight"] == 0 and progress["late"] == [], context
     assert report["tickets"]["valid"] == report["delegates"]["sponsored"] - report["tickets"]["fare_declined"], context
     assert report["tickets"]["stale"] == 0, context

@@ -67,7 +67,7 @@ def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(syste
 
     workshop = system.cli("report", "consistency", "--workshop", BANGKOK, "--json", check=False)
     assert '"status": "cancelled"' in workshop.stdout
-    status = httpx.get(f"{system.url('registration')}/ops/status", timeout=10).json()
+    status = httpx.get(f"{system.url('registration')}/ops/status", timeout=30).json()
     refusals = [item["reason"] for item in status["not_applied"] if item["outcome"] == "refused"]
     assert any("is deferred; reschedule it instead" in reason for reason in refusals), refusals
     assert any("already cancelled (membership decision)" in reason for reason in refusals), refusals

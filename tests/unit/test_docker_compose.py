@@ -280,3 +280,51 @@ def test_kafka_ui_reads_the_internal_listener(compose: dict[str, Any]) -> None:
     internal = listeners(kafka["KAFKA_ADVERTISED_LISTENERS"])[kafka["KAFKA_INTER_BROKER_LISTENER_NAME"]]
     assert host_port(ui["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"]) == internal
     assert ui["KAFKA_CLUSTERS_0_READONLY"] == "true"
+
+
+# ---------------------------------------------------------------- metrics: Prometheus and Grafana
+
+OBSERVABILITY = ROOT / "deploy" / "observability"
+
+
+def mounted(service: dict[str, Any]) -> dict[str, Path]:
+    """container path -> the repository file or folder mounted there (short syntax, relative sources)."""
+    found = {}
+    for entry in service.get("volumes") or []:
+        source, target, *_ = str(entry).split(":")
+        if source.startswith("./"):
+            found[target] = ROOT / source
+    return found
+
+
+@pytest.mark.parametrize("name", ["prometheus", "grafana"])
+def test_metrics_tools_run_pinned_images_with_files_that_exist(compose: dict[str, Any], name: str) -> None:
+    image = compose[name]["image"]
+    repository, _, tag = image.rpartition(":")
+    assert repository and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: pin a version, not {image!r}"
+    volumes = mounted(compose[name])
+    assert volumes and all(path.exists() for path in volumes.values()), volumes
+
+
+def test_prometheus_scrapes_every_process_on_its_port(compose: dict[str, Any]) -> None:
+    config_path = mounted(compose["prometheus"])["/etc/prometheus/prometheus.yml"]
+    assert config_path == OBSERVABILITY / "prometheus.yml"
+    config = yaml.safe_load(config_path.read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) == set(SERVICES)
+    for name, job in jobs.items():
+        targets = [host_port(target) for group in job["static_configs"] for target in group["targets"]]
+        port = int(environment(compose[name])[f"{name.upper()}_HTTP_PORT"])
+        assert targets == [(name, port)], f"prometheus scrapes {name} at {targets}, it listens on {port}"
+        assert job.get("metrics_path", "/metrics") == "/metrics"
+
+
+def test_grafana_reads_prometheus_and_the_dashboard(compose: dict[str, Any]) -> None:
+    volumes = mounted(compose["grafana"])
+    provisioning, dashboards = volumes["/etc/grafana/provisioning"], volumes["/var/lib/grafana/dashboards"]
+    [source] = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    address = urlsplit(source["url"])
+    assert address.hostname == "prometheus" and address.port in published(compose["prometheus"])
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "dialogue-logistics.yml").read_text())["providers"]
+    assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert (dashboards / "dialogue-logistics.json").is_file()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from logistics_cli import api_client, main
+from logistics_cli.config import CliSettings
 from shared.contracts import registration
 from typer.testing import CliRunner
 
@@ -86,7 +87,7 @@ def test_a_decision_waits_for_registrations_answer_and_shows_a_refusal_with_its_
 
     assert result.exit_code == code, result.output
     assert said in " ".join(result.output.split())
-    assert asked[0] == f"http://127.0.0.1:8000/commands/{uuid.UUID(int=1)}"  # the API, never the service
+    assert asked[0] == f"{CliSettings().api}/commands/{uuid.UUID(int=1)}"  # the API, never the service
 
 
 def test_codes_typed_in_lower_case_are_sent_upper_case(published: list[tuple[str, str, object]]) -> None:

@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 
 from shared.contracts.envelope import Contract, Envelope
@@ -28,6 +28,7 @@ from shared.logging_setup import configure_logging
 from shared.messaging import outbox
 from shared.messaging.consumer import Consumer, Route
 from shared.messaging.kafka import ensure_topics, producer
+from shared.observability import metrics
 from shared.settings import StackSettings
 
 log = structlog.get_logger()
@@ -51,6 +52,7 @@ class ServiceRuntime:
             service,
             self.broker,
             group_id=settings.group_id(service),
+            group_instance_id=settings.kafka_group_instance_id,
             namespace=settings.logistics_namespace,
             refused_contract=refused_contract,
             events_topic=events_topic,
@@ -61,6 +63,8 @@ class ServiceRuntime:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # Extra sections of /ops/status a service adds (e.g. its mail queue): name -> reader on a connection.
         self.status_sections: dict[str, Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]] = {}
+        # Gauges read at each scrape of /metrics (backlogs in the database): the outbox's, and any a service adds.
+        self.metric_refreshers: list[metrics.Refresher] = [metrics.outbox_refresher(lambda: self.pool)]
 
     def topic(self, name: str) -> str:
         return qualified(name, self.settings.logistics_namespace)
@@ -79,6 +83,13 @@ class ServiceRuntime:
         if not operations:
             ops.routes[:] = [route for route in ops.routes if getattr(route, "path", "") == "/ops/health"]
         app.include_router(ops)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def prometheus() -> Response:
+            """Prometheus's text format: counters and gauges with bounded labels, no ids and no personal data."""
+            body, media_type = await metrics.exposition(self.metric_refreshers)
+            return Response(body, media_type=media_type)
+
         if router is not None:
             app.include_router(router)
 
@@ -105,7 +116,7 @@ class ServiceRuntime:
         await ensure_topics(settings.kafka_bootstrap_servers, settings.logistics_namespace, settings.topic_partitions)
         kafka_producer = producer(settings.kafka_bootstrap_servers)
         await kafka_producer.start()
-        relay = outbox.OutboxRelay(self.pool, url, kafka_producer)
+        relay = outbox.OutboxRelay(self.pool, url, kafka_producer, settings.logistics_namespace)
         relay.start()
         self.consumer.pool = self.pool
         for task in self.background:
@@ -143,7 +154,9 @@ class ServiceRuntime:
                     for row in await conn.fetch("SELECT outcome, count(*) FROM inbox GROUP BY outcome")
                 }
                 lag = await conn.fetchrow(
-                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total FROM outbox"
+                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total,"
+                    " coalesce(extract(epoch FROM clock_timestamp() - min(created_at)"
+                    " FILTER (WHERE published_at IS NULL)), 0) AS oldest_pending_s FROM outbox"
                 )
                 # Work a background task still has to do (travel's bookings in flight, for instance).
                 work, late = 0, []
@@ -160,7 +173,17 @@ class ServiceRuntime:
             return {
                 **sections,
                 "service": self.service,
-                "outbox": {"pending": lag["pending"], "total": lag["total"]},
+                "outbox": {
+                    "pending": lag["pending"],
+                    "total": lag["total"],
+                    "oldest_pending_s": round(float(lag["oldest_pending_s"]), 1),
+                },
+                "consumer": {
+                    "group": self.consumer.group_id,
+                    "processed": self.consumer.processed,
+                    "assigned_partitions": self.consumer.assigned(),
+                    "last_progress_at": last.isoformat() if (last := self.consumer.last_progress_at) else None,
+                },
                 "work": {"pending": work, "late": late},
                 "inbox": outcomes,
                 "not_applied": [

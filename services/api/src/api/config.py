@@ -18,6 +18,8 @@ class Settings(StackSettings):
     sponsorship_url: str = ""
     travel_url: str = ""
     notifications_url: str = ""
+    # A consumer group with lag whose committed offsets have not moved for this long is reported stuck (/ops/lag).
+    ops_stuck_after_s: float = 120.0
 
     def url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_url")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from prometheus_client import Gauge
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
@@ -99,6 +100,22 @@ def dead_letter_facts(record: Any, namespace: str) -> dict[str, str]:
     }
 
 
+MAIL_WAITING = Gauge("logistics_mail_waiting", "E-mails queued and not yet sent (read at each scrape).")
+MAIL_OLDEST = Gauge("logistics_mail_oldest_waiting_seconds", "Age of the oldest e-mail still waiting (0 when none).")
+
+
+def mail_queue_gauges(runtime: ServiceRuntime, alarm_after_s: float) -> Any:
+    async def refresh() -> None:
+        if runtime.pool is None:
+            return
+        async with runtime.pool.acquire() as conn:
+            queue = await mail_queue_status(conn, alarm_after_s)
+        MAIL_WAITING.set(queue["waiting"])
+        MAIL_OLDEST.set(queue["oldest_waiting_s"])
+
+    return refresh
+
+
 def build(settings: Settings) -> ServiceRuntime:
     runtime = ServiceRuntime("notifications", settings, MIGRATIONS)
     namespace = settings.logistics_namespace
@@ -178,6 +195,7 @@ def build(settings: Settings) -> ServiceRuntime:
     )
     subscribe_dead_letters(runtime, namespace)
     runtime.status_sections["mail"] = lambda conn: mail_queue_status(conn, settings.mail_alarm_after_s)
+    runtime.metric_refreshers.append(mail_queue_gauges(runtime, settings.mail_alarm_after_s))
     runtime.background.append(
         MailWorker(
             lambda pool: PostgresMailQueue(pool, namespace, settings.staff_contact()),

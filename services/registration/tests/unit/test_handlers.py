@@ -17,6 +17,7 @@ from ..fakes import GAZETTEER, FakeRepository
 
 W = "idm-2006-geneva"
 TODAY = date(2006, 4, 20)
+SENT_ON = date(2006, 5, 2)  # the day a preview is asked for, for decisions without a date of their own
 ACTOR = Actor(token_id="tok-1", name="Workshop Staff", roles=("staff",))
 SCHEDULED = contracts.WorkshopScheduled.TYPE
 REGISTERED = contracts.DelegateRegistered.TYPE
@@ -553,7 +554,7 @@ async def test_a_previewed_decision_says_what_would_be_announced_and_saves_and_p
     published, saved = len(repo.published), repo.workshops[W]
 
     move = contracts.MoveWorkshop(workshop_id=W, city="Vienna", country="AT", airport="VIE", today=date(2006, 5, 1))
-    after = await handlers.preview_decision(repo, move, GAZETTEER)
+    after = await handlers.preview_decision(repo, move, GAZETTEER, date(2006, 5, 1))
 
     assert after is not None
     assert (after.city, after.airport, after.venue_version, after.revision, after.change, after.as_of) == (
@@ -574,10 +575,13 @@ async def test_a_previewed_decision_already_in_force_is_none_and_one_that_makes_
     repo = await scheduled_repo()
     await send(repo, contracts.ConfirmWorkshop(workshop_id=W))
 
-    assert await handlers.preview_decision(repo, contracts.ConfirmWorkshop(workshop_id=W), GAZETTEER) is None
+    assert await handlers.preview_decision(repo, contracts.ConfirmWorkshop(workshop_id=W), GAZETTEER, SENT_ON) is None
     with pytest.raises(Refused, match="already starts on 2006-07-12"):
         await handlers.preview_decision(
-            repo, contracts.PostponeWorkshop(workshop_id=W, starts=date(2006, 7, 5), ends=date(2006, 7, 6)), GAZETTEER
+            repo,
+            contracts.PostponeWorkshop(workshop_id=W, starts=date(2006, 7, 5), ends=date(2006, 7, 6)),
+            GAZETTEER,
+            SENT_ON,
         )
 
 

@@ -17,6 +17,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts.envelope import Envelope
+from shared.observability import metrics
 
 log = structlog.get_logger()
 
@@ -65,8 +66,9 @@ async def pending(conn: asyncpg.Connection) -> int:
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, database_url: str, producer: AIOKafkaProducer) -> None:
+    def __init__(self, pool: asyncpg.Pool, database_url: str, producer: AIOKafkaProducer, namespace: str = "") -> None:
         self._pool = pool
+        self._namespace = namespace  # left out of the metrics' topic labels
         self._database_url = database_url
         self._producer = producer
         self._wake = asyncio.Event()
@@ -110,7 +112,8 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "SELECT id, topic, message_key, body, headers FROM outbox WHERE published_at IS NULL"
+                "SELECT id, topic, message_key, event_type, body, headers,"
+                " extract(epoch FROM clock_timestamp() - created_at) AS waited_s FROM outbox WHERE published_at IS NULL"
                 " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 BATCH,
             )
@@ -130,5 +133,9 @@ class OutboxRelay:
                 "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
                 [row["id"] for row in rows],
             )
+        for row in rows:
+            topic = metrics.unqualified(row["topic"], self._namespace)
+            metrics.MESSAGES_PRODUCED.labels(topic, row["event_type"]).inc()
+            metrics.OUTBOX_PUBLISH_LAG.labels(topic).observe(float(row["waited_s"]))
         log.debug("outbox.published", count=len(rows))
         return len(rows)

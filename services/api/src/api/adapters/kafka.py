@@ -1,17 +1,26 @@
-"""What the API reads from Kafka itself: consumer lag per service, and the envelopes on the system's topics."""
+"""What the API reads from Kafka itself: consumer lag per service, the envelopes on the system's topics, the newest
+records of one topic (and those that follow), and the dead letters."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from shared.contracts.dead_letters import decoded
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import REGISTRATION_CONTACT, SUBSCRIPTIONS, TOPICS, qualified
+from shared.contracts.topics import REGISTRATION_CONTACT, SUBSCRIPTIONS, TOPICS, dead_letter, qualified
 from shared.messaging.kafka import admin_client, read_all
 from shared.settings import StackSettings
+
+from api.domain.dead_letters import DeadLetter, read_letter
+from api.domain.lag import PartitionOffsets
 
 
 class LagReader:
@@ -57,6 +66,33 @@ class LagReader:
             )
         return lag
 
+    async def offsets(self) -> list[PartitionOffsets]:
+        """Each consumer group's committed offset and end offset per topic and partition it reads (the topics it
+        subscribes to, and any other it has committed on, such as the dead-letter topics notifications reads)."""
+        try:
+            return await self._offsets()
+        except KafkaError:
+            await self.close()
+            raise
+
+    async def _offsets(self) -> list[PartitionOffsets]:
+        admin, probe = await self._clients()
+        namespace = self.settings.logistics_namespace
+        rows: list[PartitionOffsets] = []
+        for service, topics in SUBSCRIPTIONS.items():
+            committed = await admin.list_consumer_group_offsets(self.settings.group_id(service))
+            wanted = {
+                TopicPartition(qualified(topic, namespace), p)
+                for topic in topics
+                for p in range(self.settings.topic_partitions)
+            } | set(committed)
+            ends = await probe.end_offsets(sorted(wanted))
+            for tp in sorted(wanted):
+                offset = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else None
+                topic = tp.topic.removeprefix(namespace)
+                rows.append(PartitionOffsets(service, topic, tp.partition, offset, ends.get(tp, 0)))
+        return rows
+
     async def close(self) -> None:
         admin, probe, self.admin, self.probe = self.admin, self.probe, None, None
         if probe is not None:
@@ -76,3 +112,78 @@ async def envelopes(settings: StackSettings) -> list[Envelope]:
         except ValidationError:
             continue
     return parsed
+
+
+async def tail(
+    bootstrap: str, topic: str, limit: int, follow_s: float = 0.0
+) -> AsyncGenerator[ConsumerRecord | None, None]:
+    """The newest `limit` records of a (qualified) topic, oldest first; then, for `follow_s` seconds, each record as it
+    arrives, and None once a second when none did (so that the caller may stop, or tell a client it is alive)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()  # as read_all: topics() would not keep it
+        partitions = [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        begins = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(begins[tp], ends[tp] - limit))
+        newest: list[ConsumerRecord] = []
+        remaining = {tp for tp in partitions if ends[tp] > max(begins[tp], ends[tp] - limit)}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batch.items():
+                newest.extend(record for record in records if record.offset < ends[tp])
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+        newest.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
+        for record in newest[-limit:] if limit else []:
+            yield record
+        for tp in partitions:
+            consumer.seek(tp, ends[tp])
+        deadline = asyncio.get_running_loop().time() + follow_s
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=1000)
+            arrived = sorted((r for records in batch.values() for r in records), key=lambda r: (r.timestamp, r.offset))
+            for record in arrived:
+                yield record
+            if not arrived:
+                yield None
+    finally:
+        await consumer.stop()
+
+
+async def dead_letters(settings: StackSettings) -> list[tuple[DeadLetter, ConsumerRecord]]:
+    """Every dead letter on the system's `<topic>.dlq` topics, oldest first, with its record (to replay it)."""
+    namespace = settings.logistics_namespace
+    topics = [qualified(dead_letter(topic), namespace) for topic in TOPICS]
+    found = []
+    for record in await read_all(settings.kafka_bootstrap_servers, topics):
+        found.append((letter(record, namespace), record))
+    found.sort(key=lambda pair: (pair[1].timestamp, pair[0].id))
+    return found
+
+
+def letter(record: ConsumerRecord, namespace: str) -> DeadLetter:
+    return read_letter(
+        dlq_topic=record.topic.removeprefix(namespace),
+        partition=record.partition,
+        offset=record.offset,
+        key=(record.key or b"").decode("utf-8", "replace"),
+        headers=decoded(record.headers),
+        event_id=event_id_of(record.value),
+        written_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+        namespace=namespace,
+    )
+
+
+def event_id_of(value: bytes | None) -> str | None:
+    """The event id of a record that is an envelope, without trusting the rest of it."""
+    try:
+        found: Any = json.loads(value or b"")
+    except ValueError:
+        return None
+    return str(found["event_id"]) if isinstance(found, dict) and found.get("event_id") else None

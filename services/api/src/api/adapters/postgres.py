@@ -1,12 +1,15 @@
-"""The API's own database: tokens, and the append-only audit log of every command it accepted or refused."""
+"""The API's own database: tokens, and the append-only audit log of every command it accepted or refused and every
+dead letter it replayed."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-from shared.contracts.envelope import Command, Envelope
+from shared.contracts.envelope import Actor, Command, Envelope
 from shared.contracts.topics import qualified
 from shared.messaging import outbox
 
@@ -57,6 +60,23 @@ def _subject(command: Command) -> tuple[str | None, str | None]:
     return workshop, delegate
 
 
+REPLAY = "ops.replay_dead_letter"  # the audit's command type for a replay
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A dead letter's original record, to put back on its (qualified) topic for one consumer group."""
+
+    letter_id: str
+    topic: str
+    key: str
+    event_type: str
+    body: bytes
+    headers: list[tuple[str, bytes]]
+    correlation_id: uuid.UUID
+    replay_id: uuid.UUID
+
+
 class Audit:
     def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
         self.pool = pool
@@ -92,6 +112,62 @@ class Audit:
             delegate,
             forbidden,
         )
+
+    async def replay(self, replays: list[Replay], actor: Actor) -> None:
+        """Each replay's audit row (settled at once: `replayed`) and outbox row in one transaction: put back on its
+        topic if and only if recorded."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            for replay in replays:
+                await self._record_replay(conn, replay.replay_id, replay.correlation_id, actor, replay.letter_id, None)
+                await conn.execute(
+                    "INSERT INTO audit_outcomes (command_id, outcome) VALUES ($1, 'replayed')", replay.replay_id
+                )
+                await outbox.add_raw(
+                    conn,
+                    topic=replay.topic,
+                    key=replay.key,
+                    event_id=replay.replay_id,
+                    event_type=replay.event_type,
+                    body=replay.body,
+                    headers=replay.headers,
+                )
+
+    async def forbid_replay(self, what: str, actor: Actor, reason: str) -> None:
+        """A replay refused for its actor's roles: recorded, nothing put back."""
+        async with self.pool.acquire() as conn:
+            replay_id = uuid.uuid4()
+            await self._record_replay(conn, replay_id, replay_id, actor, what, reason)
+
+    async def _record_replay(
+        self, conn: asyncpg.Connection, replay_id: uuid.UUID, correlation_id: uuid.UUID, actor: Actor, subject: str,
+        forbidden: str | None,
+    ) -> None:  # fmt: skip
+        await conn.execute(
+            "INSERT INTO audit (command_id, command_type, correlation_id, actor_token_id, actor_name, actor_roles,"
+            " subject, forbidden) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            replay_id,
+            REPLAY,
+            correlation_id,
+            actor.token_id,
+            actor.name,
+            list(actor.roles),
+            subject,
+            forbidden,
+        )
+
+    async def replays(self) -> dict[str, list[dict[str, Any]]]:
+        """Who replayed which dead letter, and when (by dead letter id)."""
+        rows = await self.pool.fetch(
+            "SELECT subject, actor_name, at, command_id FROM audit WHERE command_type = $1 AND forbidden IS NULL"
+            " ORDER BY position",
+            REPLAY,
+        )
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            found.setdefault(row["subject"], []).append(
+                {"by": row["actor_name"], "at": row["at"], "replay_id": row["command_id"]}
+            )
+        return found
 
     async def awaiting_outcome(self, limit: int = 100) -> list[tuple[Any, str]]:
         rows = await self.pool.fetch(
@@ -129,7 +205,7 @@ class Audit:
 
 ENTRIES = (
     "SELECT a.position, a.at, a.command_id, a.command_type, a.correlation_id, a.actor_token_id, a.actor_name,"
-    " a.actor_roles, a.workshop_id, a.delegate_ref, a.forbidden, o.outcome, o.reason, o.at AS outcome_at"
+    " a.actor_roles, a.workshop_id, a.delegate_ref, a.subject, a.forbidden, o.outcome, o.reason, o.at AS outcome_at"
     " FROM audit a LEFT JOIN audit_outcomes o USING (command_id)"
 )
 

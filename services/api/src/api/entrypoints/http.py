@@ -388,12 +388,14 @@ class OutcomeFollower:
 
 def build_app(settings: Settings) -> FastAPI:
     from api.bootstrap import build
+    from api.entrypoints import ops
 
     runtime = build(settings)
     app = runtime.app(title="Dialogue Logistics API", router=router, operations=False)
     app.state.services = httpx.AsyncClient(timeout=30)
     app.state.lags = kafka.LagReader(settings)
     runtime.background.append(OutcomeFollower(app))
+    ops.install(app)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(_request: Request, error: Unauthenticated) -> JSONResponse:

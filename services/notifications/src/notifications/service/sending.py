@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from prometheus_client import Counter
 from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
@@ -21,12 +22,19 @@ from shared.contracts.topics import NOTIFICATIONS_EMAIL
 from notifications.domain.mail import DIGEST
 from notifications.domain.relevance import still_current
 from notifications.service.composing import message_for
-from notifications.service.ports import Mailer, MailQueue, Renderer
+from notifications.service.ports import Mailer, MailQueue, MailRefused, Renderer
 
 log = structlog.get_logger()
 
 BATCH = 20
 MAX_BACKOFF_S = 60.0
+
+EMAILS_SENT = Counter("logistics_emails_sent", "E-mails the SMTP server accepted, by kind.", ["kind"])
+EMAILS_FAILED = Counter(
+    "logistics_emails_failed",
+    "E-mails that failed, by kind and stage: smtp (retried later) or render (given up, staff told).",
+    ["kind", "stage"],
+)
 
 
 class MailWorker:
@@ -98,13 +106,20 @@ class MailWorker:
                 message = message_for(email, self.renderer, self.sender)
             except Exception as error:  # a template or data fault: retrying will not help
                 log.exception("mail.render_failed")
+                EMAILS_FAILED.labels(email["kind"], "render").inc()
                 await queue.retry_later(email["id"], f"render: {type(error).__name__}", 0, give_up=True)
                 return
             try:
                 await self.mailer.send(message)
+            except MailRefused as refused:  # retrying would be refused again: failed, and staff are told
+                log.warning("mail.refused", reason=str(refused))
+                EMAILS_FAILED.labels(email["kind"], "refused").inc()
+                await queue.retry_later(email["id"], str(refused), 0, give_up=True)
+                return
             except Exception as error:
                 delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(email["attempts"], 7))
                 log.warning("mail.send_failed", error=type(error).__name__, retry_in_s=delay)
+                EMAILS_FAILED.labels(email["kind"], "smtp").inc()
                 await queue.retry_later(email["id"], f"smtp: {type(error).__name__}", delay, give_up=False)
                 return
             event = EmailSent(
@@ -117,4 +132,5 @@ class MailWorker:
             await queue.mark_sent(
                 email["id"], envelope_for(event, aggregate_key=email["delegate_ref"]), NOTIFICATIONS_EMAIL
             )
+            EMAILS_SENT.labels(email["kind"]).inc()
             log.info("mail.sent")

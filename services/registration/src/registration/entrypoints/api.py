@@ -164,7 +164,9 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
     async with pool(request).acquire() as conn:
         repo = PostgresRepository(conn, runtime.settings.logistics_namespace)
         try:
-            after = await preview_decision(repo, command, GAZETTEER)  # type: ignore[arg-type]
+            # Asked now: a decision without a date of its own is dated today, as one sent now would be.
+            sent_on = runtime.clock().date()
+            after = await preview_decision(repo, command, GAZETTEER, sent_on)  # type: ignore[arg-type]
         except Refused as refused:
             raise HTTPException(409, refused.reason) from None
     return {"workshop": after.model_dump(mode="json") if after else None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from shared.contracts import registration as contracts
 from shared.contracts.envelope import Envelope, envelope_for
@@ -185,7 +186,7 @@ async def decide(
 ) -> None:
     """A staff decision about a workshop: refused with the reason, ignored when already in force, else published.
     A new venue's airport given by a retired code is stored as today's."""
-    workshop = await decision_outcome(repo, command, gazetteer)
+    workshop = await decision_outcome(repo, command, gazetteer, envelope.occurred_at.date())
     if workshop is None:
         return
     await repo.save_workshop(workshop)
@@ -196,48 +197,66 @@ async def decide(
 
 
 async def decision_outcome(
-    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer, sent_on: date
 ) -> Workshop | None:
     """The workshop as the decision would leave it (None: already in force), or Refused with the reason. Changes
-    nothing: `decide` saves and announces it, `preview_decision` shows it to staff before they decide."""
+    nothing: `decide` saves and announces it, `preview_decision` shows it to staff before they decide. `sent_on`:
+    the day the command was sent (or the preview asked for), for a decision without a date of its own."""
     existing = await repo.workshop(command.workshop_id)
     if existing is None:
         raise Refused(f"workshop {command.workshop_id} is not known")
     if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
         command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
     try:
-        return apply_decision(existing, command)
+        return apply_decision(existing, command, sent_on)
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
 
 
 async def preview_decision(
-    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer, sent_on: date
 ) -> contracts.WorkshopScheduled | None:
     """What registration would announce if staff took this decision now (None: nothing would change), or Refused
     with the reason it would give: the start of a what-if (issue 18). Nothing is saved or published."""
-    workshop = await decision_outcome(repo, command, gazetteer)
+    workshop = await decision_outcome(repo, command, gazetteer, sent_on)
     return None if workshop is None else contracts.WorkshopScheduled(**asdict(workshop))
 
 
-def apply_decision(existing: Workshop, command: contracts.WorkshopDecision) -> Workshop | None:
+def apply_decision(existing: Workshop, command: contracts.WorkshopDecision, sent_on: date) -> Workshop | None:
+    """The decision applied by the domain; `sent_on` is the day the command was sent, for a decision without a date
+    of its own on a workshop without one either."""
+    clock = sent_on
     match command:
         case contracts.MoveWorkshop():
             return move(
-                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+                existing,
+                command.city,
+                command.country,
+                command.airport,
+                command.starts,
+                command.ends,
+                command.today,
+                clock=clock,
             )
         case contracts.PostponeWorkshop():
-            return postpone(existing, command.starts, command.ends, command.today)
+            return postpone(existing, command.starts, command.ends, command.today, clock=clock)
         case contracts.DeferWorkshop():
-            return defer(existing, command.to_year, command.venue_tbd, command.today)
+            return defer(existing, command.to_year, command.venue_tbd, command.today, clock=clock)
         case contracts.RescheduleWorkshop():
             return reschedule(
-                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+                existing,
+                command.city,
+                command.country,
+                command.airport,
+                command.starts,
+                command.ends,
+                command.today,
+                clock=clock,
             )
         case contracts.CancelWorkshop():
-            return cancel(existing, command.reason, command.today)
+            return cancel(existing, command.reason, command.today, clock=clock)
         case contracts.ConfirmWorkshop():
-            return confirm(existing, command.today)
+            return confirm(existing, command.today, clock=clock)
         case contracts.CloseWorkshop():
-            return close(existing, command.today)
+            return close(existing, command.today, clock=clock)
     raise AssertionError(f"not a workshop decision: {type(command).__name__}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Any
 
 import airportsdata
+from prometheus_client import Counter, Histogram
 
 from travel.adapters.gds_client import (
+    ERRORS,
     FareNoLongerAvailable,
     GdsClient,
     GdsError,
@@ -24,6 +27,16 @@ from travel.domain.fares import Airport
 from travel.service.ports import FareTerms, ProviderDown, ProviderOrder, ProviderRefused
 
 REQUOTE = (OfferExpired, SoldOut, HoldExpired, FareNoLongerAvailable)
+
+PROVIDER_CALLS = Counter("logistics_provider_calls", "Calls to the fare provider, by operation.", ["operation"])
+PROVIDER_ERRORS = Counter(
+    "logistics_provider_errors",
+    "Fare provider calls that failed, by operation and error (unavailable, or the provider's refusal code).",
+    ["operation", "error"],
+)
+PROVIDER_SECONDS = Histogram(
+    "logistics_provider_call_duration_seconds", "Time a fare provider operation took, retries included.", ["operation"]
+)
 
 
 def _segments(order: GdsOrder | GdsOffer) -> tuple[dict[str, Any], ...]:
@@ -71,19 +84,26 @@ class GdsProvider:
         """The provider's clock: its deadlines (holds, change offers) are judged by it."""
         return self.client.now()
 
-    async def _call(self, coroutine: Any) -> Any:
+    async def _call(self, operation: str, coroutine: Any) -> Any:
+        """One provider operation, counted and timed (metrics by operation; errors by the provider's code)."""
+        PROVIDER_CALLS.labels(operation).inc()
+        started = time.perf_counter()
         try:
             return await coroutine
         except ProviderUnavailable as error:
+            PROVIDER_ERRORS.labels(operation, "unavailable").inc()
             raise ProviderDown(str(error)) from None
         except GdsError as error:
+            PROVIDER_ERRORS.labels(operation, error.code if error.code in ERRORS else "other").inc()
             raise ProviderRefused(error.code, str(error), requote=isinstance(error, REQUOTE)) from None
+        finally:
+            PROVIDER_SECONDS.labels(operation).observe(time.perf_counter() - started)
 
     async def search(
         self, origin: str, destination: str, departure_date: date, return_date: date, today: date
     ) -> list[OfferView]:
         offers: list[GdsOffer] = await self._call(
-            self.client.search_offers(origin, destination, departure_date, return_date, today)
+            "search", self.client.search_offers(origin, destination, departure_date, return_date, today)
         )
         return [
             OfferView(
@@ -103,7 +123,8 @@ class GdsProvider:
         self, order_id: str, origin: str, destination: str, departure_date: date, return_date: date, today: date
     ) -> tuple[list[ChangeOfferView], Cancellation]:
         found = await self._call(
-            self.client.change_offers(order_id, origin, destination, departure_date, return_date, today)
+            "change_offers",
+            self.client.change_offers(order_id, origin, destination, departure_date, return_date, today),
         )
         offers = [
             ChangeOfferView(
@@ -123,26 +144,26 @@ class GdsProvider:
         return offers, Cancellation(cancelled.outcome, cancelled.amount.amount, cancelled.fee.amount)
 
     async def change(self, order_id: str, change_offer_id: str, key: str) -> ProviderOrder:
-        return _order(await self._call(self.client.change(order_id, change_offer_id, key)))
+        return _order(await self._call("change", self.client.change(order_id, change_offer_id, key)))
 
     async def hold(self, offer_id: str, passenger_ref: str, key: str) -> ProviderOrder:
-        return _order(await self._call(self.client.hold(offer_id, passenger_ref, key)))
+        return _order(await self._call("hold", self.client.hold(offer_id, passenger_ref, key)))
 
     async def ticket(self, order_id: str, key: str) -> ProviderOrder:
-        return _order(await self._call(self.client.ticket(order_id, key)))
+        return _order(await self._call("ticket", self.client.ticket(order_id, key)))
 
     async def cancel(self, order_id: str, key: str) -> ProviderOrder:
-        return _order(await self._call(self.client.cancel(order_id, key)))
+        return _order(await self._call("cancel", self.client.cancel(order_id, key)))
 
     async def order(self, order_id: str) -> ProviderOrder:
-        return _order(await self._call(self.client.get_order(order_id)))
+        return _order(await self._call("order", self.client.get_order(order_id)))
 
     async def schedule_changes(self, since: int) -> list[tuple[int, tuple[str, ...]]]:
-        changes = await self._call(self.client.schedule_changes(since))
+        changes = await self._call("schedule_changes", self.client.schedule_changes(since))
         return [(change.sequence, tuple(change.order_ids)) for change in changes]
 
     async def resolve(self, operation: str, key: str) -> ProviderOrder | None:
-        found = await self._call(self.client.resolve(operation, key))
+        found = await self._call("resolve", self.client.resolve(operation, key))
         return _order(found) if found is not None else None
 
 

@@ -1,0 +1,1 @@
+"""Observability plumbing every process shares: Prometheus metrics and their endpoint."""
