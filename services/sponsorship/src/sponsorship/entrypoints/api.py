@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -294,7 +293,7 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
                 tables,
                 body.workshop,
                 body.travel,
-                datetime.now(UTC),
+                request.app.state.runtime.clock(),  # the service's clock, as its decisions use
             )
         except what_if_service.CannotRehearse as why:
             raise HTTPException(409, str(why)) from None
