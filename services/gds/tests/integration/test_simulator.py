@@ -71,12 +71,12 @@ def free_port() -> int:
 
 @pytest.fixture
 def start_simulator(tmp_path: Path) -> Iterator[Callable[..., RunningSimulator]]:
-    """Start `python -m travel.entrypoints.simulator` on a free loopback port; stop it after the test."""
+    """Start `python -m gds` on a free loopback port; stop it after the test."""
     started: list[RunningSimulator] = []
 
     def start(*, seed: int = 1, fault_rate: float = 0.0, **options: Any) -> RunningSimulator:
         port = free_port()
-        command = [sys.executable, "-m", "travel.entrypoints.simulator", "--port", str(port), "--seed", str(seed)]
+        command = [sys.executable, "-m", "gds", "--port", str(port), "--seed", str(seed)]
         command += ["--fault-rate", str(fault_rate)]
         for name, value in options.items():
             command += [f"--{name.replace('_', '-')}", str(value)]
@@ -234,9 +234,7 @@ async def test_a_seat_scale_multiplies_every_fare_class(start_simulator: Callabl
 
 
 def test_a_seat_scale_below_one_is_refused() -> None:
-    ran = subprocess.run(
-        [sys.executable, "-m", "travel.entrypoints.simulator", "--seat-scale", "0"], capture_output=True, text=True
-    )
+    ran = subprocess.run([sys.executable, "-m", "gds", "--seat-scale", "0"], capture_output=True, text=True)
 
     assert ran.returncode == 2 and "--seat-scale must be at least 1" in ran.stderr
 
