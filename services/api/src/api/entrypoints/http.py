@@ -397,7 +397,7 @@ class OutcomeFollower:
 
 def build_app(settings: Settings) -> FastAPI:
     from api.bootstrap import build
-    from api.entrypoints import ops
+    from api.entrypoints import ops, ops_page
 
     runtime = build(settings)
     app = runtime.app(title="Dialogue Logistics API", router=router, operations=False)
@@ -405,6 +405,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.state.lags = kafka.LagReader(settings)
     runtime.background.append(OutcomeFollower(app))
     ops.install(app)
+    ops_page.install(app)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(_request: Request, error: Unauthenticated) -> JSONResponse:
