@@ -332,7 +332,8 @@ class System:
         self.wait_port(self.ports["gds"], "gds")
 
     def start_service(self, service: str, wait: bool = True) -> None:
-        self._spawn(service, [str(BIN / "python"), "-m", service])
+        # A stable member name: restarted after a SIGKILL, the service takes its partitions back at once.
+        self._spawn(service, [str(BIN / "python"), "-m", service], {"KAFKA_GROUP_INSTANCE_ID": service})
         if wait:
             self.wait_healthy(service)
 
@@ -340,7 +341,8 @@ class System:
         """Another process of `service` on the same database and consumer group (its own HTTP port): Kafka
         shares the partitions of each topic between the two, so they apply messages at the same time."""
         self.ports[name] = free_port()
-        self._spawn(name, [str(BIN / "python"), "-m", service], {f"{service.upper()}_HTTP_PORT": str(self.ports[name])})
+        replica = {f"{service.upper()}_HTTP_PORT": str(self.ports[name]), "KAFKA_GROUP_INSTANCE_ID": name}
+        self._spawn(name, [str(BIN / "python"), "-m", service], replica)
         self.wait_healthy(name)
 
     def wait_port(self, port: int, name: str, timeout: float = 30) -> None:

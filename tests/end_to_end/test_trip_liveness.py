@@ -39,10 +39,11 @@ def write_scenario(folder: Path) -> Path:
 
 
 def trips(system: System) -> dict[str, dict[str, Any]]:
-    """Each delegate's trip for the venue version (there is one)."""
-    return {
-        ref: httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=30).json()["trips"][0] for ref in REFS
+    """Each delegate's trip for the venue version (there is one), or {} while any delegate has none yet."""
+    found = {
+        ref: httpx.get(f"{system.url('travel')}/delegates/{ref}/travel", timeout=30).json()["trips"] for ref in REFS
     }
+    return {ref: listed[0] for ref, listed in found.items()} if all(found.values()) else {}
 
 
 @pytest.mark.parametrize("system", [{"extra_env": {"TRAVEL_LIVENESS_BOUND_S": "3"}}], indirect=True)

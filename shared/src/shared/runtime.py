@@ -52,6 +52,7 @@ class ServiceRuntime:
             service,
             self.broker,
             group_id=settings.group_id(service),
+            group_instance_id=settings.kafka_group_instance_id,
             namespace=settings.logistics_namespace,
             refused_contract=refused_contract,
             events_topic=events_topic,

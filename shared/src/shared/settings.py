@@ -14,6 +14,9 @@ class StackSettings(BaseSettings):
     # Prefix for topics, consumer groups and databases, so that isolated systems share one broker.
     logistics_namespace: str = ""
     topic_partitions: int = 6
+    # This process's stable name in its consumer group (static membership): set it per replica (a pod's name) so a
+    # restart takes its partitions back without a rebalance; unset, every start joins as a new member.
+    kafka_group_instance_id: str | None = None
     # 127.0.0.1 on the local stack; 0.0.0.0 inside a container.
     http_host: str = "127.0.0.1"
 

@@ -50,3 +50,39 @@ def test_a_dead_letter_read_raw_is_handled_raw_and_never_dead_lettered_again() -
     consumer.dead_letter = refuse_dead_letter  # type: ignore[method-assign]
     asyncio.run(consumer.process_batch((Record("registration.commands.v1.dlq", b"{not json"),)))
     assert seen == [b"{not json"]
+
+
+async def attempts_until_given_up(errors: list[BaseException]) -> tuple[int, BaseException | None]:
+    """How many times `retrying()` runs a body that raises these errors in turn (then succeeds)."""
+    from shared.messaging.consumer import retrying
+
+    tried = 0
+    try:
+        async for attempt in retrying():
+            with attempt:
+                tried += 1
+                if tried <= len(errors):
+                    raise errors[tried - 1]
+    except BaseException as error:  # given up: the caller dead-letters it
+        return tried, error
+    return tried, None
+
+
+def test_a_data_error_is_dead_lettered_at_once_an_unknown_one_after_three_tries_a_transient_one_waited_out() -> None:
+    import asyncpg
+    from asyncpg.exceptions import _base
+    from shared.messaging.consumer import Refused
+
+    # asyncpg's client-side DataError (a value it cannot encode) is an InterfaceError: it looked transient, and a
+    # message carrying it was retried for ever, blocking its partition.
+    client_side = _base.DataError("invalid input for query argument $1: 3000000000 (value out of int32 range)")
+    assert asyncio.run(attempts_until_given_up([client_side])) == (1, client_side)
+    stored = asyncpg.NumericValueOutOfRangeError("value out of range")
+    assert asyncio.run(attempts_until_given_up([stored])) == (1, stored)
+    odd = [RuntimeError("a bug")] * 5
+    tried, error = asyncio.run(attempts_until_given_up(odd))
+    assert (tried, error) == (3, odd[2])
+    away = [ConnectionRefusedError("database restarting")] * 4  # transient: retried until it works
+    assert asyncio.run(attempts_until_given_up(away)) == (5, None)
+    refused = Refused("workshop w is cancelled")
+    assert asyncio.run(attempts_until_given_up([refused])) == (1, refused)

@@ -229,3 +229,31 @@ async def test_without_starttls_the_server_takes_no_mail_and_no_password(starttl
         await mailer.send(message())
 
     assert starttls_server.received.messages == [] and starttls_server.received.logins == []
+
+
+class Refusing:
+    """A server that answers RCPT with a fixed code: 550 (mailbox unavailable: for good) or 451 (try later)."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "for_good"), [("550 5.1.1 Mailbox unavailable", True), ("451 4.3.0 Later", False)])
+async def test_a_refusal_for_good_is_told_apart_from_one_worth_retrying(answer: str, for_good: bool) -> None:
+    from notifications.service.ports import MailRefused
+
+    port = free_port()
+    controller = Controller(Refusing(answer), hostname=HOST, port=port)
+    controller.start()
+    try:
+        mailer = SmtpMailer(settings(port, smtp_username="", smtp_password=""))
+        with pytest.raises(Exception) as failed:
+            await mailer.send(message())
+    finally:
+        controller.stop()
+    assert isinstance(failed.value, MailRefused) == for_good, failed.value
+    if for_good:
+        assert str(failed.value) == "smtp 550: recipient refused"  # no address in the reason

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from notifications.adapters.renderer import TemplateRenderer
 from notifications.domain.mail import message_id
+from notifications.service.ports import MailRefused
 from notifications.service.preview import CannotPreview, NothingToPreview, preview_email
 from notifications.service.sending import MailWorker
 
@@ -156,3 +157,34 @@ async def test_content_language_names_the_language_the_e_mail_is_written_in(
     [message] = mailer.messages
     assert message["Content-Language"] == written
     assert message["Subject"].startswith({"en": "IDM logistics: staff digest", "fr": "Logistique du DIM"}[written])
+
+
+class RefusingMailer(FakeMailer):
+    """A server that answers 550 (refused for good), or 451 (try later), as the adapter reports them."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def send(self, message: EmailMessage) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (MailRefused("smtp 550: recipient refused"), (1, "smtp 550: recipient refused", True)),
+        (ConnectionRefusedError("server down"), (1, "smtp: ConnectionRefusedError", False)),
+    ],
+)
+async def test_a_refusal_for_good_fails_the_e_mail_at_once_and_anything_else_is_tried_again(
+    email: Email, error: Exception, retried: tuple[int, str, bool]
+) -> None:
+    queue = FakeQueue()
+    worker = MailWorker(
+        lambda pool: queue, RefusingMailer(error), TemplateRenderer(), SENDER, leadership=lambda _: None
+    )
+
+    await worker.send_one(queue, email("granted"))  # type: ignore[arg-type]
+
+    assert queue.retried == [retried] and queue.sent == []

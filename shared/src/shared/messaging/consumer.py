@@ -39,6 +39,7 @@ from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from shared.contracts import dead_letters
 from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
@@ -60,7 +61,43 @@ TRANSIENT = (
     asyncpg.TooManyConnectionsError,
     asyncpg.CannotConnectNowError,
 )
-MAX_ATTEMPTS = 3
+# Data the database will refuse again however often it is asked: a value it cannot encode or store (asyncpg's
+# client-side DataError is an InterfaceError, which alone would look transient), or a broken constraint.
+PERMANENT = (asyncpg.exceptions._base.DataError, asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+MAX_ATTEMPTS = 3  # an error neither transient nor known to be permanent: tried this often, then dead-lettered
+
+
+def failure_kind(error: BaseException | None) -> str:
+    """transient (wait and retry without limit), permanent (dead-letter at once) or unknown (a few tries)."""
+    if isinstance(error, PERMANENT):
+        return "permanent"
+    if isinstance(error, TRANSIENT):
+        return "transient"
+    return "unknown"
+
+
+def _give_up(state: RetryCallState) -> bool:
+    error = state.outcome.exception() if state.outcome else None
+    return failure_kind(error) != "transient" and state.attempt_number >= MAX_ATTEMPTS
+
+
+def retrying() -> AsyncRetrying:
+    """The one retry policy for applying a message: a transient failure is retried without limit (the database or
+    the broker will be back), an unknown one MAX_ATTEMPTS times, a permanent one or a refusal never; capped, jittered
+    waits. Then the error is raised, for the caller to dead-letter (or record the refusal)."""
+    return AsyncRetrying(
+        retry=retry_if_exception(lambda error: not isinstance(error, Refused) and failure_kind(error) != "permanent"),
+        stop=_give_up,
+        wait=wait_random_exponential(multiplier=0.2, max=5.0),
+        before_sleep=lambda state: log.warning(
+            "message.retry",
+            error=type(state.outcome.exception()).__name__ if state.outcome else None,
+            attempt=state.attempt_number,
+        ),
+        reraise=True,
+    )
+
+
 BATCH = 200
 
 
@@ -117,12 +154,14 @@ class Consumer:
         *,
         group_id: str,
         namespace: str,
+        group_instance_id: str | None = None,
         refused_contract: type[Contract] | None = None,
         events_topic: str | None = None,
     ) -> None:
         self.service = service
         self.broker = broker
         self.group_id = group_id
+        self.group_instance_id = group_instance_id
         self.namespace = namespace
         self.refused_contract = refused_contract
         self.events_topic = events_topic
@@ -153,6 +192,9 @@ class Consumer:
             *self.routes,
             *self.raw,
             group_id=self.group_id,
+            # A static member (KIP-345) restarted under the same id takes its partitions back at once; a dynamic one
+            # waits for the group to time the dead member out (10 s) and rebalance.
+            group_instance_id=self.group_instance_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             batch=True,
@@ -340,43 +382,39 @@ class Consumer:
             await self.apply(item)
 
     async def apply(self, item: Item) -> None:
+        """Apply one message in its transaction, under the one retry policy (`retrying`): a refusal is recorded, a
+        permanent failure or one that keeps failing is dead-lettered with the reason, a transient one is waited out."""
         assert self.pool is not None
         envelope, payload, route, position = item.envelope, item.payload, item.route, item.position
         assert envelope is not None and route is not None
-        attempts = 0
         first_attempt_at = datetime.now(UTC)
-        while True:
-            try:
-                seconds = None
-                async with self.pool.acquire() as conn, conn.transaction():
-                    if await self.claim(conn, envelope, position, replay=item.replay):
-                        authorize(envelope, route)
-                        started = time.perf_counter()
-                        await route.handler(envelope, payload, conn)
-                        seconds = time.perf_counter() - started
-                self.processed += 1
-                if seconds is None:
-                    metrics.MESSAGES_CONSUMED.labels(self.label(item), "duplicate").inc()
-                else:
-                    metrics.HANDLER_SECONDS.labels(self.label(item), envelope.event_type).observe(seconds)
-                    metrics.MESSAGES_CONSUMED.labels(self.label(item), "applied").inc()
-                return
-            except Refused as refusal:
-                await self.record_refusal(item, refusal.reason)
-                return
-            except TRANSIENT as error:
-                delay = min(5.0, 0.2 * 2 ** min(attempts, 5))
-                log.warning("message.transient_failure", error=type(error).__name__, retry_in_s=delay)
-                attempts += 1
-                await asyncio.sleep(delay)
-            except Exception as error:
-                attempts += 1
-                log.exception("message.handler_failed", attempt=attempts)
-                if attempts >= MAX_ATTEMPTS:
-                    reason = f"handler failed {attempts} times: {type(error).__name__}: {error}"[:1000]
-                    await self.dead_letter(item, reason, attempts=attempts, first_attempt_at=first_attempt_at)
-                    return
-                await asyncio.sleep(0.2 * 2**attempts)
+        attempts = 0
+        try:
+            async for attempt in retrying():
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    seconds = None
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        if await self.claim(conn, envelope, position, replay=item.replay):
+                            authorize(envelope, route)
+                            started = time.perf_counter()
+                            await route.handler(envelope, payload, conn)
+                            seconds = time.perf_counter() - started
+        except Refused as refusal:
+            await self.record_refusal(item, refusal.reason)
+            return
+        except Exception as error:
+            kind = failure_kind(error)
+            log.exception("message.handler_failed", attempts=attempts, failure=kind)
+            reason = f"handler failed ({kind}, {attempts} attempts): {type(error).__name__}: {error}"[:1000]
+            await self.dead_letter(item, reason, attempts=attempts, first_attempt_at=first_attempt_at)
+            return
+        self.processed += 1
+        if seconds is None:
+            metrics.MESSAGES_CONSUMED.labels(self.label(item), "duplicate").inc()
+        else:
+            metrics.HANDLER_SECONDS.labels(self.label(item), envelope.event_type).observe(seconds)
+            metrics.MESSAGES_CONSUMED.labels(self.label(item), "applied").inc()
 
     async def claim(
         self,

@@ -17,6 +17,7 @@ from shared.messaging import outbox
 
 from notifications.domain.mail import DIGEST, STAFF_REF, message_id
 from notifications.domain.relevance import ITINERARY_KINDS, SENT_OR_SENDING, Ticket, Told, family
+from notifications.service.handlers import add_to_digest
 
 MAIL_CHANNEL = "mail"
 WORKSHOP_COLUMNS = [
@@ -216,15 +217,20 @@ class PostgresMailQueue:
             await outbox.add(conn, qualified(topic, self.namespace), envelope)
 
     async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(
+        async with self.pool.acquire() as conn, conn.transaction():
+            email = await conn.fetchrow(
                 "UPDATE emails SET status = $2, last_error = $3,"
-                " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
+                " next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1"
+                " RETURNING delegate_ref, workshop_id, kind, version",
                 email_id,
                 "failed" if give_up else "pending",
                 error[:500],
                 delay_s,
             )
+            if give_up and email is not None and email["kind"] != DIGEST:  # staff are told, once per e-mail
+                facts = {key: email[key] for key in ("delegate_ref", "kind", "version")} | {"reason": error[:500]}
+                repo = PostgresRepository(conn, self.namespace)
+                await add_to_digest(repo, f"mail_failed:{email_id}", "mail_failed", email["workshop_id"], facts)
 
 
 class PostgresEmailFacts:

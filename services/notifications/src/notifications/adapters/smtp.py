@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from notifications.config import Settings
+from notifications.service.ports import MailRefused
 
 
 class SmtpMailer:
@@ -14,6 +15,23 @@ class SmtpMailer:
         self.settings = settings
 
     async def send(self, message: EmailMessage) -> None:
+        """MailRefused when the server refuses the recipient or the message with a 5xx answer (for good); anything
+        else is raised as it is, to retry later."""
+        try:
+            await self._send(message)
+        except aiosmtplib.SMTPRecipientsRefused as refused:
+            codes = sorted({error.code for error in refused.recipients})
+            if all(code >= 500 for code in codes):
+                raise MailRefused(f"smtp {codes[0]}: recipient refused") from None
+            raise
+        except aiosmtplib.SMTPDataError as error:
+            if error.code >= 500:  # the message itself refused for good (no address in the reason)
+                raise MailRefused(f"smtp {error.code}: {error.message.splitlines()[0][:200]}") from None
+            raise
+        # Anything else (a wrong password, a refused sender, the server away) is the system's to fix, not this
+        # message's: retried, and the mail alarm rises.
+
+    async def _send(self, message: EmailMessage) -> None:
         s = self.settings
         await aiosmtplib.send(
             message,

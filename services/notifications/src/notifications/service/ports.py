@@ -34,11 +34,21 @@ class MailQueue(Protocol):
     async def claim(self, limit: int) -> list[dict[str, Any]]: ...
     async def mark_superseded(self, email_id: int) -> None: ...
     async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None: ...
-    async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None: ...
+    async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
+        """Back to the queue after `delay_s`; `give_up`: failed for good, and staff are told in the digest (the
+        delegate's reference, the kind and the reason: never the address)."""
+        ...
+
+
+class MailRefused(Exception):
+    """The mail server refused the message for good (a 5xx answer, e.g. 550 mailbox unavailable): sending it again
+    would be refused again. Any other failure (4xx, a connection lost, a timeout) is worth retrying."""
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage) -> None:
+        """Hand the message to the server; MailRefused when it refuses it for good."""
+        ...
 
 
 class EmailFacts(Protocol):

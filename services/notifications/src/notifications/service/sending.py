@@ -22,7 +22,7 @@ from shared.contracts.topics import NOTIFICATIONS_EMAIL
 from notifications.domain.mail import DIGEST
 from notifications.domain.relevance import still_current
 from notifications.service.composing import message_for
-from notifications.service.ports import Mailer, MailQueue, Renderer
+from notifications.service.ports import Mailer, MailQueue, MailRefused, Renderer
 
 log = structlog.get_logger()
 
@@ -111,6 +111,11 @@ class MailWorker:
                 return
             try:
                 await self.mailer.send(message)
+            except MailRefused as refused:  # retrying would be refused again: failed, and staff are told
+                log.warning("mail.refused", reason=str(refused))
+                EMAILS_FAILED.labels(email["kind"], "refused").inc()
+                await queue.retry_later(email["id"], str(refused), 0, give_up=True)
+                return
             except Exception as error:
                 delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(email["attempts"], 7))
                 log.warning("mail.send_failed", error=type(error).__name__, retry_in_s=delay)

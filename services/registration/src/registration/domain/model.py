@@ -143,8 +143,9 @@ def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
 # the decision is already in force (a repeated command), or raises RuleBroken with the reason for staff.
 
 
-def _today(workshop: Workshop, today: date | None) -> date:
-    """The date a decision is taken on: its own, else the workshop's last decision date, else the real date.
+def _today(workshop: Workshop, today: date | None, clock: date | None) -> date:
+    """The date a decision is taken on: its own, else the workshop's last decision date, else the day it was sent
+    (`clock`, from the command: the domain never reads the real clock).
 
     A decision dated before the workshop's last one would rewrite its timeline: refused.
     """
@@ -152,7 +153,10 @@ def _today(workshop: Workshop, today: date | None) -> date:
         raise RuleBroken(
             f"workshop {workshop.workshop_id}: a decision dated {today} comes before its last one ({workshop.as_of})"
         )
-    return today or workshop.as_of or date.today()
+    chosen = today or workshop.as_of or clock
+    if chosen is None:
+        raise ValueError("a decision needs a date: its own, the workshop's last one, or the day it was sent")
+    return chosen
 
 
 def _open(workshop: Workshop, decision: str) -> None:
@@ -191,8 +195,10 @@ def move(
     starts: date | None = None,
     ends: date | None = None,
     today: date | None = None,
+    *,
+    clock: date | None = None,
 ) -> Workshop | None:
-    now = _today(existing, today)
+    now = _today(existing, today, clock)
     _open(existing, "move")
     if existing.status == "deferred":
         raise RuleBroken(f"cannot move workshop {existing.workshop_id}: it is deferred; reschedule it instead")
@@ -203,8 +209,10 @@ def move(
     return _decided(existing, updated, "moved", today)
 
 
-def postpone(existing: Workshop, starts: date, ends: date, today: date | None = None) -> Workshop | None:
-    now = _today(existing, today)
+def postpone(
+    existing: Workshop, starts: date, ends: date, today: date | None = None, *, clock: date | None = None
+) -> Workshop | None:
+    now = _today(existing, today, clock)
     _open(existing, "postpone")
     if existing.status == "deferred":
         raise RuleBroken(f"cannot postpone workshop {existing.workshop_id}: it is deferred; reschedule it instead")
@@ -220,8 +228,10 @@ def postpone(existing: Workshop, starts: date, ends: date, today: date | None = 
     return _decided(existing, updated, "postponed", today)
 
 
-def defer(existing: Workshop, to_year: int, venue_tbd: bool, today: date | None = None) -> Workshop | None:
-    now = _today(existing, today)
+def defer(
+    existing: Workshop, to_year: int, venue_tbd: bool, today: date | None = None, *, clock: date | None = None
+) -> Workshop | None:
+    now = _today(existing, today, clock)
     _open(existing, "defer")
     if existing.status == "deferred":
         if (existing.year, existing.venue_tbd) == (to_year, venue_tbd):
@@ -245,8 +255,10 @@ def reschedule(
     starts: date,
     ends: date,
     today: date | None = None,
+    *,
+    clock: date | None = None,
 ) -> Workshop | None:
-    now = _today(existing, today)
+    now = _today(existing, today, clock)
     _open(existing, "reschedule")
     if existing.status != "deferred":
         if existing.change == "rescheduled" and (city, country, airport, starts, ends) == existing.venue():
@@ -278,20 +290,20 @@ def reschedule(
     return decided
 
 
-def cancel(existing: Workshop, reason: str, today: date | None = None) -> Workshop | None:
+def cancel(existing: Workshop, reason: str, today: date | None = None, *, clock: date | None = None) -> Workshop | None:
     if existing.status == "cancelled":
         raise RuleBroken(f"workshop {existing.workshop_id} is already cancelled ({existing.reason})")
-    _held(existing, "cancel", _today(existing, today))
+    _held(existing, "cancel", _today(existing, today, clock))
     return _decided(existing, replace(existing, status="cancelled", reason=reason), "cancelled", today)
 
 
-def confirm(existing: Workshop, today: date | None = None) -> Workshop | None:
+def confirm(existing: Workshop, today: date | None = None, *, clock: date | None = None) -> Workshop | None:
     _open(existing, "confirm")
     if existing.status == "deferred":
         raise RuleBroken(f"cannot confirm workshop {existing.workshop_id}: it is deferred; reschedule it first")
     if existing.status == "confirmed":
         return None
-    _held(existing, "confirm", _today(existing, today))
+    _held(existing, "confirm", _today(existing, today, clock))
     return _decided(existing, replace(existing, status="confirmed"), "confirmed", today)
 
 

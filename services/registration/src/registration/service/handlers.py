@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from shared.contracts import registration as contracts
 from shared.contracts.envelope import Envelope, envelope_for
@@ -146,7 +147,7 @@ async def decide(
     if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
         command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
     try:
-        workshop = apply_decision(existing, command)
+        workshop = apply_decision(existing, command, envelope.occurred_at.date())
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     if workshop is None:
@@ -158,22 +159,39 @@ async def decide(
     )
 
 
-def apply_decision(existing: Workshop, command: contracts.WorkshopDecision) -> Workshop | None:
+def apply_decision(existing: Workshop, command: contracts.WorkshopDecision, sent_on: date) -> Workshop | None:
+    """The decision applied by the domain; `sent_on` is the day the command was sent, for a decision without a date
+    of its own on a workshop without one either."""
+    clock = sent_on
     match command:
         case contracts.MoveWorkshop():
             return move(
-                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+                existing,
+                command.city,
+                command.country,
+                command.airport,
+                command.starts,
+                command.ends,
+                command.today,
+                clock=clock,
             )
         case contracts.PostponeWorkshop():
-            return postpone(existing, command.starts, command.ends, command.today)
+            return postpone(existing, command.starts, command.ends, command.today, clock=clock)
         case contracts.DeferWorkshop():
-            return defer(existing, command.to_year, command.venue_tbd, command.today)
+            return defer(existing, command.to_year, command.venue_tbd, command.today, clock=clock)
         case contracts.RescheduleWorkshop():
             return reschedule(
-                existing, command.city, command.country, command.airport, command.starts, command.ends, command.today
+                existing,
+                command.city,
+                command.country,
+                command.airport,
+                command.starts,
+                command.ends,
+                command.today,
+                clock=clock,
             )
         case contracts.CancelWorkshop():
-            return cancel(existing, command.reason, command.today)
+            return cancel(existing, command.reason, command.today, clock=clock)
         case contracts.ConfirmWorkshop():
-            return confirm(existing, command.today)
+            return confirm(existing, command.today, clock=clock)
     raise AssertionError(f"not a workshop decision: {type(command).__name__}")
