@@ -43,7 +43,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the browser send `Origin: null` with the forms
 }
 LAG_EVERY_S = 1.0
 BOARDS_EVERY_S = 3.0

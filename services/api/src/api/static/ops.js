@@ -92,11 +92,14 @@ function drawChart() {
 
 // --------------------------------------------------------------------------------------------------------- rates
 
+const ratePeaks = {}; // the highest rate seen for each topic since the page opened
+
 function onRates(message) {
+  for (const [topic, rate] of Object.entries(message.topics)) ratePeaks[topic] = Math.max(ratePeaks[topic] || 0, rate);
   const topics = Object.entries(message.topics).filter(([topic]) => !topic.endsWith(".dlq") || message.topics[topic]);
   const highest = Math.max(1, ...topics.map(([, rate]) => rate));
   fill(document.querySelector("#rates-table tbody"), topics.map(([topic, rate]) =>
-    el("tr", { "data-topic": topic },
+    el("tr", { "data-topic": topic, "data-peak": ratePeaks[topic].toFixed(1) },
       el("td", {}, topic),
       el("td", { class: "number" }, rate.toFixed(1)),
       el("td", { class: "bar" }, el("span", { style: `width:${(100 * rate / highest).toFixed(0)}%` })))));
