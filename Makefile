@@ -42,7 +42,7 @@ check:                  ## ruff, mypy, import-linter
 	@bash deploy/local/stack.sh install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy -p shared -p registration.domain -p sponsorship.domain -p travel.domain -p notifications.domain
+	.venv/bin/mypy -p shared -p registration.domain -p sponsorship.domain -p travel.domain -p notifications.domain -p gds
 	.venv/bin/lint-imports
 
 bench:                  ## throughput and latency figures as JSON (var/bench/latest.json)

@@ -13,10 +13,9 @@ import typer
 from rich.table import Table
 from shared.contracts import sponsorship
 
-from logistics_cli import api_client, consistency
+from logistics_cli import api_client
 from logistics_cli.access_cmds import audit, login, token_app
 from logistics_cli.common import WorkshopOption, console, errors, settings, submit
-from logistics_cli.config import SERVICES
 from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
@@ -137,15 +136,6 @@ def wait(
     console.print("All work processed." + (f" ({workshop})" if workshop else ""))
 
 
-def fetch(client: httpx.Client, url: str) -> Any:
-    response = client.get(url)
-    if response.status_code == 404:
-        errors.print(f"[red]{response.json().get('detail', 'not found')}[/red]")
-        raise typer.Exit(1)
-    response.raise_for_status()
-    return response.json()
-
-
 def maildir_message_ids(path: str) -> list[str]:
     box = mailbox.Maildir(path, create=False)
     # Long headers may be folded on disk: compare Message-IDs without whitespace.
@@ -153,20 +143,22 @@ def maildir_message_ids(path: str) -> list[str]:
 
 
 def build_report(workshop: str, maildir: str | None) -> dict[str, Any]:
+    """The API computes the report from the services' reads; the Maildir, if given, is read here and its Message-IDs
+    sent along."""
     cfg = settings()
-    with api_client.client(timeout=30) as client:
-        try:
-            registration = fetch(client, f"{cfg.url('registration')}/workshops/{workshop}")
-            funding = fetch(client, f"{cfg.url('sponsorship')}/workshops/{workshop}/sponsorships")
-            tickets = fetch(client, f"{cfg.url('travel')}/workshops/{workshop}/tickets")
-            emails = fetch(client, f"{cfg.url('notifications')}/workshops/{workshop}/emails")
-            statuses = {service: fetch(client, f"{cfg.url(service)}/ops/status") for service in SERVICES}
-        except httpx.HTTPError as error:
-            errors.print(f"[red]A service did not answer:[/red] {error}")
-            raise typer.Exit(1) from None
     maildir = maildir or cfg.maildir or None
     ids = maildir_message_ids(maildir) if maildir and Path(maildir).exists() else None
-    return consistency.report(workshop, registration, funding, tickets, emails, statuses, ids)
+    with api_client.client(timeout=60) as client:
+        try:
+            response = client.post(f"{cfg.api}/reports/consistency/{workshop}", json={"maildir_message_ids": ids})
+        except httpx.HTTPError as error:
+            errors.print(f"[red]The API did not answer:[/red] {error}")
+            raise typer.Exit(1) from None
+    if response.status_code in (404, 503):
+        errors.print(f"[red]{response.json().get('detail', response.text)}[/red]")
+        raise typer.Exit(1)
+    response.raise_for_status()
+    return dict(response.json())
 
 
 @report_app.command("consistency")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -364,7 +362,6 @@ async def write_quote(
 
 
 ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE) + ")"
-WORKER_LOCK = 7_310_003
 TRIPS_CHANNEL = "travel_trips"
 
 
@@ -693,25 +690,6 @@ async def trips_pending(conn: asyncpg.Connection, workshop_id: str | None = None
             workshop_id,
         )
     )
-
-
-@asynccontextmanager
-async def worker_leadership(pool: asyncpg.Pool) -> AsyncIterator[asyncio.Event]:
-    """Hold the booking worker lock (one active worker per database); yields an event set on new work."""
-    wake = asyncio.Event()
-
-    def on_notify(*_: object) -> None:
-        wake.set()
-
-    async with pool.acquire() as conn:
-        try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", WORKER_LOCK):
-                await asyncio.sleep(2.0)
-            await conn.add_listener(TRIPS_CHANNEL, on_notify)
-            yield wake
-        finally:
-            await conn.remove_listener(TRIPS_CHANNEL, on_notify)
-            await conn.execute("SELECT pg_advisory_unlock_all()")
 
 
 async def outlook_facts(

@@ -1,10 +1,10 @@
-"""The consistency report (logistics_cli.consistency): invariants I1-I3 over hand-built service states."""
+"""The consistency report (api.domain.consistency): invariants I1-I3 over hand-built service states."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from logistics_cli.consistency import report
+from api.domain.consistency import report
 
 WORKSHOP = "idm-2006-geneva"
 

@@ -30,8 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from travel.domain.fares import Airport, Leg
-from travel.entrypoints.simulator import rules
+from gds import rules
+from gds.tariff import Airport, Leg
 
 SNAPSHOT_EVERY_S = 0.2
 SWEEP_EVERY_S = 30.0
@@ -663,7 +663,7 @@ def create_app(config: Config) -> FastAPI:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m travel.entrypoints.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gds", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--seed", type=int, default=0)

@@ -1,4 +1,5 @@
-"""The consistency report: each service's own state checked against the others'. Pure: reads in, report out.
+"""The consistency report: each service's own state checked against the others'. Pure: reads in, report out. The API
+computes it (`GET /reports/consistency/{workshop}`, the ops page's boards); `logistics report consistency` prints it.
 
 I1 no pledge committed beyond its amount; I2 every sponsored delegate of an active workshop has exactly one
 valid ticket for the current venue_version, nobody else has one; I3 exactly one e-mail per (delegate, kind,
