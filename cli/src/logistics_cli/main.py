@@ -20,6 +20,7 @@ from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
 from logistics_cli.ops_cmds import ops_app
+from logistics_cli.report_cmds import report_donor, report_manifest, report_participants
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.trace import trace_app
 from logistics_cli.travel_cmds import travel_app
@@ -43,6 +44,9 @@ app.add_typer(ops_app, name="ops")
 app.command()(login)
 app.command()(audit)
 report_app.command("funding")(report_funding)
+report_app.command("donor")(report_donor)
+report_app.command("participants")(report_participants)
+report_app.command("manifest")(report_manifest)
 
 
 @app.command()
@@ -93,6 +97,23 @@ def places_checker() -> Callable[[list[dict[str, str | None]]], list[dict[str, A
         return answers
 
     return check
+
+
+@app.command()
+def tick(
+    today: Annotated[
+        str | None, typer.Option("--today", help="The day to check (YYYY-MM-DD): a replay's; default: today.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the command sent as JSON.")] = False,
+) -> None:
+    """Pass a day: every workshop still to come is checked for a funding shortfall and for sponsored places without
+    a ticket as the early-booking windows close; staff are told once, in the digest. In live use the sponsorship
+    service runs the same check by itself every day."""
+    from logistics_cli.common import parse_today, send, settle
+
+    sent = send("Deadline check sent", sponsorship.CheckDeadlines, as_json=as_json, today=parse_today(today))
+    if not as_json:
+        settle("sponsorship", sent)
 
 
 @app.command()

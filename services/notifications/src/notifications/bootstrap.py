@@ -188,7 +188,10 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             sponsorship_contracts.ShortfallDetected.TYPE: route(
                 sponsorship_contracts.ShortfallDetected, handlers.when_shortfall_detected_tell_staff
-            )
+            ),
+            sponsorship_contracts.BookingWindowClosing.TYPE: route(
+                sponsorship_contracts.BookingWindowClosing, handlers.when_booking_window_closes_tell_staff
+            ),
         },
     )
     subscribe_dead_letters(runtime, namespace)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-ACTIVE = {"scheduled", "confirmed", "postponed"}
+# Workshops whose sponsored places hold one valid ticket each (a held one: the tickets it was flown on).
+ACTIVE = {"scheduled", "confirmed", "postponed", "held"}
 
 
 Violation = dict[str, Any]

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 from shared.contracts.envelope import Command, describe
+from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.contracts.registry import COMMANDS
 from shared.runtime import ServiceRuntime, pool
 
@@ -30,6 +31,7 @@ from api.config import SERVICES, Settings
 from api.domain import consistency, timeline
 from api.domain.reads import ANYONE, OPS, READS, STAFF, Read
 from api.domain.tokens import Forbidden, Token, Unauthenticated, check, issue, parse, require
+from api.service import what_if as what_if_service
 from api.service.commands import accept
 
 bearer = HTTPBearer(auto_error=False, description="A token from `logistics token create` or an admin.")
@@ -209,6 +211,36 @@ async def post_batch(batch: Batch, request: Request, token: Caller) -> list[Acce
     if problems:
         raise HTTPException(422, problems)
     return await publish(request, commands, token)
+
+
+@router.post("/what-if", tags=["commands"])
+async def what_if(item: BatchItem, request: Request, token: Caller) -> dict[str, Any]:
+    """A workshop decision tried before it is taken (issue 18), with the role the decision needs: the workshop as it
+    would leave it, who keeps a place and who goes to the waitlist, what each ticket would cost to change, rebook
+    or cancel with today's fares (fees, refunds, credits), and the money per pledge and donor. Nothing is published,
+    held or kept. 409 with the reason when the decision would be refused."""
+    decision = WORKSHOP_DECISIONS.get(item.type)
+    if decision is None:
+        raise HTTPException(422, f"{item.type} is not a workshop decision: only those have a what-if")
+    require(token, frozenset({decision.ROLE}), f"a what-if of {item.type}")
+    try:
+        command = decision.model_validate(item.payload)
+    except ValidationError as error:
+        raise HTTPException(422, describe(error)) from None
+    client: httpx.AsyncClient = request.app.state.services
+    settings = settings_of(request)
+
+    async def ask(service: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        try:
+            answer = await client.post(f"{settings.url(service)}{path}", json=body, timeout=120)
+            return answer.status_code, answer.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return 503, f"{service} did not answer: {type(error).__name__}"
+
+    try:
+        return await what_if_service.what_if(ask, command)
+    except what_if_service.NotPossible as why:
+        raise HTTPException(why.status, why.reason) from None
 
 
 @router.get("/commands/{command_id}", response_model=Outcome, tags=["commands"])

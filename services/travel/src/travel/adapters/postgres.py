@@ -690,3 +690,22 @@ async def trips_pending(conn: asyncpg.Connection, workshop_id: str | None = None
             workshop_id,
         )
     )
+
+
+async def outlook_facts(
+    conn: asyncpg.Connection, workshop_id: str
+) -> tuple[list[Trip], list[dict[str, Any]], date | None]:
+    """What a what-if prices: the workshop's ticketed trips, its travellers (home airport, dates, sponsorship) and the
+    day its tickets were booked as of (None: booking has not started)."""
+    trips = await conn.fetch(
+        f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE workshop_id = $1 AND state = 'ticketed'"
+        " ORDER BY delegate_ref, venue_version",
+        workshop_id,
+    )
+    travellers = await conn.fetch(
+        "SELECT delegate_ref, home_airport, arrive_on, leave_on, sponsorship FROM travellers WHERE workshop_id = $1"
+        " AND home_airport IS NOT NULL ORDER BY delegate_ref",
+        workshop_id,
+    )
+    booked = await conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
+    return [trip_from(row) for row in trips], [dict(row) for row in travellers], booked
