@@ -124,7 +124,10 @@ def build(settings: Settings) -> ServiceRuntime:
     if settings.sponsorship_deadline_check_every_s > 0:
         runtime.background.append(
             DailyDeadlineCheck(
-                lambda pool: transaction(pool, namespace), tables, settings.sponsorship_deadline_check_every_s
+                lambda pool: transaction(pool, namespace),
+                tables,
+                settings.sponsorship_deadline_check_every_s,
+                clock=lambda: runtime.clock(),  # the service's clock, as its other decisions
             )
         )
     return runtime
