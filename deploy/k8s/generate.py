@@ -129,7 +129,7 @@ def cluster_settings() -> StackSettings:
 
 
 def http_port(process: str) -> int:
-    """The default `<process>_http_port` of the process's settings class (services/<process>/src/<process>/config.py)."""
+    """The default `<process>_http_port` of the process's settings class (services/*/src/<process>/config.py)."""
     module = __import__(f"{process}.config", fromlist=["Settings"])
     default = module.Settings.model_fields[f"{process}_http_port"].default
     assert isinstance(default, int)
@@ -211,9 +211,7 @@ def process_env(process: str) -> dict[str, str]:
     env = {
         f"{process.upper()}_HTTP_PORT": str(http_port(process)),
         # The role's password comes from PGPASSWORD (Secret); TLS from PGSSLMODE and PGSSLROOTCERT.
-        "DATABASE_URL": (
-            f"postgresql://{process}@{POSTGRES_CLUSTER}-rw:5432/{settings.database_name(process)}"
-        ),
+        "DATABASE_URL": (f"postgresql://{process}@{POSTGRES_CLUSTER}-rw:5432/{settings.database_name(process)}"),
         "KAFKA_SASL_USERNAME": process,  # the KafkaUser of kafka-users.yaml
         **PROCESS_ENV[process],
     }
@@ -478,10 +476,16 @@ def render() -> dict[str, str]:
     }
 
 
+def is_current(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_text() == text
+
+
 def main(argv: list[str]) -> int:
     outputs = render()
     if argv == ["--check"]:
-        stale = [name for name, text in outputs.items() if not (HERE / name).is_file() or (HERE / name).read_text() != text]
+        stale = [
+            name for name, text in outputs.items() if not (HERE / name).is_file() or (HERE / name).read_text() != text
+        ]
         for name in stale:
             print(f"deploy/k8s/{name} is out of date: python -m deploy.k8s.generate", file=sys.stderr)
         return 1 if stale else 0
