@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for the four services; docker-compose.yml picks the service with `command:`
+# One image for the services (and the simulated GDS); docker-compose.yml picks the service with `command:`
 # (python -m <service>), or run it directly with SERVICE set:
 #   docker build -t dialogue-logistics . && docker run -e SERVICE=travel dialogue-logistics
 FROM python:3.11-slim

@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo demo-bangkok test test-fast test-cluster test-relocation check bench clean
+.PHONY: install up down status demo demo-bangkok test test-fast test-cluster test-relocation check k8s-generate k8s-check \
+	bench clean
 
 # Tests run in parallel processes (pytest-xdist): most of a real-stack test is waiting on the broker, the database and
 # timers, so more workers than cores pay off. TEST_WORKERS=1 runs them one after the other.
@@ -46,8 +47,16 @@ check:                  ## ruff, mypy, import-linter
 	@bash deploy/local/stack.sh install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy -p shared -p registration.domain -p sponsorship.domain -p travel.domain -p notifications.domain
+	.venv/bin/mypy -p shared -p registration.domain -p sponsorship.domain -p travel.domain -p notifications.domain -p gds
 	.venv/bin/lint-imports
+
+k8s-generate:           ## rewrite deploy/k8s's generated manifests and docs/asyncapi.yaml from the code
+	@bash deploy/local/stack.sh install
+	.venv/bin/python -m deploy.k8s.generate
+	.venv/bin/python -m shared.contracts.asyncapi
+
+k8s-check:              ## kubeconform on deploy/k8s, offline (installs kubeconform from the Go module proxy into var/bin)
+	@bash deploy/k8s/check.sh
 
 bench:                  ## throughput and latency figures as JSON (var/bench/latest.json)
 	@bash deploy/local/stack.sh infra

@@ -371,7 +371,7 @@ class System:
             [
                 str(BIN / "python"),
                 "-m",
-                "travel.entrypoints.simulator",
+                "gds",
                 "--port",
                 str(self.ports["gds"]),
                 "--seed",
@@ -404,27 +404,22 @@ class System:
         self.wait_healthy(name)
 
     def wait_port(self, port: int, name: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def listening() -> bool:
             with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"{name} did not open port {port} within {timeout} s")
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        eventually(listening, timeout, f"{name} opens port {port}", every=0.05)
 
     def wait_healthy(self, service: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def healthy() -> bool:
             process = self.processes[service]
             if process.poll() is not None:
                 raise AssertionError(f"{service} exited with {process.returncode}; see {self.logs / service}.log")
-            try:
-                if httpx.get(f"{self.url(service)}/ops/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{service} not healthy within {timeout} s")
+            with contextlib.suppress(httpx.HTTPError):
+                return httpx.get(f"{self.url(service)}/ops/health", timeout=2).status_code == 200
+            return False
+
+        eventually(healthy, timeout, f"{service} healthy", every=0.1)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes[name]
@@ -504,13 +499,13 @@ class System:
                     owned.append(sorted(parts[name]))
             return state, owned
 
-        deadline = time.monotonic() + timeout
-        while True:
-            state, owned = asyncio.run(describe())
-            if state == "Stable":
-                return owned
-            assert time.monotonic() < deadline, f"consumer group {service} still {state} after {timeout} s"
-            time.sleep(0.5)
+        stable = eventually(
+            lambda: (found := asyncio.run(describe()))[0] == "Stable" and found,
+            timeout,
+            f"consumer group {service} stable",
+            every=0.5,
+        )
+        return list(stable[1])
 
     def topics(self, *, dead_letters: bool = False) -> list[str]:
         from shared.contracts.topics import TOPICS, dead_letter, qualified

@@ -28,7 +28,7 @@ PRELOAD = (
     "registration.entrypoints.api",
     "sponsorship.entrypoints.api",
     "travel.entrypoints.api",
-    "travel.entrypoints.simulator.app",
+    "gds.app",
     "notifications.entrypoints.api",
     "api.entrypoints.http",
     "aiosmtpd.main",

@@ -331,7 +331,7 @@ gds_up() {
   port_open "$GDS_PORT" && die "port $GDS_PORT is taken by another process"
   mkdir -p "$RUN" "$LOG"
   say "starting the simulated GDS on 127.0.0.1:$GDS_PORT"
-  nohup "$ROOT/.venv/bin/python" -m travel.entrypoints.simulator --port "$GDS_PORT" \
+  nohup "$ROOT/.venv/bin/python" -m gds --port "$GDS_PORT" \
     --state "$VAR/gds-state.json" >>"$LOG/gds.log" 2>&1 9>&- &
   echo $! >"$RUN/gds.pid"
   wait_port "$GDS_PORT" 30 "simulated GDS"

@@ -99,10 +99,10 @@ def flights(home: str, venues: tuple[str, ...] = ("GVA", "VIE")) -> set[str] | N
     """The simulated airline's flights (number and departure) from `home` to each venue and back for a two-day
     workshop 90 days ahead, or None when one venue has no itinerary within travel's policy. Flight numbers are
     hashed and can repeat on another route: two airports sharing a flight would share its seats."""
+    from gds.app import segment
+    from gds.rules import itineraries
+    from gds.tariff import Airport
     from travel.domain.booking import itinerary_within_policy, search_dates
-    from travel.domain.fares import Airport
-    from travel.entrypoints.simulator.app import segment
-    from travel.entrypoints.simulator.rules import itineraries
 
     table = airport_table()
 

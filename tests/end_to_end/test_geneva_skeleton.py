@@ -15,12 +15,12 @@ from typing import Any
 import airportsdata
 import httpx
 import yaml
+from gds import rules
+from gds.tariff import Airport, great_circle_km
 from icalendar import Calendar
 from notifications.domain.calendar import flight_uid, workshop_uid
 from pypdf import PdfReader
 from travel.domain.booking import split_directions
-from travel.domain.fares import Airport, great_circle_km
-from travel.entrypoints.simulator import rules
 
 from tests.harness import GENEVA, System
 

@@ -12,7 +12,6 @@ with a higher calendar SEQUENCE, and the consistency report finds nothing wrong.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +27,7 @@ from tests.end_to_end.test_travel_change_quotes import (
     travel_events,
     valid_tickets,
 )
-from tests.harness import System
+from tests.harness import System, eventually
 
 LEAVE_ON = "2006-07-16"  # two days after the policy's day, the day after the workshop ends
 
@@ -46,13 +45,18 @@ def lands_on(ticket: dict[str, Any]) -> str:
 def registration_answer(system: System, sent: str, timeout: float = 120) -> dict[str, Any]:
     """Registration's answer to a command the CLI printed as JSON (applied or refused, with the reason)."""
     command_id = json.loads(sent)["command_id"]
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = httpx.get(f"{system.url('registration')}/ops/commands/{command_id}", timeout=30).json()
-        if answer.get("outcome") not in (None, "pending"):
-            return dict(answer)
-        assert time.monotonic() < deadline, f"registration did not answer command {command_id} in {timeout} s"
-        time.sleep(0.2)
+    answer = eventually(
+        lambda: (
+            (found := httpx.get(f"{system.url('registration')}/ops/commands/{command_id}", timeout=30).json()).get(
+                "outcome"
+            )
+            not in (None, "pending")
+            and found
+        ),
+        timeout,
+        f"registration's answer to command {command_id}",
+    )
+    return dict(answer)
 
 
 def money_held_for(system: System, ref: str) -> Decimal:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
+from gds.app import Config, OfferSearch, OrderRequest, Simulator
+from gds.rules import FARE_CLASSES
 from travel.domain.booking import OfferView, choose, search_dates
-from travel.entrypoints.simulator.app import Config, OfferSearch, OrderRequest, Simulator
-from travel.entrypoints.simulator.rules import FARE_CLASSES
 
 from tests.bench.pipeline import PER_DELEGATE_USD, PER_ORIGIN, flights, seat_scale, write_scenario
 from tests.bench.relocation import cpu_used, set_up

@@ -255,7 +255,7 @@ def test_kafka_external_port_is_env_sh_kafka_port(compose: dict[str, Any], defau
     port = int(defaults["KAFKA_PORT"])
     kafka = compose["kafka"]
     env = environment(kafka)
-    assert kafka["image"] == "apache/kafka:4.1.1"
+    assert kafka["image"] == f"apache/kafka:{env_sh_kafka_version()}"
     advertised = listeners(env["KAFKA_ADVERTISED_LISTENERS"])
     bound = listeners(env["KAFKA_LISTENERS"])
     external = [name for name, (host, _) in advertised.items() if host == "localhost"]
@@ -266,6 +266,29 @@ def test_kafka_external_port_is_env_sh_kafka_port(compose: dict[str, Any], defau
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] in bound
     assert kafka.get("healthcheck")
+
+
+def env_sh_kafka_version() -> str:
+    """The Kafka the local stack runs (deploy/local/env.sh: `export KAFKA_VERSION=x.y.z`, no default to override)."""
+    match = re.search(r"^export KAFKA_VERSION=(\d+\.\d+\.\d+)$", ENV_SH.read_text(), re.MULTILINE)
+    assert match, "deploy/local/env.sh no longer exports KAFKA_VERSION=x.y.z"
+    return match.group(1)
+
+
+# Built here from the root Dockerfile, not pulled.
+BUILT = "dialogue-logistics:local"
+
+
+def test_every_image_is_pinned_to_a_version(compose: dict[str, Any]) -> None:
+    for name, service in compose.items():
+        image = service.get("image")
+        assert image, f"{name} names no image"
+        if image == BUILT:
+            assert service.get("build"), f"{name} runs {BUILT} without building it"
+            continue
+        repository, _, tag = image.rpartition(":")
+        assert repository and "/" not in tag, f"{name}: {image!r} has no tag"
+        assert re.fullmatch(r"v?\d+\.\d+(\.\d+)?", tag), f"{name}: pin a version, not {image!r}"
 
 
 def test_postgres_host_port_is_env_sh_pg_port(compose: dict[str, Any], defaults: dict[str, str]) -> None:

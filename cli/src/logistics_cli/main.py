@@ -13,14 +13,14 @@ import typer
 from rich.table import Table
 from shared.contracts import sponsorship
 
-from logistics_cli import api_client, consistency
+from logistics_cli import api_client
 from logistics_cli.access_cmds import audit, login, token_app
 from logistics_cli.common import WorkshopOption, console, errors, settings, submit
-from logistics_cli.config import SERVICES
 from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
 from logistics_cli.ops_cmds import ops_app
+from logistics_cli.report_cmds import report_donor, report_manifest, report_participants
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.trace import trace_app
 from logistics_cli.travel_cmds import travel_app
@@ -44,6 +44,9 @@ app.add_typer(ops_app, name="ops")
 app.command()(login)
 app.command()(audit)
 report_app.command("funding")(report_funding)
+report_app.command("donor")(report_donor)
+report_app.command("participants")(report_participants)
+report_app.command("manifest")(report_manifest)
 
 
 @app.command()
@@ -97,6 +100,23 @@ def places_checker() -> Callable[[list[dict[str, str | None]]], list[dict[str, A
 
 
 @app.command()
+def tick(
+    today: Annotated[
+        str | None, typer.Option("--today", help="The day to check (YYYY-MM-DD): a replay's; default: today.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the command sent as JSON.")] = False,
+) -> None:
+    """Pass a day: every workshop still to come is checked for a funding shortfall and for sponsored places without
+    a ticket as the early-booking windows close; staff are told once, in the digest. In live use the sponsorship
+    service runs the same check by itself every day."""
+    from logistics_cli.common import parse_today, send, settle
+
+    sent = send("Deadline check sent", sponsorship.CheckDeadlines, as_json=as_json, today=parse_today(today))
+    if not as_json:
+        settle("sponsorship", sent)
+
+
+@app.command()
 def wait(
     workshop: Annotated[
         str | None, typer.Option("--workshop", help="Wait only for this workshop's bookings and e-mails.")
@@ -116,15 +136,6 @@ def wait(
     console.print("All work processed." + (f" ({workshop})" if workshop else ""))
 
 
-def fetch(client: httpx.Client, url: str) -> Any:
-    response = client.get(url)
-    if response.status_code == 404:
-        errors.print(f"[red]{response.json().get('detail', 'not found')}[/red]")
-        raise typer.Exit(1)
-    response.raise_for_status()
-    return response.json()
-
-
 def maildir_message_ids(path: str) -> list[str]:
     box = mailbox.Maildir(path, create=False)
     # Long headers may be folded on disk: compare Message-IDs without whitespace.
@@ -132,20 +143,22 @@ def maildir_message_ids(path: str) -> list[str]:
 
 
 def build_report(workshop: str, maildir: str | None) -> dict[str, Any]:
+    """The API computes the report from the services' reads; the Maildir, if given, is read here and its Message-IDs
+    sent along."""
     cfg = settings()
-    with api_client.client(timeout=30) as client:
-        try:
-            registration = fetch(client, f"{cfg.url('registration')}/workshops/{workshop}")
-            funding = fetch(client, f"{cfg.url('sponsorship')}/workshops/{workshop}/sponsorships")
-            tickets = fetch(client, f"{cfg.url('travel')}/workshops/{workshop}/tickets")
-            emails = fetch(client, f"{cfg.url('notifications')}/workshops/{workshop}/emails")
-            statuses = {service: fetch(client, f"{cfg.url(service)}/ops/status") for service in SERVICES}
-        except httpx.HTTPError as error:
-            errors.print(f"[red]A service did not answer:[/red] {error}")
-            raise typer.Exit(1) from None
     maildir = maildir or cfg.maildir or None
     ids = maildir_message_ids(maildir) if maildir and Path(maildir).exists() else None
-    return consistency.report(workshop, registration, funding, tickets, emails, statuses, ids)
+    with api_client.client(timeout=60) as client:
+        try:
+            response = client.post(f"{cfg.api}/reports/consistency/{workshop}", json={"maildir_message_ids": ids})
+        except httpx.HTTPError as error:
+            errors.print(f"[red]The API did not answer:[/red] {error}")
+            raise typer.Exit(1) from None
+    if response.status_code in (404, 503):
+        errors.print(f"[red]{response.json().get('detail', response.text)}[/red]")
+        raise typer.Exit(1)
+    response.raise_for_status()
+    return dict(response.json())
 
 
 @report_app.command("consistency")

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from logistics_cli import common, funding_cmds, main
+from logistics_cli import common, delegate_cmds, funding_cmds, main
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, Any]]:
         sent.extend((command.topic(), command.message_key(), command) for command in commands)
         return [common.Sent(str(uuid.UUID(int=1)), command.TYPE) for command in commands]
 
-    for module in (common, funding_cmds, main):
+    for module in (common, delegate_cmds, funding_cmds, main):
         monkeypatch.setattr(module, "submit", fake_submit)
     monkeypatch.setenv("COMMAND_WAIT_S", "0")  # no service answers here
     return sent

@@ -98,3 +98,82 @@ def test_codes_typed_in_lower_case_are_sent_upper_case(published: list[tuple[str
     assert result.exit_code == 0, result.output
     [(_, _, command)] = published
     assert (command.country, command.airport) == ("AT", "VIE")  # type: ignore[attr-defined]
+
+
+WHAT_IF = {
+    "decision": {"type": "registration.move_workshop", "payload": {"workshop_id": "w"}},
+    "changes": True,
+    "workshop": {"status": "scheduled", "change": "moved", "city": "Nairobi", "airport": "NBO",
+                 "starts": "2006-10-24", "ends": "2006-10-25", "venue_version": 2},
+    "travel_today": "2006-08-01",
+    "currency": "USD",
+    "places": [
+        {"delegate_ref": "W-01", "priority": 1, "before": "granted", "after": "granted", "ticket": "changed",
+         "cost_before": "3652", "cost_after": "3277"},
+        {"delegate_ref": "W-02", "priority": 2, "before": "granted", "after": "waitlisted", "ticket": "cancelled",
+         "cost_before": "3652", "cost_after": "0"},
+    ],
+    "tickets": [
+        {"delegate_ref": "W-01", "booking_ref": "ABC123", "outcome": "changed", "fare": "2450", "new_fare": "2300",
+         "change_fee": "75", "cancellation_fee": "100", "refund": "0", "credit": "2350"},
+        {"delegate_ref": "W-02", "booking_ref": "DEF456", "outcome": "cancelled", "fare": "2450", "new_fare": None,
+         "change_fee": None, "cancellation_fee": "100", "refund": "0", "credit": "2350"},
+    ],
+    "donors": [{"donor_id": "unfpa", "name": "UNFPA", "committed_before": "7304", "committed_after": "5727",
+                "change_fees": "75", "cancellation_fees": "100", "airline_credits": "2350", "released": "-873"}],
+    "pledges_released": [],
+    "notes": ["places wait for a subsistence rate for Nairobi"],
+}  # fmt: skip
+
+
+class Posted(Answer):
+    def __init__(self, status_code: int, body: dict[str, object]) -> None:
+        super().__init__(body)
+        self.status_code = status_code
+
+
+def test_a_what_if_publishes_nothing_and_prints_places_tickets_and_money_per_donor(
+    published: list[tuple[str, str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, Any]] = []
+
+    def post(url: str, json: Any, **_: Any) -> Posted:
+        asked.append((url, json))
+        return Posted(200, WHAT_IF)
+
+    monkeypatch.setattr(api_client.httpx, "post", post)
+    result = CliRunner().invoke(
+        main.app,
+        ["workshop", "move", "w", "--city", "Nairobi", "--country", "KE", "--airport", "NBO", "--what-if",
+         "--today", "2006-08-01"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert published == []
+    [(url, body)] = asked
+    assert url == "http://127.0.0.1:8000/what-if" and body["type"] == "registration.move_workshop"
+    assert body["payload"]["airport"] == "NBO" and body["payload"]["today"] == "2006-08-01"
+    text = " ".join(result.output.split())
+    assert "nothing was published" in text and "granted -> waitlisted: 1" in text
+    for shown in ("W-02", "DEF456", "2,350.00", "UNFPA", "-873.00", "subsistence rate for Nairobi"):
+        assert shown in text
+
+
+def test_a_what_if_of_a_decision_that_would_be_refused_says_why_with_exit_code_2(
+    published: list[tuple[str, str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusal = {"detail": "cannot defer workshop w: it started on 2006-10-24 (today is 2006-10-25)"}
+    monkeypatch.setattr(api_client.httpx, "post", lambda url, **_: Posted(409, refusal))
+    result = CliRunner().invoke(main.app, ["workshop", "defer", "w", "--to-year", "2007", "--what-if"])
+
+    assert result.exit_code == 2 and "it started on 2006-10-24" in " ".join(result.output.split())
+    assert published == []
+
+
+def test_a_tick_sends_one_deadline_check_for_the_day_given(published: list[tuple[str, str, object]]) -> None:
+    from shared.contracts import sponsorship
+
+    result = CliRunner().invoke(main.app, ["tick", "--today", "2006-08-01"])
+
+    assert result.exit_code == 0, result.output
+    assert published == [("sponsorship.commands.v1", "deadlines", sponsorship.CheckDeadlines(today=date(2006, 8, 1)))]

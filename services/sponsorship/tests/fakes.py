@@ -8,12 +8,16 @@ with the adapter. The CHECK and foreign-key constraints that would make PostgreS
 
 from __future__ import annotations
 
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, ClassVar
 
 from shared.contracts.envelope import Envelope
+from sponsorship.domain import what_if
 from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate, SubsistenceTable
 from sponsorship.domain.eligibility import EligibilityList, EligibleCountry
@@ -114,6 +118,8 @@ class FakeRepository:
         self.airline_credits: dict[tuple[str, str], dict[str, Any]] = {}
         self.shortfalls: dict[tuple[str, str], dict[str, Any]] = {}
         self.subsistence_waits: dict[str, RateWait] = {}
+        self.attendance: dict[str, tuple[str, bool, datetime]] = {}
+        self.notices: dict[tuple[str, str], dict[str, Any]] = {}
         self.published: list[tuple[str, Envelope]] = []
 
     # Workshops, donors, pledges.
@@ -197,6 +203,26 @@ class FakeRepository:
             ),
             Decimal(0),
         )
+
+    async def every_workshop(self) -> list[WorkshopFacts]:
+        return sorted(self.workshops.values(), key=lambda w: (w.starts, w.workshop_id))
+
+    async def save_notice(self, workshop_id: str, notice: str, on: date, event: dict[str, Any]) -> bool:
+        """Once per workshop and notice (primary key): True when new."""
+        if (workshop_id, notice) in self.notices:
+            return False
+        self.notices[(workshop_id, notice)] = event
+        return True
+
+    async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
+        self.attendance[delegate_ref] = (workshop_id, attended, at)
+
+    async def workshop_lines(self, workshop_id: str) -> list[what_if.Line]:
+        """The lines of the workshop's awards, per delegate, the reserve before tickets, earmarked pledges first."""
+        found = [line for line in self.award_lines if self.awards_[line.delegate_ref]["workshop_id"] == workshop_id]
+        found.sort(key=lambda x: (x.delegate_ref, x.booking_ref is not None, x.booking_ref or "",
+                                  self.pledges[x.pledge_id]["workshop_id"] is None, x.pledge_id, x.kind))  # fmt: skip
+        return [what_if.Line(x.delegate_ref, x.kind, x.pledge_id, x.amount, x.booking_ref) for x in found]
 
     async def workshops_of_year(self, year: int) -> list[WorkshopFacts]:
         return sorted((w for w in self.workshops.values() if w.year == year), key=lambda w: (w.starts, w.workshop_id))
@@ -553,6 +579,11 @@ class FakeRepository:
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         self.published.append((topic, envelope))
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[FakeRepository]:
+        """A copy to write to, dropped at the end (as the adapter's transaction rolled back)."""
+        yield copy.deepcopy(self)
 
     # What tests read.
 

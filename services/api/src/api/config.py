@@ -20,6 +20,10 @@ class Settings(StackSettings):
     notifications_url: str = ""
     # A consumer group with lag whose committed offsets have not moved for this long is reported stuck (/ops/lag).
     ops_stuck_after_s: float = 120.0
+    # The ops page (/ops): its sessions are signed with this key (random at each start when empty: every session ends
+    # with the process; give every replica of the API the same key) and last this long, or less if the token expires.
+    ops_session_key: str = ""
+    ops_session_hours: float = 8.0
 
     def url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_url")

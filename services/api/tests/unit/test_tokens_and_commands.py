@@ -60,7 +60,10 @@ def test_personal_reads_need_staff_and_every_read_is_of_a_known_service() -> Non
     personal = {f"{r.service}{r.path}" for r in READS if r.allowed == STAFF}
     assert "notifications/delegates/{delegate_ref}/preview" in personal
     assert "registration/workshops/{workshop_id}/delegates" in personal
-    assert all("/delegates" in path for path in personal - {"registration/places/check"})
+    # Besides delegates' own records: the lists with names staff export (participants, ticket manifest).
+    lists = {"registration/workshops/{workshop_id}/participants", "travel/workshops/{workshop_id}/manifest"}
+    assert lists <= personal
+    assert all("/delegates" in path for path in personal - {"registration/places/check", *lists})
     assert {r.service for r in READS} == {"registration", "sponsorship", "travel", "notifications"}
 
 

@@ -22,14 +22,15 @@ from shared.contracts.topics import (
     dead_letter,
     qualified,
 )
+from shared.db.leadership import leading_from
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from notifications.adapters.postgres import (
+    MAIL_CHANNEL,
     PostgresEmailFacts,
     PostgresMailQueue,
     PostgresRepository,
-    mail_leadership,
     mail_queue_status,
 )
 from notifications.adapters.renderer import LetterSettings, TemplateRenderer
@@ -187,7 +188,10 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             sponsorship_contracts.ShortfallDetected.TYPE: route(
                 sponsorship_contracts.ShortfallDetected, handlers.when_shortfall_detected_tell_staff
-            )
+            ),
+            sponsorship_contracts.BookingWindowClosing.TYPE: route(
+                sponsorship_contracts.BookingWindowClosing, handlers.when_booking_window_closes_tell_staff
+            ),
         },
     )
     subscribe_dead_letters(runtime, namespace)
@@ -199,7 +203,7 @@ def build(settings: Settings) -> ServiceRuntime:
             SmtpMailer(settings),
             renderer(letter_settings(settings)),
             settings.mail_from,
-            mail_leadership,
+            lambda pool: leading_from(pool, "mail-worker", MAIL_CHANNEL),
         )
     )
     return runtime

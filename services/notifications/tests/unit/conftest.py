@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from shared.contracts.registration import WorkshopScheduled
 from shared.contracts.sponsorship import (
+    BookingWindowClosing,
     CostLine,
     FareDeclined,
     ShortfallDetected,
@@ -176,6 +177,7 @@ def digest_items() -> list[dict[str, Any]]:
         {"position": 3, "kind": "dead_letter", "workshop_id": "*", "facts": DEAD_LETTER},
         {"position": 4, "kind": "booking_failed", "workshop_id": "idm-2006-geneva", "facts": BOOKING_FAILED},
         {"position": 5, "kind": "trip_overdue", "workshop_id": "idm-2006-geneva", "facts": TRIP_OVERDUE},
+        {"position": 6, "kind": "booking_window", "workshop_id": "idm-2006-bangkok", "facts": BOOKING_WINDOW},
     ]
 
 
@@ -195,6 +197,15 @@ TRIP_OVERDUE = TripOverdue(
     state="held",
     waited_s=340,
     reason="held for 340 s (bound 300 s), waiting for sponsorship's answer about the held fare ORD-7 (asked 3 times)",
+).model_dump(mode="json")
+
+BOOKING_WINDOW = BookingWindowClosing(
+    workshop_id="idm-2006-bangkok",
+    window="cheapest_fares_ended",
+    closes_on="2006-08-25",
+    places_without_ticket=7,
+    detected_on="2006-08-26",
+    days_before=59,
 ).model_dump(mode="json")
 
 DEAD_LETTER = {

@@ -5,6 +5,7 @@ handlers that queue them once per (delegate, kind, version), with in-memory fake
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
@@ -614,3 +615,35 @@ async def test_each_late_trip_is_listed_once_per_state_and_attempt() -> None:
 
     assert repo.queued() == {("staff", "digest", 3)}
     assert [(f["attempt"], f["state"]) for f in repo.digest.values()] == [(2, "held"), (2, "requested"), (3, "held")]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Tickets late, workshop idm-2006-bangkok (59 days before,", "7 sponsored places have no ticket;",
+                "the cheapest fares ended on"]),
+        ("fr", ["Billets en retard, atelier idm-2006-bangkok (59 jours avant,", "7 places financées sans billet",
+                "les tarifs les plus bas ont pris fin le"]),
+        ("es", ["Billetes pendientes, taller idm-2006-bangkok (59 días antes,", "7 plazas financiadas sin billete",
+                "las tarifas más bajas terminaron el"]),
+    ],
+)  # fmt: skip
+def test_the_digest_lists_places_without_tickets_as_booking_windows_close(
+    email: Email, language: str, words: list[str]
+) -> None:
+    text = " ".join(compose(email("digest", language, version=6), RENDERER, SENDER).rendered.text.split())
+
+    for word in words:
+        assert word in text
+
+
+async def test_each_booking_window_of_a_workshop_is_listed_once() -> None:
+    repo = FakeRepository()
+    window = sponsorship.BookingWindowClosing.model_validate(digest_items()[5]["facts"])
+    tell = handlers.when_booking_window_closes_tell_staff
+    for _ in range(2):
+        await deliver(repo, tell, window)
+    await deliver(repo, tell, window.model_copy(update={"detected_on": date(2006, 8, 27)}))  # the same, a day on
+    await deliver(repo, tell, window.model_copy(update={"window": "early_booking_closed"}))
+
+    assert repo.queued() == {("staff", "digest", 2)}

@@ -17,6 +17,7 @@ from ..fakes import GAZETTEER, FakeRepository
 
 W = "idm-2006-geneva"
 TODAY = date(2006, 4, 20)
+SENT_ON = date(2006, 5, 2)  # the day a preview is asked for, for decisions without a date of their own
 ACTOR = Actor(token_id="tok-1", name="Workshop Staff", roles=("staff",))
 SCHEDULED = contracts.WorkshopScheduled.TYPE
 REGISTERED = contracts.DelegateRegistered.TYPE
@@ -55,6 +56,8 @@ async def send(repo: FakeRepository, command: Command) -> Envelope:
             await handlers.reject_registration(repo, envelope, command)
         case contracts.SetTravelDates():
             await handlers.set_delegate_travel_dates(repo, envelope, command)
+        case contracts.RecordAttendance():
+            await handlers.record_delegate_attendance(repo, envelope, command)
         case _:
             await handlers.decide(repo, envelope, command, GAZETTEER)  # type: ignore[arg-type]
     return envelope
@@ -541,3 +544,178 @@ async def test_a_decision_that_makes_no_sense_is_refused_with_its_reason(
         await send(repo, command)
 
     assert await refused(repo, decision) == why
+
+
+# A decision tried first (what-if): what registration would announce, with nothing saved or published.
+
+
+async def test_a_previewed_decision_says_what_would_be_announced_and_saves_and_publishes_nothing() -> None:
+    repo = await scheduled_repo()
+    published, saved = len(repo.published), repo.workshops[W]
+
+    move = contracts.MoveWorkshop(workshop_id=W, city="Vienna", country="AT", airport="VIE", today=date(2006, 5, 1))
+    after = await handlers.preview_decision(repo, move, GAZETTEER, date(2006, 5, 1))
+
+    assert after is not None
+    assert (after.city, after.airport, after.venue_version, after.revision, after.change, after.as_of) == (
+        "Vienna",
+        "VIE",
+        2,
+        2,
+        "moved",
+        date(2006, 5, 1),
+    )
+    assert (len(repo.published), repo.workshops[W]) == (published, saved)
+    # Taken for real, the decision announces exactly what the preview said.
+    await send(repo, move)
+    assert repo.payloads(SCHEDULED)[-1] == after.model_dump(mode="json")
+
+
+async def test_a_previewed_decision_already_in_force_is_none_and_one_that_makes_no_sense_is_refused() -> None:
+    repo = await scheduled_repo()
+    await send(repo, contracts.ConfirmWorkshop(workshop_id=W))
+
+    assert await handlers.preview_decision(repo, contracts.ConfirmWorkshop(workshop_id=W), GAZETTEER, SENT_ON) is None
+    with pytest.raises(Refused, match="already starts on 2006-07-12"):
+        await handlers.preview_decision(
+            repo,
+            contracts.PostponeWorkshop(workshop_id=W, starts=date(2006, 7, 5), ends=date(2006, 7, 6)),
+            GAZETTEER,
+            SENT_ON,
+        )
+
+
+# After the workshop: closed (held), then attendance.
+
+ATTENDANCE = contracts.AttendanceRecorded.TYPE
+
+
+async def test_a_workshop_is_closed_as_held_only_after_its_last_day_and_once() -> None:
+    repo = await registered_repo()
+    too_soon = contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 13))
+
+    assert (
+        await refused(repo, too_soon)
+        == f"cannot close workshop {W} yet: its last day is 2006-07-13 (today is 2006-07-13)"
+    )
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 14)))
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 20)))
+
+    [held] = [p for p in repo.payloads(SCHEDULED) if p["status"] == "held"]
+    assert (held["change"], held["venue_version"], held["revision"], held["as_of"]) == ("held", 1, 2, "2006-07-14")
+    late = await refused(repo, delegate("GEN-002"))
+    assert late == f"delegate GEN-002: workshop {W} is held"
+
+
+async def test_a_cancelled_workshop_is_not_closed_and_attendance_waits_for_the_close() -> None:
+    repo = await registered_repo()
+    early = await refused(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=True))
+    await send(repo, contracts.CancelWorkshop(workshop_id=W, reason="no money"))
+
+    assert early == (
+        f"delegate GEN-001: attendance is recorded once workshop {W} is held (it is scheduled): close it first with"
+        f" `logistics workshop close {W}`"
+    )
+    closing = await refused(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 8, 1)))
+    assert closing == f"cannot close workshop {W}: it is cancelled, it was not held"
+
+
+async def test_attendance_is_announced_once_per_answer_and_may_be_corrected() -> None:
+    repo = await registered_repo()
+    await send(repo, delegate("GEN-002", approval="pending"))
+    await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 14)))
+    revision = repo.delegates["GEN-001"].revision
+
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=False))
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=False))
+    await send(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-001", attended=True))
+
+    assert [(p["ref"], p["attended"]) for p in repo.payloads(ATTENDANCE)] == [("GEN-001", False), ("GEN-001", True)]
+    topic, event = repo.published[-1]
+    assert (topic, event.aggregate_key) == (REGISTRATION_DELEGATE, "GEN-001")
+    # Not a new registration: no DelegateRegistered, the revision as it was.
+    assert (repo.delegates["GEN-001"].attendance, repo.delegates["GEN-001"].revision) == ("attended", revision)
+    pending = await refused(repo, contracts.RecordAttendance(workshop_id=W, ref="GEN-002", attended=True))
+    assert pending == "delegate GEN-002: the registration is pending, not approved"
+
+
+# Capacity (issue 18): registrations beyond it are waitlisted in line, or refused; a raised capacity approves the
+# line, first come first.
+
+
+async def test_registrations_beyond_capacity_wait_in_line_and_a_raised_capacity_approves_them_in_order() -> None:
+    repo = FakeRepository()
+    await send(repo, geneva(capacity=2))
+    for n in range(1, 5):
+        await send(repo, delegate(f"GEN-00{n}", email=f"d{n}@delegates.example"))
+
+    assert {ref: d.approval for ref, d in repo.delegates.items()} == {
+        "GEN-001": "approved",
+        "GEN-002": "approved",
+        "GEN-003": "waitlisted",
+        "GEN-004": "waitlisted",
+    }
+    announced = {p["ref"]: (p["approval"], p["approval_reason"]) for p in repo.payloads(REGISTERED)}
+    assert announced["GEN-003"] == ("waitlisted", "workshop full (2 places): waitlisted")
+    # A file applied again keeps each registration where it is in line.
+    await send(repo, delegate("GEN-003", email="d3@delegates.example"))
+    assert repo.delegates["GEN-003"].approval == "waitlisted"
+
+    await send(repo, geneva(capacity=3))
+
+    assert [(d.ref, d.approval, d.revision) for d in sorted(repo.delegates.values(), key=lambda d: d.ref)] == [
+        ("GEN-001", "approved", 1),
+        ("GEN-002", "approved", 1),
+        ("GEN-003", "approved", 2),
+        ("GEN-004", "waitlisted", 1),
+    ]
+    assert [(p["ref"], p["approval"], p["revision"]) for p in repo.payloads(REGISTERED)][-1] == (
+        "GEN-003",
+        "approved",
+        2,
+    )
+
+
+async def test_a_full_workshop_that_refuses_says_so_and_a_pending_registration_approved_when_full_waits() -> None:
+    repo = FakeRepository()
+    await send(repo, geneva(capacity=1, when_full="refuse"))
+    await send(repo, delegate("GEN-001"))
+    await send(repo, delegate("GEN-002", approval="pending"))
+
+    assert await refused(repo, delegate("GEN-003")) == (
+        f"delegate GEN-003: workshop {W} is full (1 of 1 places taken); raise its capacity to take more"
+    )
+    full = await refused(repo, contracts.ApproveRegistration(workshop_id=W, ref="GEN-002"))
+    assert "is full (1 of 1 places taken)" in full
+    await send(repo, geneva(capacity=1, when_full="waitlist"))
+    await send(repo, contracts.ApproveRegistration(workshop_id=W, ref="GEN-002"))
+    assert repo.delegates["GEN-002"].approval == "waitlisted"
+    await send(repo, contracts.RejectRegistration(workshop_id=W, ref="GEN-002", reason="no place after all"))
+    assert (repo.delegates["GEN-002"].approval, repo.delegates["GEN-002"].waitlisted_at) == ("rejected", None)
+
+
+# The annual programme: its theme and the Council session where the dialogue meets besides its workshops.
+
+
+async def test_a_programme_carries_its_council_session_and_a_change_to_it_is_the_next_revision() -> None:
+    repo = FakeRepository()
+    sessions = [
+        contracts.CouncilSession(kind="gmg", title="Special session with the Global Migration Group"),
+        contracts.CouncilSession(kind="high_level", title="Partnerships in Migration"),
+        contracts.CouncilSession(kind="imdi", title="International Migration and Development Initiative"),
+        contracts.CouncilSession(kind="year_in_review", title="The Year in Review"),
+    ]
+    council = contracts.Council(starts=date(2006, 11, 28), ends=date(2006, 12, 1), sessions=sessions)
+    programme = contracts.DefineProgramme(year=2006, theme="Partnerships in Migration", council=council)
+
+    await send(repo, programme)
+    await send(repo, programme)
+    await send(repo, programme.model_copy(update={"council": council.model_copy(update={"sessions": sessions[:3]})}))
+
+    defined = repo.payloads(contracts.ProgrammeDefined.TYPE)
+    assert [(p["revision"], len(p["council"]["sessions"])) for p in defined] == [(1, 4), (2, 3)]
+    assert defined[0]["council"]["sessions"][3] == {"kind": "year_in_review", "title": "The Year in Review"}
+    wrong_year = contracts.Council(starts=date(2007, 11, 27), ends=date(2007, 11, 30))
+    assert await refused(repo, programme.model_copy(update={"council": wrong_year})) == (
+        "programme 2006: the Council on 2007-11-27 is not in 2006"
+    )

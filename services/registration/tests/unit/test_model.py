@@ -181,10 +181,10 @@ def test_registering_again_keeps_the_approval_staff_decided() -> None:
 def test_approving_a_pending_registration_raises_its_revision_and_approving_again_changes_nothing() -> None:
     pending = replace(AMINATA, approval="pending")
 
-    approved = approve(pending, AMINATA.ref, AMINATA.workshop_id)
+    approved = approve(pending, AMINATA.ref, AMINATA.workshop_id, GENEVA)
 
     assert approved is not None and (approved.approval, approved.revision) == ("approved", 2)
-    assert approve(approved, AMINATA.ref, AMINATA.workshop_id) is None
+    assert approve(approved, AMINATA.ref, AMINATA.workshop_id, GENEVA) is None
 
 
 def test_a_rejection_keeps_its_reason_and_a_rejected_registration_may_be_approved_after_all() -> None:
@@ -192,7 +192,7 @@ def test_a_rejection_keeps_its_reason_and_a_rejected_registration_may_be_approve
 
     assert rejected is not None and (rejected.approval, rejected.approval_reason) == ("rejected", "not an official")
     assert reject(rejected, AMINATA.ref, AMINATA.workshop_id, "not an official") is None
-    approved = approve(rejected, AMINATA.ref, AMINATA.workshop_id)
+    approved = approve(rejected, AMINATA.ref, AMINATA.workshop_id, GENEVA)
     assert approved is not None and (approved.approval, approved.approval_reason) == ("approved", None)
 
 

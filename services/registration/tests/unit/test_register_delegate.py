@@ -58,6 +58,12 @@ class Repository:
     async def save_delegate(self, delegate: Delegate) -> None:
         self.delegates[delegate.ref] = delegate
 
+    async def approved_count(self, workshop_id: str) -> int:
+        return sum(1 for d in self.delegates.values() if (d.workshop_id, d.approval) == (workshop_id, "approved"))
+
+    async def waitlisted(self, workshop_id: str) -> list[Delegate]:
+        return []
+
     async def programme(self, year: int) -> Programme | None:
         return None
 

@@ -19,9 +19,10 @@ from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from sponsorship.adapters import reference_tables as reference_tables_adapter
-from sponsorship.adapters.postgres import PostgresRepository
+from sponsorship.adapters.postgres import PostgresRepository, transaction
 from sponsorship.config import Settings
 from sponsorship.service import handlers
+from sponsorship.service.daily import DailyDeadlineCheck
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -81,6 +82,7 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.WithdrawSponsorship.TYPE: route(
                 contracts.WithdrawSponsorship, handlers.withdraw_sponsorship, tables
             ),
+            contracts.CheckDeadlines.TYPE: route(contracts.CheckDeadlines, handlers.check_deadlines, tables),
         },
     )
     runtime.subscribe(
@@ -96,7 +98,10 @@ def build(settings: Settings) -> ServiceRuntime:
         {
             registration_contracts.DelegateRegistered.TYPE: route(
                 registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_request
-            )
+            ),
+            registration_contracts.AttendanceRecorded.TYPE: route(
+                registration_contracts.AttendanceRecorded, handlers.when_attendance_recorded_keep_it
+            ),
         },
     )
     # Held fares to approve before ticketing, tickets issued and cancelled (actual prices, refunds, credits); fare
@@ -116,4 +121,13 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.FareQuoted.TYPE: route(travel_contracts.FareQuoted, handlers.when_fare_quoted_keep_quote),
         },
     )
+    if settings.sponsorship_deadline_check_every_s > 0:
+        runtime.background.append(
+            DailyDeadlineCheck(
+                lambda pool: transaction(pool, namespace),
+                tables,
+                settings.sponsorship_deadline_check_every_s,
+                clock=lambda: runtime.clock(),  # the service's clock, as its other decisions
+            )
+        )
     return runtime

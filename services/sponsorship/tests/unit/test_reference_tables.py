@@ -41,7 +41,7 @@ def test_the_subsistence_table_keeps_the_2006_rates() -> None:
 
 
 # Every city a workshop of the seeds, a scenario, a test or a benchmark is held in or moved to (issue 18).
-VENUES = ["Geneva", "Bangkok", "Manila", "Vienna", "Madrid", "Bern", "Lausanne"]
+VENUES = ["Geneva", "Bangkok", "Manila", "Vienna", "Madrid", "Bern", "Lausanne", "Nairobi"]
 
 
 @pytest.mark.parametrize("city", VENUES)

@@ -16,17 +16,18 @@ from shared.contracts.topics import (
     TRAVEL_BOOKING,
     TRAVEL_COMMANDS,
 )
+from shared.db.leadership import leading_from
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
 from travel.adapters.fare_provider import AirportDirectory, GdsProvider
 from travel.adapters.gds_client import GdsClient
 from travel.adapters.postgres import (
+    TRIPS_CHANNEL,
     PostgresRepository,
     PostgresTripStore,
     late_trips,
     trips_pending,
-    worker_leadership,
 )
 from travel.config import Settings
 from travel.service import handlers
@@ -122,7 +123,7 @@ def build(settings: Settings) -> ServiceRuntime:
         BookingWorker(
             lambda pool: PostgresTripStore(pool, namespace),
             provider,
-            worker_leadership,
+            lambda pool: leading_from(pool, "booking-worker", TRIPS_CHANNEL),
             trips_pending,
             late_trips,
             approval=settings.travel_fare_approval,

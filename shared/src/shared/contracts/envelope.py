@@ -48,6 +48,12 @@ class Envelope(BaseModel):
         ]
 
 
+def schema_id(wire_type: str, version: int) -> str:
+    """The `$id` of a contract's JSON Schema: its wire type and version, as a URN (it names the schema, nothing is
+    fetched from it)."""
+    return f"urn:dialogue-logistics:contract:{wire_type}:v{version}"
+
+
 class Contract(BaseModel):
     """Base of every command and event payload: frozen, unknown fields ignored, no input echoed."""
 
@@ -56,6 +62,12 @@ class Contract(BaseModel):
     # Set on each subclass: the wire type and its version.
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema of this type and version, named by its `$id` (`schema_id`). Only the top level has one: a
+        contract nested in another stays a plain `$defs` entry, so its references resolve in the enclosing schema."""
+        return {"$id": schema_id(cls.TYPE, cls.VERSION), **super().model_json_schema(*args, **kwargs)}
 
 
 class Command(Contract):

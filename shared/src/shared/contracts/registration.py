@@ -11,7 +11,8 @@ from shared.contracts.envelope import Command, Contract
 
 Role = Literal["speaker", "official", "observer"]
 Language = Literal["en", "fr", "es"]
-Approval = Literal["approved", "pending", "rejected"]
+# waitlisted: the workshop was full (its capacity); approved in line as places free up.
+Approval = Literal["approved", "pending", "waitlisted", "rejected"]
 IATA = Field(pattern=r"^[A-Z]{3}$")
 COUNTRY = Field(pattern=r"^[A-Z]{2}$")
 # Identifiers travel in Kafka keys, Message-IDs and URLs: letters, digits, dot, dash, underscore.
@@ -35,15 +36,39 @@ class ScheduleWorkshop(Command):
     minimum_sponsored: int = Field(default=0, ge=0)
     # The date the system treats as today for this workshop (replays of past workshops); None: the real date.
     as_of: date | None = None
+    # How many approved registrations it takes (None: no limit), and what becomes of one beyond: waitlisted (approved
+    # in line when the capacity is raised) or refused.
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    when_full: Literal["waitlist", "refuse"] = "waitlist"
+
+
+class CouncilSession(Contract):
+    """One session of the dialogue at the Council session: the Global Migration Group's, the high-level session on
+    the year's theme, the International Migration and Development Initiative's, The Year in Review, or another."""
+
+    TYPE = "registration.council_session"
+    kind: Literal["gmg", "high_level", "imdi", "year_in_review", "other"] = "other"
+    title: str = Field(min_length=1, max_length=300)
+
+
+class Council(Contract):
+    """The year's Council session, where the dialogue meets besides its intersessional workshops."""
+
+    TYPE = "registration.council"
+    starts: date | None = None
+    ends: date | None = None
+    sessions: list[CouncilSession] = Field(default_factory=list, max_length=50)
 
 
 class DefineProgramme(Command):
-    """A year's programme of the International Dialogue on Migration: its theme (idempotent by year)."""
+    """A year's programme of the International Dialogue on Migration: its theme and its Council session (idempotent
+    by year); its intersessional workshops are those of that year."""
 
     TYPE = "registration.define_programme"
     ROLE = "staff"
     year: int = Field(ge=2000, le=2100)
     theme: str = Field(min_length=1, max_length=300)
+    council: Council | None = None
 
     def message_key(self) -> str:
         return f"programme-{self.year}"
@@ -114,10 +139,11 @@ class RejectRegistration(Command):
     reason: str = Field(min_length=1, max_length=500)
 
 
-WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled"]
+# held: the workshop took place and staff closed it after its last day (attendance, then the books).
+WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled", "held"]
 # What the last staff decision did to the workshop (consumers choose their cascade and e-mail by it).
 WorkshopChange = Literal[
-    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed"
+    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed", "held"
 ]
 
 
@@ -192,9 +218,50 @@ class ConfirmWorkshop(Command):
     today: date | None = None
 
 
+class CloseWorkshop(Command):
+    """After its last day: the workshop was held. Staff then record attendance, and sponsorship's books for it close
+    (committed against actual, the donor statements)."""
+
+    TYPE = "registration.close_workshop"
+    ROLE = "staff"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    # The date the decision is taken (replays of past workshops); None: the workshop's as_of, or today.
+    today: date | None = None
+
+
 WorkshopDecision = (
-    MoveWorkshop | PostponeWorkshop | DeferWorkshop | RescheduleWorkshop | CancelWorkshop | ConfirmWorkshop
+    MoveWorkshop
+    | PostponeWorkshop
+    | DeferWorkshop
+    | RescheduleWorkshop
+    | CancelWorkshop
+    | ConfirmWorkshop
+    | CloseWorkshop
 )
+# The decisions by wire type: each may be tried first as a what-if (what it would do, published never).
+WORKSHOP_DECISIONS: dict[str, type[Command]] = {
+    decision.TYPE: decision
+    for decision in (
+        MoveWorkshop,
+        PostponeWorkshop,
+        DeferWorkshop,
+        RescheduleWorkshop,
+        CancelWorkshop,
+        ConfirmWorkshop,
+        CloseWorkshop,
+    )
+}
+
+
+class RecordAttendance(Command):
+    """Whether a delegate attended the workshop (or was a no-show), recorded by staff once it is closed (held); the
+    same again changes nothing, the other answer corrects it."""
+
+    TYPE = "registration.record_attendance"
+    ROLE = "staff"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+    attended: bool
 
 
 class WorkshopScheduled(Contract):
@@ -221,6 +288,8 @@ class WorkshopScheduled(Contract):
     change: WorkshopChange = "scheduled"
     reason: str | None = None
     venue_tbd: bool = False
+    capacity: int | None = None
+    when_full: Literal["waitlist", "refuse"] = "waitlist"
 
 
 class ProgrammeDefined(Contract):
@@ -230,6 +299,7 @@ class ProgrammeDefined(Contract):
     year: int
     theme: str
     revision: int
+    council: Council | None = None
 
 
 class DelegateRegistered(Contract):
@@ -274,6 +344,16 @@ class ContactRecorded(Contract):
     nationality: str | None = None
     passport_number: str | None = None
     date_of_birth: date | None = None
+
+
+class AttendanceRecorded(Contract):
+    """Staff recorded whether a delegate attended a held workshop: the finance officer's books count a no-show's
+    ticket as unused and allowance as not paid. On registration.delegate.v1, keyed by ref."""
+
+    TYPE = "registration.attendance_recorded"
+    workshop_id: str
+    ref: str
+    attended: bool
 
 
 class RegistrationCommandRefused(Contract):

@@ -117,6 +117,20 @@ class WithdrawSponsorship(Command):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class CheckDeadlines(Command):
+    """The daily check of deadlines that pass by themselves (issue 18): for every workshop still to come, a funding
+    shortfall as the days pass, and sponsored places without a ticket as the early-booking windows close; staff are
+    told once per situation. `today`: the day checked (a replay's); None: the day the command is taken. A background
+    task sends the same check once a day in live use."""
+
+    TYPE = "sponsorship.check_deadlines"
+    ROLE = "staff"
+    today: date | None = None
+
+    def message_key(self) -> str:
+        return "deadlines"
+
+
 class PledgeRecorded(Contract):
     TYPE = "sponsorship.pledge_recorded"
     pledge_id: str
@@ -248,6 +262,20 @@ class ShortfallDetected(Contract):
     gap: Decimal
     currency: str
     recommendation: Literal["postpone", "defer", "cancel"]
+    detected_on: date
+    days_before: int
+
+
+class BookingWindowClosing(Contract):
+    """Sponsored places of a workshop still have no ticket as an early-booking window passes: the cheapest fares end
+    60 days before (`cheapest_fares_end`, told a week ahead; `cheapest_fares_ended`) and fares climb steeply inside
+    21 days (`early_booking_closed`). Told to staff once per workshop and window."""
+
+    TYPE = "sponsorship.booking_window_closing"
+    workshop_id: str
+    window: Literal["cheapest_fares_end", "cheapest_fares_ended", "early_booking_closed"]
+    closes_on: date
+    places_without_ticket: int
     detected_on: date
     days_before: int
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -235,3 +236,42 @@ class TravelCommandRefused(Contract):
     command_id: str
     command_type: str
     reason: str
+
+
+class TicketOutlook(Contract):
+    """What a workshop decision staff are weighing would do to one delegate's ticket, priced with the provider's
+    fares of the day and nothing held (a what-if, issue 18). `fate`: keep (nothing changes), follow (the ticket
+    follows the new venue or dates by `path`: changed at the provider or cancelled and rebooked, while the place is
+    kept), cancel (the workshop deferred or cancelled), or new (no ticket yet: `new_fare` is what one would cost).
+    The cancellation fields say what cancelling the ticket gives back, whatever the fate (a place lost after a move
+    cancels it too)."""
+
+    TYPE = "travel.ticket_outlook"
+    delegate_ref: str
+    fate: Literal["keep", "follow", "cancel", "new"]
+    currency: str = "USD"
+    booking_ref: str | None = None
+    fare: Decimal | None = None  # what the ticket cost
+    cancellation: Literal["refund", "credit", "void"] | None = None
+    refund: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+    cancellation_fee: Decimal = Decimal(0)
+    path: Literal["change", "rebook"] | None = None
+    extra: Decimal | None = None  # the path's cost beyond the ticket (a credit counted as lost)
+    change_fee: Decimal | None = None
+    fare_difference: Decimal | None = None
+    new_fare: Decimal | None = None  # the fare of the ticket the path ends with (changed, or bought anew)
+    fresh_fare: Decimal | None = None  # what a new ticket bought today would cost (a place granted without one)
+    error: str | None = None  # why it could not be priced (provider down, nothing within policy)
+
+
+class TravelOutlook(Contract):
+    """Every ticket of a workshop (and the fare of a ticket for each sponsored or waitlisted delegate without one)
+    under the workshop's facts as a decision would leave them; `today`: the day new tickets would be booked as of."""
+
+    TYPE = "travel.travel_outlook"
+    workshop_id: str
+    venue_version: int
+    today: date
+    booking_started: bool
+    tickets: list[TicketOutlook]

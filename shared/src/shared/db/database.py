@@ -8,6 +8,8 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from shared.db.leadership import lock_for_transaction
+
 log = structlog.get_logger()
 
 PLUMBING_SQL = Path(__file__).with_name("plumbing.sql")
@@ -38,7 +40,7 @@ async def ensure_database(server_url: str, name: str, *, timeout: float = 60.0) 
 async def migrate(pool: asyncpg.Pool, migrations: Path) -> None:
     """Apply plumbing.sql, then every migrations/*.sql not yet applied, in name order, under a lock."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(7261)")
+        await lock_for_transaction(conn, "migrations")
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations"
             " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"

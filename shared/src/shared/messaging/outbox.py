@@ -17,12 +17,12 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from shared.contracts.envelope import Envelope
+from shared.db.leadership import leading
 from shared.observability import metrics
 
 log = structlog.get_logger()
 
 CHANNEL = "outbox"
-RELAY_LOCK = 7262
 BATCH = 500
 
 
@@ -71,7 +71,6 @@ class OutboxRelay:
         self._namespace = namespace  # left out of the metrics' topic labels
         self._database_url = database_url
         self._producer = producer
-        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -96,16 +95,13 @@ class OutboxRelay:
     async def _lead(self) -> None:
         listener = await asyncpg.connect(self._database_url)
         try:
-            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
-                await asyncio.sleep(2.0)  # another relay is active for this database
-            await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
-            log.info("outbox.relay_leading")
-            while True:
-                published = await self.publish_batch()
-                if published < BATCH:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            async with leading(listener, "outbox-relay", CHANNEL) as wake:
+                while True:
+                    published = await self.publish_batch()
+                    if published < BATCH:
+                        wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), timeout=1.0)
         finally:
             await listener.close()
 

@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from shared.contracts.dead_letters import decoded
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import API_READS, SUBSCRIPTIONS, TOPICS, dead_letter, qualified
+from shared.contracts.topics import API_READS, SUBSCRIPTIONS, TOPICS, all_topics, dead_letter, qualified
 from shared.messaging.kafka import admin_client, consumer, read_all
 from shared.settings import StackSettings
 
@@ -93,6 +93,27 @@ class LagReader:
                 topic = tp.topic.removeprefix(namespace)
                 rows.append(PartitionOffsets(service, topic, tp.partition, offset, ends.get(tp, 0)))
         return rows
+
+    async def topic_ends(self) -> dict[str, int]:
+        """Each of the system's topics (dead-letter topics too) with the sum of its partitions' end offsets: how many
+        records it ever took. Two looks make events per second."""
+        try:
+            _, probe = await self._clients()
+            namespace = self.settings.logistics_namespace
+            partitions = [
+                TopicPartition(qualified(topic, namespace), p)
+                for topic in all_topics()
+                for p in range(self.settings.topic_partitions)
+            ]
+            ends = await probe.end_offsets(partitions)
+        except KafkaError:
+            await self.close()
+            raise
+        totals: dict[str, int] = {}
+        for tp, end in ends.items():
+            topic = tp.topic.removeprefix(namespace)
+            totals[topic] = totals.get(topic, 0) + end
+        return totals
 
     async def close(self) -> None:
         admin, probe, self.admin, self.probe = self.admin, self.probe, None, None

@@ -25,18 +25,21 @@ SAFE = frozenset(
         "venue_version", "award_version", "itinerary_version", "revision", "version", "status", "state", "kind",
         "change", "role", "sponsorship", "approval", "awaiting_approval", "award_type", "recommendation",
         "on_deferral", "venue_tbd", "confirmed", "chosen", "rebooking", "refundable", "early_booking_warning",
-        "position", "priority", "attempt", "language",
+        "position", "priority", "attempt", "language", "attended", "when_full", "window", "fate", "path",
+        "cancellation", "booking_started",
         # workshops and places
         "title", "theme", "year", "to_year", "starts", "ends", "city", "country", "airport", "home_airport",
+        "capacity", "council", "sessions",
         # dates and times
         "today", "as_of", "arrive_on", "leave_on", "booked_on", "decided_on", "detected_on", "effective_from",
         "pledged_on", "quoted_on", "requested_at", "expires_at", "valid_until", "ticketing_deadline", "days_ahead",
-        "days_before", "waited_s",
+        "days_before", "waited_s", "closes_on",
         # money and places counted
         "amount", "currency", "fare", "total", "price", "estimate", "gap", "fee", "change_fee", "cancellation_fee",
         "fare_difference", "new_fare", "extra", "lost", "credit", "refund", "released", "pledged", "rate",
         "rate_per_night", "covers", "needed", "needed_places", "fundable_places", "minimum_sponsored",
         "max_per_country", "cost_lines", "conditions", "fare_class", "fare_class_name", "options",
+        "fresh_fare", "places_without_ticket", "tickets",
         # flights
         "segments", "flight", "origin", "destination", "origin_tz", "destination_tz", "departs", "arrives",
     }

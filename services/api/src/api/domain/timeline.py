@@ -57,6 +57,7 @@ def timeline(envelopes: list[Envelope], delegate: str, workshop: str | None) -> 
             "causation_id": str(e.causation_id) if e.causation_id else None,
             "correlation_id": str(e.correlation_id),
             "actor": e.actor.name if e.actor else None,
+            "actor_token": e.actor.token_id if e.actor else None,
         }
         for e in steps
     ]

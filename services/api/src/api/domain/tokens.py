@@ -68,6 +68,11 @@ def check(stored: Token | None, secret: str, now: datetime) -> Token:
     """The stored token if the secret matches and it is still valid; otherwise Unauthenticated saying why."""
     if stored is None or not hmac.compare_digest(stored.secret_hash, digest(secret)):
         raise Unauthenticated("unknown token: ask an admin for one, then `logistics login`")
+    return still_valid(stored, now)
+
+
+def still_valid(stored: Token, now: datetime) -> Token:
+    """The token if it is neither revoked nor expired (a session made with it lasts no longer than it does)."""
     if stored.revoked_at is not None:
         raise Unauthenticated(f"token {stored.token_id} ({stored.name}) was revoked on {stored.revoked_at:%Y-%m-%d}")
     if stored.expires_at is not None and stored.expires_at <= now:

@@ -21,15 +21,17 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 from shared.contracts.envelope import Command, describe
+from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.contracts.registry import COMMANDS
 from shared.runtime import ServiceRuntime, pool
 
-from api.adapters import kafka
+from api.adapters import kafka, service_reads
 from api.adapters.postgres import Audit, TokenStore
 from api.config import SERVICES, Settings
-from api.domain import timeline
+from api.domain import consistency, timeline
 from api.domain.reads import ANYONE, OPS, READS, STAFF, Read
 from api.domain.tokens import Forbidden, Token, Unauthenticated, check, issue, parse, require
+from api.service import what_if as what_if_service
 from api.service.commands import accept
 
 bearer = HTTPBearer(auto_error=False, description="A token from `logistics token create` or an admin.")
@@ -211,6 +213,36 @@ async def post_batch(batch: Batch, request: Request, token: Caller) -> list[Acce
     return await publish(request, commands, token)
 
 
+@router.post("/what-if", tags=["commands"])
+async def what_if(item: BatchItem, request: Request, token: Caller) -> dict[str, Any]:
+    """A workshop decision tried before it is taken (issue 18), with the role the decision needs: the workshop as it
+    would leave it, who keeps a place and who goes to the waitlist, what each ticket would cost to change, rebook
+    or cancel with today's fares (fees, refunds, credits), and the money per pledge and donor. Nothing is published,
+    held or kept. 409 with the reason when the decision would be refused."""
+    decision = WORKSHOP_DECISIONS.get(item.type)
+    if decision is None:
+        raise HTTPException(422, f"{item.type} is not a workshop decision: only those have a what-if")
+    require(token, frozenset({decision.ROLE}), f"a what-if of {item.type}")
+    try:
+        command = decision.model_validate(item.payload)
+    except ValidationError as error:
+        raise HTTPException(422, describe(error)) from None
+    client: httpx.AsyncClient = request.app.state.services
+    settings = settings_of(request)
+
+    async def ask(service: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        try:
+            answer = await client.post(f"{settings.url(service)}{path}", json=body, timeout=120)
+            return answer.status_code, answer.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return 503, f"{service} did not answer: {type(error).__name__}"
+
+    try:
+        return await what_if_service.what_if(ask, command)
+    except what_if_service.NotPossible as why:
+        raise HTTPException(why.status, why.reason) from None
+
+
 @router.get("/commands/{command_id}", response_model=Outcome, tags=["commands"])
 async def command_outcome(command_id: uuid.UUID, request: Request, token: Caller) -> Outcome:
     """What became of a command: pending, applied, refused (with the service's reason) or forbidden."""
@@ -276,6 +308,47 @@ async def work(request: Request, token: Caller, workshop: str | None = None) -> 
     except (httpx.HTTPError, ValueError, KeyError):
         busy["mail queue"] = "unreachable"
     return {"quiet": not any(busy.values()), "busy": {k: v for k, v in busy.items() if v}, "late": late}
+
+
+class MaildirMessageIds(BaseModel):
+    maildir_message_ids: list[str] | None = Field(
+        default=None, description="The Message-IDs found in a Maildir the caller reads (each copy once)"
+    )
+
+
+async def consistency_of(app: FastAPI, workshop: str, maildir_ids: list[str] | None = None) -> dict[str, Any]:
+    """The consistency report of one workshop from the services' own reads (404 if unknown, 503 if one is down)."""
+    client: httpx.AsyncClient = app.state.services
+    settings: Settings = app.state.runtime.settings
+    try:
+        views, statuses = await asyncio.gather(
+            service_reads.workshop_views(client, settings, workshop), service_reads.statuses(client, settings)
+        )
+    except service_reads.WorkshopUnknown as unknown:
+        raise HTTPException(404, str(unknown)) from None
+    except (httpx.HTTPError, ValueError) as error:
+        raise HTTPException(503, f"a service did not answer: {type(error).__name__}") from None
+    return consistency.report(
+        workshop, views.registration, views.sponsorship, views.travel, views.emails, statuses, maildir_ids
+    )
+
+
+@router.get("/reports/consistency/{workshop_id}", tags=["operations"])
+async def consistency_report(workshop_id: str, request: Request, token: Caller) -> dict[str, Any]:
+    """Each service's state of a workshop checked against the others' (I1 budget, I2 tickets, I3 e-mails, I4 nothing
+    lost, L1 liveness): counts and violations by delegate reference (any token)."""
+    require(token, ANYONE, "the consistency report")
+    return await consistency_of(request.app, workshop_id)
+
+
+@router.post("/reports/consistency/{workshop_id}", tags=["operations"])
+async def consistency_report_with_mail(
+    workshop_id: str, body: MaildirMessageIds, request: Request, token: Caller
+) -> dict[str, Any]:
+    """The same report, also checked against the Message-IDs of a Maildir the caller reads (I3: each e-mail sent is
+    delivered once); it changes nothing."""
+    require(token, ANYONE, "the consistency report")
+    return await consistency_of(request.app, workshop_id, body.maildir_message_ids)
 
 
 @router.get("/trace/delegates/{delegate_ref}", tags=["operations"])
@@ -356,7 +429,7 @@ class OutcomeFollower:
 
 def build_app(settings: Settings) -> FastAPI:
     from api.bootstrap import build
-    from api.entrypoints import ops
+    from api.entrypoints import ops, ops_page
 
     runtime = build(settings)
     app = runtime.app(title="Dialogue Logistics API", router=router, operations=False)
@@ -364,6 +437,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.state.lags = kafka.LagReader(settings)
     runtime.background.append(OutcomeFollower(app))
     ops.install(app)
+    ops_page.install(app)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(_request: Request, error: Unauthenticated) -> JSONResponse:

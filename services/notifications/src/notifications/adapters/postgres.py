@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import qualified
+from shared.db.leadership import lock_for_transaction
 from shared.db.sql import upsert
 from shared.messaging import outbox
 
@@ -37,7 +35,6 @@ WORKSHOP_COLUMNS = [
     "venue_tbd",
 ]
 SPONSORED = ("granted", "deferred")  # award statuses whose delegates hear about the workshop's changes
-DIGEST_LOCK = 7264
 CONTACT_COLUMNS = [
     "delegate_ref",
     "workshop_id",
@@ -120,7 +117,7 @@ class PostgresRepository:
 
     async def add_digest_item(self, item_key: str, kind: str, workshop_id: str, facts: dict[str, Any]) -> int | None:
         """Record a fact for the staff digest; the digest version that first lists it, None if already listed."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock($1)", DIGEST_LOCK)  # versions count items in order
+        await lock_for_transaction(self.conn, "mail-digest")  # versions count items in order
         added = await self.conn.fetchval(
             "INSERT INTO digest_items (item_key, kind, workshop_id, facts) VALUES ($1, $2, $3, $4::jsonb)"
             " ON CONFLICT DO NOTHING RETURNING true",
@@ -346,25 +343,3 @@ async def mail_queue_status(
         "alarm": oldest > alarm_after_s,
         "last_error": last_error,
     }
-
-
-MAIL_WORKER_LOCK = 7263
-
-
-@asynccontextmanager
-async def mail_leadership(pool: asyncpg.Pool) -> AsyncIterator[asyncio.Event]:
-    """Hold the mail worker lock (one active sender per database); yields an event set on new mail."""
-    wake = asyncio.Event()
-
-    def on_notify(*_: object) -> None:
-        wake.set()
-
-    async with pool.acquire() as conn:
-        try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", MAIL_WORKER_LOCK):
-                await asyncio.sleep(2.0)
-            await conn.add_listener(MAIL_CHANNEL, on_notify)
-            yield wake
-        finally:
-            await conn.remove_listener(MAIL_CHANNEL, on_notify)
-            await conn.execute("SELECT pg_advisory_unlock_all()")

@@ -98,6 +98,14 @@ async def when_shortfall_detected_tell_staff(
     await add_to_digest(repo, key, "shortfall", event.workshop_id, event)
 
 
+async def when_booking_window_closes_tell_staff(
+    repo: Repository, envelope: Envelope, event: sponsorship_events.BookingWindowClosing
+) -> None:
+    """Sponsored places still without a ticket as an early-booking window passes: listed once per window."""
+    key = f"booking_window:{event.workshop_id}:{event.window}"
+    await add_to_digest(repo, key, "booking_window", event.workshop_id, event)
+
+
 async def when_fare_declined_tell_staff(
     repo: Repository, envelope: Envelope, event: sponsorship_events.FareDeclined
 ) -> None:
@@ -133,6 +141,7 @@ async def add_to_digest(
     kind: str,
     workshop_id: str,
     event: sponsorship_events.ShortfallDetected
+    | sponsorship_events.BookingWindowClosing
     | sponsorship_events.FareDeclined
     | travel_events.BookingFailed
     | travel_events.TripOverdue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 
 class RuleBroken(Exception):
@@ -29,9 +29,31 @@ class Workshop:
     change: str = "scheduled"
     reason: str | None = None
     venue_tbd: bool = False
+    # How many approved registrations the workshop takes (None: no limit), and what happens to one beyond it:
+    # waitlisted (in order of registration, approved as places free up) or refused.
+    capacity: int | None = None
+    when_full: str = "waitlist"  # waitlist | refuse
 
     def venue(self) -> tuple[str, str, str, date, date]:
         return (self.city, self.country, self.airport, self.starts, self.ends)
+
+
+@dataclass(frozen=True)
+class CouncilSession:
+    """One session of the dialogue at the Council: what kind (gmg, high_level, imdi, year_in_review, other), titled."""
+
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Council:
+    """The year's Council session, where the dialogue meets besides its intersessional workshops: its dates (when
+    known) and the dialogue's sessions there."""
+
+    starts: date | None = None
+    ends: date | None = None
+    sessions: tuple[CouncilSession, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,13 +61,22 @@ class Programme:
     year: int
     theme: str
     revision: int = 1
+    council: Council | None = None
 
 
 def define(existing: Programme | None, proposed: Programme) -> Programme | None:
-    """The programme after a define command, or None when nothing changes."""
+    """The programme after a define command, or None when nothing changes. The Council session falls in the
+    programme's year, its last day not before its first."""
+    council = proposed.council
+    if council is not None:
+        if council.starts and council.ends and council.ends < council.starts:
+            raise RuleBroken(f"programme {proposed.year}: the Council ends ({council.ends}) before it starts")
+        for day in (council.starts, council.ends):
+            if day is not None and day.year != proposed.year:
+                raise RuleBroken(f"programme {proposed.year}: the Council on {day} is not in {proposed.year}")
     if existing is None:
         return replace(proposed, revision=1)
-    if existing.theme == proposed.theme:
+    if (existing.theme, existing.council) == (proposed.theme, proposed.council):
         return None
     return replace(proposed, revision=existing.revision + 1)
 
@@ -64,7 +95,7 @@ class Delegate:
     sponsorship: str
     revision: int = 1
     # Whether the registration is accepted: a sponsorship request counts only once it is approved.
-    approval: str = "approved"  # approved | pending | rejected
+    approval: str = "approved"  # approved | pending | waitlisted (the workshop full) | rejected
     approval_reason: str | None = None
     # The delegate's own travel dates (None: the policy's, the day before the workshop and the day after it).
     arrive_on: date | None = None
@@ -74,6 +105,10 @@ class Delegate:
     nationality: str | None = None
     passport_number: str | None = None
     date_of_birth: date | None = None
+    # Recorded by staff once the workshop is held: attended | no_show (None: not recorded).
+    attendance: str | None = None
+    # When the registration went on the workshop's waitlist (its place in line), if it did.
+    waitlisted_at: datetime | None = None
 
 
 # How far from the workshop a delegate's own travel dates may be.
@@ -116,6 +151,8 @@ def schedule(existing: Workshop | None, proposed: Workshop) -> Workshop | None:
     """
     if proposed.ends < proposed.starts:
         raise RuleBroken(f"workshop {proposed.workshop_id} ends ({proposed.ends}) before it starts ({proposed.starts})")
+    if proposed.when_full not in ("waitlist", "refuse"):
+        raise RuleBroken(f"workshop {proposed.workshop_id}: when full, registrations are waitlisted or refused")
     if existing is None:
         return replace(proposed, status="scheduled", venue_version=1, revision=1, change="scheduled")
     if existing.status == "cancelled":
@@ -307,16 +344,94 @@ def confirm(existing: Workshop, today: date | None = None, *, clock: date | None
     return _decided(existing, replace(existing, status="confirmed"), "confirmed", today)
 
 
-def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop | None) -> Delegate | None:
-    """The delegate after a registration command, or None when nothing changes."""
+def close(existing: Workshop, today: date | None = None, *, clock: date | None = None) -> Workshop | None:
+    """The workshop held: closed by staff once its last day is over (attendance and the books follow)."""
+    if existing.status == "held":
+        return None
+    if existing.status in ("cancelled", "deferred"):
+        raise RuleBroken(f"cannot close workshop {existing.workshop_id}: it is {existing.status}, it was not held")
+    now = _today(existing, today, clock)
+    if now <= existing.ends:
+        raise RuleBroken(
+            f"cannot close workshop {existing.workshop_id} yet: its last day is {existing.ends} (today is {now})"
+        )
+    return _decided(existing, replace(existing, status="held", reason=None), "held", today)
+
+
+ATTENDED, NO_SHOW = "attended", "no_show"
+
+
+def record_attendance(
+    existing: Delegate | None, ref: str, workshop: Workshop | None, attended: bool
+) -> Delegate | None:
+    """Whether an approved delegate of a held workshop attended; None when that is recorded already."""
+    if workshop is None:
+        raise RuleBroken(f"delegate {ref}: the workshop is not known")
+    delegate = _registered(existing, ref, workshop.workshop_id)
+    if workshop.status != "held":
+        raise RuleBroken(
+            f"delegate {ref}: attendance is recorded once workshop {workshop.workshop_id} is held (it is"
+            f" {workshop.status}): close it first with `logistics workshop close {workshop.workshop_id}`"
+        )
+    if delegate.approval != "approved":
+        raise RuleBroken(f"delegate {ref}: the registration is {delegate.approval}, not approved")
+    attendance = ATTENDED if attended else NO_SHOW
+    if delegate.attendance == attendance:
+        return None
+    return replace(delegate, attendance=attendance)
+
+
+def full(workshop: Workshop, taken: int) -> bool:
+    """Whether the workshop has no place left for one more approved registration (`taken`: approved ones)."""
+    return workshop.capacity is not None and taken >= workshop.capacity
+
+
+def seat(delegate: Delegate, workshop: Workshop, taken: int, now: datetime) -> Delegate:
+    """A registration to be approved, as the workshop's capacity allows: approved while places are left; beyond
+    them waitlisted (in line from `now`), or refused when the workshop refuses registrations once full."""
+    if not full(workshop, taken):
+        return replace(delegate, approval="approved", approval_reason=None, waitlisted_at=None)
+    if workshop.when_full == "refuse":
+        raise RuleBroken(
+            f"delegate {delegate.ref}: workshop {workshop.workshop_id} is full ({taken} of {workshop.capacity}"
+            " places taken); raise its capacity to take more"
+        )
+    reason = f"workshop full ({workshop.capacity} places): waitlisted"
+    return replace(delegate, approval="waitlisted", approval_reason=reason, waitlisted_at=delegate.waitlisted_at or now)
+
+
+def promote(waitlisted: list[Delegate], workshop: Workshop, taken: int) -> list[Delegate]:
+    """Waitlisted registrations approved, first in line first, while the workshop has places (its capacity raised,
+    or lifted): each the next revision."""
+    free = len(waitlisted) if workshop.capacity is None else max(workshop.capacity - taken, 0)
+    ordered = sorted(waitlisted, key=lambda d: (d.waitlisted_at or datetime.min, d.ref))
+    return [
+        replace(d, approval="approved", approval_reason=None, waitlisted_at=None, revision=d.revision + 1)
+        for d in ordered[:free]
+    ]
+
+
+def register(
+    existing: Delegate | None,
+    proposed: Delegate,
+    workshop: Workshop | None,
+    taken: int = 0,
+    now: datetime | None = None,
+) -> Delegate | None:
+    """The delegate after a registration command, or None when nothing changes. A new registration entered as
+    approved takes a place if the workshop has one left (`taken`: its approved registrations), else waits in line
+    or is refused, as the workshop says."""
     if workshop is None:
         raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is not known")
-    if workshop.status == "cancelled":
-        raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is cancelled")
+    if workshop.status in ("cancelled", "held"):
+        raise RuleBroken(f"delegate {proposed.ref}: workshop {proposed.workshop_id} is {workshop.status}")
     check_travel_dates(proposed.ref, workshop, proposed.arrive_on, proposed.leave_on)
     check_date_of_birth(proposed.ref, workshop, proposed.date_of_birth)
     if existing is None:
-        return replace(proposed, revision=1, approval_reason=None)
+        first = replace(proposed, revision=1, approval_reason=None)
+        if first.approval == "approved":
+            first = seat(first, workshop, taken, now or datetime.min)
+        return first
     if existing.workshop_id != proposed.workshop_id:
         raise RuleBroken(f"delegate {proposed.ref} is already registered for workshop {existing.workshop_id}")
     # The approval a registration was entered with holds for its first version; after that only staff's approve
@@ -332,23 +447,38 @@ def register(existing: Delegate | None, proposed: Delegate, workshop: Workshop |
         nationality=proposed.nationality or existing.nationality,
         passport_number=proposed.passport_number or existing.passport_number,
         date_of_birth=proposed.date_of_birth or existing.date_of_birth,
+        attendance=existing.attendance,
+        waitlisted_at=existing.waitlisted_at,
     )
     if updated == existing:
         return None
     return replace(updated, revision=existing.revision + 1)
 
 
-def approve(existing: Delegate | None, ref: str, workshop_id: str) -> Delegate | None:
-    """A pending (or earlier rejected) registration approved; None when it already is."""
+def approve(
+    existing: Delegate | None,
+    ref: str,
+    workshop_id: str,
+    workshop: Workshop | None = None,
+    taken: int = 0,
+    now: datetime | None = None,
+) -> Delegate | None:
+    """A pending (or earlier rejected) registration approved if the workshop has a place left (else waitlisted, or
+    refused, as the workshop says); None when nothing changes (approved already, or still waiting in line)."""
     delegate = _registered(existing, ref, workshop_id)
     if delegate.approval == "approved":
         return None
-    return replace(delegate, approval="approved", approval_reason=None, revision=delegate.revision + 1)
+    if workshop is None:
+        raise RuleBroken(f"delegate {ref}: workshop {workshop_id} is not known")
+    seated = seat(delegate, workshop, taken, now or datetime.min)
+    if (seated.approval, seated.approval_reason) == (delegate.approval, delegate.approval_reason):
+        return None
+    return replace(seated, revision=delegate.revision + 1)
 
 
 def reject(existing: Delegate | None, ref: str, workshop_id: str, reason: str) -> Delegate | None:
-    """A pending registration rejected, with the reason; None when it already is (for that reason). An approved
-    registration is not rejected: its sponsorship may be granted already (withdraw that instead)."""
+    """A pending (or waitlisted) registration rejected, with the reason; None when it already is (for that reason).
+    An approved registration is not rejected: its sponsorship may be granted already (withdraw that instead)."""
     delegate = _registered(existing, ref, workshop_id)
     if delegate.approval == "rejected" and delegate.approval_reason == reason:
         return None
@@ -356,7 +486,9 @@ def reject(existing: Delegate | None, ref: str, workshop_id: str, reason: str) -
         raise RuleBroken(
             f"delegate {ref}: the registration is approved already; withdraw the sponsorship instead of rejecting it"
         )
-    return replace(delegate, approval="rejected", approval_reason=reason, revision=delegate.revision + 1)
+    return replace(
+        delegate, approval="rejected", approval_reason=reason, waitlisted_at=None, revision=delegate.revision + 1
+    )
 
 
 def set_travel_dates(

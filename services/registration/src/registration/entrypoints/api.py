@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from shared.contracts.envelope import describe
+from shared.contracts.registration import WORKSHOP_DECISIONS
+from shared.messaging.consumer import Refused
 from shared.runtime import pool
 
+from registration.adapters.postgres import PostgresRepository
 from registration.bootstrap import GAZETTEER, build
 from registration.config import Settings
 from registration.domain.model import RuleBroken
 from registration.domain.places import delegate_places
+from registration.service.handlers import preview_decision
 
 router = APIRouter()
 
@@ -32,6 +38,8 @@ async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
         counts = await conn.fetchrow(
             "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
             " count(DISTINCT country) AS countries, count(*) FILTER (WHERE approval = 'pending') AS pending_approval,"
+            " count(*) FILTER (WHERE approval = 'approved') AS approved,"
+            " count(*) FILTER (WHERE approval = 'waitlisted') AS waitlisted,"
             " count(*) FILTER (WHERE approval = 'rejected') AS rejected FROM delegates WHERE workshop_id = $1",
             workshop_id,
         )
@@ -50,16 +58,39 @@ async def delegates(workshop_id: str, request: Request) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+@router.get("/workshops/{workshop_id}/participants")
+async def participants(workshop_id: str, request: Request) -> dict[str, Any]:
+    """The workshop's participant list WITH NAMES (personal data: staff only; the API offers it to role staff):
+    each approved delegate's reference, family and given names, country, role and attendance (once held)."""
+    async with pool(request).acquire() as conn:
+        workshop = await conn.fetchrow("SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
+                                       workshop_id)  # fmt: skip
+        if workshop is None:
+            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        rows = await conn.fetch(
+            "SELECT ref, family_name, given_name, country, role, language, sponsorship, attendance FROM delegates"
+            " WHERE workshop_id = $1 AND approval = 'approved' ORDER BY family_name, given_name, ref",
+            workshop_id,
+        )
+    return {
+        "personal_data": "names of people: for staff only, not to be forwarded",
+        "workshop": dict(workshop),
+        "participants": [dict(row) for row in rows],
+    }
+
+
 @router.get("/programmes")
 async def programmes(request: Request) -> list[dict[str, Any]]:
-    """Each year's programme with its theme and workshops (those of that year, whatever their status)."""
+    """Each year's programme with its theme, its Council session and its workshops (those of that year, whatever
+    their status)."""
     async with pool(request).acquire() as conn:
         rows = await conn.fetch(
-            "SELECT p.year, p.theme, p.revision, coalesce(array_agg(w.workshop_id ORDER BY w.starts)"
+            "SELECT p.year, p.theme, p.revision, p.council, coalesce(array_agg(w.workshop_id ORDER BY w.starts)"
             " FILTER (WHERE w.workshop_id IS NOT NULL), '{}') AS workshops"
             " FROM programmes p LEFT JOIN workshops w USING (year) GROUP BY p.year ORDER BY p.year"
         )
-    return [dict(row) for row in rows]
+    # The Council session (dates, the dialogue's sessions there) beside the year's intersessional workshops.
+    return [{**dict(row), "council": json.loads(row["council"]) if row["council"] else None} for row in rows]
 
 
 @router.get("/delegates/{ref}")
@@ -110,6 +141,35 @@ async def check_places(body: PlacesToCheck) -> list[dict[str, Any]]:
             }
         )
     return answers
+
+
+class DecisionToTry(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    type: str = Field(description="A workshop decision's wire type, e.g. registration.move_workshop")
+    payload: dict[str, Any]
+
+
+@router.post("/workshops/{workshop_id}/decisions/preview")
+async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> dict[str, Any]:
+    """The workshop as a decision would leave it (`workshop`, as `registration.workshop_scheduled` would carry it;
+    null when it is already in force), or 409 with the reason registration would refuse it. Changes nothing."""
+    decision = WORKSHOP_DECISIONS.get(body.type)
+    if decision is None:
+        raise HTTPException(422, f"{body.type} is not a workshop decision")
+    try:
+        command = decision.model_validate({**body.payload, "workshop_id": workshop_id})
+    except ValidationError as error:
+        raise HTTPException(422, describe(error)) from None
+    runtime = request.app.state.runtime
+    async with pool(request).acquire() as conn:
+        repo = PostgresRepository(conn, runtime.settings.logistics_namespace)
+        try:
+            # Asked now: a decision without a date of its own is dated today, as one sent now would be.
+            sent_on = runtime.clock().date()
+            after = await preview_decision(repo, command, GAZETTEER, sent_on)  # type: ignore[arg-type]
+        except Refused as refused:
+            raise HTTPException(409, refused.reason) from None
+    return {"workshop": after.model_dump(mode="json") if after else None}
 
 
 def main() -> None:

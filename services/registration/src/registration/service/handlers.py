@@ -11,17 +11,22 @@ from shared.contracts.topics import REGISTRATION_CONTACT, REGISTRATION_DELEGATE,
 from shared.messaging.consumer import Refused
 
 from registration.domain.model import (
+    Council,
+    CouncilSession,
     Delegate,
     Programme,
     RuleBroken,
     Workshop,
     approve,
     cancel,
+    close,
     confirm,
     defer,
     define,
     move,
     postpone,
+    promote,
+    record_attendance,
     register,
     reject,
     reschedule,
@@ -48,6 +53,11 @@ async def schedule_workshop(
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
+    # A capacity raised (or lifted): registrations waiting in line take the places that opened, first come first.
+    waiting = await repo.waitlisted(workshop.workshop_id)
+    if waiting:
+        for delegate in promote(waiting, workshop, await repo.approved_count(workshop.workshop_id)):
+            await save_and_announce(repo, envelope, delegate)
 
 
 def venue_airport(
@@ -61,7 +71,14 @@ def venue_airport(
 
 
 async def define_programme(repo: Repository, envelope: Envelope, command: contracts.DefineProgramme) -> None:
-    programme = define(await repo.programme(command.year), Programme(command.year, command.theme))
+    council = None
+    if command.council is not None:
+        sessions = tuple(CouncilSession(session.kind, session.title) for session in command.council.sessions)
+        council = Council(command.council.starts, command.council.ends, sessions)
+    try:
+        programme = define(await repo.programme(command.year), Programme(command.year, command.theme, council=council))
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
     if programme is None:
         return
     await repo.save_programme(programme)
@@ -89,7 +106,13 @@ async def register_delegate(
         }
     )
     try:
-        delegate = register(await repo.delegate(command.ref), proposed, await repo.workshop(command.workshop_id))
+        delegate = register(
+            await repo.delegate(command.ref),
+            proposed,
+            await repo.workshop(command.workshop_id),
+            await repo.approved_count(command.workshop_id),
+            envelope.occurred_at,
+        )
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)
@@ -97,7 +120,14 @@ async def register_delegate(
 
 async def approve_registration(repo: Repository, envelope: Envelope, command: contracts.ApproveRegistration) -> None:
     try:
-        delegate = approve(await repo.delegate(command.ref), command.ref, command.workshop_id)
+        delegate = approve(
+            await repo.delegate(command.ref),
+            command.ref,
+            command.workshop_id,
+            await repo.workshop(command.workshop_id),
+            await repo.approved_count(command.workshop_id),
+            envelope.occurred_at,
+        )
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)
@@ -125,6 +155,21 @@ async def set_delegate_travel_dates(repo: Repository, envelope: Envelope, comman
     await save_and_announce(repo, envelope, delegate)
 
 
+async def record_delegate_attendance(repo: Repository, envelope: Envelope, command: contracts.RecordAttendance) -> None:
+    """Whether a delegate attended the held workshop: saved and announced (AttendanceRecorded), once per answer."""
+    try:
+        delegate = record_attendance(
+            await repo.delegate(command.ref), command.ref, await repo.workshop(command.workshop_id), command.attended
+        )
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    if delegate is None:
+        return
+    await repo.save_delegate(delegate)
+    event = contracts.AttendanceRecorded(workshop_id=delegate.workshop_id, ref=delegate.ref, attended=command.attended)
+    await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+
+
 async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Delegate | None) -> None:
     if delegate is None:
         return  # already so: a repeated command changes nothing
@@ -141,15 +186,7 @@ async def decide(
 ) -> None:
     """A staff decision about a workshop: refused with the reason, ignored when already in force, else published.
     A new venue's airport given by a retired code is stored as today's."""
-    existing = await repo.workshop(command.workshop_id)
-    if existing is None:
-        raise Refused(f"workshop {command.workshop_id} is not known")
-    if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
-        command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
-    try:
-        workshop = apply_decision(existing, command, envelope.occurred_at.date())
-    except RuleBroken as broken:
-        raise Refused(str(broken)) from broken
+    workshop = await decision_outcome(repo, command, gazetteer, envelope.occurred_at.date())
     if workshop is None:
         return
     await repo.save_workshop(workshop)
@@ -157,6 +194,32 @@ async def decide(
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
+
+
+async def decision_outcome(
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer, sent_on: date
+) -> Workshop | None:
+    """The workshop as the decision would leave it (None: already in force), or Refused with the reason. Changes
+    nothing: `decide` saves and announces it, `preview_decision` shows it to staff before they decide. `sent_on`:
+    the day the command was sent (or the preview asked for), for a decision without a date of its own."""
+    existing = await repo.workshop(command.workshop_id)
+    if existing is None:
+        raise Refused(f"workshop {command.workshop_id} is not known")
+    if isinstance(command, contracts.MoveWorkshop | contracts.RescheduleWorkshop):
+        command = command.model_copy(update={"airport": venue_airport(command, gazetteer)})
+    try:
+        return apply_decision(existing, command, sent_on)
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+
+
+async def preview_decision(
+    repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer, sent_on: date
+) -> contracts.WorkshopScheduled | None:
+    """What registration would announce if staff took this decision now (None: nothing would change), or Refused
+    with the reason it would give: the start of a what-if (issue 18). Nothing is saved or published."""
+    workshop = await decision_outcome(repo, command, gazetteer, sent_on)
+    return None if workshop is None else contracts.WorkshopScheduled(**asdict(workshop))
 
 
 def apply_decision(existing: Workshop, command: contracts.WorkshopDecision, sent_on: date) -> Workshop | None:
@@ -194,4 +257,6 @@ def apply_decision(existing: Workshop, command: contracts.WorkshopDecision, sent
             return cancel(existing, command.reason, command.today, clock=clock)
         case contracts.ConfirmWorkshop():
             return confirm(existing, command.today, clock=clock)
+        case contracts.CloseWorkshop():
+            return close(existing, command.today, clock=clock)
     raise AssertionError(f"not a workshop decision: {type(command).__name__}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +19,7 @@ from shared.messaging import outbox
 from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate
 from sponsorship.domain.requests import Registration
+from sponsorship.domain.what_if import Line
 from sponsorship.service.ports import AwardRow, RateWait, RequestRow, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
@@ -442,6 +445,43 @@ class PostgresRepository:
             [(booking_ref, c.pledge_id, c.amount, currency) for c in credits],
         )
 
+    async def every_workshop(self) -> list[WorkshopFacts]:
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops ORDER BY starts, workshop_id"
+        )
+        return [WorkshopFacts(**dict(row)) for row in rows]
+
+    async def save_notice(self, workshop_id: str, notice: str, on: date, event: dict[str, Any]) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO deadline_notices (workshop_id, notice, noticed_on, event) VALUES ($1, $2, $3, $4::jsonb)"
+            " ON CONFLICT (workshop_id, notice) DO NOTHING",
+            workshop_id,
+            notice,
+            on,
+            json.dumps(event),
+        )
+        return bool(status.endswith("1"))
+
+    async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO attendance (delegate_ref, workshop_id, attended, recorded_at) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (delegate_ref) DO UPDATE SET workshop_id = EXCLUDED.workshop_id,"
+            " attended = EXCLUDED.attended, recorded_at = EXCLUDED.recorded_at",
+            delegate_ref,
+            workshop_id,
+            attended,
+            at,
+        )
+
+    async def workshop_lines(self, workshop_id: str) -> list[Line]:
+        rows = await self.conn.fetch(
+            "SELECT l.delegate_ref, l.kind, l.pledge_id, l.amount, l.booking_ref FROM award_lines l"
+            " JOIN awards a USING (delegate_ref) JOIN pledges p ON p.pledge_id = l.pledge_id WHERE a.workshop_id = $1"
+            " ORDER BY l.delegate_ref, l.booking_ref NULLS FIRST, p.workshop_id IS NULL, l.pledge_id, l.kind",
+            workshop_id,
+        )
+        return [Line(**dict(row)) for row in rows]
+
     async def workshops_of_year(self, year: int) -> list[WorkshopFacts]:
         rows = await self.conn.fetch(
             f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops WHERE year = $1 ORDER BY starts, workshop_id", year
@@ -531,6 +571,30 @@ class PostgresRepository:
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)
+
+
+@asynccontextmanager
+async def rehearsal(conn: asyncpg.Connection, namespace: str) -> AsyncIterator[PostgresRepository]:
+    """A repository whose writes are rolled back when the block ends, whatever happens in it (a what-if). It waits
+    at most LOCK_WAIT for the locks the use cases take (a consumer's transaction on the same workshop or pledges)."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+        yield PostgresRepository(conn, namespace)
+    finally:
+        await transaction.rollback()
+
+
+LOCK_WAIT = "10s"
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool, namespace: str) -> AsyncIterator[PostgresRepository]:
+    """A repository in a transaction of its own, committed when the block ends without an error (a background
+    task's unit of work), rolled back otherwise."""
+    async with pool.acquire() as conn, conn.transaction():
+        yield PostgresRepository(conn, namespace)
 
 
 def rate_wait_of(row: asyncpg.Record) -> RateWait:

@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+from shared.contracts.registration import WorkshopScheduled
+from shared.contracts.travel import TravelOutlook
 from shared.runtime import pool
 
-from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository
+from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository, rehearsal
 from sponsorship.bootstrap import build, reference_tables
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
+from sponsorship.domain.statement import Place
 from sponsorship.service import funding as funding_service
+from sponsorship.service import statement as statement_service
+from sponsorship.service import what_if as what_if_service
 
 router = APIRouter()
 
@@ -210,6 +217,90 @@ async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
         }
         for rate in tables.subsistence.with_rates(staff).rates
     ]
+
+
+@router.get("/donors/{donor_id}/statement")
+async def donor_statement(donor_id: str, request: Request, year: int | None = None) -> dict[str, Any]:
+    """The statement a donor receives (issue 18): per pledge (of the year's workshops and pool, when given), each
+    funded delegate by reference, country and role (no names), each cost line committed against spent (a ticket
+    used or unused, an allowance paid or not by attendance, fees and airline credits), and the totals against the
+    pledge. Money re-decided (given back and charged again at once) is not counted as released."""
+    async with pool(request).acquire() as conn:
+        donor = await conn.fetchrow("SELECT donor_id, name FROM donors WHERE donor_id = $1", donor_id)
+        if donor is None:
+            raise HTTPException(404, f"donor {donor_id} is not known to sponsorship")
+        pledges = await conn.fetch(
+            "SELECT pledge_id, workshop_id, year, amount, currency, rate, kind, status FROM pledges"
+            " WHERE donor_id = $1 AND ($2::int IS NULL OR year = $2"
+            " OR workshop_id IN (SELECT workshop_id FROM workshops WHERE year = $2)) ORDER BY pledge_id",
+            donor_id,
+            year,
+        )
+        ids = [row["pledge_id"] for row in pledges]
+        lines = await conn.fetch(
+            "SELECT l.delegate_ref, l.kind, l.pledge_id, l.amount, l.booking_ref FROM award_lines l"
+            " WHERE l.pledge_id = ANY($1::text[]) ORDER BY l.delegate_ref, l.pledge_id, l.kind, l.booking_ref",
+            ids,
+        )
+        places = await conn.fetch(
+            "SELECT a.delegate_ref, a.workshop_id, r.country, r.role, a.status AS award_status,"
+            " w.status AS workshop_status, CASE WHEN t.attended THEN 'attended' WHEN NOT t.attended THEN 'no_show'"
+            " END AS attendance FROM awards a JOIN requests r USING (delegate_ref)"
+            " JOIN workshops w ON w.workshop_id = a.workshop_id LEFT JOIN attendance t USING (delegate_ref)"
+            " WHERE a.delegate_ref = ANY($1::text[])",
+            list({row["delegate_ref"] for row in lines}),
+        )
+        funded = {row["workshop_id"] for row in places} | {row["workshop_id"] for row in pledges}
+        workshops = await conn.fetch(
+            "SELECT workshop_id, year, city, status, currency, starts, ends FROM workshops"
+            " WHERE workshop_id = ANY($1::text[]) OR year = $2 ORDER BY starts, workshop_id",
+            [w for w in funded if w],
+            year,
+        )
+        released = await conn.fetch(
+            "SELECT pledge_id, why, sum(amount) AS amount FROM releases WHERE pledge_id = ANY($1::text[])"
+            " AND why <> 're-decided' GROUP BY pledge_id, why",
+            ids,
+        )
+    return statement_service.donor_statement(
+        dict(donor),
+        [dict(row) for row in pledges],
+        [dict(row) for row in lines],
+        {row["delegate_ref"]: Place(**dict(row)) for row in places},
+        {row["workshop_id"]: dict(row) for row in workshops},
+        {(row["pledge_id"], row["why"]): row["amount"] for row in released},
+        year,
+    )
+
+
+class DecisionToRehearse(BaseModel):
+    workshop: WorkshopScheduled  # the workshop as the decision would leave it (registration's preview)
+    travel: TravelOutlook  # what travel would do to each ticket, priced today
+
+
+@router.post("/workshops/{workshop_id}/what-if")
+async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) -> dict[str, Any]:
+    """A decision rehearsed (issue 18): places decided again at the new venue's estimated costs, each ticket settled
+    as travel priced it, and the money per pledge and donor; all in a transaction rolled back, so nothing changes.
+    409 when it cannot be rehearsed (not known here, or busy past the lock wait)."""
+    if body.workshop.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
+        raise HTTPException(422, f"the decision and travel's outlook must both be about workshop {workshop_id}")
+    settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
+    async with pool(request).acquire() as conn:
+        try:
+            return await what_if_service.what_if(
+                lambda: rehearsal(conn, settings.logistics_namespace),
+                tables,
+                body.workshop,
+                body.travel,
+                request.app.state.runtime.clock(),  # the service's clock, as its decisions use
+            )
+        except what_if_service.CannotRehearse as why:
+            raise HTTPException(409, str(why)) from None
+        except asyncpg.LockNotAvailableError:
+            raise HTTPException(
+                409, f"workshop {workshop_id} is being changed right now; try the what-if again in a moment"
+            ) from None
 
 
 def main() -> None:

@@ -17,13 +17,15 @@ from shared.contracts.envelope import Contract, Envelope, envelope_for
 from shared.contracts.topics import SPONSORSHIP_AWARD, SPONSORSHIP_FUNDING
 from shared.messaging.consumer import Refused
 
-from sponsorship.domain import allocation, costs, pledges, requests, shortfall, ticketing
+from sponsorship.domain import allocation, costs, deadlines, pledges, requests, shortfall, ticketing
 from sponsorship.domain.eligibility import EligibilityList
 from sponsorship.service.ports import Airports, AwardRow, RateWait, Repository, RequestRow, WorkshopFacts
 
 log = structlog.get_logger("sponsorship")
 
 INACTIVE = {"cancelled", "deferred"}
+# Held: it took place and staff closed it; nothing is allocated, promoted or found short any more.
+CLOSED = {"held"}
 
 
 async def record_donor(repo: Repository, envelope: Envelope, command: contracts.RecordDonor) -> None:
@@ -226,6 +228,13 @@ async def when_delegate_registered_keep_request(
     )
 
 
+async def when_attendance_recorded_keep_it(
+    repo: Repository, envelope: Envelope, event: registration_events.AttendanceRecorded
+) -> None:
+    """Keep whether the delegate attended the held workshop (the latest word): the donor's statement reads it."""
+    await repo.save_attendance(event.ref, event.workshop_id, event.attended, envelope.occurred_at)
+
+
 async def request_sponsorship(repo: Repository, envelope: Envelope, command: contracts.RequestSponsorship) -> None:
     """Staff enter a registered delegate's request; it counts at the next allocation once the registration is
     approved. A redelivered command finds its inbox row; the same request sent again is refused as a second one."""
@@ -382,7 +391,7 @@ async def allocate_sponsorships(
     workshop = await repo.workshop(command.workshop_id, lock=True)  # racing allocations queue here
     if workshop is None:
         raise Refused(f"workshop {command.workshop_id} is not known to sponsorship yet")
-    if workshop.status in INACTIVE:
+    if workshop.status in INACTIVE | CLOSED:
         raise Refused(f"workshop {command.workshop_id} is {workshop.status}: nothing to allocate")
     today = command.today
     try:
@@ -833,7 +842,7 @@ async def charge_fee(
 async def check_shortfall(
     repo: Repository, envelope: Envelope, workshop: WorkshopFacts, tables: ReferenceTables, today: date | None = None
 ) -> None:
-    if workshop.status in INACTIVE:
+    if workshop.status in INACTIVE | CLOSED:
         return
     rules = await repo.rules(workshop.workshop_id)
     minimum = max(workshop.minimum_sponsored, rules.minimum_sponsored or 0)
@@ -903,3 +912,41 @@ async def check_shortfall(
         await repo.publish(
             SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
         )
+
+
+# Deadlines that pass by themselves (issue 18): each day (a replay's tick, or the daily background check), every
+# workshop still to come is checked as if news had arrived; staff are told once per situation.
+
+
+async def check_deadlines(
+    repo: Repository, envelope: Envelope, command: contracts.CheckDeadlines, tables: ReferenceTables
+) -> None:
+    """For every workshop still to come on `today`: its funding shortfall as the days pass (announced once per
+    situation, as at any other check) and its sponsored places without a ticket as the early-booking windows close
+    (BookingWindowClosing, once per workshop and window)."""
+    today = command.today or envelope.occurred_at.date()
+    for known in await repo.every_workshop():
+        if known.status in INACTIVE | CLOSED or known.starts <= today:
+            continue
+        workshop = await repo.workshop(known.workshop_id, lock=True)  # queue behind allocations of the workshop
+        assert workshop is not None
+        await check_shortfall(repo, envelope, workshop, tables, today)
+        awards = await repo.awards(workshop.workshop_id)
+        granted = {ref for ref, award in awards.items() if award.status == "granted"}
+        ticketed = await repo.ticket_holders(workshop.workshop_id, workshop.venue_version)
+        window = deadlines.booking_window(today, workshop.starts, len(granted - ticketed))
+        if window is None:
+            continue
+        event = contracts.BookingWindowClosing(
+            workshop_id=workshop.workshop_id,
+            window=window.window,
+            closes_on=window.closes_on,
+            places_without_ticket=window.places_without_ticket,
+            detected_on=today,
+            days_before=window.days_before,
+        )
+        if await repo.save_notice(workshop.workshop_id, window.window, today, event.model_dump(mode="json")):
+            log.info("deadline.booking_window", workshop_id=workshop.workshop_id, window=window.window)
+            await repo.publish(
+                SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+            )

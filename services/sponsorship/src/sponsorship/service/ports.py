@@ -12,6 +12,7 @@ from shared.contracts.envelope import Envelope
 from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate
 from sponsorship.domain.requests import Registration
+from sponsorship.domain.what_if import Line
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,22 @@ class Repository(Protocol):
     async def holds_current_ticket(self, delegate_ref: str, venue_version: int, besides: str) -> bool: ...
     async def older_tickets(self, delegate_ref: str, venue_version: int) -> dict[str, tuple[Charge, ...]]: ...
     async def tickets_coming_back(self, workshop_id: str, venue_version: int) -> dict[str, Decimal]: ...
+    async def every_workshop(self) -> list[WorkshopFacts]:
+        """Every workshop sponsorship knows, by first day."""
+        ...
+
+    async def save_notice(self, workshop_id: str, notice: str, on: date, event: dict[str, Any]) -> bool:
+        """Record that staff were told `notice` about the workshop; False when they were already."""
+        ...
+
+    async def save_attendance(self, delegate_ref: str, workshop_id: str, attended: bool, at: datetime) -> None:
+        """Whether the delegate attended (a later word replaces an earlier one)."""
+        ...
+
+    async def workshop_lines(self, workshop_id: str) -> list[Line]:
+        """Every line the workshop's awards hold on pledges (costs, and what cancelled tickets left spent)."""
+        ...
+
     async def workshops_of_year(self, year: int) -> list[WorkshopFacts]: ...
     async def pledges_of_year(self, year: int) -> list[dict[str, Any]]: ...
     async def save_shortfall(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -364,7 +362,6 @@ async def write_quote(
 
 
 ACTIVE_SQL = "(" + ", ".join(f"'{state}'" for state in ACTIVE) + ")"
-WORKER_LOCK = 7_310_003
 TRIPS_CHANNEL = "travel_trips"
 
 
@@ -695,20 +692,20 @@ async def trips_pending(conn: asyncpg.Connection, workshop_id: str | None = None
     )
 
 
-@asynccontextmanager
-async def worker_leadership(pool: asyncpg.Pool) -> AsyncIterator[asyncio.Event]:
-    """Hold the booking worker lock (one active worker per database); yields an event set on new work."""
-    wake = asyncio.Event()
-
-    def on_notify(*_: object) -> None:
-        wake.set()
-
-    async with pool.acquire() as conn:
-        try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", WORKER_LOCK):
-                await asyncio.sleep(2.0)
-            await conn.add_listener(TRIPS_CHANNEL, on_notify)
-            yield wake
-        finally:
-            await conn.remove_listener(TRIPS_CHANNEL, on_notify)
-            await conn.execute("SELECT pg_advisory_unlock_all()")
+async def outlook_facts(
+    conn: asyncpg.Connection, workshop_id: str
+) -> tuple[list[Trip], list[dict[str, Any]], date | None]:
+    """What a what-if prices: the workshop's ticketed trips, its travellers (home airport, dates, sponsorship) and the
+    day its tickets were booked as of (None: booking has not started)."""
+    trips = await conn.fetch(
+        f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE workshop_id = $1 AND state = 'ticketed'"
+        " ORDER BY delegate_ref, venue_version",
+        workshop_id,
+    )
+    travellers = await conn.fetch(
+        "SELECT delegate_ref, home_airport, arrive_on, leave_on, sponsorship FROM travellers WHERE workshop_id = $1"
+        " AND home_airport IS NOT NULL ORDER BY delegate_ref",
+        workshop_id,
+    )
+    booked = await conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
+    return [trip_from(row) for row in trips], [dict(row) for row in travellers], booked

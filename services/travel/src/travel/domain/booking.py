@@ -224,6 +224,27 @@ def why_obsolete(
     return None
 
 
+def rebooking_day(booked_on: date | None, decided_on: date | None, occurred_on: date) -> date:
+    """The day a venue change's new trips are booked as of: the day the workshop's tickets were booked (a replay
+    keeps its calendar), else the decision's, else the day its news arrived."""
+    return booked_on or decided_on or occurred_on
+
+
+# What a workshop decision does to a ticket already issued (issue 7): kept as it is (no new venue or dates),
+# followed to the new venue version (changed at the provider or cancelled and rebooked, while the place is kept),
+# or cancelled (the workshop deferred or cancelled).
+KEEP, FOLLOW, CANCEL = "keep", "follow", "cancel"
+
+
+def ticket_fate(ticket_venue_version: int, venue_version: int, workshop_status: str) -> str:
+    """What the workshop's new facts do to a ticket issued for `ticket_venue_version`."""
+    if workshop_status in {"cancelled", "deferred"}:
+        return CANCEL
+    if venue_version > ticket_venue_version:
+        return FOLLOW
+    return KEEP
+
+
 def requote(trip: Trip, reason: str) -> Trip:
     """Back to the start with the next attempt: new idempotency keys, a new offer, a new hold and approval."""
     return replace(

@@ -339,3 +339,10 @@ def settled(quote: ChangeQuote, status: str, reason: str | None = None) -> Chang
     """An approved quote's end: applied, or declined (sponsorship) / failed (provider) with the ticket unchanged."""
     assert quote.status == "approved" and status in {"applied", "declined", "failed"}
     return replace(quote, status=status, decided_reason=reason)
+
+
+def cancellation_by_terms(refundable: bool, cancellation_fee: Decimal, paid: Decimal) -> Cancellation:
+    """What cancelling a ticket gives back under its fare's stated conditions: the fare less the cancellation fee
+    (never more than the fare), as a refund when the fare is refundable, otherwise as a credit with the airline."""
+    fee = min(cancellation_fee, paid)
+    return Cancellation("refund" if refundable else "credit", paid - fee, fee)

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, HTTPException, Request
+from shared.contracts.registration import WorkshopScheduled
 from shared.runtime import pool
 
 from travel.adapters.fare_provider import GdsProvider
 from travel.adapters.gds_client import GdsClient
-from travel.adapters.postgres import late_trips
+from travel.adapters.postgres import late_trips, outlook_facts
 from travel.bootstrap import build
 from travel.config import Settings
 from travel.domain import booking
 from travel.domain.booking import ACTIVE, TravelDates
-from travel.service.ports import ProviderDown, ProviderRefused
+from travel.service import what_if
+from travel.service.ports import ProviderDown, ProviderRefused, WorkshopFacts
 
 router = APIRouter()
 
@@ -112,6 +114,19 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
             for trip, waited in late
         ],
     }
+
+
+@router.get("/workshops/{workshop_id}/manifest")
+async def manifest(workshop_id: str, request: Request) -> dict[str, Any]:
+    """Every valid ticket of the workshop with its flights: booking, ticket number, fare class and each segment (for
+    the ticket manifest staff export with the participants' names)."""
+    async with pool(request).acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT delegate_ref, booking_ref, ticket_number, fare_class, fare, currency, venue_version, segments"
+            " FROM bookings WHERE workshop_id = $1 AND status = 'ticketed' ORDER BY delegate_ref",
+            workshop_id,
+        )
+    return {"workshop_id": workshop_id, "tickets": [_trip(row) for row in rows]}
 
 
 @router.get("/delegates/{delegate_ref}/travel")
@@ -250,6 +265,37 @@ async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[st
     async with pool(request).acquire() as conn:
         rows = await conn.fetch("SELECT * FROM bookings WHERE delegate_ref = $1 ORDER BY venue_version", delegate_ref)
     return [dict(row) for row in rows]
+
+
+@router.post("/workshops/{workshop_id}/what-if")
+async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) -> dict[str, Any]:
+    """What the workshop's facts `after` a decision (as registration would announce them) would do to each ticket,
+    priced with the provider's fares of the day as the booking worker would price it: kept, changed, cancelled and
+    rebooked, or cancelled, with fees, refunds and credits; and a new ticket's fare for each sponsored or waitlisted
+    delegate without one. Nothing is held or changed (issue 18)."""
+    if after.workshop_id != workshop_id:
+        raise HTTPException(422, f"the facts are about workshop {after.workshop_id}, not {workshop_id}")
+    names = {field.name for field in fields(WorkshopFacts)}
+    facts = WorkshopFacts(**{k: v for k, v in after.model_dump().items() if k in names})
+    async with pool(request).acquire() as conn:
+        tickets, rows, booked = await outlook_facts(conn, workshop_id)
+    travellers = [
+        what_if.Traveller(row["delegate_ref"], row["home_airport"], TravelDates(row["arrive_on"], row["leave_on"]),
+                          row["sponsorship"])
+        for row in rows
+    ]  # fmt: skip
+    provider: GdsProvider = request.app.state.quote_provider
+    now = provider.now()
+    found = await what_if.travel_outlook(
+        provider,
+        facts,
+        tickets,
+        travellers,
+        today=booking.rebooking_day(booked, after.as_of, now.date()),
+        booking_started=booked is not None,
+        now=now,
+    )
+    return found.model_dump(mode="json")
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -73,6 +73,52 @@ def fare_conditions(order: ProviderOrder) -> contracts.FareConditions | None:
         cancellation_fee=terms.cancellation_fee,
         currency=terms.currency,
     )
+
+
+async def search(provider: Provider, trip: Trip, workshop: WorkshopFacts) -> OfferView | None:
+    """The cheapest offer within policy for the trip, searching the day before, then two days before (or the
+    delegate's own dates), never a departure before the trip's `today`. A read: nothing is held."""
+    for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
+        if departure < trip.today:
+            continue
+        offers = await provider.search(trip.home_airport, workshop.airport, departure, back, trip.today)
+        chosen = domain.choose(offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends, trip.dates)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+@dataclass(frozen=True)
+class VenueChangePrice:
+    """An older venue's ticket against the trip's new venue or dates: the change offer within policy, what
+    cancelling the ticket would give back, the new ticket a rebooking would buy, and the cheaper path (None:
+    neither is within policy)."""
+
+    path: change_quote.PricedOption | None
+    change: change_quote.ChangeOfferView | None
+    cancellation: change_quote.Cancellation | None
+    rebook: OfferView | None
+
+
+async def price_venue_change(
+    provider: Provider, trip: Trip, previous: Trip, workshop: WorkshopFacts, now: datetime
+) -> VenueChangePrice:
+    """Price `previous`'s ticket for `trip` (issue 7): as a change at the provider and as a cancellation and a new
+    ticket, both within policy; the cheaper is the path (a tie goes to the change). Reads only: the booking worker
+    then carries the path out, and a what-if shows it to staff before they decide."""
+    assert previous.order_id is not None and previous.fare is not None
+    home, venue = trip.home_airport, workshop.airport
+    change, cancellation = None, None
+    for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
+        if departure < trip.today:
+            continue
+        offers, cancellation = await provider.change_offers(previous.order_id, home, venue, departure, back, trip.today)
+        change = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends, trip.dates)
+        if change is not None:
+            break
+    rebook = await search(provider, trip, workshop)
+    path = change_quote.venue_change_path(previous.fare, change, cancellation, rebook, now)
+    return VenueChangePrice(path, change, cancellation, rebook)
 
 
 class Booker:
@@ -145,18 +191,7 @@ class Booker:
     # -- steps -----------------------------------------------------------------------------------
 
     async def _search(self, trip: Trip, workshop: WorkshopFacts) -> OfferView | None:
-        """The cheapest offer within policy, searching the day before, then two days before (or the delegate's own
-        dates)."""
-        for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
-            if departure < trip.today:
-                continue
-            offers = await self.provider.search(trip.home_airport, workshop.airport, departure, back, trip.today)
-            chosen = domain.choose(
-                offers, trip.home_airport, workshop.airport, workshop.starts, workshop.ends, trip.dates
-            )
-            if chosen is not None:
-                return chosen
-        return None
+        return await search(self.provider, trip, workshop)
 
     async def _quote(self, trip: Trip, facts: TripFacts) -> Trip | None:
         workshop = facts.workshop
@@ -190,20 +225,8 @@ class Booker:
         and a new ticket, both within policy; the cheaper is taken (a tie goes to the change) and recorded on the
         trip. Rebook: the old ticket is given back first (its refund or credit), then booked as usual. Change: its
         cost (the ticket's money and the extra) goes to sponsorship as a held fare, then the change call."""
-        assert previous.order_id is not None and previous.fare is not None
-        home, venue = trip.home_airport, workshop.airport
-        change, cancellation = None, None
-        for departure, back in domain.search_dates(workshop.starts, workshop.ends, trip.dates):
-            if departure < trip.today:
-                continue
-            offers, cancellation = await self.provider.change_offers(
-                previous.order_id, home, venue, departure, back, trip.today
-            )
-            change = change_quote.choose_change(offers, home, venue, workshop.starts, workshop.ends, trip.dates)
-            if change is not None:
-                break
-        rebook = await self._search(trip, workshop)
-        path = change_quote.venue_change_path(previous.fare, change, cancellation, rebook, self.clock())
+        priced = await price_venue_change(self.provider, trip, previous, workshop, self.clock())
+        path, change, rebook = priced.path, priced.change, priced.rebook
         log.info("booking.venue_change_priced", delegate_ref=trip.delegate_ref, path=path.kind if path else None,
                  extra=str(path.extra) if path else None)  # fmt: skip
         if path is None or path.kind == change_quote.REBOOK:

@@ -16,7 +16,7 @@ from shared.contracts.topics import TRAVEL_BOOKING
 from shared.messaging.consumer import Refused
 
 from travel.domain import change_quote
-from travel.domain.booking import TravelDates
+from travel.domain.booking import TravelDates, rebooking_day
 from travel.domain.change_quote import ChangeQuote, DecisionRefused
 from travel.service.ports import Airports, Repository, WorkshopFacts
 
@@ -45,7 +45,7 @@ async def when_workshop_scheduled_keep_facts(
         await repo.release_trips(event.workshop_id, f"workshop {event.status}")
         return
     if event.venue_version > existing.venue_version:
-        today = await repo.booked_today(event.workshop_id) or event.as_of or envelope.occurred_at.date()
+        today = rebooking_day(await repo.booked_today(event.workshop_id), event.as_of, envelope.occurred_at.date())
         await repo.request_trips(workshop, today)
         await repo.release_trips(
             event.workshop_id,

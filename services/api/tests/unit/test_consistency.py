@@ -1,10 +1,10 @@
-"""The consistency report (logistics_cli.consistency): invariants I1-I3 over hand-built service states."""
+"""The consistency report (api.domain.consistency): invariants I1-I3 over hand-built service states."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from logistics_cli.consistency import report
+from api.domain.consistency import report
 
 WORKSHOP = "idm-2006-geneva"
 
@@ -271,3 +271,9 @@ def test_a_trip_of_this_workshop_late_past_its_bound_is_an_l1_violation_with_its
     assert violations(result, "L1") == [
         {"invariant": "L1", "service": "travel", "delegate": "GVA-007", "detail": late[0]["reason"]}
     ]
+
+
+def test_a_held_workshop_keeps_its_tickets_the_sponsored_delegates_flew_on() -> None:
+    assert run(registration=registration(status="held"))["violations"] == []
+    missing = run(registration=registration(status="held"), travel=travel(ticket("GVA-002")))
+    assert [v["delegate"] for v in violations(missing, "I2")] == ["GVA-007"]

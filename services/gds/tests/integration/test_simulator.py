@@ -71,12 +71,12 @@ def free_port() -> int:
 
 @pytest.fixture
 def start_simulator(tmp_path: Path) -> Iterator[Callable[..., RunningSimulator]]:
-    """Start `python -m travel.entrypoints.simulator` on a free loopback port; stop it after the test."""
+    """Start `python -m gds` on a free loopback port; stop it after the test."""
     started: list[RunningSimulator] = []
 
     def start(*, seed: int = 1, fault_rate: float = 0.0, **options: Any) -> RunningSimulator:
         port = free_port()
-        command = [sys.executable, "-m", "travel.entrypoints.simulator", "--port", str(port), "--seed", str(seed)]
+        command = [sys.executable, "-m", "gds", "--port", str(port), "--seed", str(seed)]
         command += ["--fault-rate", str(fault_rate)]
         for name, value in options.items():
             command += [f"--{name.replace('_', '-')}", str(value)]
@@ -234,9 +234,7 @@ async def test_a_seat_scale_multiplies_every_fare_class(start_simulator: Callabl
 
 
 def test_a_seat_scale_below_one_is_refused() -> None:
-    ran = subprocess.run(
-        [sys.executable, "-m", "travel.entrypoints.simulator", "--seat-scale", "0"], capture_output=True, text=True
-    )
+    ran = subprocess.run([sys.executable, "-m", "gds", "--seat-scale", "0"], capture_output=True, text=True)
 
     assert ran.returncode == 2 and "--seat-scale must be at least 1" in ran.stderr
 
@@ -311,7 +309,7 @@ async def test_a_timeout_after_acceptance_has_still_made_the_order(
 async def test_thirty_delegates_end_with_exactly_one_ticket_each_through_faults(
     start_simulator: Callable[..., RunningSimulator],
 ) -> None:
-    simulator = start_simulator(seed=5, fault_rate=0.2, fault_delay=1.0)
+    simulator = start_simulator(seed=5, fault_rate=0.2, fault_delay=2.0)  # a delayed fault outlasts the timeout
     homes = ["DKR", "LIM", "BKK", "NBO", "DEL", "JNB"]
     delegates = {f"GVA-{n:03}": homes[n % len(homes)] for n in range(1, 31)}
 
@@ -331,7 +329,8 @@ async def test_thirty_delegates_end_with_exactly_one_ticket_each_through_faults(
                 continue
         raise AssertionError(f"{delegate_ref}: no ticket after 7 attempts")
 
-    async with GdsClient(simulator.url, timeout=0.4, attempts=10, backoff=0.02) as client:
+    # Thirty searches at once on a loaded machine can take most of a second: the timeout leaves them that.
+    async with GdsClient(simulator.url, timeout=0.9, attempts=20, backoff=0.02) as client:
         tickets = await asyncio.gather(*(book(client, ref, home) for ref, home in delegates.items()))
     async with httpx.AsyncClient(base_url=simulator.url) as http:
         orders = await admin_orders(http)

@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from travel.entrypoints.simulator.app import (
+from gds.app import (
     ChangeRequest,
     Config,
     OfferSearch,
@@ -18,6 +16,8 @@ from travel.entrypoints.simulator.app import (
     Simulator,
     inventory_key,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TODAY = date(2006, 4, 20)
 ROUTES = [("DKR", "GVA"), ("LIM", "GVA"), ("NBO", "GVA")]

@@ -1,6 +1,6 @@
 """The simulated provider's rules as pure functions: schedule, fare classes, seats, cancellations, changes, faults.
 
-Distances, the advance-purchase curve and flight legs come from `travel.domain.fares`; this module adds
+Distances, the advance-purchase curve and flight legs come from `gds.tariff`; this module adds
 only what an airline decides for itself. Everything that looks random is a hash of the seed and the
 request, so one seed always tells the same story.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import airportsdata
 
-from travel.domain.fares import Airport, Leg, fare, great_circle_km, leg
+from gds.tariff import Airport, Leg, fare, great_circle_km, leg
 
 OUTBOUND_DEPARTURES = (time(7, 0), time(18, 0))  # the first leg from home
 RETURN_DEPARTURE = time(10, 30)  # the first leg from the venue

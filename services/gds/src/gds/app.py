@@ -25,13 +25,13 @@ from typing import Any
 
 import airportsdata
 import uvicorn
-from fastapi import FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from travel.domain.fares import Airport, Leg
-from travel.entrypoints.simulator import rules
+from gds import rules
+from gds.tariff import Airport, Leg
 
 SNAPSHOT_EVERY_S = 0.2
 SWEEP_EVERY_S = 30.0
@@ -461,9 +461,20 @@ def fingerprint(*parts: object) -> str:
 
 def create_app(config: Config) -> FastAPI:
     simulator = Simulator(config)
+    app = FastAPI(title="simulated GDS", lifespan=snapshots(simulator))
+    app.state.simulator = simulator
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    app.middleware("http")(provider_time(simulator))
+    for router in (searches(simulator), order_writes(simulator), order_reads(simulator), admin(simulator)):
+        app.include_router(router)
+    return app
+
+
+def snapshots(simulator: Simulator) -> Callable[[FastAPI], Any]:
+    """The app's lifespan: write the state behind every SNAPSHOT_EVERY_S, and once more at shutdown."""
 
     @asynccontextmanager
-    async def snapshots(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async def keep_writing() -> None:
             while True:
                 await asyncio.sleep(SNAPSHOT_EVERY_S)
@@ -476,181 +487,224 @@ def create_app(config: Config) -> FastAPI:
             writer.cancel()
             simulator.flush()
 
-    app = FastAPI(title="simulated GDS", lifespan=snapshots)
-    app.state.simulator = simulator
+    return lifespan
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{k: v for k, v in e.items() if k not in {"input", "ctx"}} for e in exc.errors()]
-        return error(422, "invalid_request", "The request does not match the API.", details=details)
 
-    def unavailable() -> JSONResponse:
-        return error(503, "provider_unavailable", "The provider is temporarily unavailable; try again.")
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [{k: v for k, v in e.items() if k not in {"input", "ctx"}} for e in exc.errors()]
+    return error(422, "invalid_request", "The request does not match the API.", details=details)
 
-    async def write(
-        request: Request, key: str | None, kinds: tuple[str, ...], perform: Callable[[str | None], Outcome]
-    ) -> JSONResponse:
-        if not key:
-            return error(400, "idempotency_key_missing", "Every write needs an Idempotency-Key header.")
-        body = await request.body()
-        request_print = fingerprint(request.method, request.url.path, body)
-        fault = simulator.roll_fault(fingerprint(request_print, key), kinds)
-        if fault == "server_error":
-            simulator.save()
-            return unavailable()
-        remembered = simulator.state["keys"].get(key)
-        if remembered is not None:
-            simulator.save()
-            if remembered["fingerprint"] != request_print:
-                message = "This Idempotency-Key was already used for a different request."
-                return error(422, "idempotency_key_reused", message)
-            headers = {"Idempotent-Replayed": "true"}
-            return JSONResponse(remembered["body"], status_code=remembered["status"], headers=headers)
-        status, answer, wrote = perform(fault)
-        if wrote:
-            order_id = answer.get("order_id") or answer.get("error", {}).get("order", {}).get("order_id")
-            record = {"fingerprint": request_print, "status": status, "body": answer, "order_id": order_id}
-            simulator.state["keys"][key] = record
+
+def unavailable() -> JSONResponse:
+    return error(503, "provider_unavailable", "The provider is temporarily unavailable; try again.")
+
+
+def provider_time(simulator: Simulator) -> Callable[[Request, Callable[[Request], Any]], Any]:
+    """Every answer's Date header is the simulator's clock (advanced by /admin/clock): clients judge its deadlines
+    by it."""
+
+    async def stamp(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        response = await call_next(request)
+        response.headers["date"] = format_datetime(simulator.now(), usegmt=True)
+        return response
+
+    return stamp
+
+
+def search_refusal(simulator: Simulator, search: OfferSearch) -> JSONResponse | None:
+    for code in (search.origin, search.destination):
+        if simulator.airport(code) is None:
+            return error(422, "unknown_airport", f'Airport "{code}" is not a known IATA code.')
+    if search.return_date < search.departure_date:
+        return error(422, "invalid_dates", "The return date is before the departure date.")
+    if search.departure_date < search.today:
+        return error(422, "invalid_dates", "The departure date is in the past.")
+    return None
+
+
+def read_fault(simulator: Simulator, request: Request) -> bool:
+    path = f"{request.method} {request.url.path}?{request.url.query}"
+    return simulator.roll_fault(fingerprint(path), rules.READ_FAULTS) is not None
+
+
+async def write(
+    simulator: Simulator,
+    request: Request,
+    key: str | None,
+    kinds: tuple[str, ...],
+    perform: Callable[[str | None], Outcome],
+) -> JSONResponse:
+    """One write, at most once per Idempotency-Key: a key seen before answers what it answered then."""
+    if not key:
+        return error(400, "idempotency_key_missing", "Every write needs an Idempotency-Key header.")
+    body = await request.body()
+    request_print = fingerprint(request.method, request.url.path, body)
+    fault = simulator.roll_fault(fingerprint(request_print, key), kinds)
+    if fault == "server_error":
         simulator.save()
-        if fault == "accepted_timeout" and wrote:
-            await asyncio.sleep(config.fault_delay)  # the write is done; the answer comes too late
-        return JSONResponse(answer, status_code=status)
+        return unavailable()
+    remembered = simulator.state["keys"].get(key)
+    if remembered is not None:
+        simulator.save()
+        if remembered["fingerprint"] != request_print:
+            message = "This Idempotency-Key was already used for a different request."
+            return error(422, "idempotency_key_reused", message)
+        headers = {"Idempotent-Replayed": "true"}
+        return JSONResponse(remembered["body"], status_code=remembered["status"], headers=headers)
+    status, answer, wrote = perform(fault)
+    if wrote:
+        order_id = answer.get("order_id") or answer.get("error", {}).get("order", {}).get("order_id")
+        record = {"fingerprint": request_print, "status": status, "body": answer, "order_id": order_id}
+        simulator.state["keys"][key] = record
+    simulator.save()
+    if fault == "accepted_timeout" and wrote:
+        await asyncio.sleep(simulator.config.fault_delay)  # the write is done; the answer comes too late
+    return JSONResponse(answer, status_code=status)
 
-    def read_fault(request: Request) -> bool:
-        path = f"{request.method} {request.url.path}?{request.url.query}"
-        return simulator.roll_fault(fingerprint(path), rules.READ_FAULTS) is not None
 
-    @app.get("/health")
+def searches(simulator: Simulator) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/offers", response_model=None)
+    @router.post("/offers", response_model=None)
     async def search_offers(search: OfferSearch, request: Request) -> JSONResponse | dict[str, Any]:
         body = await request.body()
-        fault = simulator.roll_fault(fingerprint("offers", body), rules.READ_FAULTS)
-        if fault:
+        if simulator.roll_fault(fingerprint("offers", body), rules.READ_FAULTS):
             return unavailable()
-        for code in (search.origin, search.destination):
-            if simulator.airport(code) is None:
-                return error(422, "unknown_airport", f'Airport "{code}" is not a known IATA code.')
-        if search.return_date < search.departure_date:
-            return error(422, "invalid_dates", "The return date is before the departure date.")
-        if search.departure_date < search.today:
-            return error(422, "invalid_dates", "The departure date is in the past.")
+        if refused := search_refusal(simulator, search):
+            return refused
         offers = simulator.offers(search)
         simulator.save()
         return {"offers": offers}
 
-    @app.post("/orders")
+    @router.get("/schedule-changes", response_model=None)
+    async def schedule_changes(request: Request, since: int = 0) -> JSONResponse | dict[str, Any]:
+        if read_fault(simulator, request):
+            return unavailable()
+        changes = [change for change in simulator.state["changes"] if change["sequence"] > since]
+        return {"changes": changes, "last_sequence": len(simulator.state["changes"])}
+
+    return router
+
+
+def order_writes(simulator: Simulator) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/orders")
     async def create_order(
         order: OrderRequest, request: Request, idempotency_key: str | None = Header(default=None)
     ) -> JSONResponse:
         return await write(
-            request, idempotency_key, rules.WRITE_FAULTS, lambda fault: simulator.hold(order, idempotency_key or "")
+            simulator,
+            request,
+            idempotency_key,
+            rules.WRITE_FAULTS,
+            lambda fault: simulator.hold(order, idempotency_key or ""),
         )
 
-    @app.post("/orders/{order_id}/ticket")
+    @router.post("/orders/{order_id}/ticket")
     async def ticket_order(
         order_id: str, request: Request, idempotency_key: str | None = Header(default=None)
     ) -> JSONResponse:
         return await write(
+            simulator,
             request,
             idempotency_key,
             rules.TICKET_FAULTS,
             lambda fault: simulator.ticket(order_id, idempotency_key or "", fault),
         )
 
-    @app.post("/orders/{order_id}/cancel")
+    @router.post("/orders/{order_id}/cancel")
     async def cancel_order(
         order_id: str, request: Request, idempotency_key: str | None = Header(default=None)
     ) -> JSONResponse:
         return await write(
+            simulator,
             request,
             idempotency_key,
             rules.WRITE_FAULTS,
             lambda fault: simulator.cancel(order_id, idempotency_key or ""),
         )
 
-    @app.post("/orders/{order_id}/change-offers", response_model=None)
-    async def change_offers(order_id: str, search: OfferSearch, request: Request) -> JSONResponse | dict[str, Any]:
-        body = await request.body()
-        if simulator.roll_fault(fingerprint("change-offers", order_id, body), rules.READ_FAULTS):
-            return unavailable()
-        for code in (search.origin, search.destination):
-            if simulator.airport(code) is None:
-                return error(422, "unknown_airport", f'Airport "{code}" is not a known IATA code.')
-        if search.return_date < search.departure_date or search.departure_date < search.today:
-            return error(422, "invalid_dates", "The dates are in the past or the return is before the departure.")
-        status, answer = simulator.change_offers(order_id, search)
-        simulator.save()
-        return JSONResponse(answer, status_code=status)
-
-    @app.post("/orders/{order_id}/changes")
+    @router.post("/orders/{order_id}/changes")
     async def change_order(
         order_id: str, change: ChangeRequest, request: Request, idempotency_key: str | None = Header(default=None)
     ) -> JSONResponse:
         return await write(
+            simulator,
             request,
             idempotency_key,
             rules.WRITE_FAULTS,
             lambda fault: simulator.change(order_id, change, idempotency_key or ""),
         )
 
-    @app.get("/orders/{order_id}", response_model=None)
+    return router
+
+
+def order_reads(simulator: Simulator) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/orders/{order_id}/change-offers", response_model=None)
+    async def change_offers(order_id: str, search: OfferSearch, request: Request) -> JSONResponse | dict[str, Any]:
+        body = await request.body()
+        if simulator.roll_fault(fingerprint("change-offers", order_id, body), rules.READ_FAULTS):
+            return unavailable()
+        if refused := search_refusal(simulator, search):
+            return refused
+        status, answer = simulator.change_offers(order_id, search)
+        simulator.save()
+        return JSONResponse(answer, status_code=status)
+
+    @router.get("/orders/{order_id}", response_model=None)
     async def get_order(order_id: str, request: Request) -> JSONResponse | dict[str, Any]:
-        if read_fault(request):
+        if read_fault(simulator, request):
             return unavailable()
         order = simulator.state["orders"].get(order_id)
         if order is None:
             return error(404, "order_not_found", f"Order {order_id} is unknown.")
         return simulator.refreshed(order)
 
-    @app.get("/orders", response_model=None)
+    @router.get("/orders", response_model=None)
     async def find_orders(
         request: Request, idempotency_key: str | None = None, passenger_ref: str | None = None
     ) -> JSONResponse | dict[str, Any]:
-        if read_fault(request):
+        if read_fault(simulator, request):
             return unavailable()
-        orders = simulator.state["orders"]
+        known = simulator.state["orders"]
         if idempotency_key is not None:
             remembered = simulator.state["keys"].get(idempotency_key)
-            found = [orders[remembered["order_id"]]] if remembered and remembered["order_id"] in orders else []
+            found = [known[remembered["order_id"]]] if remembered and remembered["order_id"] in known else []
         else:
-            found = list(orders.values())
+            found = list(known.values())
         if passenger_ref is not None:
             found = [order for order in found if order["passenger_ref"] == passenger_ref]
         return {"orders": [simulator.refreshed(order) for order in found]}
 
-    @app.get("/schedule-changes", response_model=None)
-    async def schedule_changes(request: Request, since: int = 0) -> JSONResponse | dict[str, Any]:
-        if read_fault(request):
-            return unavailable()
-        changes = [change for change in simulator.state["changes"] if change["sequence"] > since]
-        return {"changes": changes, "last_sequence": len(simulator.state["changes"])}
+    return router
 
-    @app.get("/admin/orders")
+
+def admin(simulator: Simulator) -> APIRouter:
+    """What a test or a demo may do to the provider: read every order, its counters, move its clock, change a flight."""
+    router = APIRouter(prefix="/admin")
+
+    @router.get("/orders")
     async def all_orders() -> dict[str, Any]:
         return {"orders": [simulator.refreshed(order) for order in simulator.state["orders"].values()]}
 
-    @app.get("/admin/stats")
+    @router.get("/stats")
     async def stats() -> dict[str, Any]:
         return dict(simulator.state["stats"])
 
-    @app.middleware("http")
-    async def provider_time(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        """Every answer's Date header is the simulator's clock (advanced by /admin/clock): clients judge its
-        deadlines by it."""
-        response = await call_next(request)
-        response.headers["date"] = format_datetime(simulator.now(), usegmt=True)
-        return response
-
-    @app.post("/admin/clock")
+    @router.post("/clock")
     async def advance_clock(advance: ClockAdvance) -> dict[str, str]:
         simulator.state["clock_offset"] += advance.seconds
         simulator.save()
         return {"now": simulator.now().isoformat()}
 
-    @app.post("/admin/schedule-change", response_model=None)
+    @router.post("/schedule-change", response_model=None)
     async def schedule_change(change: ScheduleChangeRequest) -> JSONResponse | dict[str, Any]:
         announced = simulator.announce_change(change)
         if announced is None:
@@ -659,11 +713,11 @@ def create_app(config: Config) -> FastAPI:
         simulator.save()
         return announced
 
-    return app
+    return router
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m travel.entrypoints.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gds", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8190)
     parser.add_argument("--seed", type=int, default=0)

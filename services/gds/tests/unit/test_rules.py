@@ -1,4 +1,4 @@
-"""The simulated provider's pure rules (travel.entrypoints.simulator.rules)."""
+"""The simulated provider's pure rules (gds.rules)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from itertools import pairwise
 
 import airportsdata
 import pytest
+from gds import rules
+from gds.app import segment
+from gds.tariff import Airport, fare, great_circle_km
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from travel.domain import booking
 from travel.domain.booking import OfferView
-from travel.domain.fares import Airport, fare, great_circle_km
-from travel.entrypoints.simulator import rules
-from travel.entrypoints.simulator.app import segment
 
 AIRPORTS = {
     code: Airport(code, found["lat"], found["lon"], found["tz"])

@@ -1,0 +1,3 @@
+from gds.app import main
+
+main()

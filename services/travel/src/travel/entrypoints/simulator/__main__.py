@@ -1,3 +1,0 @@
-from travel.entrypoints.simulator.app import main
-
-main()
