@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo demo-bangkok test test-fast test-relocation check k8s-generate k8s-check bench clean
+.PHONY: install up down status demo demo-bangkok test test-fast test-cluster test-relocation check k8s-generate k8s-check \
+	bench clean
 
 # Tests run in parallel processes (pytest-xdist): most of a real-stack test is waiting on the broker, the database and
 # timers, so more workers than cores pay off. TEST_WORKERS=1 runs them one after the other.
@@ -11,7 +12,7 @@ TEST_WORKERS ?= 3
 install:                ## Debian packages, uv, Kafka jars, the Python workspace (idempotent)
 	@bash deploy/local/stack.sh install
 
-up:                     ## Kafka, PostgreSQL, SMTP and the four services on 127.0.0.1
+up:                     ## Kafka, PostgreSQL, SMTP and the four services on 127.0.0.1 (SECURE=1: SASL/TLS/ACLs; BROKERS=3)
 	@bash deploy/local/stack.sh up
 
 down:                   ## stop everything `make up` started
@@ -33,6 +34,10 @@ test:                   ## the whole suite against the real broker, database and
 test-fast:              ## the unit tests only (no Kafka, PostgreSQL or SMTP): the loop to run on every save
 	@bash deploy/local/stack.sh install
 	@.venv/bin/python -m pytest -m "not stack and not slow" -n 2 -q
+
+test-cluster:           ## brokers of their own: secured (SASL, TLS, ACLs) and three nodes, one killed mid-Geneva (5-8 min)
+	@bash deploy/local/stack.sh postgres
+	@$(ENV) .venv/bin/python -m pytest -m cluster -n 2 --dist loadfile -o timeout=1200 tests/cluster
 
 test-relocation:        ## 5,000 sponsored delegates follow their workshop to Vienna: 0 violations (about 10 min)
 	@bash deploy/local/stack.sh infra

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.harness import Snapshot, System, restore, take_snapshot
-
-LOGS = Path(__file__).resolve().parents[1] / "var" / "test-logs"
-
-
-@contextmanager
-def running(system: System) -> Iterator[System]:
-    """Start the system; afterwards stop it, drop its databases and keep its logs (var/test-logs, git-ignored)."""
-    try:
-        yield system.start()
-    finally:
-        system.stop()
-        asyncio.run(system.drop_databases())
-        if system.logs.exists():
-            shutil.copytree(system.logs, LOGS / system.namespace, dirs_exist_ok=True)
+from tests.harness import Snapshot, System, restore, running, take_snapshot
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@
 testcontainers when a Docker engine answers, otherwise from the project's own local stack
 (deploy/local/stack.sh infra). `System` then runs four service processes and an SMTP server (aiosmtpd,
 writing a Maildir) under a fresh namespace: its own topics, consumer groups and databases.
+
+The harness's own Kafka clients connect with the infrastructure's settings (`kafka_settings`: on a secured broker, the
+operator's principal); a System with `kafka_users` gives each service its own principal and ACLs instead.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from typing import Any
 import asyncpg
 import httpx
 from shared.messaging.kafka import read_all  # tests import it from here too
+from shared.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -38,6 +42,7 @@ SERVICES = ("registration", "sponsorship", "travel", "notifications")
 # Every process with a database: the four services and the API (staff commands, tokens, the audit log).
 DATABASES = (*SERVICES, "api")
 GENEVA = ROOT / "deploy" / "scenarios" / "geneva-2006.yaml"
+LOGS = ROOT / "var" / "test-logs"
 
 
 # Listening ports are taken below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel hands out
@@ -63,6 +68,24 @@ def free_port() -> int:
                 continue
         _handed_out.add(port)
         return port
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (a broker cluster's, node n on first + 2(n-1) and the next)."""
+    while True:
+        first = _PORTS.randrange(_FIRST_PORT, _FIRST_PORT + _BLOCK - count)
+        wanted = range(first, first + count)
+        if any(port in _handed_out for port in wanted):
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for port in wanted:
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _handed_out.update(wanted)
+        return first
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:
@@ -156,6 +179,12 @@ def api_actor() -> Any:
     return Actor(token_id="tests", name="tests", roles=ROLES)
 
 
+def kafka_settings(infra: dict[str, str], namespace: str = "") -> StackSettings:
+    """Settings for the harness's own Kafka clients: the infrastructure's variables (KAFKA_*), in a namespace."""
+    given = {name.lower(): value for name, value in infra.items() if name.lower() in StackSettings.model_fields}
+    return StackSettings(**{**given, "logistics_namespace": namespace})
+
+
 _containers: list[Any] = []
 _CLI_LOCK = threading.Lock()
 
@@ -212,6 +241,14 @@ class System:
     # dump that grows with the orders and blocks it meanwhile. Benchmarks, which never restart it, go without.
     gds_snapshot: bool = True
     token: str | None = None  # the CLI's bearer token (every role), made at start
+    # On a broker with ACLs: each principal's password (the four services and the API). The system's topics and ACLs
+    # are then made at start, as the infrastructure's principal, and each process connects as its own principal.
+    kafka_users: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kafka(self) -> StackSettings:
+        """The harness's Kafka settings in this system's namespace."""
+        return kafka_settings(self.infra, self.namespace)
 
     @property
     def maildir(self) -> Path:
@@ -250,6 +287,8 @@ class System:
         for folder in ("tmp", "new", "cur"):
             (self.maildir / folder).mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
+        if self.kafka_users:
+            asyncio.run(self.prepare_kafka())
         self.start_smtp()
         self.start_gds()
         for service in DATABASES:
@@ -259,6 +298,24 @@ class System:
         if self.token is None:  # the CLI's token: every role, as the staff of a test may need
             self.token = self.create_token("tests", "viewer", "staff", "finance", "ops", "admin")
         return self
+
+    async def prepare_kafka(self) -> None:
+        """The system's topics and its principals' ACLs, as an operator makes them where services may not."""
+        from shared.messaging import access
+        from shared.messaging.kafka import ensure_topics
+
+        await ensure_topics(self.kafka)
+        await access.apply(self.kafka)
+
+    def principal(self, service: str) -> dict[str, str]:
+        """The environment that makes a process connect to Kafka as the service's own principal (none without ACLs)."""
+        if service not in self.kafka_users:
+            return {}
+        return {
+            "KAFKA_SASL_USERNAME": service,
+            "KAFKA_SASL_PASSWORD": self.kafka_users[service],
+            "KAFKA_CREATE_TOPICS": "false",
+        }
 
     def create_token(self, name: str, *roles: str) -> str:
         """A token with these roles, written into the API's database as `logistics token create --local` does."""
@@ -333,7 +390,8 @@ class System:
 
     def start_service(self, service: str, wait: bool = True) -> None:
         # A stable member name: restarted after a SIGKILL, the service takes its partitions back at once.
-        self._spawn(service, [str(BIN / "python"), "-m", service], {"KAFKA_GROUP_INSTANCE_ID": service})
+        member = {"KAFKA_GROUP_INSTANCE_ID": service}
+        self._spawn(service, [str(BIN / "python"), "-m", service], {**member, **self.principal(service)})
         if wait:
             self.wait_healthy(service)
 
@@ -342,7 +400,7 @@ class System:
         shares the partitions of each topic between the two, so they apply messages at the same time."""
         self.ports[name] = free_port()
         replica = {f"{service.upper()}_HTTP_PORT": str(self.ports[name]), "KAFKA_GROUP_INSTANCE_ID": name}
-        self._spawn(name, [str(BIN / "python"), "-m", service], replica)
+        self._spawn(name, [str(BIN / "python"), "-m", service], {**replica, **self.principal(service)})
         self.wait_healthy(name)
 
     def wait_port(self, port: int, name: str, timeout: float = 30) -> None:
@@ -428,7 +486,7 @@ class System:
         name = qualified(topic, self.namespace)
 
         async def describe() -> tuple[str, list[list[int]]]:
-            admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+            admin = await admin_client(self.kafka)
             try:
                 [response] = await admin.describe_consumer_groups([f"{self.namespace}{service}"])
             finally:
@@ -485,7 +543,7 @@ class System:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}{service}" WITH (FORCE)')
         finally:
             await conn.close()
-        admin = await admin_client(self.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        admin = await admin_client(self.kafka)
         try:
             existing = set(await admin.list_topics())
             mine = [name for name in (qualified(topic, self.namespace) for topic in all_topics()) if name in existing]
@@ -547,12 +605,12 @@ def take_snapshot(system: System, report: dict[str, Any]) -> Snapshot:
     from shared.messaging.kafka import admin_client
 
     system.stop()
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
     prefix = system.namespace
 
     async def read() -> tuple[list[Any], dict[str, dict[tuple[str, int], int]]]:
-        records = await read_all(bootstrap, [qualified(topic, prefix) for topic in all_topics()])
-        admin = await admin_client(bootstrap)
+        records = await read_all(kafka, [qualified(topic, prefix) for topic in all_topics()])
+        admin = await admin_client(kafka)
         try:
             offsets = {
                 service: {
@@ -578,12 +636,12 @@ def restore(snapshot: Snapshot, system: System) -> None:
     """Give a system not yet started the snapshot's state under its own namespace: its databases copied from the
     templates, the same records at the same offsets of its own topics, its consumer groups committed where the
     snapshot's were, the Maildir and the GDS's order book copied. Started, it goes on from there."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
     from aiokafka.structs import OffsetAndMetadata
     from shared.contracts.topics import qualified
-    from shared.messaging.kafka import ensure_topics, producer
+    from shared.messaging.kafka import consumer, ensure_topics, producer
 
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    settings = system.kafka
 
     async def copy() -> None:
         conn = await asyncpg.connect(system.infra["DATABASE_URL"])
@@ -604,8 +662,8 @@ def restore(snapshot: Snapshot, system: System) -> None:
                 )
             finally:
                 await copied.close()
-        await ensure_topics(bootstrap, system.namespace, 6)
-        kafka = producer(bootstrap)
+        await ensure_topics(settings)
+        kafka = producer(settings)
         await kafka.start()
         try:
             for topic, partition, key, value, headers in snapshot.records:
@@ -615,8 +673,7 @@ def restore(snapshot: Snapshot, system: System) -> None:
         finally:
             await kafka.stop()
         for service, committed in snapshot.offsets.items():
-            group = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{system.namespace}{service}",
-                                     enable_auto_commit=False)  # fmt: skip
+            group = consumer(settings, group_id=settings.group_id(service), enable_auto_commit=False)
             await group.start()
             try:
                 positions = {TopicPartition(qualified(t, system.namespace), p): o for (t, p), o in committed.items()}
@@ -631,16 +688,30 @@ def restore(snapshot: Snapshot, system: System) -> None:
         shutil.copy(snapshot.workdir / "gds-state.json", system.workdir / "gds-state.json")
 
 
+@contextlib.contextmanager
+def running(system: System) -> Iterator[System]:
+    """Start the system; afterwards stop it, drop its databases and keep its logs (var/test-logs, git-ignored)."""
+    try:
+        yield system.start()
+    finally:
+        system.stop()
+        asyncio.run(system.drop_databases())
+        if system.logs.exists():
+            shutil.copytree(system.logs, LOGS / system.namespace, dirs_exist_ok=True)
+
+
 def drop(system: System) -> None:
     system.stop()
     asyncio.run(system.drop_databases())
 
 
-async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+async def publish_raw(
+    settings: StackSettings, messages: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]
+) -> None:
     """Publish (topic, key, value, headers) exactly as given: for duplicates and malformed input."""
     from shared.messaging.kafka import producer
 
-    kafka = producer(bootstrap)
+    kafka = producer(settings)
     await kafka.start()
     try:
         futures = [await kafka.send(t, value=v, key=k, headers=h) for t, k, v, h in messages]
@@ -649,13 +720,14 @@ async def publish_raw(bootstrap: str, messages: list[tuple[str, bytes | None, by
         await kafka.stop()
 
 
-async def end_offsets(bootstrap: str, topics: list[str]) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+async def end_offsets(settings: StackSettings, topics: list[str]) -> int:
+    from aiokafka import TopicPartition
+    from shared.messaging.kafka import consumer
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
+    probe = consumer(settings)
+    await probe.start()
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in range(6)]
-        return sum((await consumer.end_offsets(partitions)).values())
+        return sum((await probe.end_offsets(partitions)).values())
     finally:
-        await consumer.stop()
+        await probe.stop()

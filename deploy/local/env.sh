@@ -7,7 +7,29 @@ export KAFKA_PORT=${KAFKA_PORT:-9092}
 export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 export PG_PORT=${PG_PORT:-5433}
 export SMTP_PORT=${SMTP_PORT:-1025}
-export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}
+# `make up BROKERS=3`: three brokers, node n on ports KAFKA_PORT and KAFKA_CONTROLLER_PORT + 2(n-1), topics with three
+# replicas of which two must acknowledge. `make up SECURE=1`: SASL/SCRAM-SHA-512 over TLS and ACLs; stack.sh gives each
+# service its own principal (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD) and creates the topics as the operator.
+export KAFKA_BROKERS=${BROKERS:-${KAFKA_BROKERS:-1}}
+export KAFKA_SECURE=${SECURE:-${KAFKA_SECURE:-0}}
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
+  for ((_kafka_node = 2; _kafka_node <= KAFKA_BROKERS; _kafka_node++)); do
+    KAFKA_BOOTSTRAP_SERVERS+=,127.0.0.1:$((KAFKA_PORT + 2 * (_kafka_node - 1)))
+  done
+  unset _kafka_node
+fi
+export KAFKA_BOOTSTRAP_SERVERS
+if [ "$KAFKA_BROKERS" -gt 1 ]; then
+  export KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-3}
+  export KAFKA_MIN_INSYNC_REPLICAS=${KAFKA_MIN_INSYNC_REPLICAS:-2}
+fi
+if [ "$KAFKA_SECURE" = 1 ]; then
+  export KAFKA_SECURITY_PROTOCOL=SASL_SSL
+  export KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+  export KAFKA_SSL_CAFILE=${KAFKA_SSL_CAFILE:-$LOGISTICS_VAR/kafka-secrets/ca.crt}
+  export KAFKA_CREATE_TOPICS=false
+fi
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/postgres}
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1}
 export SMTP_PORT

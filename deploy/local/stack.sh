@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local stack without Docker: Apache Kafka (KRaft, jars from Maven Central), PostgreSQL (Debian),
 # an SMTP server writing a Maildir, and the four services. Everything lives under var/.
-#   stack.sh install | up | infra | services | down | status
-# Every sub-command is idempotent; ports and paths come from the environment (see deploy/local/env.sh).
+#   stack.sh install | up | infra | services | down | status | kafka | kafka-down | postgres
+# Every sub-command is idempotent; ports and paths come from the environment (see deploy/local/env.sh), and so do
+# SECURE=1 (SASL/SCRAM-SHA-512, TLS, ACLs) and BROKERS=3 (a three-broker cluster).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -12,8 +13,7 @@ source "$ROOT/deploy/local/env.sh"
 VAR=$LOGISTICS_VAR
 RUN=$VAR/run
 LOG=$VAR/log
-KAFKA_LIBS=$VAR/kafka/libs
-KAFKA_DATA=$VAR/kafka/data
+KAFKA_LIBS=${KAFKA_LIBS:-$VAR/kafka/libs} # another checkout's or var's jars, for the tests' own brokers
 SERVICES=(registration sponsorship travel notifications api)
 
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*" >&2; }
@@ -53,6 +53,7 @@ install_tools() {
   local missing=()
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || missing+=(maven)
+  [ "$KAFKA_SECURE" = 1 ] && ! command -v openssl >/dev/null && missing+=(openssl) # the local CA (SECURE=1)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   # DejaVu Sans, embedded in the invitation letters (every script the delegates' names are written in)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
@@ -95,27 +96,164 @@ install_tools() {
 }
 
 # ---------------------------------------------------------------- kafka
-kafka_java() { java -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml" "$@"; }
+# One combined KRaft node by default (var/kafka); BROKERS=3 three on this machine, SECURE=1 with SASL/SCRAM, TLS and
+# ACLs; each mode in its own folder (var/kafka-secure, var/kafka-3, var/kafka-secure-3), so none inherits another's data.
+# Node n is `kafka` (n=1) or `kafka-n` in var/run and var/log; its ports are KAFKA_PORT and KAFKA_CONTROLLER_PORT + 2(n-1).
+KAFKA_LOG4J=${KAFKA_LOG4J:-$ROOT/deploy/kafka/log4j2.yaml} # the tests' brokers also log what the ACLs allowed
+
+KAFKA_MODE="secure=$KAFKA_SECURE brokers=$KAFKA_BROKERS"
+KAFKA_SECRETS=$VAR/kafka-secrets
+# The principals with passwords: the operator (admin: topics and ACLs, and the brokers among themselves), then one per
+# service and the API (their rights: shared.messaging.access).
+PRINCIPALS=(admin registration sponsorship travel notifications api)
+
+kafka_state() {
+  local folder=kafka
+  [ "$KAFKA_SECURE" = 1 ] && folder+=-secure
+  [ "$KAFKA_BROKERS" -gt 1 ] && folder+=-$KAFKA_BROKERS
+  echo "$VAR/$folder"
+}
+node_name() { if [ "$1" = 1 ]; then echo kafka; else echo "kafka-$1"; fi; }
+node_dir() { if [ "$KAFKA_BROKERS" = 1 ]; then kafka_state; else echo "$(kafka_state)/node-$1"; fi; }
+node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+node_controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+kafka_nodes() { seq 1 "$KAFKA_BROKERS"; }
+kafka_uuid() { # Kafka's own form (base64url of 16 random bytes); never starting with "-", which reads as an option
+  python3 -c 'import base64, uuid
+while (u := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(u)'
+}
+secret() { cat "$KAFKA_SECRETS/$1.password"; }
+
+# A local certificate authority, the brokers' certificate (localhost and 127.0.0.1: every node of this machine) and a
+# random password per principal, made once, readable by their owner only.
+kafka_secrets() {
+  mkdir -p "$KAFKA_SECRETS"
+  chmod 700 "$KAFKA_SECRETS"
+  local name
+  for name in "${PRINCIPALS[@]}" controller; do
+    [ -s "$KAFKA_SECRETS/$name.password" ] || (umask 077 && openssl rand -hex 24 >"$KAFKA_SECRETS/$name.password")
+  done
+  [ -s "$KAFKA_SECRETS/broker.pem" ] && return 0
+  say "making a local certificate authority and the brokers' certificate ($KAFKA_SECRETS)"
+  (
+    cd "$KAFKA_SECRETS" && umask 077
+    openssl req -x509 -newkey rsa:2048 -sha256 -days 825 -nodes -keyout ca.key -out ca.crt \
+      -subj "/CN=Dialogue Logistics local Kafka CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -sha256 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+      -extfile broker.ext -out broker.crt
+    cat broker.key broker.crt ca.crt >broker.pem # a PEM key store: key, certificate, chain
+    rm -f broker.csr broker.ext broker.key ca.srl
+    chmod 644 ca.crt
+  ) >>"$LOG/kafka-secrets.log" 2>&1
+}
+
+node_config() { # node
+  local n=$1 dir listeners="" controllers="" i protocol=PLAINTEXT
+  dir=$(node_dir "$n")
+  [ "$KAFKA_SECURE" = 1 ] && protocol=SASL_SSL
+  for i in $(kafka_nodes); do controllers+=${controllers:+,}127.0.0.1:$(node_controller_port "$i"); done
+  listeners="$protocol://127.0.0.1:$(node_port "$n"),CONTROLLER://127.0.0.1:$(node_controller_port "$n")"
+  sed -e "s#@NODE_ID@#$n#" -e "s#@CONTROLLERS@#$controllers#" -e "s#@LISTENERS@#$listeners#" \
+    -e "s#@BROKER_LISTENER@#$protocol#" -e "s#@DATA_DIR@#$dir/data#" \
+    -e "s#@PROTOCOL_MAP@#CONTROLLER:${protocol/SASL_SSL/SASL_PLAINTEXT},$protocol:$protocol#" \
+    -e "s#@REPLICATION_FACTOR@#${KAFKA_REPLICATION_FACTOR:-1}#g" \
+    -e "s#@MIN_INSYNC_REPLICAS@#${KAFKA_MIN_INSYNC_REPLICAS:-1}#g" \
+    "$ROOT/deploy/kafka/server.properties.in"
+  if [ "$KAFKA_SECURE" = 1 ]; then
+    sed -e "s#@ADMIN_PASSWORD@#$(secret admin)#" -e "s#@CONTROLLER_PASSWORD@#$(secret controller)#g" \
+      -e "s#@SECRETS@#$KAFKA_SECRETS#g" "$ROOT/deploy/kafka/secure.properties.in"
+  fi
+}
+
+# Format the nodes' storage once: one cluster id; with several nodes, the same initial controllers (id@host:port:
+# directory id) on each; with SECURE=1, every principal's SCRAM credentials. The arguments go through a file
+# (`java @file`, 0600, removed at once) so that no password shows in the process list, and the tool's echo of the
+# credentials' salts and keys is cut from the log.
+kafka_format() {
+  local state n initial="" args=() pending=()
+  state=$(kafka_state)
+  for n in $(kafka_nodes); do [ -f "$(node_dir "$n")/data/meta.properties" ] || pending+=("$n"); done
+  [ ${#pending[@]} -gt 0 ] || return 0
+  [ -s "$state/cluster.id" ] || kafka_uuid >"$state/cluster.id"
+  for n in $(kafka_nodes); do
+    [ -s "$(node_dir "$n")/directory.id" ] || kafka_uuid >"$(node_dir "$n")/directory.id"
+    initial+=${initial:+,}$n@127.0.0.1:$(node_controller_port "$n"):$(cat "$(node_dir "$n")/directory.id")
+  done
+  local argfiles=() pids=() argfile name pid failed=0
+  for n in "${pending[@]}"; do
+    args=(-Xmx256m -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$KAFKA_LOG4J"
+      kafka.tools.StorageTool format -t "$(cat "$state/cluster.id")" -c "$(node_dir "$n")/server.properties")
+    if [ "$KAFKA_BROKERS" = 1 ]; then args+=(--standalone); else args+=(--initial-controllers "$initial"); fi
+    if [ "$KAFKA_SECURE" = 1 ]; then
+      for name in "${PRINCIPALS[@]}"; do args+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(secret "$name")]"); done
+    fi
+    argfile=$(umask 077 && mktemp "$RUN/kafka-format.XXXXXX")
+    argfiles+=("$argfile")
+    printf '"%s"\n' "${args[@]}" >"$argfile"
+    (java @"$argfile" 2>&1 | sed -E 's/UserScramCredentialRecord\([^)]*\)/UserScramCredentialRecord(...)/g' \
+      >>"$LOG/$(node_name "$n").log") 9>&- &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  rm -f "${argfiles[@]}"
+  for n in "${pending[@]}"; do
+    [ -f "$(node_dir "$n")/data/meta.properties" ] || failed=1
+  done
+  [ "$failed" = 0 ] || die "formatting Kafka's storage failed (see $LOG/kafka*.log)"
+}
 
 kafka_up() {
-  if pid_alive "$RUN/kafka.pid"; then return 0; fi
-  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process"
-  mkdir -p "$KAFKA_DATA" "$RUN" "$LOG"
-  sed -e "s#@DATA_DIR@#$KAFKA_DATA#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
-    -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-    "$ROOT/deploy/kafka/server.properties.in" >"$VAR/kafka/server.properties"
-  if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
-    local cluster_id
-    cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
-    kafka_java -Xmx256m kafka.tools.StorageTool format --standalone -t "$cluster_id" \
-      -c "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1
+  local n running=""
+  for n in 1 2 3; do pid_alive "$RUN/$(node_name "$n").pid" && running=1; done
+  if [ -n "$running" ]; then
+    local mode
+    mode=$(cat "$RUN/kafka.mode" 2>/dev/null || echo "secure=0 brokers=1")
+    [ "$mode" = "$KAFKA_MODE" ] || die "Kafka already runs with $mode, not $KAFKA_MODE: \`make down\` first"
   fi
-  say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
-  nohup java -Xms1g -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true -cp "$KAFKA_LIBS/*" \
-    -Dlog4j2.configurationFile="$ROOT/deploy/kafka/log4j2.yaml" -Dkafka.logs.dir="$LOG" \
-    kafka.Kafka "$VAR/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 9>&- &
-  echo $! >"$RUN/kafka.pid"
-  wait_port "$KAFKA_PORT" 90 Kafka
+  case "$KAFKA_BROKERS" in 1 | 3) ;; *) die "BROKERS=$KAFKA_BROKERS: 1 or 3 only" ;; esac
+  mkdir -p "$RUN" "$LOG"
+  echo "$KAFKA_MODE" >"$RUN/kafka.mode"
+  [ "$KAFKA_SECURE" = 1 ] && kafka_secrets
+  local started=() heap=${KAFKA_HEAP:-1g}
+  [ "$KAFKA_BROKERS" -gt 1 ] && heap=${KAFKA_HEAP:-512m}
+  for n in $(kafka_nodes); do
+    pid_alive "$RUN/$(node_name "$n").pid" && continue
+    port_open "$(node_port "$n")" && die "port $(node_port "$n") is taken by another process"
+    mkdir -p "$(node_dir "$n")/data"
+    (umask 077 && node_config "$n" >"$(node_dir "$n")/server.properties")
+    started+=("$n")
+  done
+  [ ${#started[@]} -gt 0 ] || return 0
+  kafka_format
+  for n in "${started[@]}"; do
+    say "starting Kafka $KAFKA_VERSION node $n on 127.0.0.1:$(node_port "$n") ($KAFKA_MODE)"
+    nohup java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true -cp "$KAFKA_LIBS/*" \
+      -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="$LOG" \
+      kafka.Kafka "$(node_dir "$n")/server.properties" >>"$LOG/$(node_name "$n").log" 2>&1 9>&- &
+    echo $! >"$RUN/$(node_name "$n").pid"
+  done
+  for n in "${started[@]}"; do wait_port "$(node_port "$n")" 90 "Kafka node $n"; done
+}
+
+kafka_down() {
+  local n
+  # Every node at once: stopped one after the other, the last would wait for a quorum of controllers that is gone.
+  for n in 3 2 1; do pid_alive "$RUN/$(node_name "$n").pid" && kill "$(cat "$RUN/$(node_name "$n").pid")"; done
+  for n in 3 2 1; do stop_pid "$(node_name "$n")"; done
+  rm -f "$RUN/kafka.mode"
+}
+
+# Run a command as a Kafka principal (SECURE=1; otherwise unchanged): its password in the environment, never in argv.
+as_principal() { # name command...
+  if [ "$KAFKA_SECURE" = 1 ]; then
+    KAFKA_SASL_USERNAME=$1 KAFKA_SASL_PASSWORD=$(secret "$1") "${@:2}"
+  else
+    "${@:2}"
+  fi
 }
 
 # ---------------------------------------------------------------- postgres
@@ -201,13 +339,22 @@ gds_up() {
 
 # ---------------------------------------------------------------- services
 services_up() {
-  "$ROOT/.venv/bin/python" -m shared.messaging.topics ensure
+  # SECURE=1: the operator creates the topics and the ACLs (the services' principals may not); each service then
+  # connects as its own principal.
+  as_principal admin "$ROOT/.venv/bin/python" -m shared.messaging.topics ensure
+  [ "$KAFKA_SECURE" = 1 ] && as_principal admin "$ROOT/.venv/bin/python" -m shared.messaging.access apply
   gds_up
   local service
   for service in "${SERVICES[@]}"; do
     pid_alive "$RUN/$service.pid" && continue
     say "starting $service"
-    nohup "$ROOT/.venv/bin/python" -m "$service" >>"$LOG/$service.log" 2>&1 9>&- &
+    (
+      if [ "$KAFKA_SECURE" = 1 ]; then
+        KAFKA_SASL_USERNAME=$service KAFKA_SASL_PASSWORD=$(secret "$service")
+        export KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD
+      fi
+      exec nohup "$ROOT/.venv/bin/python" -m "$service" >>"$LOG/$service.log" 2>&1 9>&-
+    ) &
     echo $! >"$RUN/$service.pid"
   done
   for service in "${SERVICES[@]}"; do
@@ -243,8 +390,9 @@ stop_pid() { # name
 }
 
 status() {
-  local name
-  for name in kafka smtp gds "${SERVICES[@]}"; do
+  local name nodes=(kafka)
+  [ -f "$RUN/kafka-2.pid" ] && nodes+=(kafka-2 kafka-3)
+  for name in "${nodes[@]}" smtp gds "${SERVICES[@]}"; do
     if pid_alive "$RUN/$name.pid"; then printf '%-14s running (pid %s)\n' "$name" "$(cat "$RUN/$name.pid")"
     else printf '%-14s stopped\n' "$name"; fi
   done
@@ -256,11 +404,14 @@ status() {
 case "${1:-}" in
   install) install_tools ;;
   infra) install_tools; kafka_up; pg_up; smtp_up ;;
+  kafka) install_tools; kafka_up ;;
+  kafka-down) kafka_down ;;
+  postgres) install_tools; pg_up ;;
   services) services_up ;;
   up) install_tools; kafka_up; pg_up; smtp_up; services_up; status ;;
   down)
     for name in api notifications travel sponsorship registration gds smtp; do stop_pid "$name"; done
-    stop_pid kafka; pg_down ;;
+    kafka_down; pg_down ;;
   status) status ;;
-  *) die "usage: stack.sh install|up|infra|services|down|status" ;;
+  *) die "usage: stack.sh install|up|infra|services|down|status|kafka|kafka-down|postgres" ;;
 esac

@@ -50,17 +50,17 @@ from typing import Any
 import airportsdata
 import httpx
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import NewTopic
 from logistics_cli.scenario import CSV_COLUMNS
 from shared.contracts.envelope import Contract, envelope_for
 from shared.contracts.sponsorship import AllocateSponsorships
 from shared.contracts.topics import SPONSORSHIP_COMMANDS, TRAVEL_COMMANDS, all_topics, qualified
 from shared.contracts.travel import BookWorkshopTravel
-from shared.messaging.kafka import admin_client, producer
+from shared.messaging.kafka import admin_client, consumer, producer
 from shared.settings import StackSettings
 
-from tests.harness import ROOT, SERVICES, System, drop, infrastructure
+from tests.harness import ROOT, SERVICES, System, drop, infrastructure, kafka_settings
 
 OUT = ROOT / "var" / "bench"
 COMMAND_TOPICS = {"registration.commands.v1", "sponsorship.commands.v1", "travel.commands.v1"}
@@ -162,19 +162,17 @@ def percentile(values: list[float], p: int) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- raw echo
-async def raw_echo(bootstrap: str, count: int, size: int = 300) -> float:
+async def raw_echo(settings: StackSettings, count: int, size: int = 300) -> float:
     """Messages per second through the broker: first send to last consumed, one fresh topic and group."""
     topic = f"bench-echo-{uuid.uuid4().hex[:8]}"
-    admin = await admin_client(bootstrap)
-    await admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)])
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"{topic}-group", auto_offset_reset="earliest"
-    )
-    kafka = producer(bootstrap)
-    await consumer.start()
+    admin = await admin_client(settings)
+    await admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=settings.kafka_replication_factor)])
+    reader = consumer(settings, topic, group_id=f"{topic}-group", auto_offset_reset="earliest")
+    kafka = producer(settings)
+    await reader.start()
     await kafka.start()
     try:
-        while not consumer.assignment():  # the group has formed: the timer measures messages, not joining
+        while not reader.assignment():  # the group has formed: the timer measures messages, not joining
             await asyncio.sleep(0.05)
         for partition in range(6):  # every partition has its leader: no NotLeaderForPartition retries timed
             await kafka.send_and_wait(topic, b"warm-up", partition=partition)
@@ -182,20 +180,20 @@ async def raw_echo(bootstrap: str, count: int, size: int = 300) -> float:
         async def consume() -> float:
             received = 0
             while received < count + 6:
-                batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
+                batches = await reader.getmany(timeout_ms=500, max_records=10_000)
                 received += sum(len(batch) for batch in batches.values())
             return time.perf_counter()
 
-        reader = asyncio.create_task(consume())
+        consuming = asyncio.create_task(consume())
         payload = os.urandom(size // 2).hex().encode()
         started = time.perf_counter()
         futures = [await kafka.send(topic, payload, key=str(i).encode()) for i in range(count)]
         await asyncio.gather(*futures)
-        finished = await asyncio.wait_for(reader, timeout=120)
+        finished = await asyncio.wait_for(consuming, timeout=120)
         return count / (finished - started)
     finally:
         await kafka.stop()
-        await consumer.stop()
+        await reader.stop()
         await admin.delete_topics([topic])
         await admin.close()
 
@@ -281,10 +279,10 @@ class Maildir:
         return [mtime for kind, _, mtime in self.seen.values() if kind == "itinerary"]
 
 
-async def end_offsets(bootstrap: str, namespace: str) -> dict[str, int]:
+async def end_offsets(settings: StackSettings, namespace: str) -> dict[str, int]:
     """Messages ever written to each of the namespace's topics (sum of partition end offsets)."""
-    partitions = StackSettings().topic_partitions
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    partitions = settings.topic_partitions
+    probe = consumer(settings)
     await probe.start()
     try:
         wanted = [TopicPartition(qualified(t, namespace), p) for t in all_topics() for p in range(partitions)]
@@ -308,8 +306,8 @@ def pipeline(system: System, delegates: int, folder: Path) -> dict[str, Any]:
     """D delegates, apply to the last itinerary e-mail, through the staff CLI."""
     workshop = "bench-geneva"
     scenario = write_scenario(folder, "bench", [workshop], delegates, date.today())
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
-    before = asyncio.run(end_offsets(bootstrap, system.namespace))
+    kafka = system.kafka
+    before = asyncio.run(end_offsets(kafka, system.namespace))
     stages: dict[str, float] = {}
     started = time.time()
     mark = time.perf_counter()
@@ -334,7 +332,7 @@ def pipeline(system: System, delegates: int, folder: Path) -> dict[str, Any]:
     total = max(mail.itineraries()) - started
     # The last stage, timed to the last itinerary e-mail rather than to the end of `logistics wait`.
     stages["until_last_itinerary"] = round(total - sum(v for k, v in stages.items() if k != "wait_booked"), 2)
-    after = asyncio.run(end_offsets(bootstrap, system.namespace))
+    after = asyncio.run(end_offsets(kafka, system.namespace))
     produced = {topic: after[topic] - before[topic] for topic in all_topics()}
     commands = sum(n for topic, n in produced.items() if topic in COMMAND_TOPICS)
     events = sum(n for topic, n in produced.items() if topic not in COMMAND_TOPICS)
@@ -357,7 +355,7 @@ async def latency(system: System, samples: int, folder: Path) -> dict[str, Any]:
     scenario = write_scenario(folder, "lat", workshops, 1, date.today())
     await asyncio.to_thread(system.cli, "apply", str(scenario))
     await asyncio.to_thread(system.wait)
-    kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
+    kafka = producer(system.kafka)
     await kafka.start()
     try:
         for workshop in workshops:
@@ -449,9 +447,7 @@ def main() -> None:
         "echo_messages": args.echo_messages,
     }
     progress(f"raw echo: {args.echo_messages} messages")
-    result["raw_echo_events_per_s"] = round(
-        asyncio.run(raw_echo(infra["KAFKA_BOOTSTRAP_SERVERS"], args.echo_messages)), 1
-    )
+    result["raw_echo_events_per_s"] = round(asyncio.run(raw_echo(kafka_settings(infra), args.echo_messages)), 1)
     progress(f"raw echo: {result['raw_echo_events_per_s']} messages/s")
 
     workdir = OUT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -50,7 +50,7 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
     system.wait()
     viewer = system.create_token("screen in the corridor", "viewer")
     staff = system.create_token("desk officer", "staff")
-    commands = asyncio.run(end_offsets(system.infra["KAFKA_BOOTSTRAP_SERVERS"], system.topics()))
+    commands = asyncio.run(end_offsets(system.kafka, system.topics()))
 
     # No token, a token that is not one, a viewer's cancellation: refused before the broker.
     nobody = api(system, "POST", "/commands/registration.cancel_workshop", None, json=cancel("x"))
@@ -63,7 +63,7 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
     pledge = {"pledge_id": "acc-pledge", "donor_id": "acc-donor", "workshop_id": WORKSHOP, "amount": "1000"}
     money = api(system, "POST", "/commands/sponsorship.record_pledge", staff, json=pledge)
     assert money.status_code == 403 and "needs the role finance" in money.json()["detail"]
-    assert asyncio.run(end_offsets(system.infra["KAFKA_BOOTSTRAP_SERVERS"], system.topics())) == commands
+    assert asyncio.run(end_offsets(system.kafka, system.topics())) == commands
 
     # Personal reads need staff; counts do not.
     assert api(system, "GET", f"/registration/workshops/{WORKSHOP}", viewer).status_code == 200
@@ -82,7 +82,7 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
     forged = envelope_for(intruder, aggregate_key=WORKSHOP, event_id=uuid.uuid4())
     topic = qualified(REGISTRATION_COMMANDS, system.namespace)
     raw = (topic, WORKSHOP.encode(), forged.model_dump_json().encode(), forged.headers())
-    asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [raw]))
+    asyncio.run(publish_raw(system.kafka, [raw]))
     system.wait()
     answer = httpx.get(f"{system.url('registration')}/ops/commands/{forged.event_id}", timeout=30).json()
     assert answer["outcome"] == "refused" and "has no actor" in answer["reason"], answer

@@ -30,7 +30,7 @@ def envelope(event_type: str, key: str, payload: dict[str, object]) -> bytes:
 
 
 def test_malformed_messages_are_dead_lettered_and_later_ones_flow(system: System) -> None:
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
     ns = system.namespace
     key = b"idm-2006-geneva"  # the same partition as the scenario's registration commands that follow
     bad_delegate = {
@@ -47,7 +47,7 @@ def test_malformed_messages_are_dead_lettered_and_later_ones_flow(system: System
     }
     asyncio.run(
         publish_raw(
-            bootstrap,
+            kafka,
             [
                 (f"{ns}registration.commands.v1", key, b"{not json", []),
                 (
@@ -70,7 +70,7 @@ def test_malformed_messages_are_dead_lettered_and_later_ones_flow(system: System
     assert report["violations"] == []
     assert report["delegates"]["registered"] == 200 and report["delegates"]["sponsored"] == 30
 
-    dead = asyncio.run(read_all(bootstrap, system.topics(dead_letters=True)))
+    dead = asyncio.run(read_all(kafka, system.topics(dead_letters=True)))
     letters = [
         (
             r.topic.removeprefix(ns),

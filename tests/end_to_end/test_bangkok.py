@@ -30,7 +30,7 @@ def test_the_bangkok_story_plays_to_the_end_with_zero_violations(system: System)
     assert "Shortfall detected" in story and "recommendation: defer" in story, story
     assert "0 violations" in story, story
 
-    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], system.topics()))
+    records = asyncio.run(read_all(system.kafka, system.topics()))
     events = sorted((Envelope.model_validate_json(r.value) for r in records), key=lambda e: e.occurred_at)
     types = [e.event_type for e in events if e.payload.get("workshop_id") == BANGKOK]
     assert types.index("sponsorship.shortfall_detected") < types.index("travel.ticket_issued"), "early"

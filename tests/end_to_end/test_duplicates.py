@@ -21,9 +21,9 @@ def test_every_message_delivered_twice_changes_nothing(geneva: System) -> None:
     system = geneva
     first = system.report()
     assert first["violations"] == []
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
     topics = system.topics()
-    records = asyncio.run(read_all(bootstrap, topics))
+    records = asyncio.run(read_all(kafka, topics))
     kinds = Counter(dict(r.headers)["event_type"].decode() for r in records)
     # Every kind of message the system produced or was sent is in the replay.
     assert {
@@ -43,11 +43,11 @@ def test_every_message_delivered_twice_changes_nothing(geneva: System) -> None:
         "travel.ticket_issued",
         "notifications.email_sent",
     } <= set(kinds)
-    before = asyncio.run(end_offsets(bootstrap, topics))
+    before = asyncio.run(end_offsets(kafka, topics))
     mail_before = sorted("".join(str(m["Message-ID"]).split()) for m in system.mail())
 
     # Deliver everything again, byte for byte (same event ids), in the original per-partition order.
-    asyncio.run(publish_raw(bootstrap, [(r.topic, r.key, r.value, list(r.headers)) for r in records]))
+    asyncio.run(publish_raw(kafka, [(r.topic, r.key, r.value, list(r.headers)) for r in records]))
     system.wait()
 
     after = system.report()
@@ -56,7 +56,7 @@ def test_every_message_delivered_twice_changes_nothing(geneva: System) -> None:
         assert after[key] == first[key]
     assert after["emails"]["sent"] == 98
     # The services published nothing new: the only new messages are the duplicates themselves.
-    assert asyncio.run(end_offsets(bootstrap, topics)) == before + len(records)
+    assert asyncio.run(end_offsets(kafka, topics)) == before + len(records)
     assert sorted("".join(str(m["Message-ID"]).split()) for m in system.mail()) == mail_before
 
     # No personal data in the services' logs, through all of that.

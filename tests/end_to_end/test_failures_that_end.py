@@ -59,7 +59,7 @@ def test_a_value_the_database_refuses_and_a_mail_refused_for_good_both_end_with_
     system.kill("smtp")
     system._spawn("smtp", [str(BIN / "python"), "-c", REFUSES_BOUNCES, str(system.ports["smtp"]), str(system.maildir)])
     system.wait_port(system.ports["smtp"], "refusing smtp")
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
 
     # An award version no int column holds (3e9): travel and notifications store award versions.
     absurd = sponsorship.SponsorshipWaitlisted(workshop_id=WORKSHOP, delegate_ref="FAIL-9", position=1,
@@ -67,9 +67,9 @@ def test_a_value_the_database_refuses_and_a_mail_refused_for_good_both_end_with_
     envelope = envelope_for(absurd, aggregate_key="FAIL-9")
     topic = qualified(SPONSORSHIP_AWARD, system.namespace)
     started = time.monotonic()
-    asyncio.run(publish_raw(bootstrap, [(topic, b"FAIL-9", envelope.model_dump_json().encode(), envelope.headers())]))
+    asyncio.run(publish_raw(kafka, [(topic, b"FAIL-9", envelope.model_dump_json().encode(), envelope.headers())]))
     dlq = [f"{topic}.dlq"]
-    letters = eventually(lambda: len(r := asyncio.run(read_all(bootstrap, dlq))) >= 2 and r, 30, "two dead letters")
+    letters = eventually(lambda: len(r := asyncio.run(read_all(kafka, dlq))) >= 2 and r, 30, "two dead letters")
     took = time.monotonic() - started
     reasons = {dict(r.headers)["dlq.consumer"].decode().removeprefix(system.namespace): dict(r.headers)["dlq.reason"]
                for r in letters}  # fmt: skip

@@ -19,9 +19,7 @@ BANGKOK = "idm-2006-bangkok"
 
 
 def shortfalls(system: System) -> list[dict[str, Any]]:
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(SPONSORSHIP_FUNDING, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(SPONSORSHIP_FUNDING, system.namespace)]))
     return [
         json.loads(r.value)["payload"]
         for r in records

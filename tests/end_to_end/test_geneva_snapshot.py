@@ -20,8 +20,8 @@ def test_a_system_started_from_the_snapshot_is_where_the_scenario_ended(
         assert report[part] == geneva_snapshot.report[part], part
     assert len(geneva.mail()) == 98
 
-    bootstrap = geneva.infra["KAFKA_BOOTSTRAP_SERVERS"]
-    on_topics = asyncio.run(end_offsets(bootstrap, geneva.topics()))
+    kafka = geneva.kafka
+    on_topics = asyncio.run(end_offsets(kafka, geneva.topics()))
     assert on_topics == sum(1 for record in geneva_snapshot.records if not record[0].endswith(".dlq"))
     orders = httpx.get(f"{geneva.url('gds')}/admin/orders", timeout=30).json()["orders"]
     assert sum(1 for order in orders if order["status"] == "ticketed") == 30
@@ -30,4 +30,4 @@ def test_a_system_started_from_the_snapshot_is_where_the_scenario_ended(
     geneva.cli("travel", "book", "--workshop", "idm-2006-geneva")
     geneva.wait()
     assert geneva.report()["tickets"] == report["tickets"]
-    assert asyncio.run(end_offsets(bootstrap, geneva.topics())) == on_topics + 1  # the command itself, nothing else
+    assert asyncio.run(end_offsets(kafka, geneva.topics())) == on_topics + 1  # the command itself, nothing else

@@ -43,7 +43,7 @@ def test_a_dead_letter_reaches_staff_in_one_digest(system: System) -> None:
     poison = envelope("registration.register_delegate", "GVA-999", {"ref": "GVA-999"})
     headers = [("event_type", b"registration.register_delegate")]
     topic = f"{system.namespace}registration.commands.v1"
-    asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [(topic, b"GVA-999", poison, headers)]))
+    asyncio.run(publish_raw(system.kafka, [(topic, b"GVA-999", poison, headers)]))
 
     [digest] = eventually(lambda: digests(system), timeout=120, what="a staff digest")
     system.wait()

@@ -129,11 +129,11 @@ def test_lag_rises_during_a_move_a_paused_group_is_stuck_and_metrics_agree_with_
 def test_a_dead_letter_fixed_since_is_replayed_once_by_an_admin_and_never_by_ops(geneva: System) -> None:
     system = geneva
     ops = system.create_token("night operator", "ops")
-    bootstrap = system.infra["KAFKA_BOOTSTRAP_SERVERS"]
+    kafka = system.kafka
 
     # A poison message is listed with its reason.
     poison = (qualified(REGISTRATION_COMMANDS, system.namespace), GENEVA.encode(), b"{not json", [])
-    asyncio.run(publish_raw(bootstrap, [poison]))
+    asyncio.run(publish_raw(kafka, [poison]))
     # Sponsorship cannot keep the newcomer's request (an operator's trigger, standing in for any fault fixed later):
     # it gives up on the delegate_registered event after its retries; travel and notifications apply it.
     query(system, "sponsorship", """

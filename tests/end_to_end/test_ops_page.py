@@ -59,7 +59,7 @@ def test_the_ops_page_follows_a_move_live_and_shows_no_personal_data(geneva: Sys
     admin = system.create_token("duty admin", "ops", "admin")
     before = system.report()
     poison = qualified(REGISTRATION_COMMANDS, system.namespace)
-    asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [(poison, b"ops-page", b"{not an envelope", [])]))
+    asyncio.run(publish_raw(system.kafka, [(poison, b"ops-page", b"{not an envelope", [])]))
 
     with Chromium() as browser:
         log_in(browser, system, ops)

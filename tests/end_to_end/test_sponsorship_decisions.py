@@ -48,9 +48,7 @@ def write_scenario(folder: Path) -> Path:
 
 
 def award_events(system: System) -> list[tuple[str, dict[str, Any]]]:
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(SPONSORSHIP_AWARD, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(SPONSORSHIP_AWARD, system.namespace)]))
     return [(dict(r.headers or ()).get("event_type", b"").decode(), json.loads(r.value)["payload"]) for r in records]
 
 

@@ -20,9 +20,7 @@ BUDGET = Decimal(115000)
 
 
 def fare_quoted_events(system: System) -> list[dict[str, Any]]:
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(TRAVEL_BOOKING, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(TRAVEL_BOOKING, system.namespace)]))
     return [
         {**json.loads(record.value)["payload"], "key": record.key.decode()}
         for record in records

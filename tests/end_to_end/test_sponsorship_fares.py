@@ -34,7 +34,7 @@ def publish(system: System, topic: str, *messages: tuple[str, Contract]) -> None
         raw.append(
             (qualified(topic, system.namespace), key.encode(), envelope.model_dump_json().encode(), envelope.headers())
         )
-    asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], raw))
+    asyncio.run(publish_raw(system.kafka, raw))
     system.wait()
 
 
@@ -52,9 +52,7 @@ def held(ref: str, hold: str, fare: Decimal) -> tuple[str, Contract]:
 
 
 def answers(system: System) -> list[dict[str, Any]]:
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(SPONSORSHIP_AWARD, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(SPONSORSHIP_AWARD, system.namespace)]))
     kinds = {sponsorship.FareApproved.TYPE: "approved", sponsorship.FareDeclined.TYPE: "declined"}
     found = []
     for record in records:

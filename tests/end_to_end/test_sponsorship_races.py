@@ -52,7 +52,7 @@ async def publish_at_once(system: System, commands: list[tuple[str, Contract]]) 
     """Each command from its own producer, all sent concurrently."""
 
     async def send(key: str, command: Contract) -> None:
-        kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        kafka = producer(system.kafka)
         await kafka.start()
         try:
             envelope = envelope_for(command, aggregate_key=key, actor=api_actor())
@@ -103,9 +103,7 @@ def test_racing_allocations_and_a_pledge_increase_never_overspend(system: System
     assert [a["position"] for a in waiting] == [1, 2, 3]
 
     # On the wire: each granted delegate announced once, none granted twice, nobody else granted.
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(SPONSORSHIP_AWARD, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(SPONSORSHIP_AWARD, system.namespace)]))
     grants = Counter(
         json.loads(record.value)["payload"]["delegate_ref"]
         for record in records
@@ -223,7 +221,7 @@ async def publish_on_partitions(system: System, commands: list[tuple[int, str, C
     """Each command on the partition given (owned by one process or the other), all sent concurrently."""
 
     async def send(partition: int, key: str, command: Contract) -> None:
-        kafka = producer(system.infra["KAFKA_BOOTSTRAP_SERVERS"])
+        kafka = producer(system.kafka)
         await kafka.start()
         try:
             envelope = envelope_for(command, aggregate_key=key, actor=api_actor())

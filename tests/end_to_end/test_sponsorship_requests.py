@@ -95,7 +95,7 @@ def test_requests_are_gated_on_an_approved_registration_and_refused_with_reasons
         envelope.model_dump_json().encode(),
         envelope.headers(),
     )
-    asyncio.run(publish_raw(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [raw, raw]))
+    asyncio.run(publish_raw(system.kafka, [raw, raw]))
     system.wait()
 
     reasons = refusals(system)
@@ -106,9 +106,7 @@ def test_requests_are_gated_on_an_approved_registration_and_refused_with_reasons
     assert "REQ-9 is not registered" in reasons[refused["REQ-9"]]
     assert str(envelope.event_id) in reasons and "already requested" in reasons[str(envelope.event_id)]
     assert len(reasons) == 5
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(SPONSORSHIP_AWARD, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(SPONSORSHIP_AWARD, system.namespace)]))
     announced = Counter(
         (payload["delegate_ref"], payload["awaiting_approval"])
         for record in records

@@ -56,9 +56,7 @@ def latest_quote(system: System, ref: str) -> dict[str, Any]:
 def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
     from shared.contracts.topics import TRAVEL_BOOKING, qualified
 
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(TRAVEL_BOOKING, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(TRAVEL_BOOKING, system.namespace)]))
     envelopes = [json.loads(record.value) for record in records]
     return [e["payload"] for e in envelopes if e["event_type"] == event_type]
 

@@ -25,7 +25,7 @@ def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
     from shared.contracts.topics import TRAVEL_BOOKING, qualified
 
     topic = qualified(TRAVEL_BOOKING, system.namespace)
-    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [topic]))
+    records = asyncio.run(read_all(system.kafka, [topic]))
     envelopes = [json.loads(record.value) for record in records]
     return [e["payload"] for e in envelopes if e["event_type"] == event_type]
 

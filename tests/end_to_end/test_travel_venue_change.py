@@ -37,9 +37,7 @@ def travel_view(system: System) -> dict[str, Any]:
 def travel_events(system: System, event_type: str) -> list[dict[str, Any]]:
     from shared.contracts.topics import TRAVEL_BOOKING, qualified
 
-    records = asyncio.run(
-        read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [qualified(TRAVEL_BOOKING, system.namespace)])
-    )
+    records = asyncio.run(read_all(system.kafka, [qualified(TRAVEL_BOOKING, system.namespace)]))
     found = []
     for record in records:
         envelope = json.loads(record.value)

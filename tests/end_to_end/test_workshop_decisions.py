@@ -15,7 +15,7 @@ BANGKOK = "idm-2006-bangkok"
 
 def workshop_events(system: System) -> list[dict[str, object]]:
     topic = f"{system.namespace}registration.workshop.v1"
-    records = asyncio.run(read_all(system.infra["KAFKA_BOOTSTRAP_SERVERS"], [topic]))
+    records = asyncio.run(read_all(system.kafka, [topic]))
     envelopes = [Envelope.model_validate_json(r.value) for r in records]
     scheduled = [e.payload for e in envelopes if e.event_type == "registration.workshop_scheduled"]
     return sorted((p for p in scheduled if p["workshop_id"] == BANGKOK), key=lambda p: p["revision"])

@@ -26,7 +26,9 @@ PUBLIC = "api"  # the only process people reach; the others listen on the compos
 # Read by every service's entry point (bind address), not a settings field.
 EXTRA_READ = frozenset({"HTTP_HOST"})
 
-_EXPORT = re.compile(r"^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$")
+# Only exports at the start of a line: those inside `if` blocks (indented) belong to the stack's optional modes
+# (SECURE=1, BROKERS=3, a token file present), which docker-compose.yml does not mirror.
+_EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$")
 _DEFAULTED = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*):-(.*)\}$")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
@@ -35,7 +37,7 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
 def parse_env_sh(text: str) -> tuple[set[str], dict[str, str]]:
-    """The names env.sh exports, and the default value of each (`export NAME=${NAME:-default}`)."""
+    """The names env.sh exports for the default stack, and the default of each (`export NAME=${NAME:-default}`)."""
     exported: set[str] = set()
     defaults: dict[str, str] = {}
     for line in text.splitlines():

@@ -19,7 +19,6 @@ import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from faststream.kafka import KafkaBroker
 
 from shared.contracts.envelope import Contract, Envelope
 from shared.contracts.topics import qualified
@@ -27,7 +26,7 @@ from shared.db.database import ensure_database, migrate, open_pool
 from shared.logging_setup import configure_logging
 from shared.messaging import outbox
 from shared.messaging.consumer import Consumer, Route
-from shared.messaging.kafka import ensure_topics, producer
+from shared.messaging.kafka import broker, ensure_topics, producer
 from shared.observability import metrics
 from shared.settings import StackSettings
 
@@ -47,7 +46,7 @@ class ServiceRuntime:
         self.service = service
         self.settings = settings
         self.migrations = migrations
-        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None, client_id=service)
+        self.broker = broker(settings, client_id=service)
         self.consumer = Consumer(
             service,
             self.broker,
@@ -113,8 +112,9 @@ class ServiceRuntime:
         url = settings.database_for(self.service)
         self.pool = await open_pool(url)
         await migrate(self.pool, self.migrations)
-        await ensure_topics(settings.kafka_bootstrap_servers, settings.logistics_namespace, settings.topic_partitions)
-        kafka_producer = producer(settings.kafka_bootstrap_servers)
+        if settings.kafka_create_topics:
+            await ensure_topics(settings)
+        kafka_producer = producer(settings)
         await kafka_producer.start()
         relay = outbox.OutboxRelay(self.pool, url, kafka_producer, settings.logistics_namespace)
         relay.start()

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DAY_MS = 86_400_000
 
 
 class StackSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    # Errors never repeat the input: it may hold a password.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # How every Kafka client of the process connects (shared.messaging.kafka.client_options builds them all from
+    # these): PLAINTEXT on the local stack, SASL_SSL with SCRAM-SHA-512 and a CA file where the broker asks for it.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""  # empty: the system's trusted certificate authorities
+    # Topics, as the services create them when missing (false where an operator or Strimzi creates them and the
+    # services' principals may not). Settings apply at creation; an existing topic keeps its own.
+    kafka_create_topics: bool = True
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
+    kafka_cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
+    kafka_retention_ms: int = 7 * DAY_MS  # commands and events (-1: forever); the broker's default until now
+    kafka_dead_letter_retention_ms: int = 30 * DAY_MS  # longer: staff read and replay them later
     # Any database on the server: each service connects to its own database on it.
     database_url: str = "postgresql://postgres@127.0.0.1:5433/postgres"
     # Prefix for topics, consumer groups and databases, so that isolated systems share one broker.
@@ -19,6 +40,15 @@ class StackSettings(BaseSettings):
     kafka_group_instance_id: str | None = None
     # 127.0.0.1 on the local stack; 0.0.0.0 inside a container.
     http_host: str = "127.0.0.1"
+
+    @model_validator(mode="after")
+    def _replicas_consistent(self) -> StackSettings:
+        if not 1 <= self.kafka_min_insync_replicas <= self.kafka_replication_factor:
+            raise ValueError(
+                f"KAFKA_MIN_INSYNC_REPLICAS={self.kafka_min_insync_replicas} must be between 1 and"
+                f" KAFKA_REPLICATION_FACTOR={self.kafka_replication_factor}"
+            )
+        return self
 
     def database_for(self, service: str) -> str:
         base, _, _ = self.database_url.rpartition("/")

@@ -13,9 +13,7 @@ def main() -> None:
     if sys.argv[1:] != ["ensure"]:
         sys.exit("usage: python -m shared.messaging.topics ensure")
     settings = StackSettings()
-    created = asyncio.run(
-        ensure_topics(settings.kafka_bootstrap_servers, settings.logistics_namespace, settings.topic_partitions)
-    )
+    created = asyncio.run(ensure_topics(settings))
     print(f"topics: {len(created)} created", file=sys.stderr)
 
 

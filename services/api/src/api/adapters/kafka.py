@@ -15,8 +15,8 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from shared.contracts.dead_letters import decoded
 from shared.contracts.envelope import Envelope
-from shared.contracts.topics import REGISTRATION_CONTACT, SUBSCRIPTIONS, TOPICS, all_topics, dead_letter, qualified
-from shared.messaging.kafka import admin_client, read_all
+from shared.contracts.topics import API_READS, SUBSCRIPTIONS, TOPICS, all_topics, dead_letter, qualified
+from shared.messaging.kafka import admin_client, consumer, read_all
 from shared.settings import StackSettings
 
 from api.domain.dead_letters import DeadLetter, read_letter
@@ -36,8 +36,8 @@ class LagReader:
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         async with self.lock:
             if self.admin is None or self.probe is None:
-                self.admin = await admin_client(self.settings.kafka_bootstrap_servers)
-                self.probe = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+                self.admin = await admin_client(self.settings)
+                self.probe = consumer(self.settings)
                 await self.probe.start()
             return self.admin, self.probe
 
@@ -59,7 +59,8 @@ class LagReader:
                 for p in range(settings.topic_partitions)
             ]
             ends = await probe.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(settings.group_id(service))
+            # Only these partitions: the group's others (notifications' dead letters) are not the API's to describe.
+            committed = await admin.list_consumer_group_offsets(settings.group_id(service), partitions=partitions)
             lag[service] = sum(
                 max(0, end - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0))
                 for tp, end in ends.items()
@@ -125,9 +126,9 @@ class LagReader:
 async def envelopes(settings: StackSettings) -> list[Envelope]:
     """Every well-formed envelope on the system's topics (malformed ones are in the dead-letter topics)."""
     # Not the contact details' topic: personal data, for notifications alone (the API has no business reading it).
-    topics = [qualified(topic, settings.logistics_namespace) for topic in TOPICS if topic != REGISTRATION_CONTACT]
+    topics = [qualified(topic, settings.logistics_namespace) for topic in API_READS]
     parsed = []
-    for record in await read_all(settings.kafka_bootstrap_servers, topics):
+    for record in await read_all(settings, topics):
         try:
             parsed.append(Envelope.model_validate_json(record.value or b""))
         except ValidationError:
@@ -136,26 +137,26 @@ async def envelopes(settings: StackSettings) -> list[Envelope]:
 
 
 async def tail(
-    bootstrap: str, topic: str, limit: int, follow_s: float = 0.0
+    settings: StackSettings, topic: str, limit: int, follow_s: float = 0.0
 ) -> AsyncGenerator[ConsumerRecord | None, None]:
     """The newest `limit` records of a (qualified) topic, oldest first; then, for `follow_s` seconds, each record as it
     arrives, and None once a second when none did (so that the caller may stop, or tell a client it is alive)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
+    reader = consumer(settings, enable_auto_commit=False)
+    await reader.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()  # as read_all: topics() would not keep it
+        cluster = await reader._client.fetch_all_metadata()  # as read_all: topics() would not keep it
         partitions = [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())]
         if not partitions:
             return
-        consumer.assign(partitions)
-        begins = await consumer.beginning_offsets(partitions)
-        ends = await consumer.end_offsets(partitions)
+        reader.assign(partitions)
+        begins = await reader.beginning_offsets(partitions)
+        ends = await reader.end_offsets(partitions)
         for tp in partitions:
-            consumer.seek(tp, max(begins[tp], ends[tp] - limit))
+            reader.seek(tp, max(begins[tp], ends[tp] - limit))
         newest: list[ConsumerRecord] = []
         remaining = {tp for tp in partitions if ends[tp] > max(begins[tp], ends[tp] - limit)}
         while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            batch = await reader.getmany(*remaining, timeout_ms=1000)
             for tp, records in batch.items():
                 newest.extend(record for record in records if record.offset < ends[tp])
                 if records and records[-1].offset + 1 >= ends[tp]:
@@ -164,17 +165,17 @@ async def tail(
         for record in newest[-limit:] if limit else []:
             yield record
         for tp in partitions:
-            consumer.seek(tp, ends[tp])
+            reader.seek(tp, ends[tp])
         deadline = asyncio.get_running_loop().time() + follow_s
         while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=1000)
+            batch = await reader.getmany(timeout_ms=1000)
             arrived = sorted((r for records in batch.values() for r in records), key=lambda r: (r.timestamp, r.offset))
             for record in arrived:
                 yield record
             if not arrived:
                 yield None
     finally:
-        await consumer.stop()
+        await reader.stop()
 
 
 async def dead_letters(settings: StackSettings) -> list[tuple[DeadLetter, ConsumerRecord]]:
@@ -182,7 +183,7 @@ async def dead_letters(settings: StackSettings) -> list[tuple[DeadLetter, Consum
     namespace = settings.logistics_namespace
     topics = [qualified(dead_letter(topic), namespace) for topic in TOPICS]
     found = []
-    for record in await read_all(settings.kafka_bootstrap_servers, topics):
+    for record in await read_all(settings, topics):
         found.append((letter(record, namespace), record))
     found.sort(key=lambda pair: (pair[1].timestamp, pair[0].id))
     return found

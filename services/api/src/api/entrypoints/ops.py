@@ -199,7 +199,7 @@ async def tail(
     require(token, OPS, "tailing a topic")
     settings = settings_of(request)
     name = qualified(readable(topic), settings.logistics_namespace)
-    records = kafka.tail(settings.kafka_bootstrap_servers, name, limit, follow_s if follow else 0.0)
+    records = kafka.tail(settings, name, limit, follow_s if follow else 0.0)
     if not follow:
         return [tailed(record, settings.logistics_namespace) async for record in records if record is not None]
 
