@@ -27,9 +27,10 @@ demo: up                ## the Geneva, July 2006 scenario end to end, with a sum
 demo-bangkok: up        ## Bangkok 2006: shortfall, deferral to 2007, new venue, annual pool, narrated step by step
 	@$(ENV) .venv/bin/python deploy/scenarios/play_bangkok.py
 
-test:                   ## the whole suite against the real broker, database and SMTP server
+test:                   ## the whole suite against the real broker, database and SMTP server, then the cluster tests
 	@bash deploy/local/stack.sh infra
 	@$(ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS)
+	@$(MAKE) --no-print-directory test-cluster
 
 test-fast:              ## the unit tests only (no Kafka, PostgreSQL or SMTP): the loop to run on every save
 	@bash deploy/local/stack.sh install
