@@ -1,4 +1,4 @@
-"""The metrics the processes export: every one documented in the README, and the Grafana dashboard asks only for
+"""The metrics the processes export: every one documented in docs/operations.md, and the Grafana dashboard asks only for
 metrics that exist (a renamed metric would leave a panel empty without a word)."""
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def test_the_catalogue_is_what_the_issue_asks_for(exported: dict[str, set[str]])
 
 
 def test_every_metric_is_documented_in_the_readme(exported: dict[str, set[str]]) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "operations.md").read_text()
     missing = [name for name, names in exported.items() if not any(f"`{n}" in readme for n in names | {name})]
-    assert not missing, f"document these metrics in README.md (Metrics): {missing}"
+    assert not missing, f"document these metrics in docs/operations.md (Metrics): {missing}"
 
 
 def test_every_dashboard_query_names_an_exported_metric(exported: dict[str, set[str]]) -> None:
