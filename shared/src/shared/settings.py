@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,11 +52,18 @@ class StackSettings(BaseSettings):
         return self
 
     def database_for(self, service: str) -> str:
-        base, _, _ = self.database_url.rpartition("/")
-        return f"{base}/{self.database_name(service)}"
+        """DATABASE_URL with the service's database in place of its own; every other part (user, host, port and the
+        query string: sslmode, sslrootcert, connect_timeout...) kept as it is."""
+        return with_database(self.database_url, self.database_name(service))
 
     def database_name(self, service: str) -> str:
         return f"{self.logistics_namespace}{service}".replace("-", "_").lower()
 
     def group_id(self, service: str) -> str:
         return f"{self.logistics_namespace}{service}"
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` (postgresql://user@host:port/db?options) naming the database `name` instead, its query string kept."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
