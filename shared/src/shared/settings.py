@@ -33,6 +33,10 @@ class StackSettings(BaseSettings):
     kafka_dead_letter_retention_ms: int = 30 * DAY_MS  # longer: staff read and replay them later
     # Any database on the server: each service connects to its own database on it.
     database_url: str = "postgresql://postgres@127.0.0.1:5433/postgres"
+    # Each process creates its database and applies its migrations at start-up (the local stack, the tests). False
+    # where a migration step does it (`python -m shared.db.migrate`, a Kubernetes Job) and the processes' roles may
+    # not change schemas: a process then refuses to start while its database has migrations pending.
+    migrate_on_start: bool = True
     # Prefix for topics, consumer groups and databases, so that isolated systems share one broker.
     logistics_namespace: str = ""
     topic_partitions: int = 6
