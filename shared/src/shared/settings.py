@@ -37,6 +37,9 @@ class StackSettings(BaseSettings):
     # where a migration step does it (`python -m shared.db.migrate`, a Kubernetes Job) and the processes' roles may
     # not change schemas: a process then refuses to start while its database has migrations pending.
     migrate_on_start: bool = True
+    # The migration step's: one role per service (shared.db.roles): the database owned by `<database>_owner`, the
+    # service's login `<database>` (password `<SERVICE>_DB_PASSWORD`) with rights on its tables' rows only.
+    db_roles: bool = False
     # Prefix for topics, consumer groups and databases, so that isolated systems share one broker.
     logistics_namespace: str = ""
     topic_partitions: int = 6

@@ -22,6 +22,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from shared.db import roles
 from shared.db.database import MigrationDrift, apply_migrations, ensure_database, migration_status
 from shared.settings import StackSettings, with_database
 
@@ -40,12 +41,26 @@ def migrations_of(service: str) -> Path:
 
 
 async def migrate_service(settings: StackSettings, service: str, migrations: Path | None = None) -> list[str]:
-    """Create the service's database when missing, apply its pending migrations; the names applied."""
+    """Create the service's database when missing, apply its pending migrations; the names applied. With DB_ROLES:
+    the owner and service roles first, the migrations as the owner, then the service role's grants (shared.db.roles).
+    """
     name = settings.database_name(service)
-    await ensure_database(settings.database_url, name)
+    if settings.db_roles:
+        server = await asyncpg.connect(settings.database_url)
+        try:
+            await roles.provision(server, name, roles.password_of(service))
+        finally:
+            await server.close()
+    else:
+        await ensure_database(settings.database_url, name)
     conn = await asyncpg.connect(with_database(settings.database_url, name))
     try:
-        return await apply_migrations(conn, migrations or migrations_of(service))
+        if settings.db_roles:
+            await roles.act_as_owner(conn, name)
+        applied = await apply_migrations(conn, migrations or migrations_of(service))
+        if settings.db_roles:
+            await roles.grant(conn, name)
+        return applied
     finally:
         await conn.close()
 
