@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source deploy/local/env.sh &&
 
-.PHONY: install up down status demo demo-bangkok test test-fast test-cluster test-relocation check k8s-generate k8s-check \
+.PHONY: install up down status migrate demo demo-bangkok test test-fast test-cluster test-relocation check k8s-generate k8s-check \
 	bench clean
 
 # Tests run in parallel processes (pytest-xdist): most of a real-stack test is waiting on the broker, the database and
@@ -20,6 +20,10 @@ down:                   ## stop everything `make up` started
 
 status:
 	@bash deploy/local/stack.sh status
+
+migrate:                ## create each service's database when missing and apply its migrations (STATUS=1: list only)
+	@bash deploy/local/stack.sh postgres
+	@$(ENV) .venv/bin/python -m shared.db.migrate --all $(if $(filter 1,$(STATUS)),--status)
 
 demo: up                ## the Geneva, July 2006 scenario end to end, with a summary
 	@bash deploy/local/demo.sh

@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from shared.db.database import ensure_database, migrate, open_pool
+from shared.settings import with_database
 
 from tests.harness import infrastructure
 
@@ -36,7 +37,7 @@ async def migrated_pool(infra: dict[str, str]) -> AsyncIterator[Callable[[str], 
     async def make(service: str) -> asyncpg.Pool:
         name = f"t{uuid.uuid4().hex[:8]}_{service}"
         await ensure_database(server, name)
-        pool = await open_pool(f"{server.rsplit('/', 1)[0]}/{name}")
+        pool = await open_pool(with_database(server, name))
         await migrate(pool, ROOT / "services" / service / "migrations")
         made.append((name, pool))
         return pool

@@ -34,7 +34,7 @@ from typing import Any
 import asyncpg
 import httpx
 from shared.messaging.kafka import read_all  # tests import it from here too
-from shared.settings import StackSettings
+from shared.settings import StackSettings, with_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -527,8 +527,7 @@ class System:
         return list(mailbox.Maildir(self.maildir, create=False))
 
     def database(self, service: str) -> str:
-        base = self.infra["DATABASE_URL"].rsplit("/", 1)[0]
-        return f"{base}/{self.namespace}{service}"
+        return with_database(self.infra["DATABASE_URL"], f"{self.namespace}{service}")
 
     async def drop_databases(self) -> None:
         """Drop the system's databases and delete its topics: a broker holding every test's 120 partitions ran out

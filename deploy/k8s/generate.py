@@ -6,7 +6,9 @@ From the code:
   replicas and topic configuration of the settings every process receives here (`CLUSTER_ENV`);
 - each service's and the API's Deployment, Service and ConfigMap, on the HTTP port its settings class reads
   (`<SERVICE>_HTTP_PORT`, the default in services/*/src/*/config.py), probed on /ops/health;
-- a CloudNativePG `Database` per service (`StackSettings.database_name`), owned by the service's role;
+- a CloudNativePG `Database` per service (`StackSettings.database_name`), owned by its `<database>_owner` role, and a
+  migration `Job` per service (`python -m shared.db.migrate <service>` as that owner; the service's own role gets
+  the rows of its tables only);
 - a KEDA `ScaledObject` per consumer (shared.contracts.topics.SUBSCRIPTIONS), on the lag of the consumer group the
   code joins (`StackSettings.group_id`), at most one replica per partition.
 
@@ -60,6 +62,9 @@ CLUSTER_ENV: dict[str, str] = {
     # asyncpg reads libpq's variables for what DATABASE_URL leaves out: the password (a Secret) and TLS.
     "PGSSLMODE": "verify-full",
     "PGSSLROOTCERT": f"{POSTGRES_CA_DIR}/ca.crt",
+    # The migration Job (migrations.yaml) changes the schemas, as the database's owner; the processes only check it
+    # has run, as their own roles (rows of their tables only: shared.db.roles).
+    "MIGRATE_ON_START": "false",
 }
 
 # Per process, besides its HTTP port, DATABASE_URL and Kafka user: settings that are not secret.
@@ -103,6 +108,7 @@ GENERATED = (
     "kafka-topics.yaml",
     "postgres-databases.yaml",
     "services.yaml",
+    "migrations.yaml",
     "autoscaling.yaml",
     "gds-simulator/gds-simulator.yaml",
 )
@@ -193,7 +199,9 @@ def postgres_databases() -> list[dict[str, Any]]:
             "spec": {
                 "cluster": {"name": POSTGRES_CLUSTER},
                 "name": settings.database_name(process),
-                "owner": process,  # the role of postgres-cluster.yaml's spec.managed.roles
+                # <database>_owner, of postgres-cluster.yaml's spec.managed.roles: the migration Job's login. The
+                # process's own role gets the rows of the tables only (granted by the Job: shared.db.roles).
+                "owner": f"{settings.database_name(process)}_owner",
                 "ensure": "present",
                 "databaseReclaimPolicy": "retain",
             },
@@ -293,8 +301,9 @@ def deployment(process: str) -> dict[str, Any]:
                             ],
                             "env": secret_env(process),
                             "resources": RESOURCES.get(process, RESOURCES["default"]),
-                            # /ops/health answers once start-up is done: database migrated, Kafka reached, subscribers
-                            # started. Migrations run at start-up, so the first start may take a while.
+                            # /ops/health answers once start-up is done: database checked migrated (by the Job of
+                            # migrations.yaml: the process fails and restarts until it is), Kafka reached, subscribers
+                            # started.
                             "startupProbe": probe(health, period=5, failures=60),
                             "readinessProbe": probe(health, period=10, failures=3),
                             "livenessProbe": probe(health, period=20, failures=3, timeout=5),
@@ -349,6 +358,65 @@ def services() -> list[dict[str, Any]]:
             service(process),
         ]
     return documents
+
+
+# ---------------------------------------------------------------- the migration step
+
+
+def migration_job(process: str) -> dict[str, Any]:
+    """`python -m shared.db.migrate <process>` as the database's owner (`<database>_owner`, password in the Secret
+    `<process>-db-owner`), with DB_ROLES: it grants the process's role its rights on the tables it creates."""
+    database = cluster_settings().database_name(process)
+    owner = f"{database}_owner"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": f"{process}-migrate",
+            "labels": {**labels(process), "app.kubernetes.io/component": "migrate"},
+        },
+        "spec": {
+            "backoffLimit": 10,  # retried until PostgreSQL and the roles exist
+            # Deleted an hour after it succeeds, so that the next `kubectl apply -k` (a new image) runs it again.
+            "ttlSecondsAfterFinished": 3600,
+            "template": {
+                "metadata": {"labels": {**labels(process), "app.kubernetes.io/component": "migrate"}},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "securityContext": pod_security(),
+                    "containers": [
+                        {
+                            "name": "migrate",
+                            "image": IMAGE,
+                            "command": ["python", "-m", "shared.db.migrate", process],
+                            "envFrom": [{"configMapRef": {"name": "logistics-stack"}}],
+                            "env": [
+                                {
+                                    "name": "DATABASE_URL",
+                                    "value": f"postgresql://{owner}@{POSTGRES_CLUSTER}-rw:5432/{database}",
+                                },
+                                {"name": "DB_ROLES", "value": "true"},
+                                {
+                                    "name": "PGPASSWORD",
+                                    "valueFrom": {"secretKeyRef": {"name": f"{process}-db-owner", "key": "password"}},
+                                },
+                            ],
+                            "resources": RESOURCES["default"],
+                            "securityContext": container_security(),
+                            "volumeMounts": [
+                                {"name": "postgres-ca", "mountPath": POSTGRES_CA_DIR, "readOnly": True},
+                                {"name": "tmp", "mountPath": "/tmp"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "postgres-ca", "secret": {"secretName": POSTGRES_CA_SECRET, "items": [ca_item()]}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                    ],
+                },
+            },
+        },
+    }
 
 
 # ---------------------------------------------------------------- KEDA
@@ -469,6 +537,10 @@ def render() -> dict[str, str]:
             postgres_databases(), "A CloudNativePG Database per process, owned by its role (postgres-cluster.yaml)."
         ),
         "services.yaml": dump(services(), "Each service and the API: ConfigMaps, Deployment, Service."),
+        "migrations.yaml": dump(
+            [migration_job(process) for process in PROCESSES],
+            "The migration step: a Job per process, as its database's owner (python -m shared.db.migrate).",
+        ),
         "autoscaling.yaml": dump(autoscaling(), "KEDA: each consumer scaled on its consumer group's lag."),
         "gds-simulator/gds-simulator.yaml": dump(
             gds_simulator(), "OPTIONAL STAND-IN: the simulated GDS, an airline's stand-in (not part of the product)."

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from pydantic import AliasChoices
 from shared.contracts.topics import SUBSCRIPTIONS, all_topics, qualified
+from shared.db.roles import owner_role
 from shared.settings import StackSettings
 
 from deploy.k8s import generate
@@ -260,11 +261,13 @@ def test_each_process_has_its_role_and_database(
 ) -> None:
     [(cluster_name, cluster)] = of_kind("Cluster", "postgres-cluster.yaml").items()
     roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
-    assert set(roles) == set(PROCESSES)
+    assert set(roles) == set(PROCESSES) | {f"{name}_owner" for name in PROCESSES}
     assert roles[process]["login"] is True and not roles[process].get("superuser")
     databases = {doc["spec"]["name"]: doc["spec"] for doc in of_kind("Database", "postgres-databases.yaml").values()}
     database = databases[settings.database_name(process)]
-    assert database["owner"] == process and database["cluster"]["name"] == cluster_name
+    # Owned by the migration step's role (shared.db.roles.owner_role), not by the process's own.
+    assert database["owner"] == owner_role(settings.database_name(process)) != process
+    assert database["cluster"]["name"] == cluster_name
     url = urlsplit(process_env(process, stack_env)["DATABASE_URL"])
     assert (url.hostname, url.port, url.username, url.password) == (f"{cluster_name}-rw", 5432, process, None)
     # The services connect to database_for(service): DATABASE_URL's last segment replaced by their own database.
@@ -272,6 +275,29 @@ def test_each_process_has_its_role_and_database(
     secrets = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in container(process)["env"]}
     assert secrets["PGPASSWORD"] == {"name": roles[process]["passwordSecret"]["name"], "key": "password"}
     assert cluster["spec"]["enableSuperuserAccess"] is False
+    # The processes do not migrate: the Job below does.
+    assert StackSettings.model_validate({"migrate_on_start": stack_env["MIGRATE_ON_START"]}).migrate_on_start is False
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_each_process_has_a_migration_job_as_its_database_owner(process: str, settings: StackSettings) -> None:
+    [(cluster_name, cluster)] = of_kind("Cluster", "postgres-cluster.yaml").items()
+    roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
+    job = of_kind("Job", "migrations.yaml")[f"{process}-migrate"]["spec"]
+    [main] = job["template"]["spec"]["containers"]
+    assert main["command"] == ["python", "-m", "shared.db.migrate", process]
+    assert process in __import__("shared.db.migrate", fromlist=["DATABASES"]).DATABASES
+    env = {item["name"]: item for item in main["env"]}
+    owner = owner_role(settings.database_name(process))
+    url = urlsplit(env["DATABASE_URL"]["value"])
+    assert (url.hostname, url.port, url.username, url.password) == (f"{cluster_name}-rw", 5432, owner, None)
+    assert url.path == f"/{settings.database_name(process)}"
+    assert env["DB_ROLES"]["value"] == "true" and "db_roles" in StackSettings.model_fields
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": roles[owner]["passwordSecret"]["name"],
+        "key": "password",
+    }
+    assert [ref["configMapRef"]["name"] for ref in main["envFrom"]] == ["logistics-stack"]
 
 
 # ---------------------------------------------------------------- KEDA

@@ -1,6 +1,7 @@
 """One service process: FastAPI read API + FastStream subscribers + outbox relay, sharing one pool.
 
-Start-up order: logging, the service's database (created and migrated), topics, relay, subscribers.
+Start-up order: logging, the service's database (created and migrated, or with MIGRATE_ON_START=false only checked
+to be migrated by the migration step), topics, relay, subscribers.
 SIGTERM stops the subscribers (in-flight handlers finish), then the relay; SIGKILL at any instant is
 safe because offsets are committed only after the transaction that holds the effect.
 """
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from shared.contracts.envelope import Contract, Envelope
 from shared.contracts.topics import qualified
 from shared.db.database import ensure_database, migrate, open_pool
+from shared.db.migrate import check_migrated
 from shared.logging_setup import configure_logging
 from shared.messaging import outbox
 from shared.messaging.consumer import Consumer, Route
@@ -108,10 +110,15 @@ class ServiceRuntime:
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.service)
         settings = self.settings
-        await ensure_database(settings.database_url, settings.database_name(self.service))
+        if settings.migrate_on_start:
+            await ensure_database(settings.database_url, settings.database_name(self.service))
         url = settings.database_for(self.service)
         self.pool = await open_pool(url)
-        await migrate(self.pool, self.migrations)
+        if settings.migrate_on_start:
+            await migrate(self.pool, self.migrations)
+        else:  # the migration step's job (shared.db.migrate): only check it has run for this release
+            async with self.pool.acquire() as conn:
+                await check_migrated(conn, self.migrations, settings.database_name(self.service))
         if settings.kafka_create_topics:
             await ensure_topics(settings)
         kafka_producer = producer(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,13 @@ class StackSettings(BaseSettings):
     kafka_dead_letter_retention_ms: int = 30 * DAY_MS  # longer: staff read and replay them later
     # Any database on the server: each service connects to its own database on it.
     database_url: str = "postgresql://postgres@127.0.0.1:5433/postgres"
+    # Each process creates its database and applies its migrations at start-up (the local stack, the tests). False
+    # where a migration step does it (`python -m shared.db.migrate`, a Kubernetes Job) and the processes' roles may
+    # not change schemas: a process then refuses to start while its database has migrations pending.
+    migrate_on_start: bool = True
+    # The migration step's: one role per service (shared.db.roles): the database owned by `<database>_owner`, the
+    # service's login `<database>` (password `<SERVICE>_DB_PASSWORD`) with rights on its tables' rows only.
+    db_roles: bool = False
     # Prefix for topics, consumer groups and databases, so that isolated systems share one broker.
     logistics_namespace: str = ""
     topic_partitions: int = 6
@@ -51,11 +59,18 @@ class StackSettings(BaseSettings):
         return self
 
     def database_for(self, service: str) -> str:
-        base, _, _ = self.database_url.rpartition("/")
-        return f"{base}/{self.database_name(service)}"
+        """DATABASE_URL with the service's database in place of its own; every other part (user, host, port and the
+        query string: sslmode, sslrootcert, connect_timeout...) kept as it is."""
+        return with_database(self.database_url, self.database_name(service))
 
     def database_name(self, service: str) -> str:
         return f"{self.logistics_namespace}{service}".replace("-", "_").lower()
 
     def group_id(self, service: str) -> str:
         return f"{self.logistics_namespace}{service}"
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` (postgresql://user@host:port/db?options) naming the database `name` instead, its query string kept."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))

@@ -22,10 +22,12 @@ from api.domain.tokens import issue
 
 async def create(name: str, roles: tuple[str, ...], expires: date | None) -> str:
     settings = Settings()
-    await ensure_database(settings.database_url, settings.database_name("api"))
+    if settings.migrate_on_start:
+        await ensure_database(settings.database_url, settings.database_name("api"))
     pool = await open_pool(settings.database_for("api"), min_size=1, max_size=2)
     try:
-        await migrate(pool, MIGRATIONS)
+        if settings.migrate_on_start:
+            await migrate(pool, MIGRATIONS)
         secret, stored = issue(name, roles, datetime.combine(expires, time(), UTC) if expires else None)
         await TokenStore(pool).add(stored, created_by="the API's machine")
         return secret
