@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.harness import System, read_all
+from tests.harness import System, eventually, read_all
 
 WORKSHOP = "idm-2006-geneva"
 
@@ -84,7 +83,7 @@ def test_move_changes_or_rebooks_every_ticket_once_and_deferral_cancels_them_all
     move = ("workshop", "move", WORKSHOP, "--city", "Bangkok", "--country", "TH", "--airport", "BKK")
     system.cli(*move)
     system.cli(*move)  # the same decision twice: the second is refused or changes nothing
-    time.sleep(4)
+    eventually(lambda: travel_view(system)["workshop"]["venue_version"] == 2, 60, "travel hears of the move")
     system.kill("travel")  # SIGKILL in the middle of the cascade, then travel resumes where it was
     system.start_service("travel")
     system.wait(timeout=400)
