@@ -29,6 +29,7 @@ class FakeRepo:
         self.requested: list[tuple[int, date, str | None]] = []
         self.released: list[tuple[str, dict[str, Any]]] = []
         self.sponsorships: dict[str, tuple[str, int]] = {}
+        self.opened: date | None = None
 
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None:
         return self.facts
@@ -36,11 +37,14 @@ class FakeRepo:
     async def save_workshop(self, workshop: WorkshopFacts) -> None:
         self.facts = workshop
 
-    async def has_trips(self, workshop_id: str) -> bool:
-        return self.trips
+    async def open_booking(self, workshop_id: str, today: date) -> None:
+        self.opened = self.opened or today
+
+    async def booking_started(self, workshop_id: str) -> bool:
+        return self.trips or self.opened is not None
 
     async def booked_today(self, workshop_id: str) -> date | None:
-        return date(2006, 4, 20) if self.trips else None
+        return date(2006, 4, 20) if self.trips else self.opened
 
     async def request_trips(self, workshop: WorkshopFacts, today: date, delegate_ref: str | None = None) -> int:
         self.requested.append((workshop.venue_version, today, delegate_ref))
@@ -122,6 +126,23 @@ def test_a_grant_before_booking_or_while_deferred_books_nothing() -> None:
     assert before.requested == [] and deferred.requested == []
 
 
+def test_a_grant_heard_of_after_the_order_to_book_the_workshop_is_booked_too() -> None:
+    """Staff allocate, then book at once: travel may read the order before any grant (two topics, no order between
+    them). The order opens the workshop's booking; each grant heard of afterwards is booked on the order's day."""
+
+    class NobodyGrantedYet(FakeRepo):
+        async def request_trips(self, workshop: WorkshopFacts, today: date, delegate_ref: str | None = None) -> int:
+            self.requested.append((workshop.venue_version, today, delegate_ref))
+            return 0 if delegate_ref is None else 1  # no grant known yet: no trip
+
+    repo = NobodyGrantedYet()
+    order = travel.BookWorkshopTravel(workshop_id="w", today=date(2006, 4, 21))
+    run(handlers.book_workshop_travel, repo, order, {"GVA": object()})
+    assert repo.requested == [(1, date(2006, 4, 21), None)] and not repo.trips
+    run(handlers.when_sponsorship_decided_keep_status, repo, granted("D4", 1))
+    assert repo.requested[1:] == [(1, date(2006, 4, 21), "D4")]
+
+
 def withdrawn(ref: str, version: int) -> sponsorship.SponsorshipWithdrawn:
     return sponsorship.SponsorshipWithdrawn(workshop_id="w", delegate_ref=ref, reason="cannot travel",
                                             award_version=version)  # fmt: skip
@@ -152,6 +173,7 @@ def test_booking_one_delegate_without_a_grant_is_refused() -> None:
     repo.sponsorships["D7"] = ("granted", 1)
     run(handlers.book_workshop_travel, repo, command, {"GVA": object()})
     assert repo.requested == [(1, date(2006, 4, 20), "D7")]
+    assert repo.opened is None  # one delegate's booking does not open the workshop's
 
 
 def test_booking_on_or_after_the_first_day_is_refused() -> None:

@@ -183,8 +183,13 @@ class PostgresRepository:
         return len(new) + revived
 
     async def booked_today(self, workshop_id: str) -> date | None:
-        """The booking date of the workshop's latest trips (rebookings keep the scenario's calendar)."""
-        value = await self.conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
+        """The booking date of the workshop's latest trips, or the day its booking opened (rebookings keep the
+        scenario's calendar)."""
+        value = await self.conn.fetchval(
+            "SELECT coalesce((SELECT max(today) FROM trips WHERE workshop_id = $1),"
+            " (SELECT today FROM booking_opened WHERE workshop_id = $1))",
+            workshop_id,
+        )
         return value if isinstance(value, date) else None
 
     async def answer_fare(self, delegate_ref: str, hold_id: str, approved: bool, reason: str | None) -> bool:
@@ -239,8 +244,21 @@ class PostgresRepository:
         )
         return (row["workshop_id"], row["sponsorship"]) if row else (None, None)
 
-    async def has_trips(self, workshop_id: str) -> bool:
-        return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM trips WHERE workshop_id = $1)", workshop_id))
+    async def open_booking(self, workshop_id: str, today: date) -> None:
+        await self.conn.execute(
+            "INSERT INTO booking_opened (workshop_id, today) VALUES ($1, $2) ON CONFLICT (workshop_id) DO NOTHING",
+            workshop_id,
+            today,
+        )
+
+    async def booking_started(self, workshop_id: str) -> bool:
+        return bool(
+            await self.conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM trips WHERE workshop_id = $1)"
+                " OR EXISTS (SELECT 1 FROM booking_opened WHERE workshop_id = $1)",
+                workshop_id,
+            )
+        )
 
     # -- costed changes of ticketed trips ------------------------------------------------------------
 

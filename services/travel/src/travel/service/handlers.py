@@ -39,7 +39,7 @@ async def when_workshop_scheduled_keep_facts(
     names = {field.name for field in fields(WorkshopFacts)}
     workshop = WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names})
     await repo.save_workshop(workshop)
-    if existing is None or not await repo.has_trips(event.workshop_id):
+    if existing is None or not await repo.booking_started(event.workshop_id):
         return
     if event.status in {"deferred", "cancelled"}:
         await repo.release_trips(event.workshop_id, f"workshop {event.status}")
@@ -190,10 +190,11 @@ async def when_sponsorship_decided_keep_status(
 ) -> None:
     status = envelope.event_type.rsplit("_", 1)[-1]  # granted | waitlisted | refused
     newer = await repo.save_sponsorship(event.delegate_ref, event.workshop_id, status, event.award_version)
-    if not newer or status != "granted" or not await repo.has_trips(event.workshop_id):
+    if not newer or status != "granted" or not await repo.booking_started(event.workshop_id):
         return
     # Granted once the workshop's booking had started (promoted from the waitlist, re-confirmed after a
-    # reschedule): the delegate is booked too, priced and approved like everyone else.
+    # reschedule, or simply heard of after staff's order to book): the delegate is booked too, priced and approved
+    # like everyone else.
     workshop = await repo.workshop(event.workshop_id)
     if workshop is not None and workshop.status not in {"cancelled", "deferred"}:
         today = await repo.booked_today(event.workshop_id) or workshop.as_of or envelope.occurred_at.date()
@@ -272,6 +273,8 @@ async def book_workshop_travel(
                 f"delegate {command.delegate_ref} has no granted sponsorship for {workshop.workshop_id}"
                 f" ({sponsorship or 'not known to travel'})"
             )
+    if command.delegate_ref is None:
+        await repo.open_booking(workshop.workshop_id, today)
     await repo.request_trips(workshop, today, command.delegate_ref)
 
 
