@@ -27,7 +27,7 @@ def languages() -> dict[str, str]:
 
 def emails(system: System) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = httpx.get(
-        f"{system.url('notifications')}/workshops/{WORKSHOP}/emails", timeout=10
+        f"{system.url('notifications')}/workshops/{WORKSHOP}/emails", timeout=30
     ).json()
     return found
 
