@@ -1,7 +1,5 @@
-"""The simulated airline's tariff: great-circle distances, a distance fare on an advance-purchase curve, and flight
-legs in local time. The curve follows the seeds' argument that early booking cuts airfares: cheapest 60 days or more
-ahead, dearer inside 21 days and steeply dearer inside 7. (Travel and sponsorship keep their own estimate of it.)
-"""
+"""The simulated airline's tariff: great-circle distances, a distance fare on the advance-purchase curve
+(`shared.fare_curve`, the one travel and sponsorship estimate with), and flight legs in local time."""
 
 from __future__ import annotations
 
@@ -12,8 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-EARLY_BOOKING_DAYS = 21
-CHEAPEST_DAYS = 60
+from shared.fare_curve import advance_purchase_factor
 
 
 @dataclass(frozen=True)
@@ -39,18 +36,6 @@ def great_circle_km(a: Airport, b: Airport) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
-def advance_purchase_factor(days_ahead: int) -> Decimal:
-    if days_ahead >= CHEAPEST_DAYS:
-        return Decimal("1.00")
-    if days_ahead >= EARLY_BOOKING_DAYS:  # 1.00 at 60 days rising to 1.35 at 21
-        return Decimal("1.35") - Decimal("0.35") * (days_ahead - EARLY_BOOKING_DAYS) / (
-            CHEAPEST_DAYS - EARLY_BOOKING_DAYS
-        )
-    if days_ahead >= 7:  # 1.35 at 21 days rising to 1.90 at 7
-        return Decimal("1.90") - Decimal("0.55") * (days_ahead - 7) / (EARLY_BOOKING_DAYS - 7)
-    return Decimal("2.40")
 
 
 def fare(distance_km: float, days_ahead: int) -> Decimal:

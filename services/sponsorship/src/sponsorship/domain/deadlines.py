@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sponsorship.domain.simulation import CHEAPEST_DAYS, EARLY_BOOKING_DAYS
+from shared.fare_curve import CHEAPEST_DAYS, EARLY_BOOKING_DAYS
 
 # How long before the cheapest fares end staff are told.
 WARN_DAYS = 7

@@ -1,11 +1,9 @@
 """Funding simulator: replay a year's pledges, by the date each arrives, against the advance-purchase fare curve,
 under annual funding or per-workshop funding, to show what late money costs (the seeds' case for annual funding).
 
-The curve is a copy of travel's parameters (services/travel/src/travel/domain/fares.py: cheapest 60 days or
-more ahead, 1.35 times at 21 days, 1.90 at 7, 2.40 inside a week). Services never import each other and the
-curve is not a wire contract, so sponsorship keeps its own copy for planning; a unit test pins the same points,
-and a change of travel's curve must be copied here (it changes planning figures, never money actually charged,
-which always comes from travel's held fares).
+The curve is `shared.fare_curve`, the one travel and the fare provider use (cheapest 60 days or more ahead, 1.35
+times at 21 days, 1.90 at 7, 2.40 inside a week): it changes planning figures, never money actually charged, which
+always comes from travel's held fares.
 
 Modes:
 - per-workshop: each workshop has its earmarked pledges, and an even share of the year's pool pledges, each from
@@ -23,21 +21,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-CHEAPEST_DAYS = 60
-EARLY_BOOKING_DAYS = 21
+from shared.fare_curve import advance_purchase_factor
+
 MODES = ("annual", "per-workshop")
-
-
-def advance_purchase_factor(days_ahead: int) -> Decimal:
-    if days_ahead >= CHEAPEST_DAYS:
-        return Decimal("1.00")
-    if days_ahead >= EARLY_BOOKING_DAYS:  # 1.00 at 60 days rising to 1.35 at 21
-        return Decimal("1.35") - Decimal("0.35") * (days_ahead - EARLY_BOOKING_DAYS) / (
-            CHEAPEST_DAYS - EARLY_BOOKING_DAYS
-        )
-    if days_ahead >= 7:  # 1.35 at 21 days rising to 1.90 at 7
-        return Decimal("1.90") - Decimal("0.55") * (days_ahead - 7) / (EARLY_BOOKING_DAYS - 7)
-    return Decimal("2.40")
 
 
 def fare_on(cheapest: Decimal, days_ahead: int) -> Decimal:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from travel.domain.fares import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
+from shared.fare_curve import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
 
 # change_held: the extra cost of an approved change quote waits for sponsorship; change_approved: carry it out.
 ACTIVE = ("requested", "quoted", "held", "approved", "releasing", "change_held", "change_approved")

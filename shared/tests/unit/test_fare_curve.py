@@ -1,4 +1,4 @@
-"""Travel's advance-purchase curve (travel.domain.fares)."""
+"""The advance-purchase curve (shared.fare_curve): its points, and never falling as the flight nears."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from travel.domain.fares import advance_purchase_factor
+from shared.fare_curve import advance_purchase_factor
 
 
 @pytest.mark.parametrize("days_ahead", [60, 61, 90, 400])
