@@ -289,6 +289,9 @@ class FakeStore:
         due.sort(key=lambda t: self.due_at.get((t.delegate_ref, t.venue_version), 0))
         return [t for t in due if (t.delegate_ref, t.workshop_id, t.venue_version) not in skip][:limit]
 
+    def trace_context(self, trip: Trip) -> dict[str, str]:
+        return {}
+
     async def facts(self, trip: Trip) -> TripFacts:
         return TripFacts(self.workshop, self.sponsorship)
 

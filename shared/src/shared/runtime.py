@@ -29,7 +29,7 @@ from shared.logging_setup import configure_logging
 from shared.messaging import outbox
 from shared.messaging.consumer import Consumer, Route
 from shared.messaging.kafka import broker, ensure_topics, producer
-from shared.observability import metrics
+from shared.observability import metrics, tracing
 from shared.settings import StackSettings
 
 log = structlog.get_logger()
@@ -46,6 +46,7 @@ class ServiceRuntime:
         events_topic: str | None = None,
     ) -> None:
         self.service = service
+        tracing.configure(service)  # first: clients made while the service is wired are instrumented if traces are on
         self.settings = settings
         self.migrations = migrations
         self.broker = broker(settings, client_id=service)
@@ -80,6 +81,7 @@ class ServiceRuntime:
         """The process's HTTP app: its router, and the operations reads (`operations=False`: only /ops/health, for a
         public face whose every other read needs a token)."""
         app = FastAPI(title=title, lifespan=self.lifespan)
+        tracing.instrument_app(app, self.service)
         ops = self.ops_router()
         if not operations:
             ops.routes[:] = [route for route in ops.routes if getattr(route, "path", "") == "/ops/health"]

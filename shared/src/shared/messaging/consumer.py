@@ -38,6 +38,7 @@ import structlog
 from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
@@ -46,7 +47,7 @@ from shared.contracts.envelope import Command, Contract, Envelope, describe, env
 from shared.contracts.topics import dead_letter, qualified
 from shared.contracts.upcasting import upcast
 from shared.messaging import outbox
-from shared.observability import metrics
+from shared.observability import metrics, tracing
 
 log = structlog.get_logger()
 
@@ -301,7 +302,7 @@ class Consumer:
                 if item.envelope.event_id not in claimed:
                     continue
                 claimed.discard(item.envelope.event_id)  # the same event twice in one batch: once
-                with self.context(item.envelope):
+                with self.context(item.envelope), self.span(item):
                     authorize(item.envelope, item.route)
                     started = time.perf_counter()
                     await item.route.handler(item.envelope, item.payload, conn)
@@ -371,6 +372,25 @@ class Consumer:
             consumer=self.group_id,
         )
 
+    def span(self, item: Item) -> Any:
+        """The consumer span of one message, in the trace its headers carry: the handler's outbox rows, and the rows
+        of work it leaves for a worker, carry it on."""
+        assert item.envelope is not None
+        topic, partition, offset = item.position
+        return tracing.continued(
+            f"process {item.envelope.event_type}",
+            item.record.headers,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": metrics.unqualified(topic, self.namespace),
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.kafka.partition": partition,
+                "messaging.kafka.offset": offset,
+                "messaging.message.id": str(item.envelope.event_id),
+            },
+        )
+
     async def process(self, item: Item) -> None:
         """One message on its own: dead letter, or apply with retries and refusals."""
         if item.reason is not None:
@@ -378,7 +398,7 @@ class Consumer:
             await self.dead_letter(item, item.reason, attempts=1, first_attempt_at=now)
             return
         assert item.envelope is not None and item.route is not None
-        with self.context(item.envelope):
+        with self.context(item.envelope), self.span(item):
             await self.apply(item)
 
     async def apply(self, item: Item) -> None:

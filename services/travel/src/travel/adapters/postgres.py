@@ -13,6 +13,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.topics import TRAVEL_BOOKING, qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
+from shared.observability import tracing
 
 from travel.domain.booking import ACTIVE, TravelDates, Trip, answer, revive
 from travel.domain.change_quote import ChangeQuote, PricedOption
@@ -174,10 +175,11 @@ class PostgresRepository:
             elif (again := revive(known, row["home_airport"], today, dates)) is not None:
                 revived += await update_trip(self.conn, known, again, 0.0)
         if new:
+            n = len(TRIP_COLUMNS)
             await self.conn.executemany(
-                f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}, due_at)"
-                f" VALUES ({', '.join(f'${i + 1}' for i in range(len(TRIP_COLUMNS)))}, now()) ON CONFLICT DO NOTHING",
-                [trip_values(trip) for trip in new],
+                f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}, due_at, trace_context)"
+                f" VALUES ({', '.join(f'${i + 1}' for i in range(n))}, now(), ${n + 1}::jsonb) ON CONFLICT DO NOTHING",
+                [[*trip_values(trip), json.dumps(tracing.carrier())] for trip in new],
             )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return len(new) + revived
@@ -222,7 +224,7 @@ class PostgresRepository:
             "UPDATE trips SET state = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL)"
             " THEN 'cancelled' ELSE 'releasing' END, release_to = 'cancelled', reason = $2, tries = 0,"
             " due_at = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL) THEN NULL"
-            " ELSE now() END, updated_at = now()"
+            " ELSE now() END, updated_at = now(), trace_context = $6::jsonb"
             " WHERE workshop_id = $1"
             " AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed', 'change_held', 'change_approved')"
             " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)"
@@ -233,6 +235,7 @@ class PostgresRepository:
             delegate_ref,
             below_version,
             keep_tickets,
+            json.dumps(tracing.carrier()),
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return int(status.rsplit(" ", 1)[-1])
@@ -280,7 +283,7 @@ class PostgresRepository:
             " due_at = now(), updated_at = now(),"
             " state = CASE WHEN state = 'requested' THEN 'requested' ELSE 'releasing' END,"
             " release_to = CASE WHEN state IN ('requested', 'releasing') THEN release_to ELSE 'requested' END,"
-            " reason = 'changed: ' || $7"
+            " reason = 'changed: ' || $7, trace_context = $8::jsonb"
             " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3"
             " AND state IN ('requested', 'quoted', 'held', 'approved', 'releasing')",
             trip.delegate_ref,
@@ -290,6 +293,7 @@ class PostgresRepository:
             dates.arrive_on,
             dates.leave_on,
             reason,
+            json.dumps(tracing.carrier()),
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return bool(status.endswith("1"))
@@ -308,6 +312,7 @@ class PostgresRepository:
     async def move_trip(self, trip: Trip, state: str, change_quote: str | None, due_in: float | None) -> bool:
         status = await self.conn.execute(
             "UPDATE trips SET state = $5, change_quote = $6, change_key = NULL, tries = 0, updated_at = now(),"
+            " trace_context = $9::jsonb,"
             " due_at = CASE WHEN $7::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $7::float8) END"
             " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3 AND state = $4 AND attempt = $8",
             trip.delegate_ref,
@@ -318,6 +323,7 @@ class PostgresRepository:
             change_quote,
             due_in,
             trip.attempt,
+            json.dumps(tracing.carrier()),
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return bool(status.endswith("1"))
@@ -398,13 +404,15 @@ def trip_values(trip: Trip) -> list[Any]:
 
 async def update_trip(conn: asyncpg.Connection, before: Trip, after: Trip, due_in: float | None) -> bool:
     """Write `after` only if the trip is still as `before` (state, attempt and tries): whoever changed it first wins.
-    `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound."""
+    `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound. The trip
+    keeps the trace of whoever changed it last, for the worker's next step to continue."""
     assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
     n, state = len(TRIP_COLUMNS), TRIP_COLUMNS.index("state") + 1
     status = await conn.execute(
         f"UPDATE trips SET {assignments},"
         f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${n + 1}::float8)"
-        f" END, updated_at = now(), state_since = CASE WHEN state = ${state} THEN state_since ELSE now() END"
+        f" END, updated_at = now(), state_since = CASE WHEN state = ${state} THEN state_since ELSE now() END,"
+        f" trace_context = ${n + 8}::jsonb"
         f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
         f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}",
         *trip_values(after),
@@ -415,6 +423,7 @@ async def update_trip(conn: asyncpg.Connection, before: Trip, after: Trip, due_i
         before.state,
         before.attempt,
         before.tries,
+        json.dumps(tracing.carrier()),
     )
     return bool(status.endswith("1"))
 
@@ -425,11 +434,13 @@ class PostgresTripStore:
     def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
         self.pool = pool
         self.namespace = namespace
+        self.traces: dict[tuple[str, str, int], dict[str, str]] = {}  # due trips' trace contexts, by trip
 
     async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
+                f"SELECT {', '.join(TRIP_COLUMNS)}, trace_context FROM trips"
+                f" WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
                 " AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::int[]) AS s (d, w, v)"
                 "   WHERE s.d = trips.delegate_ref AND s.w = trips.workshop_id AND s.v = trips.venue_version)"
                 " ORDER BY due_at LIMIT $1",
@@ -438,7 +449,14 @@ class PostgresTripStore:
                 [w for _, w, _ in skip],
                 [v for _, _, v in skip],
             )
+        self.traces = {
+            (row["delegate_ref"], row["workshop_id"], row["venue_version"]): json.loads(row["trace_context"])
+            for row in rows
+        }
         return [trip_from(row) for row in rows]
+
+    def trace_context(self, trip: Trip) -> dict[str, str]:
+        return self.traces.get((trip.delegate_ref, trip.workshop_id, trip.venue_version), {})
 
     async def facts(self, trip: Trip) -> TripFacts:
         """The workshop and the delegate's sponsorship in one round trip (read before every step)."""

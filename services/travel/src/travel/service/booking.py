@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
+from shared.observability import tracing
 
 from travel.domain import booking as domain
 from travel.domain import change_quote, fare_quote
@@ -930,7 +931,14 @@ class BookingWorker:
                     await booker.store.save_fare_quote(quote, replace(quote, tries=quote.tries + 1), due_in=30.0)
 
     async def _advance(self, booker: Booker, trip: Trip) -> None:
-        with structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version):
+        with (
+            structlog.contextvars.bound_contextvars(delegate_ref=trip.delegate_ref, venue_version=trip.venue_version),
+            tracing.continued(
+                f"trip {trip.state}",
+                booker.store.trace_context(trip),
+                attributes={"workshop.id": trip.workshop_id, "delegate.ref": trip.delegate_ref},
+            ),
+        ):
             try:
                 await booker.run_until_waiting(trip)
             except Exception:
