@@ -24,7 +24,7 @@ from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 
 from travel.domain import booking as domain
-from travel.domain import change_quote, fare_quote
+from travel.domain import change_quote, fare_quote, trip_states
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import ChangeQuote
 from travel.domain.fare_quote import FareQuote
@@ -205,9 +205,9 @@ class Booker:
         return await self._quoted(trip, chosen)
 
     async def _quoted(self, trip: Trip, chosen: OfferView) -> Trip | None:
-        quoted = replace(
+        quoted = trip_states.move(
             trip,
-            state="quoted",
+            trip_states.QUOTED,
             offer_id=chosen.offer_id,
             fare_class=chosen.fare_class,
             fare=chosen.price,
@@ -239,9 +239,9 @@ class Booker:
                 return await self._failed(trip, reason)
             return await self._quoted(replace(trip, path=domain.REBOOK, replaces=previous.booking_ref), rebook)
         assert change is not None and previous.booking_ref is not None
-        moving = replace(
+        moving = trip_states.move(
             trip,
-            state="held" if self.approval else "approved",
+            trip_states.HELD if self.approval else trip_states.APPROVED,
             path=domain.CHANGE,
             replaces=previous.booking_ref,
             offer_id=change.offer_id,
@@ -277,13 +277,14 @@ class Booker:
                 return await self._save(trip, domain.requote(trip, "change offer past its expiry"))
             order = await self.provider.change(previous.order_id, trip.offer_id, trip.change_key)
         if previous is not None and previous.booking_ref == order.booking_reference:
-            moved = replace(previous, state="moved", reason=f"changed for venue version {trip.venue_version}")
+            reason = f"changed for venue version {trip.venue_version}"
+            moved = trip_states.move(previous, trip_states.MOVED, reason=reason)
             if await self._save(previous, moved, due_in=None) is None:
                 return None
         version = trip.itinerary_version
-        ticketed = replace(
+        ticketed = trip_states.move(
             trip,
-            state="ticketed",
+            trip_states.TICKETED,
             order_id=order.order_id,
             booking_ref=order.booking_reference,
             ticket_number=order.ticket_number,
@@ -328,9 +329,9 @@ class Booker:
             order = await self.provider.hold(trip.offer_id, trip.delegate_ref, trip.hold_key)
         if order.status not in {"held", "ticketed"}:
             return await self._save(trip, domain.requote(trip, f"hold {order.status}"))
-        held = replace(
+        held = trip_states.move(
             trip,
-            state="held" if self.approval else "approved",
+            trip_states.HELD if self.approval else trip_states.APPROVED,
             order_id=order.order_id,
             booking_ref=order.booking_reference,
             fare_class=order.fare_class,
@@ -381,7 +382,7 @@ class Booker:
             order = await self.provider.ticket(trip.order_id, trip.ticket_key)
         if order.status != "ticketed":
             return await self._save(trip, domain.requote(trip, f"order {order.status} at ticketing"))
-        ticketed = replace(trip, state="ticketed", ticket_number=order.ticket_number, tries=0)
+        ticketed = trip_states.move(trip, trip_states.TICKETED, ticket_number=order.ticket_number, tries=0)
         booking = {
             "booking_ref": order.booking_reference,
             "delegate_ref": trip.delegate_ref,
@@ -433,10 +434,11 @@ class Booker:
         return await self._released(trip, order)
 
     async def _released(self, trip: Trip, order: ProviderOrder | None) -> Trip | None:
-        final = replace(trip, state=trip.release_to or "cancelled", tries=0)
-        if final.state == "requested":  # book again, with new keys
+        if (trip.release_to or trip_states.CANCELLED) == trip_states.REQUESTED:  # book again, with new keys
             final = replace(domain.requote(trip, trip.reason or "rebooking"), release_to=None, booking_ref=None,
                             ticket_number=None)  # fmt: skip
+        else:
+            final = trip_states.move(trip, trip.release_to or trip_states.CANCELLED, tries=0)
         events: tuple[Envelope, ...] = ()
         cancelled_booking = None
         if trip.booking_ref and await self._was_ticketed(trip):
@@ -580,7 +582,7 @@ class Booker:
         quote = await self.store.quote(trip.change_quote or "")
         if quote is not None and quote.expires_at is not None and self.clock() < quote.expires_at:
             return trip
-        back = replace(trip, state="ticketed", change_quote=None, change_key=None, tries=0)
+        back = trip_states.move(trip, trip_states.TICKETED, change_quote=None, change_key=None, tries=0)
         settled = None
         if quote is not None and quote.status == "approved":
             settled = change_quote.settled(quote, "failed", "sponsorship did not answer before the quote expired")
@@ -593,7 +595,8 @@ class Booker:
         quote = await self.store.quote(trip.change_quote or "")
         option = quote.option() if quote else None
         if quote is None or option is None or quote.status != "approved":
-            return await self._save(trip, replace(trip, state="ticketed", change_quote=None, change_key=None))
+            given_up = trip_states.move(trip, trip_states.TICKETED, change_quote=None, change_key=None)
+            return await self._save(trip, given_up)
         if option.kind == change_quote.REBOOK:
             rebook = domain.release(trip, "requested", f"change {quote.quote_id}: {quote.reason}")
             rebook = replace(rebook, home_airport=quote.to_airport, arrive_on=quote.arrive_on,
@@ -609,12 +612,12 @@ class Booker:
                 order = await self.provider.change(trip.order_id, option.offer_id, trip.change_key)
         except ProviderRefused as error:
             log.warning("change.refused_by_provider", delegate_ref=trip.delegate_ref, code=error.code)
-            back = replace(trip, state="ticketed", change_quote=None, change_key=None, tries=0)
+            back = trip_states.move(trip, trip_states.TICKETED, change_quote=None, change_key=None, tries=0)
             failed = change_quote.settled(quote, "failed", f"{error.code}: {error}")
             return await self._save(trip, back, due_in=None, quote=failed)
-        changed = replace(
+        changed = trip_states.move(
             trip,
-            state="ticketed",
+            trip_states.TICKETED,
             home_airport=quote.to_airport,
             arrive_on=quote.arrive_on,
             leave_on=quote.leave_on,
@@ -732,7 +735,7 @@ class Booker:
             reason=reason,
         )
         events = (envelope_for(failed, aggregate_key=trip.delegate_ref),)
-        return await self._save(trip, replace(trip, state="failed", reason=reason), events=events)
+        return await self._save(trip, trip_states.move(trip, trip_states.FAILED, reason=reason), events=events)
 
     async def _save(
         self,
@@ -746,6 +749,7 @@ class Booker:
         events: tuple[Envelope, ...] = (),
         quote: ChangeQuote | None = None,
     ) -> Trip | None:
+        trip_states.check(before.state, after.state, (envelope.event_type for envelope in events))
         if after.state in domain.FINAL:
             due_in = None
         # A trip that ends without a ticket (declined, failed, no longer sponsored) while an older venue's ticket
