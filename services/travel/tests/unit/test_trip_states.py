@@ -3,7 +3,9 @@ else in travel sets a trip's state."""
 
 from __future__ import annotations
 
+import ast
 from datetime import date
+from pathlib import Path
 
 import pytest
 from travel.domain import trip_states
@@ -79,3 +81,24 @@ def test_every_live_state_can_end_and_every_end_without_a_ticket_can_start_again
     for state in trip_states.ENDED_WITHOUT_TICKET:
         assert leads_to[state] == {"requested"}
     assert "moved" not in leads_to
+
+
+def test_nothing_outside_the_state_machine_sets_a_trip_state() -> None:
+    source = Path(__file__).parents[2] / "src" / "travel"
+    setters = []
+    for path in source.rglob("*.py"):
+        if path.name == "trip_states.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "replace"
+                and any(keyword.arg == "state" for keyword in node.keywords)
+            ):
+                setters.append(f"{path.relative_to(source)}:{node.lineno}")
+    sql = [
+        path.name
+        for path in source.rglob("*.py")
+        if "SET state" in path.read_text() or "state = CASE" in path.read_text()
+    ]
+    assert setters == [] and sql == []

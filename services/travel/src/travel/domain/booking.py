@@ -18,7 +18,7 @@ from shared.fare_curve import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchas
 
 # A trip's states and transitions live in trip_states; these stay importable from here.
 from travel.domain.trip_states import ACTIVE as ACTIVE
-from travel.domain.trip_states import APPROVED, RELEASING, REQUESTED, move
+from travel.domain.trip_states import APPROVED, HELD, QUOTED, RELEASING, REQUESTED, move
 from travel.domain.trip_states import ENDED_WITHOUT_TICKET as ENDED_WITHOUT_TICKET
 from travel.domain.trip_states import FINAL as FINAL
 
@@ -298,6 +298,35 @@ def revive(trip: Trip, home_airport: str, today: date, dates: TravelDates) -> Tr
         change_key=None,
         change_quote=None,
     )
+
+
+# A trip not yet ticketed (or giving back what it held) is priced afresh when its delegate's airport or dates change.
+REPRICEABLE = (REQUESTED, QUOTED, HELD, APPROVED, RELEASING)
+
+
+def reprice(trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> Trip | None:
+    """The next attempt from a new airport or on other dates, for a trip not yet ticketed; one that may hold an order
+    gives it back first (then books again), one giving back already goes on to where it was going. Any other trip is
+    left as it is (None)."""
+    if trip.state not in REPRICEABLE:
+        return None
+    giving_back = trip.state in (REQUESTED, RELEASING)
+    return move(
+        trip,
+        REQUESTED if trip.state == REQUESTED else RELEASING,
+        home_airport=home_airport,
+        arrive_on=dates.arrive_on,
+        leave_on=dates.leave_on,
+        attempt=trip.attempt + 1,
+        tries=0,
+        release_to=trip.release_to if giving_back else REQUESTED,
+        reason=f"changed: {reason}",
+    )
+
+
+def follow_change(trip: Trip, target: str, quote_id: str | None) -> Trip:
+    """A ticketed trip on its way through an approved change quote (`quote_id`; None: back to its ticket as it is)."""
+    return move(trip, target, change_quote=quote_id, change_key=None, tries=0)
 
 
 def answer(trip: Trip, hold_id: str, approved: bool, reason: str | None) -> Trip | None:
