@@ -31,7 +31,7 @@ from travel.adapters.postgres import (
 )
 from travel.config import Settings
 from travel.service import handlers
-from travel.service.booking import BookingWorker
+from travel.service.booking_worker import BookingWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
