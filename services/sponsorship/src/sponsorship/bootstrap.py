@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import airportsdata
+import asyncpg
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as contracts
 from shared.contracts import travel as travel_contracts
@@ -18,6 +20,7 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
+from sponsorship.adapters import postgres
 from sponsorship.adapters import reference_tables as reference_tables_adapter
 from sponsorship.adapters.postgres import PostgresRepository, transaction
 from sponsorship.config import Settings
@@ -35,6 +38,7 @@ from sponsorship.service import (
     workshop_decisions,
 )
 from sponsorship.service.daily import DailyDeadlineCheck
+from sponsorship.service.ports import Repository
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -149,3 +153,13 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         )
     return runtime
+
+
+def repository(conn: asyncpg.Connection, namespace: str) -> PostgresRepository:
+    """The repository the read API reads through (the funding simulator, the subsistence table, request counts)."""
+    return PostgresRepository(conn, namespace)
+
+
+def rehearsal(conn: asyncpg.Connection, namespace: str) -> AbstractAsyncContextManager[Repository]:
+    """A repository whose writes are rolled back when the block ends: the what-if's."""
+    return postgres.rehearsal(conn, namespace)

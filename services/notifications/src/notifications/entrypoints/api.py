@@ -8,8 +8,7 @@ import uvicorn
 from fastapi import APIRouter, HTTPException, Query, Request
 from shared.runtime import pool
 
-from notifications.adapters.postgres import mail_queue_status
-from notifications.bootstrap import build, preview
+from notifications.bootstrap import build, mail_queue, preview
 from notifications.config import Settings
 from notifications.service.preview import CannotPreview, NothingToPreview
 
@@ -76,7 +75,7 @@ async def queue(request: Request, workshop: str | None = None) -> dict[str, Any]
     staff alarm."""
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        status = await mail_queue_status(conn, runtime.settings.mail_alarm_after_s, workshop)
+        status = await mail_queue(conn, runtime.settings, workshop)
     return {**status, "pending": status["waiting"], "oldest_pending_s": status["oldest_waiting_s"]}
 
 

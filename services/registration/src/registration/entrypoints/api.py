@@ -13,12 +13,10 @@ from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.messaging.consumer import Refused
 from shared.runtime import pool
 
-from registration.adapters.postgres import PostgresRepository
-from registration.bootstrap import GAZETTEER, build
+from registration.bootstrap import GAZETTEER, build, preview_decision
 from registration.config import Settings
 from registration.domain.model import RuleBroken
 from registration.domain.places import delegate_places
-from registration.service.handlers import preview_decision
 
 router = APIRouter()
 
@@ -162,11 +160,10 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
         raise HTTPException(422, describe(error)) from None
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        repo = PostgresRepository(conn, runtime.settings.logistics_namespace)
         try:
             # Asked now: a decision without a date of its own is dated today, as one sent now would be.
             sent_on = runtime.clock().date()
-            after = await preview_decision(repo, command, GAZETTEER, sent_on)  # type: ignore[arg-type]
+            after = await preview_decision(conn, runtime.settings, command, sent_on)  # type: ignore[arg-type]
         except Refused as refused:
             raise HTTPException(409, refused.reason) from None
     return {"workshop": after.model_dump(mode="json") if after else None}

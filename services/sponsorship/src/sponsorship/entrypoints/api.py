@@ -13,8 +13,7 @@ from shared.contracts.registration import WorkshopScheduled
 from shared.contracts.travel import TravelOutlook
 from shared.runtime import pool
 
-from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository, rehearsal
-from sponsorship.bootstrap import build, reference_tables
+from sponsorship.bootstrap import build, reference_tables, rehearsal, repository
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
 from sponsorship.domain.statement import Place
@@ -52,11 +51,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
             " FROM awards a WHERE a.workshop_id = $1 ORDER BY a.priority",
             workshop_id,
         )
-        requested = await conn.fetchrow(
-            f"SELECT count(*) FILTER (WHERE {OPEN_REQUEST}) AS requested, count(*) FILTER (WHERE"
-            " (requested OR asked_at IS NOT NULL) AND approval = 'pending') AS awaiting_approval"
-            " FROM requests WHERE workshop_id = $1",
-            workshop_id,
+        requested = await repository(conn, request.app.state.sponsorship_settings.logistics_namespace).request_counts(
+            workshop_id
         )
         # Amounts in the workshop's currency (at the rate recorded on each pledge); the pledge's own amount and
         # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
@@ -191,7 +187,7 @@ async def funding_simulation(request: Request, year: int, mode: str = "annual") 
         raise HTTPException(422, f"mode {mode!r} is not one of {', '.join(simulation.MODES)}")
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
-        repo = PostgresRepository(conn, settings.logistics_namespace)
+        repo = repository(conn, settings.logistics_namespace)
         try:
             outcomes = await funding_service.simulate_year(repo, tables, year, mode)
         except funding_service.CannotSimulate as why:
@@ -204,7 +200,7 @@ async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
     """The dated subsistence table in force: the shipped rows and those staff set since, oldest first."""
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
-        staff = await PostgresRepository(conn, settings.logistics_namespace).subsistence_rates()
+        staff = await repository(conn, settings.logistics_namespace).subsistence_rates()
     ours = {(rate.city, rate.currency, rate.effective_from) for rate in staff}
     return [
         {
