@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Query, Request
-from shared.runtime import pool
+from shared.runtime import pool, serve
 
 from notifications.bootstrap import build, mail_queue, preview
 from notifications.config import Settings
@@ -81,5 +80,4 @@ async def queue(request: Request, workshop: str | None = None) -> dict[str, Any]
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="notifications", router=router)
-    uvicorn.run(app, host=settings.http_host, port=settings.notifications_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.notifications_http_port)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shared.contracts.envelope import describe
 from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.messaging.consumer import Refused
-from shared.runtime import pool
+from shared.runtime import pool, row_or_404, serve
 
 from registration.bootstrap import GAZETTEER, build, preview_decision
 from registration.config import Settings
@@ -30,9 +29,8 @@ async def workshops(request: Request) -> list[dict[str, Any]]:
 @router.get("/workshops/{workshop_id}")
 async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
     async with pool(request).acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if row is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        missing = f"workshop {workshop_id} is not known"
+        row = await row_or_404(conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing)
         counts = await conn.fetchrow(
             "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
             " count(DISTINCT country) AS countries, count(*) FILTER (WHERE approval = 'pending') AS pending_approval,"
@@ -61,10 +59,8 @@ async def participants(workshop_id: str, request: Request) -> dict[str, Any]:
     """The workshop's participant list WITH NAMES (personal data: staff only; the API offers it to role staff):
     each approved delegate's reference, family and given names, country, role and attendance (once held)."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
-                                       workshop_id)  # fmt: skip
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        workshop = await row_or_404(conn, "SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
+                                    workshop_id, missing=f"workshop {workshop_id} is not known")  # fmt: skip
         rows = await conn.fetch(
             "SELECT ref, family_name, given_name, country, role, language, sponsorship, attendance FROM delegates"
             " WHERE workshop_id = $1 AND approval = 'approved' ORDER BY family_name, given_name, ref",
@@ -171,5 +167,4 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="registration", router=router)
-    uvicorn.run(app, host=settings.http_host, port=settings.registration_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.registration_http_port)

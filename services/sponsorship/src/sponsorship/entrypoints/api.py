@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 import asyncpg
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 from shared.contracts.registration import WorkshopScheduled
 from shared.contracts.travel import TravelOutlook
-from shared.runtime import pool
+from shared.runtime import pool, row_or_404, serve
 
 from sponsorship.bootstrap import build, reference_tables, rehearsal, repository
 from sponsorship.config import Settings
@@ -39,9 +38,10 @@ async def pledges(request: Request) -> list[dict[str, Any]]:
 async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
     """Awards, budget and per-pledge commitments for one workshop (what I1 is checked against)."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to sponsorship")
+        missing = f"workshop {workshop_id} is not known to sponsorship"
+        workshop = await row_or_404(
+            conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing
+        )
         awards = await conn.fetch(
             "SELECT a.delegate_ref, a.status, a.priority, a.award_version, a.position, a.reason, a.total, a.currency,"
             " a.award_type, a.airfare_estimate, a.estimate_source, a.estimate_quoted_on,"
@@ -222,9 +222,10 @@ async def donor_statement(donor_id: str, request: Request, year: int | None = No
     used or unused, an allowance paid or not by attendance, fees and airline credits), and the totals against the
     pledge. Money re-decided (given back and charged again at once) is not counted as released."""
     async with pool(request).acquire() as conn:
-        donor = await conn.fetchrow("SELECT donor_id, name FROM donors WHERE donor_id = $1", donor_id)
-        if donor is None:
-            raise HTTPException(404, f"donor {donor_id} is not known to sponsorship")
+        missing = f"donor {donor_id} is not known to sponsorship"
+        donor = await row_or_404(
+            conn, "SELECT donor_id, name FROM donors WHERE donor_id = $1", donor_id, missing=missing
+        )
         pledges = await conn.fetch(
             "SELECT pledge_id, workshop_id, year, amount, currency, rate, kind, status FROM pledges"
             " WHERE donor_id = $1 AND ($2::int IS NULL OR year = $2"
@@ -301,7 +302,10 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="sponsorship", router=router)
-    app.state.sponsorship_settings = settings
-    app.state.sponsorship_tables = reference_tables(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.sponsorship_http_port, log_config=None, access_log=False)
+    serve(
+        build(settings),
+        router,
+        settings.sponsorship_http_port,
+        sponsorship_settings=settings,
+        sponsorship_tables=reference_tables(settings),
+    )

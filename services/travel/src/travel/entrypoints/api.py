@@ -8,10 +8,9 @@ from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from shared.contracts.registration import WorkshopScheduled
-from shared.runtime import pool
+from shared.runtime import pool, row_or_404, serve
 
 from travel.bootstrap import build, quote_provider, what_if_facts, workshop_late_trips
 from travel.config import Settings
@@ -70,9 +69,9 @@ def _trip(row: Any) -> dict[str, Any]:
 async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
     """Trips of the current venue version by state, against the granted delegates: for progress bars."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT venue_version FROM workshops WHERE workshop_id = $1", workshop_id)
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        missing = f"workshop {workshop_id} is not known to travel"
+        query = "SELECT venue_version FROM workshops WHERE workshop_id = $1"
+        workshop = await row_or_404(conn, query, workshop_id, missing=missing)
         states = await conn.fetch(
             "SELECT state, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 GROUP BY state",
             workshop_id,
@@ -195,9 +194,8 @@ async def change_quotes(delegate_ref: str, request: Request) -> dict[str, Any]:
 async def quotes(workshop_id: str, request: Request, delegate: str | None = None) -> dict[str, Any]:
     """What the provider would sell each granted delegate (or one) today, within policy: a read, nothing held."""
     async with pool(request).acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if row is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        missing = f"workshop {workshop_id} is not known to travel"
+        row = await row_or_404(conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing)
         travellers = await conn.fetch(
             "SELECT delegate_ref, home_airport, arrive_on, leave_on FROM travellers WHERE workshop_id = $1"
             " AND sponsorship = 'granted'"
@@ -297,6 +295,4 @@ async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="travel", router=router)
-    app.state.quote_provider = quote_provider(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.travel_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.travel_http_port, quote_provider=quote_provider(settings))
