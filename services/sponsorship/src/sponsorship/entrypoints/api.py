@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -90,9 +91,10 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         "pledges": [dict(row) for row in pledges],
         "budget": {
             "currency": workshop["currency"],
-            "available": float(sum(p["amount"] for p in spendable)),
-            "committed": float(sum(p["committed_here"] for p in pledges)),
-            "spent": float(sum(p["spent_here"] for p in pledges)),
+            # Money as decimal strings, as every amount of this API (and of the contracts) is.
+            "available": sum((p["amount"] for p in spendable), Decimal(0)),
+            "committed": sum((p["committed_here"] for p in pledges), Decimal(0)),
+            "spent": sum((p["spent_here"] for p in pledges), Decimal(0)),
         },
     }
 
