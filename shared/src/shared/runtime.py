@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+import uvicorn
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -252,3 +253,20 @@ def pool(request: Request) -> asyncpg.Pool:
     if runtime.pool is None:
         raise HTTPException(503, "starting")
     return runtime.pool
+
+
+async def row_or_404(conn: asyncpg.Connection, query: str, *args: Any, missing: str) -> asyncpg.Record:
+    """The one row a read endpoint is about, or 404 saying what is not known (`missing`)."""
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise HTTPException(404, missing)
+    return row
+
+
+def serve(runtime: ServiceRuntime, router: APIRouter, port: int, **state: Any) -> None:
+    """Run a service's process: its read API (`router`, on loopback by default) with the runtime's consumers, relay
+    and operations endpoints; `state` is set on the app for the read endpoints."""
+    app = runtime.app(title=runtime.service, router=router)
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    uvicorn.run(app, host=runtime.settings.http_host, port=port, log_config=None, access_log=False)

@@ -74,6 +74,11 @@ async def preview(
     )
 
 
+async def mail_queue(conn: asyncpg.Connection, settings: Settings, workshop_id: str | None) -> dict[str, Any]:
+    """The mail queue as staff watch it (of one workshop, or all): the read API's /mail/queue."""
+    return await mail_queue_status(conn, settings.mail_alarm_after_s, workshop_id)
+
+
 def subscribe_dead_letters(runtime: ServiceRuntime, namespace: str) -> None:
     """Every `<topic>.dlq` read raw (a dead letter may be anything): each becomes an item of the staff digest,
     written in one transaction before its offset is committed."""

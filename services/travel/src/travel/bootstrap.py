@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,11 @@ from travel.adapters.postgres import (
     PostgresRepository,
     PostgresTripStore,
     late_trips,
+    outlook_facts,
     trips_pending,
 )
 from travel.config import Settings
+from travel.domain.booking import Trip
 from travel.service import handlers
 from travel.service.booking_worker import BookingWorker
 
@@ -132,3 +134,21 @@ def build(settings: Settings) -> ServiceRuntime:
         )
     )
     return runtime
+
+
+# For the read API (entrypoints/api.py): its fare provider and the queries it shares with the workers.
+
+
+def quote_provider(settings: Settings) -> GdsProvider:
+    """The fare provider the read API quotes and prices what-ifs with."""
+    return GdsProvider(GdsClient(settings.gds_url, timeout=settings.gds_timeout))
+
+
+async def workshop_late_trips(conn: Any, bound_s: float, workshop_id: str) -> list[tuple[Trip, float]]:
+    """The workshop's trips past the liveness bound, with how late each is."""
+    return await late_trips(conn, bound_s, workshop_id=workshop_id)
+
+
+async def what_if_facts(conn: Any, workshop_id: str) -> tuple[list[Trip], list[dict[str, Any]], date | None]:
+    """What a what-if prices: the workshop's ticketed trips, its travellers, the day its tickets were booked as of."""
+    return await outlook_facts(conn, workshop_id)
