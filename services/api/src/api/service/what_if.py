@@ -46,5 +46,6 @@ async def what_if(ask: Ask, decision: Command) -> dict[str, Any]:
     if after is None:
         return {"decision": tried, "changes": False, "workshop": None}
     travel = await step(ask, "travel", f"/workshops/{workshop_id}/what-if", after)
-    money = await step(ask, "sponsorship", f"/workshops/{workshop_id}/what-if", {"workshop": after, "travel": travel})
+    rehearse = {"workshop": after, "event_type": preview["event_type"], "travel": travel}
+    money = await step(ask, "sponsorship", f"/workshops/{workshop_id}/what-if", rehearse)
     return {"decision": tried, "changes": True, "workshop": after, "travel": travel, **money}
