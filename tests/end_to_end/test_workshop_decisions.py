@@ -1,5 +1,6 @@
-"""Staff decisions about a workshop on the real stack: each becomes one WorkshopScheduled, repeats change
-nothing, and a decision that makes no sense is refused with its reason (and recorded)."""
+"""Staff decisions about a workshop on the real stack: each becomes one past-tense event (WorkshopDeferred...) on the
+workshop's key, repeats change nothing, and a decision that makes no sense is refused with its reason (and
+recorded)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ import asyncio
 
 import httpx
 from shared.contracts.envelope import Envelope
+from shared.contracts.registration import WORKSHOP_EVENTS
 
 from tests.harness import System, read_all
 
 BANGKOK = "idm-2006-bangkok"
+WORKSHOP_TYPES = {event.TYPE for event in WORKSHOP_EVENTS}
 
 
-def workshop_events(system: System) -> list[dict[str, object]]:
+def workshop_events(system: System) -> list[tuple[str, dict[str, object]]]:
+    """The workshop's events (type, payload) in revision order; each on the workshop's key, all on one partition."""
     topic = f"{system.namespace}registration.workshop.v1"
     records = asyncio.run(read_all(system.kafka, [topic]))
-    envelopes = [Envelope.model_validate_json(r.value) for r in records]
-    scheduled = [e.payload for e in envelopes if e.event_type == "registration.workshop_scheduled"]
-    return sorted((p for p in scheduled if p["workshop_id"] == BANGKOK), key=lambda p: p["revision"])
+    ours = [(r, Envelope.model_validate_json(r.value)) for r in records]
+    ours = [(r, e) for r, e in ours if e.event_type in WORKSHOP_TYPES and e.payload["workshop_id"] == BANGKOK]
+    assert {(r.key, r.partition, e.aggregate_key) for r, e in ours} == {
+        (BANGKOK.encode(), ours[0][0].partition, BANGKOK)
+    }, "one key and one partition: the workshop's order holds"
+    return sorted(((e.event_type, e.payload) for _, e in ours), key=lambda event: int(str(event[1]["revision"])))
 
 
 def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(system: System) -> None:
@@ -53,14 +60,16 @@ def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(syste
     assert again.returncode == 2 and "already cancelled (membership decision)" in again.stderr, again
     system.wait()
 
-    events = workshop_events(system)
-    assert [(e["change"], e["status"], e["venue_version"], e["revision"]) for e in events] == [
-        ("scheduled", "scheduled", 1, 1),
-        ("deferred", "deferred", 2, 2),
-        ("rescheduled", "scheduled", 3, 3),
-        ("confirmed", "confirmed", 3, 4),
-        ("cancelled", "cancelled", 3, 5),
+    typed = workshop_events(system)
+    assert [(t, e["status"], e["venue_version"], e["revision"]) for t, e in typed] == [
+        ("registration.workshop_scheduled", "scheduled", 1, 1),
+        ("registration.workshop_deferred", "deferred", 2, 2),
+        ("registration.workshop_rescheduled", "scheduled", 3, 3),
+        ("registration.workshop_confirmed", "confirmed", 3, 4),
+        ("registration.workshop_cancelled", "cancelled", 3, 5),
     ]
+    events = [payload for _, payload in typed]
+    assert all("change" not in payload for payload in events), "the type says what happened"
     assert events[1]["venue_tbd"] is True and events[1]["year"] == 2007
     assert (events[2]["city"], events[2]["starts"]) == ("Manila", "2007-03-14")
     assert events[4]["reason"] == "membership decision"
