@@ -5,14 +5,18 @@ recorded)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
 
 import httpx
 from shared.contracts.envelope import Envelope
 from shared.contracts.registration import WORKSHOP_EVENTS
 
-from tests.harness import System, read_all
+from tests.harness import System, publish_raw, read_all
 
 BANGKOK = "idm-2006-bangkok"
+REPLAYED = "idm-2005-replayed"
 WORKSHOP_TYPES = {event.TYPE for event in WORKSHOP_EVENTS}
 
 
@@ -28,7 +32,31 @@ def workshop_events(system: System) -> list[tuple[str, dict[str, object]]]:
     return sorted(((e.event_type, e.payload) for _, e in ours), key=lambda event: int(str(event[1]["revision"])))
 
 
+def old_workshop_scheduled(change: str, revision: int, **facts: object) -> tuple[str, bytes, bytes, list]:
+    """A WorkshopScheduled v1 as registration published it before the past-tense events: its change in a field."""
+    payload = {
+        "workshop_id": REPLAYED, "title": "Replayed", "year": 2005, "city": "Geneva", "country": "CH",
+        "airport": "GVA", "starts": "2005-07-12", "ends": "2005-07-13", "currency": "USD", "status": "scheduled",
+        "venue_version": 1, "revision": revision, "change": change, **facts,
+    }  # fmt: skip
+    envelope = {
+        "event_id": str(uuid.uuid4()), "event_type": "registration.workshop_scheduled", "event_version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(), "producer": "registration", "aggregate_key": REPLAYED,
+        "correlation_id": str(uuid.uuid4()), "causation_id": None, "payload": payload,
+    }  # fmt: skip
+    headers = [("event_type", b"registration.workshop_scheduled"), ("event_version", b"1")]
+    return ("registration.workshop.v1", REPLAYED.encode(), json.dumps(envelope).encode(), headers)
+
+
 def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(system: System) -> None:
+    # Old messages on the topic (a replay): each consumer reads a v1 as the event its change names, and dead-letters
+    # one whose change no event tells, with the reason; the workshop's partition flows on behind it.
+    old = [
+        old_workshop_scheduled("relocated", 1),
+        old_workshop_scheduled("scheduled", 1),
+        old_workshop_scheduled("deferred", 2, year=2006, status="deferred", venue_version=2, venue_tbd=True),
+    ]
+    asyncio.run(publish_raw(system.kafka, [(system.namespace + t, k, v, h) for t, k, v, h in old]))
     system.cli("apply", "deploy/scenarios/bangkok-2006.yaml")
     system.wait()
     for _ in range(2):  # the same decision twice: the second changes nothing
@@ -81,3 +109,21 @@ def test_defer_reschedule_confirm_then_cancel_with_duplicates_and_refusals(syste
     assert any("is deferred; reschedule it instead" in reason for reason in refusals), refusals
     assert any("already cancelled (membership decision)" in reason for reason in refusals), refusals
     assert len(refusals) == 2
+
+    replayed = httpx.get(f"{system.url('sponsorship')}/workshops/{REPLAYED}/sponsorships", timeout=30).json()
+    assert {k: replayed["workshop"][k] for k in ("status", "year", "venue_version", "revision")} == {
+        "status": "deferred",
+        "year": 2006,
+        "venue_version": 2,
+        "revision": 2,
+    }
+    dead = asyncio.run(read_all(system.kafka, [f"{system.namespace}registration.workshop.v1.dlq"]))
+    letters = sorted(
+        (
+            dict(r.headers)["dlq.consumer"].decode().removeprefix(system.namespace),
+            dict(r.headers)["dlq.reason"].decode(),
+        )
+        for r in dead
+    )
+    reason = "registration.workshop_scheduled v1 has a change no workshop event tells: 'relocated'"
+    assert letters == [("notifications", reason), ("sponsorship", reason), ("travel", reason)]
