@@ -49,7 +49,7 @@ def test_each_service_is_asked_in_turn_with_what_the_one_before_answered() -> No
     assert found == {
         "decision": tried,
         "changes": True,
-        "workshop": after,
+        "workshop": {**after, "change": "moved"},
         "travel": {"tickets": ["T"]},
         "places": ["P"],
         "donors": ["D"],

@@ -370,6 +370,7 @@ WORKSHOP_EVENTS: tuple[type[WorkshopEvent], ...] = (
     WorkshopConfirmed,
     WorkshopHeld,
 )
+EVENT_OF_TYPE: dict[str, type[WorkshopEvent]] = {event.TYPE: event for event in WORKSHOP_EVENTS}
 # The event that tells each change (WorkshopScheduled v1's `change`); "updated" is a schedule again at the same venue.
 EVENT_OF_CHANGE: dict[str, type[WorkshopEvent]] = {
     **{event.CHANGE: event for event in WORKSHOP_EVENTS},

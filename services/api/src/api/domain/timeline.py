@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.registration import WORKSHOP_EVENTS
+from shared.contracts.registration import EVENT_OF_TYPE
 
 # Payload fields safe to show: identifiers, versions, statuses. Anything else (names, e-mails) is never shown.
 SHOWN = (
@@ -31,14 +31,12 @@ SHOWN = (
     "credit",
 )
 
+
 # What each workshop event tells, shown as `change` (WorkshopScheduled v1, still on the topic, carries it itself).
-CHANGES = {event.TYPE: event.CHANGE for event in WORKSHOP_EVENTS}
-
-
 def details(envelope: Envelope) -> dict[str, Any]:
     payload = {**envelope.payload}
-    if envelope.event_type in CHANGES:
-        payload.setdefault("change", CHANGES[envelope.event_type])
+    if envelope.event_type in EVENT_OF_TYPE:
+        payload.setdefault("change", EVENT_OF_TYPE[envelope.event_type].CHANGE)
     return {key: payload[key] for key in SHOWN if payload.get(key) is not None}
 
 

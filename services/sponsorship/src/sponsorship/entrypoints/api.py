@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ValidationError
 from shared.contracts.envelope import describe
-from shared.contracts.registration import WORKSHOP_EVENTS, WorkshopEvent
+from shared.contracts.registration import EVENT_OF_TYPE, WorkshopEvent
 from shared.contracts.travel import TravelOutlook
 from shared.runtime import pool
 
@@ -281,7 +281,7 @@ class DecisionToRehearse(BaseModel):
 
     def event(self) -> WorkshopEvent:
         """The workshop's facts on the event the decision would publish; HTTPException 422 when it is not one."""
-        event = next((e for e in WORKSHOP_EVENTS if e.TYPE == self.event_type), None)
+        event = EVENT_OF_TYPE.get(self.event_type)
         if event is None:
             raise HTTPException(422, f"{self.event_type} is not a workshop event")
         try:
