@@ -65,7 +65,7 @@ ROUTES: dict[type[Contract], tuple[Callable[..., Awaitable[None]], bool]] = {
     sponsorship.SetAllocationRules: (allocating.set_allocation_rules, True),
     sponsorship.WithdrawSponsorship: (withdrawal.withdraw_sponsorship, True),
     sponsorship.CheckDeadlines: (deadline_check.check_deadlines, True),
-    registration.WorkshopScheduled: (workshop_decisions.when_workshop_scheduled_follow_decision, True),
+    **{event: (workshop_decisions.when_workshop_decided_review_places, True) for event in registration.WORKSHOP_EVENTS},
     registration.DelegateRegistered: (sponsorship_requests.when_delegate_registered_keep_request, False),
     registration.AttendanceRecorded: (attendance.when_attendance_recorded_keep_it, False),
     travel.FareHeld: (fares.when_fare_held_charge_actual_fare, True),
@@ -113,13 +113,14 @@ class Sponsorship:
         return self.repo.committed_to(pledge_id)
 
 
-def workshop(**changes: Any) -> registration.WorkshopScheduled:
+def workshop(change: str = "scheduled", **changes: Any) -> registration.WorkshopEvent:
+    """The workshop's facts on the event that tells `change` (moved: WorkshopMoved...)."""
     values: dict[str, Any] = {
         "workshop_id": W, "title": "Race", "year": 2006, "city": "Geneva", "country": "CH", "airport": "GVA",
         "starts": date(2006, 7, 12), "ends": date(2006, 7, 13), "currency": "USD", "status": "scheduled",
         "venue_version": 1, "revision": 1, "as_of": TODAY,
     }  # fmt: skip
-    return registration.WorkshopScheduled(**{**values, **changes})
+    return registration.EVENT_OF_CHANGE[change](**{**values, **changes})
 
 
 def delegate(ref: str, **changes: Any) -> registration.DelegateRegistered:

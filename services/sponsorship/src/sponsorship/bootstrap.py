@@ -105,14 +105,13 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.CheckDeadlines.TYPE: route(contracts.CheckDeadlines, deadline_check.check_deadlines, tables),
         },
     )
+    # Every workshop decision (scheduled, moved, postponed, deferred, rescheduled, cancelled, confirmed, held) to the
+    # one handler that reviews the places, judged from the status and venue before and after.
     runtime.subscribe(
         REGISTRATION_WORKSHOP,
         {
-            registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled,
-                workshop_decisions.when_workshop_scheduled_follow_decision,
-                tables,
-            )
+            event.TYPE: route(event, workshop_decisions.when_workshop_decided_review_places, tables)
+            for event in registration_contracts.WORKSHOP_EVENTS
         },
     )
     runtime.subscribe(

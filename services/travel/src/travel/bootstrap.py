@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as contracts
+from shared.contracts.envelope import Contract
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
@@ -79,13 +81,20 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change, provider.now),
         },
     )
+    # Each workshop decision to the handler that says what it does to the trips.
+    workshop_handlers: dict[type[Contract], Callable[..., Awaitable[None]]] = {
+        registration_contracts.WorkshopScheduled: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopConfirmed: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopHeld: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopMoved: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopPostponed: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopRescheduled: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopDeferred: handlers.when_workshop_deferred_give_trips_back,
+        registration_contracts.WorkshopCancelled: handlers.when_workshop_deferred_give_trips_back,
+    }
     runtime.subscribe(
         REGISTRATION_WORKSHOP,
-        {
-            registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
-            )
-        },
+        {event.TYPE: route(event, handler) for event, handler in workshop_handlers.items()},
     )
     runtime.subscribe(
         REGISTRATION_DELEGATE,

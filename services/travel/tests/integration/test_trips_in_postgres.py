@@ -38,11 +38,12 @@ async def answer(pool: asyncpg.Pool, hold_id: str, approved: bool) -> None:
         await consume(pool, handlers.when_fare_answered_ticket_or_release, event)
 
 
-def scheduled(venue_version: int, revision: int) -> registration.WorkshopScheduled:
-    return registration.WorkshopScheduled(
+def scheduled(venue_version: int, revision: int) -> registration.WorkshopScheduled | registration.WorkshopMoved:
+    event = registration.WorkshopMoved if venue_version > 1 else registration.WorkshopScheduled
+    return event(
         workshop_id="w", title="t", year=2006, city="Geneva", country="CH", airport="GVA", starts=WORKSHOP.starts,
         ends=WORKSHOP.ends, currency="USD", status="scheduled", venue_version=venue_version, revision=revision,
-        as_of=TODAY, change="moved" if venue_version > 1 else "scheduled",
+        as_of=TODAY,
     )  # fmt: skip
 
 
@@ -92,7 +93,7 @@ async def test_a_change_declined_then_granted_again_is_ticketed_on_its_new_holds
     assert (await trips(pool))[1]["state"] == "ticketed"
 
     # The move: the new venue's trip prices a change of the ticket (cheaper than a credit and a new fare) and holds it.
-    await consume(pool, handlers.when_workshop_scheduled_keep_facts, scheduled(2, 2))
+    await consume(pool, handlers.when_workshop_moved_rebook_tickets, scheduled(2, 2))
     await drive(pool, booker)
     moving = (await trips(pool))[2]
     assert (moving["state"], moving["path"]) == ("held", "change")

@@ -45,7 +45,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_ran
 from shared.contracts import dead_letters
 from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
 from shared.contracts.topics import dead_letter, qualified
-from shared.contracts.upcasting import upcast
+from shared.contracts.upcasting import RETYPED, CannotUpcast, upcast
 from shared.messaging import outbox
 from shared.observability import metrics, tracing
 
@@ -241,7 +241,7 @@ class Consumer:
         """Parse one record: None when it is not for this service, an Item (maybe a dead letter) otherwise."""
         headers = {key: value for key, value in (record.headers or ())}
         declared = headers.get("event_type", b"").decode("utf-8", "replace")
-        if declared and declared not in routes:
+        if declared and declared not in routes and declared not in RETYPED:
             return None
         replay_for = dead_letters.replayed_for(headers)
         if replay_for is not None and replay_for != self.group_id:
@@ -252,10 +252,13 @@ class Consumer:
             envelope = Envelope.model_validate_json(record.value)
         except ValidationError as error:
             return Item(record, position, None, None, None, f"malformed envelope: {describe(error)}", replay)
+        try:
+            envelope = upcast(envelope)  # an older version of the contract, read as the current one
+        except CannotUpcast as error:
+            return Item(record, position, envelope, None, None, str(error), replay)
         route = routes.get(envelope.event_type)
         if route is None:
             return None
-        envelope = upcast(envelope)  # an older version of the contract, read as the current one
         try:
             payload = route.contract.model_validate(envelope.payload)
         except ValidationError as error:

@@ -145,8 +145,9 @@ class DecisionToTry(BaseModel):
 
 @router.post("/workshops/{workshop_id}/decisions/preview")
 async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> dict[str, Any]:
-    """The workshop as a decision would leave it (`workshop`, as `registration.workshop_scheduled` would carry it;
-    null when it is already in force), or 409 with the reason registration would refuse it. Changes nothing."""
+    """The workshop as a decision would leave it (`workshop`, as the event registration would publish carries it,
+    that event's type as `event_type`, e.g. registration.workshop_moved; both null when it is already in force), or
+    409 with the reason registration would refuse it. Changes nothing."""
     decision = WORKSHOP_DECISIONS.get(body.type)
     if decision is None:
         raise HTTPException(422, f"{body.type} is not a workshop decision")
@@ -162,7 +163,9 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
             after = await preview_decision(conn, runtime.settings, command, sent_on)  # type: ignore[arg-type]
         except Refused as refused:
             raise HTTPException(409, refused.reason) from None
-    return {"workshop": after.model_dump(mode="json") if after else None}
+    if after is None:
+        return {"workshop": None, "event_type": None}
+    return {"workshop": after.model_dump(mode="json"), "event_type": after.TYPE}
 
 
 def main() -> None:

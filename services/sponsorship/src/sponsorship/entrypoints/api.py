@@ -8,8 +8,9 @@ from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel
-from shared.contracts.registration import WorkshopScheduled
+from pydantic import BaseModel, ValidationError
+from shared.contracts.envelope import describe
+from shared.contracts.registration import EVENT_OF_TYPE, WorkshopEvent
 from shared.contracts.travel import TravelOutlook
 from shared.runtime import pool, row_or_404, serve
 
@@ -273,8 +274,19 @@ async def donor_statement(donor_id: str, request: Request, year: int | None = No
 
 
 class DecisionToRehearse(BaseModel):
-    workshop: WorkshopScheduled  # the workshop as the decision would leave it (registration's preview)
+    workshop: dict[str, Any]  # the workshop as the decision would leave it (registration's preview)
+    event_type: str  # the event registration would publish with it, e.g. registration.workshop_moved
     travel: TravelOutlook  # what travel would do to each ticket, priced today
+
+    def event(self) -> WorkshopEvent:
+        """The workshop's facts on the event the decision would publish; HTTPException 422 when it is not one."""
+        event = EVENT_OF_TYPE.get(self.event_type)
+        if event is None:
+            raise HTTPException(422, f"{self.event_type} is not a workshop event")
+        try:
+            return event.model_validate(self.workshop)
+        except ValidationError as error:
+            raise HTTPException(422, describe(error)) from None
 
 
 @router.post("/workshops/{workshop_id}/what-if")
@@ -282,7 +294,8 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
     """A decision rehearsed (issue 18): places decided again at the new venue's estimated costs, each ticket settled
     as travel priced it, and the money per pledge and donor; all in a transaction rolled back, so nothing changes.
     409 when it cannot be rehearsed (not known here, or busy past the lock wait)."""
-    if body.workshop.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
+    after = body.event()
+    if after.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
         raise HTTPException(422, f"the decision and travel's outlook must both be about workshop {workshop_id}")
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
@@ -290,7 +303,7 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
             return await what_if_service.what_if(
                 lambda: rehearsal(conn, settings.logistics_namespace),
                 tables,
-                body.workshop,
+                after,
                 body.travel,
                 request.app.state.runtime.clock(),  # the service's clock, as its decisions use
             )

@@ -54,7 +54,7 @@ async def picture(repo: Repository, workshop_id: str) -> Picture:
 async def what_if(
     rehearsal: Rehearsal,
     tables: ReferenceTables,
-    after: registration_events.WorkshopScheduled,
+    after: registration_events.WorkshopEvent,
     travel: travel_events.TravelOutlook,
     now: datetime,
 ) -> dict[str, Any]:
@@ -69,7 +69,7 @@ async def what_if(
             before = await picture(repo, workshop.workshop_id)
             pledges_before = {p: await repo.pledge(p) for p in await pledges_of(repo, workshop, before)}
             decision = envelope_for(after, aggregate_key=after.workshop_id, occurred_at=now)
-            await workshop_decisions.when_workshop_scheduled_follow_decision(repo, decision, after, tables)
+            await workshop_decisions.when_workshop_decided_review_places(repo, decision, after, tables)
             decided = await picture(repo, workshop.workshop_id)
             settling = Settlement(repo, tables, after, travel, now)
             await settling.run(decided.awards)
@@ -103,7 +103,7 @@ async def what_if(
     ]
     return {
         "workshop_id": after.workshop_id,
-        "change": after.change,
+        "change": after.CHANGE,
         "status": after.status,
         "venue_version": after.venue_version,
         "currency": facts.currency,
@@ -172,7 +172,7 @@ class Settlement:
         self,
         repo: Repository,
         tables: ReferenceTables,
-        after: registration_events.WorkshopScheduled,
+        after: registration_events.WorkshopEvent,
         travel: travel_events.TravelOutlook,
         now: datetime,
     ) -> None:

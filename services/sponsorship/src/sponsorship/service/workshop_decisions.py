@@ -18,11 +18,14 @@ from sponsorship.service.ports import Repository, WorkshopFacts
 from sponsorship.service.shortfall_check import check_shortfall
 
 
-async def when_workshop_scheduled_follow_decision(
-    repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled, tables: ReferenceTables
+async def when_workshop_decided_review_places(
+    repo: Repository, envelope: Envelope, event: registration_events.WorkshopEvent, tables: ReferenceTables
 ) -> None:
-    """Keep registration's facts and follow staff's decision about the workshop, judged from the status and
-    venue it had here before (robust to skipped revisions): deferred, cancelled, rescheduled, moved or postponed."""
+    """Every workshop event (bootstrap routes each one here): keep registration's facts and follow staff's decision,
+    judged from the status and venue the workshop had here before (robust to skipped revisions). Cancelled: places
+    withdrawn; deferred: places kept, their money released; rescheduled: deferred places decided again; moved or
+    postponed (or anything that may change the costs): granted and waitlisted places decided again; then the
+    shortfall checked."""
     existing = await repo.workshop(event.workshop_id, lock=True)  # queue behind allocations of the workshop
     if existing and existing.revision >= event.revision:
         return  # stale or repeated news

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from shared.contracts.registration import WorkshopScheduled
+from shared.contracts.registration import Workshop
 from shared.runtime import pool, row_or_404, serve
 
 from travel.bootstrap import build, quote_provider, what_if_facts, workshop_late_trips
@@ -263,7 +263,7 @@ async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[st
 
 
 @router.post("/workshops/{workshop_id}/what-if")
-async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) -> dict[str, Any]:
+async def outlook(workshop_id: str, after: Workshop, request: Request) -> dict[str, Any]:
     """What the workshop's facts `after` a decision (as registration would announce them) would do to each ticket,
     priced with the provider's fares of the day as the booking worker would price it: kept, changed, cancelled and
     rebooked, or cancelled, with fees, refunds and credits; and a new ticket's fare for each sponsored or waitlisted
