@@ -383,12 +383,13 @@ UPDATE_TRIP = _update_trip_sql()
 
 def _update_args(before: Trip, after: Trip, due_in: float | None) -> list[Any]:
     key = [before.delegate_ref, before.workshop_id, before.venue_version, before.state, before.attempt, before.tries]
-    return [*trip_values(after), due_in, *key]
+    return [*trip_values(after), due_in, *key, json.dumps(tracing.carrier())]
 
 
 async def update_trip(conn: asyncpg.Connection, before: Trip, after: Trip, due_in: float | None) -> bool:
     """Write `after` only if the trip is still as `before` (state, attempt and tries): whoever changed it first wins.
-    `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound."""
+    `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound. The trip
+    keeps the trace of whoever changed it last, for the worker's next step to continue."""
     status = await conn.execute(UPDATE_TRIP, *_update_args(before, after, due_in))
     return bool(status.endswith("1"))
 
