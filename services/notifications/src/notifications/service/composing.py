@@ -77,6 +77,7 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
         "itinerary": email.get("itinerary"),
         "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
         "items": email.get("items", []),
+        "place": (email.get("award") or {}).get("status"),  # granted, waitlisted, ...: a waiting request reads so
     }
     rendered = renderer.render(kind, language, facts)
     attachments: tuple[tuple[str, bytes], ...] = ()

@@ -8,7 +8,7 @@ from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Envelope
 
 from notifications.domain.mail import DIGEST, STAFF_REF
-from notifications.domain.relevance import Ticket, itinerary_email, workshop_change_kind
+from notifications.domain.relevance import Ticket, itinerary_email, told_of_workshop_change, workshop_change_kind
 from notifications.service.ports import Repository
 
 RECEIVED_VERSION = 1  # one acknowledgement per registration, whatever is corrected in it later
@@ -18,16 +18,18 @@ DIGEST_WORKSHOP = "*"  # the digest is about every workshop
 async def when_workshop_decided_tell_sponsored_delegates(
     repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
 ) -> None:
-    """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate,
-    once per workshop revision. Stale or repeated news changes nothing."""
+    """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate (and
+    a deferral or cancellation to each waitlisted one), once per workshop revision. Stale or repeated news changes
+    nothing."""
     if not await repo.save_workshop(event.model_dump()):
         return
     kind = workshop_change_kind(event.change, event.status)
     if kind is None:
         return
     facts = {"workshop_id": event.workshop_id, "change": event.change, "revision": event.revision}
-    for delegate_ref in await repo.sponsored_delegates(event.workshop_id, envelope.event_id):
-        await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
+    for delegate_ref, place in await repo.places(event.workshop_id, envelope.event_id):
+        if told_of_workshop_change(kind, place):
+            await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
 
 
 async def when_contact_recorded_keep_contact(
