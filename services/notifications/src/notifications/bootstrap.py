@@ -39,6 +39,7 @@ from notifications.config import Settings
 from notifications.service import handlers
 from notifications.service.composing import Composed
 from notifications.service.preview import preview_email
+from notifications.service.reply_links import ReplyLinks
 from notifications.service.sending import MailWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -204,6 +205,9 @@ def build(settings: Settings) -> ServiceRuntime:
             renderer(letter_settings(settings)),
             settings.mail_from,
             lambda pool: leading_from(pool, "mail-worker", MAIL_CHANNEL),
+            ReplyLinks(
+                settings.reply_link_secret.get_secret_value(), settings.reply_page_url, settings.reply_link_days
+            ),
         )
     )
     return runtime
