@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from shared import reply_links
 from shared.reply_links import LinkRefused
+
+from shared import reply_links
 
 SECRET = "a secret from the configuration"
 NOW = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
@@ -18,7 +19,12 @@ def mint(now: datetime = NOW, kind: str = "itinerary", version: int = 1) -> str:
 
 def test_a_link_reads_back_to_its_delegate_workshop_email_and_expiry() -> None:
     link = reply_links.read(SECRET, mint(), NOW + timedelta(days=29))
-    assert (link.delegate_ref, link.workshop_id, link.kind, link.version) == ("GVA-014", "idm-2006-geneva", "itinerary", 1)
+    assert (link.delegate_ref, link.workshop_id, link.kind, link.version) == (
+        "GVA-014",
+        "idm-2006-geneva",
+        "itinerary",
+        1,
+    )
     assert link.expires_at == NOW + timedelta(days=30)
 
 

@@ -182,6 +182,9 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.TripOverdue.TYPE: route(
                 travel_contracts.TripOverdue, handlers.when_trip_overdue_tell_staff
             ),
+            travel_contracts.ChangeDecided.TYPE: route(
+                travel_contracts.ChangeDecided, handlers.when_change_decided_tell_delegate
+            ),
         },
     )
     runtime.subscribe(

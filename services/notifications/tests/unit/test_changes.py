@@ -669,3 +669,15 @@ async def test_each_booking_window_of_a_workshop_is_listed_once() -> None:
     await deliver(repo, tell, window.model_copy(update={"window": "early_booking_closed"}))
 
     assert repo.queued() == {("staff", "digest", 2)}
+
+
+async def test_staffs_decision_on_a_change_is_told_to_the_delegate_once_per_quote() -> None:
+    repo = FakeRepository()
+    decided = travel.ChangeDecided.model_validate(event_facts("change_decided"))
+    await deliver(repo, handlers.when_change_decided_tell_delegate, decided)
+    await deliver(repo, handlers.when_change_decided_tell_delegate, decided)  # again
+    requoted = decided.model_copy(update={"round": 2, "decision": "approved", "why": None})
+    await deliver(repo, handlers.when_change_decided_tell_delegate, requoted)
+
+    assert repo.queued() == {("GVA-901", "change_decided", 2002)}, "the newest decision, if both still wait"
+    assert repo.queued("superseded") == {("GVA-901", "change_decided", 2001)}

@@ -8,6 +8,7 @@ import pytest
 from notifications.adapters.renderer import TemplateRenderer
 from notifications.service.composing import message_for
 from notifications.service.reply_links import ReplyLinks
+
 from shared import reply_links
 
 from .conftest import QUEUED_AT, queued_email

@@ -13,6 +13,7 @@ from notifications.service.ports import Repository
 
 RECEIVED_VERSION = 1  # one acknowledgement per registration, whatever is corrected in it later
 DIGEST_WORKSHOP = "*"  # the digest is about every workshop
+CHANGE_ROUNDS = 1000  # a change_decided e-mail's version: revision * CHANGE_ROUNDS + the quote's round
 
 
 async def when_workshop_decided_tell_sponsored_delegates(
@@ -83,6 +84,17 @@ async def when_ticket_issued_send_itinerary(
     if email is not None:
         kind, version = email
         await repo.queue_email(event.delegate_ref, event.workshop_id, kind, version, event.model_dump(mode="json"))
+
+
+async def when_change_decided_tell_delegate(
+    repo: Repository, envelope: Envelope, event: travel_events.ChangeDecided
+) -> None:
+    """The delegate who asked for other dates or another airport (the reply page, issue 18) is told what staff
+    decided, once per quote (its registration revision and round number the e-mail)."""
+    version = event.revision * CHANGE_ROUNDS + event.round
+    await repo.queue_email(
+        event.delegate_ref, event.workshop_id, "change_decided", version, event.model_dump(mode="json")
+    )
 
 
 async def when_ticket_cancelled_keep_refund(
