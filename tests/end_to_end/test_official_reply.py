@@ -30,11 +30,7 @@ def plain_text(message: Any) -> str:
 
 
 def mail_to(system: System, ref: str, kind: str) -> list[str]:
-    return [
-        plain_text(m)
-        for m in system.mail()
-        if m["X-Logistics-Delegate"] == ref and m["X-Logistics-Kind"] == kind
-    ]
+    return [plain_text(m) for m in system.mail() if m["X-Logistics-Delegate"] == ref and m["X-Logistics-Kind"] == kind]
 
 
 def reply_link(system: System, text: str) -> str:
@@ -89,8 +85,10 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
 
     # The request is the costed change quote staff already decide; staff approve it.
     quote = eventually(
-        lambda: next(iter(get(system, "travel", f"/delegates/{ref}/change-quotes")["quotes"]), {}).get("status")
-        == "pending",
+        lambda: (
+            next(iter(get(system, "travel", f"/delegates/{ref}/change-quotes")["quotes"]), {}).get("status")
+            == "pending"
+        ),
         120,
         "the change quoted",
     )
@@ -112,9 +110,12 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
         (ref, "change_requested", wanted)
     ]
     assert eventually(
-        lambda: httpx.get(f"{system.url('api')}/commands/{request['command_id']}", headers=headers, timeout=30)
-        .json()["outcome"]
-        == "applied",
+        lambda: (
+            httpx.get(f"{system.url('api')}/commands/{request['command_id']}", headers=headers, timeout=30).json()[
+                "outcome"
+            ]
+            == "applied"
+        ),
         60,
         "the request applied by registration",
     )

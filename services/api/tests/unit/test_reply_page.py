@@ -15,6 +15,7 @@ from api.domain.replies import Answer, NotAnAnswer
 from api.entrypoints import reply_page
 from api.entrypoints.http import build_app
 from fastapi.testclient import TestClient
+
 from shared import reply_links
 
 SECRET = "unit-test reply secret"
