@@ -64,7 +64,9 @@ def url(base: str, token: str) -> str:
 
 def read(secret: str, token: str, now: datetime) -> Link:
     """The link a token stands for, or LinkRefused: `tampered` when it is not one this secret made (altered,
-    truncated, made with another secret), `expired` after its expiry."""
+    truncated, made with another secret, or no secret configured), `expired` after its expiry."""
+    if not secret:
+        raise LinkRefused("tampered")
     try:
         body = _fernet(secret).decrypt(token.encode())
         delegate_ref, workshop_id, kind, version, expires = json.loads(body)

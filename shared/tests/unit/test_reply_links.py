@@ -66,6 +66,8 @@ def test_the_same_email_minted_twice_is_one_reply_another_email_is_another() -> 
     assert changed.link_id != reply_links.read(SECRET, first, NOW).link_id
 
 
-def test_no_secret_no_link() -> None:
+def test_no_secret_no_link_and_every_link_refused() -> None:
     with pytest.raises(ValueError, match="REPLY_LINK_SECRET"):
         reply_links.mint("", "GVA-014", "idm-2006-geneva", "itinerary", 1, NOW, 30)
+    with pytest.raises(LinkRefused):
+        reply_links.read("", mint(), NOW)
