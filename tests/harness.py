@@ -247,6 +247,8 @@ class System:
     # On a broker with ACLs: each principal's password (the four services and the API). The system's topics and ACLs
     # are then made at start, as the infrastructure's principal, and each process connects as its own principal.
     kafka_users: dict[str, str] = field(default_factory=dict)
+    # Every process records its OpenTelemetry spans, one JSON line each, in log/<name>.traces.jsonl (`spans()`).
+    traces: bool = False
 
     @property
     def kafka(self) -> StackSettings:
@@ -282,6 +284,15 @@ class System:
             env["LOGISTICS_TOKEN"] = self.token
         env.update(self.extra_env)
         return env
+
+    def spans(self) -> list[dict[str, Any]]:
+        """The spans the processes have exported so far (System(traces=True)), as OpenTelemetry's JSON."""
+        return [
+            json.loads(line)
+            for path in sorted(self.logs.glob("*.traces.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.endswith("}")  # a line still being written is read next time
+        ]
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -345,6 +356,12 @@ class System:
         LOGISTICS_TEST_FORK=0: a fresh interpreter spends about two seconds of CPU on imports first."""
         environment = {**self.env(), **(env or {})}
         log_file = self.logs / f"{name}.log"
+        if self.traces:  # a file per process: lines of several writers never interleave
+            environment |= {
+                "OTEL_TRACES_EXPORTER": "console",
+                "LOGISTICS_TRACES_FILE": str(self.logs / f"{name}.traces.jsonl"),
+                "OTEL_BSP_SCHEDULE_DELAY": "100",
+            }
         if os.environ.get("LOGISTICS_TEST_FORK", "1") != "0" and args[1:2] == ["-m"]:
             self.processes[name] = zygote().spawn(args[2], args[3:], environment, log_file)
             return

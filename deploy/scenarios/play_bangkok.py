@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,8 @@ def pledges_table() -> None:
             p["donor_id"],
             f"{p['kind']} ({earmark})",
             p["status"],
-            f"{float(p['amount']):,.2f} {p['currency']}",
-            f"{float(p.get('committed_here', 0)):,.2f}",
+            f"{Decimal(str(p['amount'])):,.2f} {p['currency']}",
+            f"{Decimal(str(p.get('committed_here', 0))):,.2f}",
         )
     console.print(table)
 
@@ -101,9 +102,9 @@ def shortfalls() -> None:
     for s in found:
         say(
             f"[bold red]Shortfall detected[/bold red] on {s['detected_on']} ({s['days_before']} days before):"
-            f" {s['fundable_places']} of {s['needed_places']} places fundable; needed {float(s['needed']):,.0f},"
-            f" pledged {float(s['pledged']):,.0f}, confirmed {float(s['confirmed']):,.0f}, gap"
-            f" {float(s['gap']):,.0f} {s['currency']}; recommendation: [bold]{s['recommendation']}[/bold]"
+            f" {s['fundable_places']} of {s['needed_places']} places fundable; needed {Decimal(str(s['needed'])):,.0f},"
+            f" pledged {Decimal(str(s['pledged'])):,.0f}, confirmed {Decimal(str(s['confirmed'])):,.0f}, gap"
+            f" {Decimal(str(s['gap'])):,.0f} {s['currency']}; recommendation: [bold]{s['recommendation']}[/bold]"
         )
 
 
@@ -132,7 +133,7 @@ def consistency() -> int:
     d, t, e = report["delegates"], report["tickets"], report["emails"]
     console.print(
         f"[green]0 violations[/green]: {d['sponsored']} sponsored, {d['waitlisted']} waitlisted,"
-        f" {t['valid']} valid tickets (fares {t['fares_total']:,.2f}), {e['sent']} e-mails sent"
+        f" {t['valid']} valid tickets (fares {Decimal(str(t['fares_total'])):,.2f}), {e['sent']} e-mails sent"
     )
     return 0
 

@@ -119,8 +119,8 @@ def test_geneva_end_to_end(system: System) -> None:
         "refused": 0,
         "deferred": 0,
     }
-    assert report["budget"]["available"] == 115000.0
-    assert 0 < report["budget"]["committed"] <= 115000.0
+    assert report["budget"]["available"] == "115000.00"  # money as decimal strings
+    assert 0 < Decimal(report["budget"]["committed"]) <= Decimal("115000")
     assert report["tickets"] == {**report["tickets"], "valid": 30, "stale": 0, "cancelled": 0}
     assert report["emails"] == {**report["emails"], "sent": 98, "pending": 0, "failed": 0}
     assert report["commands"]["refused"] == 0 and report["commands"]["dead_lettered"] == 0

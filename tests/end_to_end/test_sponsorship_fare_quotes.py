@@ -78,7 +78,7 @@ def test_awards_are_estimated_at_the_published_quotes_and_tickets_bought_the_sam
     report = system.report(WORKSHOP)
     assert report["violations"] == []
     assert report["tickets"]["valid"] == len(granted)
-    assert report["budget"]["committed"] <= float(BUDGET)
+    assert Decimal(report["budget"]["committed"]) <= Decimal(BUDGET)
 
     tickets = httpx.get(f"{system.url('travel')}/workshops/{WORKSHOP}/tickets", timeout=30).json()["bookings"]
     fares = {t["delegate_ref"]: t for t in tickets if t["status"] == "ticketed"}

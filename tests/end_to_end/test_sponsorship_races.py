@@ -124,8 +124,8 @@ def test_racing_allocations_and_a_pledge_increase_never_overspend(system: System
         "refused": 0,
         "deferred": 0,
     }
-    assert report["budget"]["available"] == float(increased)
-    assert report["budget"]["committed"] == float(7 * PER_DELEGATE)
+    assert Decimal(report["budget"]["available"]) == increased
+    assert Decimal(report["budget"]["committed"]) == 7 * PER_DELEGATE
     assert report["tickets"]["valid"] == 7
     assert report["commands"]["refused"] == 0 and report["commands"]["dead_lettered"] == 0
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
-from tests.harness import System
+from tests.harness import System, eventually
 
 GENEVA = "idm-2006-geneva"
 NIGHTS = 3  # 12-13 July: arrive the 11th, leave the 14th
@@ -88,6 +90,19 @@ def awards_of(system: System, workshop: str) -> dict[str, dict[str, object]]:
     return {a["delegate_ref"]: a for a in system.sponsorships(workshop)["awards"]}
 
 
+def move_trace(system: System) -> list[dict[str, Any]]:
+    """Every span of the trace the API's `workshop move` request started, once it reaches the SMTP send."""
+    spans = system.spans()
+    moves = [span for span in spans if span["name"] == "publish registration.move_workshop"]  # the API's outbox
+    if not moves:
+        return []
+    [move] = moves
+    trace = [span for span in spans if span["context"]["trace_id"] == move["context"]["trace_id"]]
+    return trace if any(span["name"] == "smtp send" for span in trace) else []
+
+
+# Traces on (System(traces=True)): the move is also the test of one trace from the API to the SMTP send.
+@pytest.mark.parametrize("system", [{"traces": True}], indirect=True)
 def test_a_city_without_a_rate_refuses_allocation_and_a_move_there_waits_for_one(
     system: System, tmp_path: Path
 ) -> None:
@@ -130,6 +145,21 @@ def test_a_city_without_a_rate_refuses_allocation_and_a_move_there_waits_for_one
         4,
         0,
     )
+
+    # One staff command, one trace: the API's request, registration's move, sponsorship's and notifications' reading
+    # of it, travel's rebooking of each delegate (its worker's steps, the airline's HTTP calls, continued in the
+    # simulated GDS) and the e-mails' SMTP sends.
+    trace = eventually(lambda: move_trace(system), 15, "the move's trace reaches the SMTP send")
+    [root] = [span for span in trace if span["parent_id"] is None]
+    assert (root["resource"]["attributes"]["service.name"], root["kind"]) == ("api", "SpanKind.SERVER"), root
+    services = {span["resource"]["attributes"]["service.name"] for span in trace}
+    assert services == {"api", "registration", "sponsorship", "travel", "notifications", "gds"}, services
+    names = {span["name"] for span in trace}
+    assert {"process registration.workshop_scheduled", "smtp send"} <= names, names
+    rebooked = [span for span in trace if span["attributes"].get("delegate.ref") == "RAT-1"]
+    assert rebooked and any(name.startswith("trip ") for name in {span["name"] for span in rebooked}), names
+    to_airline = [span for span in trace if span["kind"] == "SpanKind.CLIENT" and "http" in str(span["attributes"])]
+    assert to_airline and {s["resource"]["attributes"]["service.name"] for s in to_airline} == {"travel"}
 
     # Staff add Lyon's rate: the places are decided again at Lyon's costs, once each (award version 2, a new
     # letter), and nothing waits any more.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mailbox
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -177,6 +178,11 @@ def report_consistency(
         raise typer.Exit(1)
 
 
+def money(amount: str | int) -> str:
+    """An amount as the API sends it (a decimal string), with thousands separators and cents."""
+    return f"{Decimal(str(amount)):,.2f}"
+
+
 def print_report(result: dict[str, Any]) -> None:
     d, b, t, e = result["delegates"], result["budget"], result["tickets"], result["emails"]
     table = Table(title=f"{result['workshop']}: {result['status']}, venue version {result['venue_version']}")
@@ -188,10 +194,10 @@ def print_report(result: dict[str, Any]) -> None:
         ("sponsored", d["sponsored"]),
         ("waitlisted", d["waitlisted"]),
         ("refused", d["refused"]),
-        (f"budget available ({b.get('currency', '')})", f"{b.get('available', 0):,.2f}"),
-        (f"budget committed ({b.get('currency', '')})", f"{b.get('committed', 0):,.2f}"),
+        (f"budget available ({b.get('currency', '')})", money(b.get("available", 0))),
+        (f"budget committed ({b.get('currency', '')})", money(b.get("committed", 0))),
         ("valid tickets", t["valid"]),
-        ("fares of valid tickets", f"{t['fares_total']:,.2f}"),
+        ("fares of valid tickets", money(t["fares_total"])),
         ("stale tickets", t["stale"]),
         ("e-mails sent", e["sent"]),
         ("e-mails pending", e["pending"]),

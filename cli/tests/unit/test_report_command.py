@@ -19,9 +19,9 @@ REPORT = {
     "workshop": "idm-2006-geneva", "status": "scheduled", "venue_version": 1,
     "delegates": {"registered": 200, "sponsorship_requested": 34, "sponsored": 30, "waitlisted": 4, "refused": 0,
                   "deferred": 0},
-    "budget": {"currency": "USD", "available": 115000.0, "committed": 112940.0},
+    "budget": {"currency": "USD", "available": "115000.00", "committed": "112940.00"},
     "tickets": {"valid": 30, "stale": 0, "cancelled": 0, "fare_declined": 0, "fare_declined_delegates": [],
-                "fares_total": 40000.0},
+                "fares_total": "40000.50"},
     "emails": {"sent": 98, "pending": 0, "failed": 0, "resent_after_crash": 0, "copies_resent_after_crash": 0},
     "commands": {"refused": 0, "dead_lettered": 0, "not_applied": []},
     "violations": [],
@@ -55,6 +55,8 @@ def test_the_report_comes_from_the_api_with_the_maildirs_message_ids(
     )
     assert result.exit_code == 0, result.output
     assert "0 violations" in result.output and "200" in result.output
+    # Money arrives as decimal strings and is printed exactly, with separators.
+    assert "115,000.00" in result.output and "112,940.00" in result.output and "40,000.50" in result.output
     [request] = seen
     assert request.method == "POST" and request.url.path == "/reports/consistency/idm-2006-geneva"
     assert json.loads(request.content) == {"maildir_message_ids": ["<granted.GVA-002.v1@idm.invalid>"]}

@@ -18,7 +18,18 @@ from typing import Any
 
 from shared.contracts import registration, sponsorship, travel
 from shared.contracts.envelope import Actor, Contract, Envelope, envelope_for
-from sponsorship.service import handlers
+from sponsorship.service import (
+    allocating,
+    attendance,
+    deadline_check,
+    donors_and_pledges,
+    fares,
+    sponsorship_requests,
+    subsistence_rates,
+    tickets,
+    withdrawal,
+    workshop_decisions,
+)
 
 from .fakes import TABLES, FakeRepository
 
@@ -45,22 +56,22 @@ SHORTFALL = sponsorship.ShortfallDetected.TYPE
 
 # What bootstrap routes each message to, and whether the route passes the reference tables.
 ROUTES: dict[type[Contract], tuple[Callable[..., Awaitable[None]], bool]] = {
-    sponsorship.RecordDonor: (handlers.record_donor, False),
-    sponsorship.RecordPledge: (handlers.record_pledge, True),
-    sponsorship.RequestSponsorship: (handlers.request_sponsorship, False),
-    sponsorship.AllocateSponsorships: (handlers.allocate_sponsorships, True),
-    sponsorship.OverrideEligibility: (handlers.override_eligibility, False),
-    sponsorship.SetSubsistenceRate: (handlers.set_subsistence_rate, True),
-    sponsorship.SetAllocationRules: (handlers.set_allocation_rules, True),
-    sponsorship.WithdrawSponsorship: (handlers.withdraw_sponsorship, True),
-    sponsorship.CheckDeadlines: (handlers.check_deadlines, True),
-    registration.WorkshopScheduled: (handlers.when_workshop_scheduled_follow_decision, True),
-    registration.DelegateRegistered: (handlers.when_delegate_registered_keep_request, False),
-    registration.AttendanceRecorded: (handlers.when_attendance_recorded_keep_it, False),
-    travel.FareHeld: (handlers.when_fare_held_charge_actual_fare, True),
-    travel.TicketIssued: (handlers.when_ticket_issued_mark_its_money, True),
-    travel.TicketCancelled: (handlers.when_ticket_cancelled_release_the_refund, True),
-    travel.FareQuoted: (handlers.when_fare_quoted_keep_quote, False),
+    sponsorship.RecordDonor: (donors_and_pledges.record_donor, False),
+    sponsorship.RecordPledge: (donors_and_pledges.record_pledge, True),
+    sponsorship.RequestSponsorship: (sponsorship_requests.request_sponsorship, False),
+    sponsorship.AllocateSponsorships: (allocating.allocate_sponsorships, True),
+    sponsorship.OverrideEligibility: (sponsorship_requests.override_eligibility, False),
+    sponsorship.SetSubsistenceRate: (subsistence_rates.set_subsistence_rate, True),
+    sponsorship.SetAllocationRules: (allocating.set_allocation_rules, True),
+    sponsorship.WithdrawSponsorship: (withdrawal.withdraw_sponsorship, True),
+    sponsorship.CheckDeadlines: (deadline_check.check_deadlines, True),
+    **{event: (workshop_decisions.when_workshop_decided_review_places, True) for event in registration.WORKSHOP_EVENTS},
+    registration.DelegateRegistered: (sponsorship_requests.when_delegate_registered_keep_request, False),
+    registration.AttendanceRecorded: (attendance.when_attendance_recorded_keep_it, False),
+    travel.FareHeld: (fares.when_fare_held_charge_actual_fare, True),
+    travel.TicketIssued: (tickets.when_ticket_issued_mark_its_money, True),
+    travel.TicketCancelled: (tickets.when_ticket_cancelled_release_the_refund, True),
+    travel.FareQuoted: (fares.when_fare_quoted_keep_quote, False),
 }
 
 
@@ -102,13 +113,14 @@ class Sponsorship:
         return self.repo.committed_to(pledge_id)
 
 
-def workshop(**changes: Any) -> registration.WorkshopScheduled:
+def workshop(change: str = "scheduled", **changes: Any) -> registration.WorkshopEvent:
+    """The workshop's facts on the event that tells `change` (moved: WorkshopMoved...)."""
     values: dict[str, Any] = {
         "workshop_id": W, "title": "Race", "year": 2006, "city": "Geneva", "country": "CH", "airport": "GVA",
         "starts": date(2006, 7, 12), "ends": date(2006, 7, 13), "currency": "USD", "status": "scheduled",
         "venue_version": 1, "revision": 1, "as_of": TODAY,
     }  # fmt: skip
-    return registration.WorkshopScheduled(**{**values, **changes})
+    return registration.EVENT_OF_CHANGE[change](**{**values, **changes})
 
 
 def delegate(ref: str, **changes: Any) -> registration.DelegateRegistered:

@@ -22,7 +22,7 @@ from sponsorship.domain.allocation import Charge, Fund, Rules
 from sponsorship.domain.costs import AirfareEstimate, FareQuote, SubsistenceRate, SubsistenceTable
 from sponsorship.domain.eligibility import EligibilityList, EligibleCountry
 from sponsorship.domain.requests import Registration
-from sponsorship.service.handlers import ReferenceTables
+from sponsorship.service.costing import ReferenceTables
 from sponsorship.service.ports import AwardRow, RateWait, RequestRow, WorkshopFacts
 
 PLEDGE_COLUMNS = (

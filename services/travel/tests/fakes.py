@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from travel.domain import booking as domain
+from travel.domain import trip_release
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.domain.fare_quote import FareQuote
@@ -289,6 +290,9 @@ class FakeStore:
         due.sort(key=lambda t: self.due_at.get((t.delegate_ref, t.venue_version), 0))
         return [t for t in due if (t.delegate_ref, t.workshop_id, t.venue_version) not in skip][:limit]
 
+    def trace_context(self, trip: Trip) -> dict[str, str]:
+        return {}
+
     async def facts(self, trip: Trip) -> TripFacts:
         return TripFacts(self.workshop, self.sponsorship)
 
@@ -316,12 +320,11 @@ class FakeStore:
             self.bookings[changed["booking_ref"]].update(changed)
         if kwargs.get("cancelled_booking"):
             self.bookings[kwargs["cancelled_booking"]["booking_ref"]]["status"] = "cancelled"
-        reason = kwargs.get("release_older")
-        if reason and not (self.workshop and self.workshop.venue_version > after.venue_version):
-            for older_key, older in self.trips.items():
-                if (older.delegate_ref, older.state) == (after.delegate_ref, "ticketed") and older_key[1] < key[1]:
-                    self.trips[older_key] = domain.release(older, "cancelled", reason)
-                    self.due_at[older_key] = 0
+        if reason := kwargs.get("release_older"):
+            current = self.workshop.venue_version if self.workshop else None
+            for older, given_back in trip_release.older_tickets_given_back(after, self.trips.values(), current, reason):
+                self.trips[(older.delegate_ref, older.venue_version)] = given_back
+                self.due_at[(older.delegate_ref, older.venue_version)] = 0
         self.events.extend(kwargs.get("events", ()))
         if kwargs.get("quote"):
             self.quotes[kwargs["quote"].quote_id] = kwargs["quote"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+import uvicorn
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -29,7 +30,7 @@ from shared.logging_setup import configure_logging
 from shared.messaging import outbox
 from shared.messaging.consumer import Consumer, Route
 from shared.messaging.kafka import broker, ensure_topics, producer
-from shared.observability import metrics
+from shared.observability import metrics, tracing
 from shared.settings import StackSettings
 
 log = structlog.get_logger()
@@ -46,6 +47,7 @@ class ServiceRuntime:
         events_topic: str | None = None,
     ) -> None:
         self.service = service
+        tracing.configure(service)  # first: clients made while the service is wired are instrumented if traces are on
         self.settings = settings
         self.migrations = migrations
         self.broker = broker(settings, client_id=service)
@@ -80,6 +82,7 @@ class ServiceRuntime:
         """The process's HTTP app: its router, and the operations reads (`operations=False`: only /ops/health, for a
         public face whose every other read needs a token)."""
         app = FastAPI(title=title, lifespan=self.lifespan)
+        tracing.instrument_app(app, self.service)
         ops = self.ops_router()
         if not operations:
             ops.routes[:] = [route for route in ops.routes if getattr(route, "path", "") == "/ops/health"]
@@ -250,3 +253,20 @@ def pool(request: Request) -> asyncpg.Pool:
     if runtime.pool is None:
         raise HTTPException(503, "starting")
     return runtime.pool
+
+
+async def row_or_404(conn: asyncpg.Connection, query: str, *args: Any, missing: str) -> asyncpg.Record:
+    """The one row a read endpoint is about, or 404 saying what is not known (`missing`)."""
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise HTTPException(404, missing)
+    return row
+
+
+def serve(runtime: ServiceRuntime, router: APIRouter, port: int, **state: Any) -> None:
+    """Run a service's process: its read API (`router`, on loopback by default) with the runtime's consumers, relay
+    and operations endpoints; `state` is set on the app for the read endpoints."""
+    app = runtime.app(title=runtime.service, router=router)
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    uvicorn.run(app, host=runtime.settings.http_host, port=port, log_config=None, access_log=False)

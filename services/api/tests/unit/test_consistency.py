@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from api.domain.consistency import report
@@ -95,7 +96,8 @@ def test_a_consistent_workshop_has_no_violations_and_the_right_counts() -> None:
     }
     assert result["tickets"]["valid"] == 2
     assert result["tickets"]["stale"] == 0
-    assert result["tickets"]["fares_total"] == 2500.0
+    assert result["tickets"]["fares_total"] == Decimal("2500")
+    assert isinstance(result["tickets"]["fares_total"], Decimal)  # exact: a decimal string on the wire, not a float
     assert result["emails"]["sent"] == 3
     assert result["emails"]["pending"] == 0
     assert result["commands"]["refused"] == 1

@@ -32,8 +32,8 @@ def registered(ref: str) -> registration.DelegateRegistered:
     )
 
 
-def workshop(change: str, venue_version: int, revision: int) -> registration.WorkshopScheduled:
-    return registration.WorkshopScheduled(
+def workshop(change: str, venue_version: int, revision: int) -> registration.WorkshopEvent:
+    return registration.EVENT_OF_CHANGE[change](
         workshop_id="idm-2006-bangkok",
         title="Bangkok",
         year=2006,
@@ -46,7 +46,6 @@ def workshop(change: str, venue_version: int, revision: int) -> registration.Wor
         status="deferred" if change == "deferred" else "scheduled",
         venue_version=venue_version,
         revision=revision,
-        change=change,  # type: ignore[arg-type]
     )
 
 
@@ -72,7 +71,7 @@ def test_the_timeline_holds_the_delegates_and_its_workshops_events_in_order_and_
         "registration.workshop_scheduled",
         "registration.delegate_registered",
         "sponsorship.sponsorship_waitlisted",
-        "registration.workshop_scheduled",
+        "registration.workshop_deferred",
     ]
     assert steps[-1]["details"] == {"status": "deferred", "change": "deferred", "venue_version": 2, "revision": 2}
     assert steps[2]["service"] == "sponsorship" and steps[2]["details"]["position"] == 1

@@ -28,7 +28,7 @@ def test_each_service_is_asked_in_turn_with_what_the_one_before_answered() -> No
     after = {"workshop_id": "w", "city": "Vienna", "venue_version": 2}
     services = Services(
         {
-            "registration": (200, {"workshop": after}),
+            "registration": (200, {"workshop": after, "event_type": "registration.workshop_moved"}),
             "travel": (200, {"tickets": ["T"]}),
             "sponsorship": (200, {"places": ["P"], "donors": ["D"]}),
         }
@@ -40,12 +40,16 @@ def test_each_service_is_asked_in_turn_with_what_the_one_before_answered() -> No
     assert services.asked == [
         ("registration", "/workshops/w/decisions/preview", tried),
         ("travel", "/workshops/w/what-if", after),
-        ("sponsorship", "/workshops/w/what-if", {"workshop": after, "travel": {"tickets": ["T"]}}),
+        (
+            "sponsorship",
+            "/workshops/w/what-if",
+            {"workshop": after, "event_type": "registration.workshop_moved", "travel": {"tickets": ["T"]}},
+        ),
     ]
     assert found == {
         "decision": tried,
         "changes": True,
-        "workshop": after,
+        "workshop": {**after, "change": "moved"},
         "travel": {"tickets": ["T"]},
         "places": ["P"],
         "donors": ["D"],
@@ -65,7 +69,10 @@ def test_a_decision_in_force_asks_no_further() -> None:
     [
         ({"registration": (409, {"detail": "cannot move workshop w: it is deferred"})}, 409, "it is deferred"),
         (
-            {"registration": (200, {"workshop": {}}), "travel": (503, "travel did not answer: ConnectError")},
+            {
+                "registration": (200, {"workshop": {}, "event_type": "registration.workshop_moved"}),
+                "travel": (503, "travel did not answer: ConnectError"),
+            },
             503,
             "travel could not answer the what-if (503): travel did not answer",
         ),

@@ -29,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from shared.observability import tracing
 
 from gds import rules
 from gds.tariff import Airport, Leg
@@ -462,6 +463,7 @@ def fingerprint(*parts: object) -> str:
 def create_app(config: Config) -> FastAPI:
     simulator = Simulator(config)
     app = FastAPI(title="simulated GDS", lifespan=snapshots(simulator))
+    tracing.instrument_app(app, "gds")  # continues travel's trace when traces are on
     app.state.simulator = simulator
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     app.middleware("http")(provider_time(simulator))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from prometheus_client import Gauge
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as travel_contracts
+from shared.contracts.envelope import Contract
 from shared.contracts.topics import (
     REGISTRATION_CONTACT,
     REGISTRATION_DELEGATE,
@@ -75,6 +77,11 @@ async def preview(
     )
 
 
+async def mail_queue(conn: asyncpg.Connection, settings: Settings, workshop_id: str | None) -> dict[str, Any]:
+    """The mail queue as staff watch it (of one workshop, or all): the read API's /mail/queue."""
+    return await mail_queue_status(conn, settings.mail_alarm_after_s, workshop_id)
+
+
 def subscribe_dead_letters(runtime: ServiceRuntime, namespace: str) -> None:
     """Every `<topic>.dlq` read raw (a dead letter may be anything): each becomes an item of the staff digest,
     written in one transaction before its offset is committed."""
@@ -124,13 +131,21 @@ def build(settings: Settings) -> ServiceRuntime:
 
     route = route_builder(lambda conn: PostgresRepository(conn, namespace))
 
+    # Each workshop decision to the handler that says what delegates hear of it.
+    keep, tell = handlers.when_workshop_scheduled_keep_facts, handlers.when_workshop_put_off_tell_delegates
+    workshop_handlers: dict[type[Contract], Callable[..., Awaitable[None]]] = {
+        registration_contracts.WorkshopScheduled: keep,
+        registration_contracts.WorkshopMoved: keep,
+        registration_contracts.WorkshopRescheduled: keep,
+        registration_contracts.WorkshopConfirmed: keep,
+        registration_contracts.WorkshopHeld: keep,
+        registration_contracts.WorkshopPostponed: tell,
+        registration_contracts.WorkshopDeferred: tell,
+        registration_contracts.WorkshopCancelled: tell,
+    }
     runtime.subscribe(
         REGISTRATION_WORKSHOP,
-        {
-            registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_decided_tell_sponsored_delegates
-            )
-        },
+        {event.TYPE: route(event, handler) for event, handler in workshop_handlers.items()},
     )
     runtime.subscribe(
         REGISTRATION_DELEGATE,

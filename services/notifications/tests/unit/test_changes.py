@@ -378,8 +378,8 @@ class FakeRepository:
 
 def workshop_event(revision: int, change: str, status: str, venue_version: int = 1) -> Any:
     facts = {key: value for key, value in workshop_facts().items() if value != "None"}
-    return registration.WorkshopScheduled.model_validate(
-        {**facts, "revision": revision, "change": change, "status": status, "venue_version": venue_version}
+    return registration.EVENT_OF_CHANGE[change].model_validate(
+        {**facts, "revision": revision, "status": status, "venue_version": venue_version}
     )
 
 
@@ -420,8 +420,8 @@ async def test_a_cancellation_is_told_once_to_each_sponsored_and_waitlisted_dele
     await deliver(repo, handlers.when_place_ended_keep_who_is_sponsored, withdrawn)
 
     cancelled = workshop_event(5, "cancelled", "cancelled")
-    await deliver(repo, handlers.when_workshop_decided_tell_sponsored_delegates, cancelled)
-    await deliver(repo, handlers.when_workshop_decided_tell_sponsored_delegates, cancelled)  # again
+    await deliver(repo, handlers.when_workshop_put_off_tell_delegates, cancelled)
+    await deliver(repo, handlers.when_workshop_put_off_tell_delegates, cancelled)  # again
 
     assert {key for key in repo.queued() if key[1] == "cancelled"} == {
         ("GVA-001", "cancelled", 5),
@@ -445,15 +445,9 @@ def test_who_hears_of_a_workshop_decision_by_the_status_of_their_place(kind: str
 async def test_stale_workshop_news_queues_nothing_and_newer_news_supersedes_what_waits() -> None:
     repo = FakeRepository()
     await grant(repo, "GVA-001")
-    await deliver(
-        repo, handlers.when_workshop_decided_tell_sponsored_delegates, workshop_event(3, "postponed", "postponed", 2)
-    )
-    await deliver(
-        repo, handlers.when_workshop_decided_tell_sponsored_delegates, workshop_event(4, "cancelled", "cancelled", 2)
-    )
-    await deliver(
-        repo, handlers.when_workshop_decided_tell_sponsored_delegates, workshop_event(2, "deferred", "deferred", 2)
-    )
+    await deliver(repo, handlers.when_workshop_put_off_tell_delegates, workshop_event(3, "postponed", "postponed", 2))
+    await deliver(repo, handlers.when_workshop_put_off_tell_delegates, workshop_event(4, "cancelled", "cancelled", 2))
+    await deliver(repo, handlers.when_workshop_put_off_tell_delegates, workshop_event(2, "deferred", "deferred", 2))
 
     assert ("GVA-001", "cancelled", 4) in repo.queued()
     assert repo.queued("superseded") == {("GVA-001", "postponed", 3)}
@@ -553,7 +547,7 @@ async def test_places_ended_by_the_decision_itself_still_hear_of_it_whichever_ne
         )
         await deliver(repo, handlers.when_place_ended_keep_who_is_sponsored, ended, causation=cause)
 
-    await handlers.when_workshop_decided_tell_sponsored_delegates(repo, decision, cancelled)
+    await handlers.when_workshop_put_off_tell_delegates(repo, decision, cancelled)
 
     assert {ref for ref, kind, _ in repo.queued() if kind == "cancelled"} == {"GVA-001", "GVA-003"}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from shared.contracts import registration as contracts
 from shared.contracts.topics import REGISTRATION_COMMANDS, REGISTRATION_WORKSHOP
@@ -58,3 +60,11 @@ def build(settings: Settings) -> ServiceRuntime:
         },
     )
     return runtime
+
+
+async def preview_decision(
+    conn: Any, settings: Settings, command: contracts.WorkshopDecision, sent_on: date
+) -> contracts.WorkshopScheduled | None:
+    """What registration would announce if staff took this decision now (the read API's what-if); nothing saved."""
+    repo = PostgresRepository(conn, settings.logistics_namespace)
+    return await handlers.preview_decision(repo, command, GAZETTEER, sent_on)

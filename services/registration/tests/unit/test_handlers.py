@@ -21,6 +21,18 @@ SENT_ON = date(2006, 5, 2)  # the day a preview is asked for, for decisions with
 ACTOR = Actor(token_id="tok-1", name="Workshop Staff", roles=("staff",))
 SCHEDULED = contracts.WorkshopScheduled.TYPE
 REGISTERED = contracts.DelegateRegistered.TYPE
+WORKSHOP_EVENTS = {event.TYPE: event for event in contracts.WORKSHOP_EVENTS}
+
+
+def told(event: Envelope) -> dict[str, Any]:
+    """A workshop event's payload with the change its type tells (as WorkshopScheduled v1 carried it)."""
+    updated = event.event_type == SCHEDULED and event.payload["revision"] > 1
+    return {**event.payload, "change": "updated" if updated else WORKSHOP_EVENTS[event.event_type].CHANGE}
+
+
+def announced(repo: FakeRepository) -> list[dict[str, Any]]:
+    """Every workshop event published, oldest first, each with the change it tells."""
+    return [told(event) for _, event in repo.published if event.event_type in WORKSHOP_EVENTS]
 
 
 def geneva(**changes: Any) -> contracts.ScheduleWorkshop:
@@ -102,7 +114,7 @@ async def test_a_new_workshop_is_saved_and_announced_on_the_workshop_topic_cause
         "registration",
     )
     assert (event.causation_id, event.correlation_id, event.actor) == (command.event_id, command.correlation_id, ACTOR)
-    assert {k: event.payload[k] for k in ("city", "starts", "status", "venue_version", "revision", "change")} == {
+    assert {k: told(event)[k] for k in ("city", "starts", "status", "venue_version", "revision", "change")} == {
         "city": "Geneva",
         "starts": "2006-07-12",
         "status": "scheduled",
@@ -129,7 +141,7 @@ async def test_a_new_title_is_an_update_and_a_new_city_a_move_with_a_new_venue_v
     await send(repo, geneva(title="Partnerships for Success"))
     await send(repo, geneva(title="Partnerships for Success", city="Vienna", country="AT", airport="VIE"))
 
-    assert [(p["revision"], p["venue_version"], p["change"]) for p in repo.payloads(SCHEDULED)] == [
+    assert [(p["revision"], p["venue_version"], p["change"]) for p in announced(repo)] == [
         (1, 1, "scheduled"),
         (2, 1, "updated"),
         (3, 2, "moved"),
@@ -427,12 +439,12 @@ async def test_each_decision_is_saved_and_announced_as_the_next_revision(
     topic, event = repo.published[-1]
     assert (topic, event.event_type, event.aggregate_key, event.causation_id, event.actor) == (
         REGISTRATION_WORKSHOP,
-        SCHEDULED,
+        f"registration.workshop_{expected['change']}",
         W,
         command.event_id,
         ACTOR,
     )
-    assert {k: event.payload[k] for k in expected} == expected
+    assert {k: told(event)[k] for k in expected} == expected
     assert event.payload["revision"] == 2
     assert repo.workshops[W].status == expected["status"]
 
@@ -467,7 +479,7 @@ async def test_a_deferred_workshop_is_rescheduled_as_a_new_venue_version_even_at
     await send(repo, back)
     await send(repo, back)
 
-    assert [(p["status"], p["change"], p["venue_version"], p["revision"]) for p in repo.payloads(SCHEDULED)] == [
+    assert [(p["status"], p["change"], p["venue_version"], p["revision"]) for p in announced(repo)] == [
         ("scheduled", "scheduled", 1, 1),
         ("deferred", "deferred", 2, 2),
         ("scheduled", "rescheduled", 3, 3),
@@ -481,7 +493,7 @@ async def test_a_retired_airport_code_is_stored_and_announced_as_todays_schedule
     await send(repo, contracts.MoveWorkshop(workshop_id=W, city="Chisinau", country="MD", airport="KIV"))
 
     assert (repo.workshops["idm-2007-chisinau"].airport, repo.workshops[W].airport) == ("RMO", "RMO")
-    assert [p["airport"] for p in repo.payloads(SCHEDULED)] == ["GVA", "RMO", "RMO"]
+    assert [p["airport"] for p in announced(repo)] == ["GVA", "RMO", "RMO"]
 
 
 async def test_a_decision_on_an_unknown_workshop_or_at_an_unknown_airport_is_refused() -> None:
@@ -559,7 +571,7 @@ async def test_a_previewed_decision_says_what_would_be_announced_and_saves_and_p
     after = await handlers.preview_decision(repo, move, GAZETTEER, date(2006, 5, 1))
 
     assert after is not None
-    assert (after.city, after.airport, after.venue_version, after.revision, after.change, after.as_of) == (
+    assert (after.city, after.airport, after.venue_version, after.revision, after.CHANGE, after.as_of) == (
         "Vienna",
         "VIE",
         2,
@@ -570,7 +582,10 @@ async def test_a_previewed_decision_says_what_would_be_announced_and_saves_and_p
     assert (len(repo.published), repo.workshops[W]) == (published, saved)
     # Taken for real, the decision announces exactly what the preview said.
     await send(repo, move)
-    assert repo.payloads(SCHEDULED)[-1] == after.model_dump(mode="json")
+    assert (repo.published[-1][1].event_type, repo.published[-1][1].payload) == (
+        after.TYPE,
+        after.model_dump(mode="json"),
+    )
 
 
 async def test_a_previewed_decision_already_in_force_is_none_and_one_that_makes_no_sense_is_refused() -> None:
@@ -603,7 +618,7 @@ async def test_a_workshop_is_closed_as_held_only_after_its_last_day_and_once() -
     await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 14)))
     await send(repo, contracts.CloseWorkshop(workshop_id=W, today=date(2006, 7, 20)))
 
-    [held] = [p for p in repo.payloads(SCHEDULED) if p["status"] == "held"]
+    [held] = [p for p in announced(repo) if p["status"] == "held"]
     assert (held["change"], held["venue_version"], held["revision"], held["as_of"]) == ("held", 1, 2, "2006-07-14")
     late = await refused(repo, delegate("GEN-002"))
     assert late == f"delegate GEN-002: workshop {W} is held"

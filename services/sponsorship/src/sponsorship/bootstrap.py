@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import airportsdata
+import asyncpg
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as contracts
 from shared.contracts import travel as travel_contracts
@@ -18,11 +20,25 @@ from shared.contracts.topics import (
 from shared.messaging.consumer import route_builder
 from shared.runtime import ServiceRuntime
 
+from sponsorship.adapters import postgres
 from sponsorship.adapters import reference_tables as reference_tables_adapter
 from sponsorship.adapters.postgres import PostgresRepository, transaction
 from sponsorship.config import Settings
-from sponsorship.service import handlers
+from sponsorship.service import (
+    allocating,
+    attendance,
+    costing,
+    deadline_check,
+    donors_and_pledges,
+    fares,
+    sponsorship_requests,
+    subsistence_rates,
+    tickets,
+    withdrawal,
+    workshop_decisions,
+)
 from sponsorship.service.daily import DailyDeadlineCheck
+from sponsorship.service.ports import Repository
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -36,9 +52,9 @@ class AirportDirectory:
         return (airport["lat"], airport["lon"]) if airport else None
 
 
-def reference_tables(settings: Settings) -> handlers.ReferenceTables:
+def reference_tables(settings: Settings) -> costing.ReferenceTables:
     """Airports, the eligibility list, subsistence rates and currency codes (read from files: once per process)."""
-    return handlers.ReferenceTables(
+    return costing.ReferenceTables(
         airports=AirportDirectory(),
         eligibility=reference_tables_adapter.load_eligibility(
             settings.sponsorship_eligible_countries or reference_tables_adapter.ELIGIBLE_COUNTRIES
@@ -66,41 +82,46 @@ def build(settings: Settings) -> ServiceRuntime:
     runtime.subscribe(
         SPONSORSHIP_COMMANDS,
         {
-            contracts.RecordDonor.TYPE: route(contracts.RecordDonor, handlers.record_donor),
-            contracts.RecordPledge.TYPE: route(contracts.RecordPledge, handlers.record_pledge, tables),
-            contracts.RequestSponsorship.TYPE: route(contracts.RequestSponsorship, handlers.request_sponsorship),
-            contracts.AllocateSponsorships.TYPE: route(
-                contracts.AllocateSponsorships, handlers.allocate_sponsorships, tables
+            contracts.RecordDonor.TYPE: route(contracts.RecordDonor, donors_and_pledges.record_donor),
+            contracts.RecordPledge.TYPE: route(contracts.RecordPledge, donors_and_pledges.record_pledge, tables),
+            contracts.RequestSponsorship.TYPE: route(
+                contracts.RequestSponsorship, sponsorship_requests.request_sponsorship
             ),
-            contracts.OverrideEligibility.TYPE: route(contracts.OverrideEligibility, handlers.override_eligibility),
+            contracts.AllocateSponsorships.TYPE: route(
+                contracts.AllocateSponsorships, allocating.allocate_sponsorships, tables
+            ),
+            contracts.OverrideEligibility.TYPE: route(
+                contracts.OverrideEligibility, sponsorship_requests.override_eligibility
+            ),
             contracts.SetSubsistenceRate.TYPE: route(
-                contracts.SetSubsistenceRate, handlers.set_subsistence_rate, tables
+                contracts.SetSubsistenceRate, subsistence_rates.set_subsistence_rate, tables
             ),
             contracts.SetAllocationRules.TYPE: route(
-                contracts.SetAllocationRules, handlers.set_allocation_rules, tables
+                contracts.SetAllocationRules, allocating.set_allocation_rules, tables
             ),
             contracts.WithdrawSponsorship.TYPE: route(
-                contracts.WithdrawSponsorship, handlers.withdraw_sponsorship, tables
+                contracts.WithdrawSponsorship, withdrawal.withdraw_sponsorship, tables
             ),
-            contracts.CheckDeadlines.TYPE: route(contracts.CheckDeadlines, handlers.check_deadlines, tables),
+            contracts.CheckDeadlines.TYPE: route(contracts.CheckDeadlines, deadline_check.check_deadlines, tables),
         },
     )
+    # Every workshop decision (scheduled, moved, postponed, deferred, rescheduled, cancelled, confirmed, held) to the
+    # one handler that reviews the places, judged from the status and venue before and after.
     runtime.subscribe(
         REGISTRATION_WORKSHOP,
         {
-            registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_follow_decision, tables
-            )
+            event.TYPE: route(event, workshop_decisions.when_workshop_decided_review_places, tables)
+            for event in registration_contracts.WORKSHOP_EVENTS
         },
     )
     runtime.subscribe(
         REGISTRATION_DELEGATE,
         {
             registration_contracts.DelegateRegistered.TYPE: route(
-                registration_contracts.DelegateRegistered, handlers.when_delegate_registered_keep_request
+                registration_contracts.DelegateRegistered, sponsorship_requests.when_delegate_registered_keep_request
             ),
             registration_contracts.AttendanceRecorded.TYPE: route(
-                registration_contracts.AttendanceRecorded, handlers.when_attendance_recorded_keep_it
+                registration_contracts.AttendanceRecorded, attendance.when_attendance_recorded_keep_it
             ),
         },
     )
@@ -110,15 +131,15 @@ def build(settings: Settings) -> ServiceRuntime:
         TRAVEL_BOOKING,
         {
             travel_contracts.FareHeld.TYPE: route(
-                travel_contracts.FareHeld, handlers.when_fare_held_charge_actual_fare, tables
+                travel_contracts.FareHeld, fares.when_fare_held_charge_actual_fare, tables
             ),
             travel_contracts.TicketIssued.TYPE: route(
-                travel_contracts.TicketIssued, handlers.when_ticket_issued_mark_its_money, tables
+                travel_contracts.TicketIssued, tickets.when_ticket_issued_mark_its_money, tables
             ),
             travel_contracts.TicketCancelled.TYPE: route(
-                travel_contracts.TicketCancelled, handlers.when_ticket_cancelled_release_the_refund, tables
+                travel_contracts.TicketCancelled, tickets.when_ticket_cancelled_release_the_refund, tables
             ),
-            travel_contracts.FareQuoted.TYPE: route(travel_contracts.FareQuoted, handlers.when_fare_quoted_keep_quote),
+            travel_contracts.FareQuoted.TYPE: route(travel_contracts.FareQuoted, fares.when_fare_quoted_keep_quote),
         },
     )
     if settings.sponsorship_deadline_check_every_s > 0:
@@ -131,3 +152,13 @@ def build(settings: Settings) -> ServiceRuntime:
             )
         )
     return runtime
+
+
+def repository(conn: asyncpg.Connection, namespace: str) -> PostgresRepository:
+    """The repository the read API reads through (the funding simulator, the subsistence table, request counts)."""
+    return PostgresRepository(conn, namespace)
+
+
+def rehearsal(conn: asyncpg.Connection, namespace: str) -> AbstractAsyncContextManager[Repository]:
+    """A repository whose writes are rolled back when the block ends: the what-if's."""
+    return postgres.rehearsal(conn, namespace)

@@ -1,4 +1,4 @@
-"""Sponsorship follows staff's decisions about a workshop (when_workshop_scheduled_follow_decision), driven through
+"""Sponsorship follows staff's decisions about a workshop (when_workshop_decided_review_places), driven through
 the handlers on the fake repository: a move re-decides places at the new costs in priority order, a deferral keeps
 places and releases their money and the pledges whose donors said so, a reschedule re-confirms places against the
 money then available, a cancellation releases everything; a ticket for the old venue pays towards the new one."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.contracts.envelope import envelope_for
 from shared.contracts.registration import DelegateRegistered
-from sponsorship.service.handlers import when_delegate_registered_keep_request
+from sponsorship.service.sponsorship_requests import when_delegate_registered_keep_request
 
 REGISTERED = DelegateRegistered(
     ref="GVA-950",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from shared.contracts import registration as registration_contracts
 from shared.contracts import sponsorship as sponsorship_contracts
 from shared.contracts import travel as contracts
+from shared.contracts.envelope import Contract
 from shared.contracts.topics import (
     REGISTRATION_DELEGATE,
     REGISTRATION_WORKSHOP,
@@ -27,11 +29,13 @@ from travel.adapters.postgres import (
     PostgresRepository,
     PostgresTripStore,
     late_trips,
+    outlook_facts,
     trips_pending,
 )
 from travel.config import Settings
+from travel.domain.booking import Trip
 from travel.service import handlers
-from travel.service.booking import BookingWorker
+from travel.service.booking_worker import BookingWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -77,13 +81,20 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change, provider.now),
         },
     )
+    # Each workshop decision to the handler that says what it does to the trips.
+    workshop_handlers: dict[type[Contract], Callable[..., Awaitable[None]]] = {
+        registration_contracts.WorkshopScheduled: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopConfirmed: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopHeld: handlers.when_workshop_scheduled_keep_facts,
+        registration_contracts.WorkshopMoved: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopPostponed: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopRescheduled: handlers.when_workshop_moved_rebook_tickets,
+        registration_contracts.WorkshopDeferred: handlers.when_workshop_deferred_give_trips_back,
+        registration_contracts.WorkshopCancelled: handlers.when_workshop_deferred_give_trips_back,
+    }
     runtime.subscribe(
         REGISTRATION_WORKSHOP,
-        {
-            registration_contracts.WorkshopScheduled.TYPE: route(
-                registration_contracts.WorkshopScheduled, handlers.when_workshop_scheduled_keep_facts
-            )
-        },
+        {event.TYPE: route(event, handler) for event, handler in workshop_handlers.items()},
     )
     runtime.subscribe(
         REGISTRATION_DELEGATE,
@@ -132,3 +143,21 @@ def build(settings: Settings) -> ServiceRuntime:
         )
     )
     return runtime
+
+
+# For the read API (entrypoints/api.py): its fare provider and the queries it shares with the workers.
+
+
+def quote_provider(settings: Settings) -> GdsProvider:
+    """The fare provider the read API quotes and prices what-ifs with."""
+    return GdsProvider(GdsClient(settings.gds_url, timeout=settings.gds_timeout))
+
+
+async def workshop_late_trips(conn: Any, bound_s: float, workshop_id: str) -> list[tuple[Trip, float]]:
+    """The workshop's trips past the liveness bound, with how late each is."""
+    return await late_trips(conn, bound_s, workshop_id=workshop_id)
+
+
+async def what_if_facts(conn: Any, workshop_id: str) -> tuple[list[Trip], list[dict[str, Any]], date | None]:
+    """What a what-if prices: the workshop's ticketed trips, its travellers, the day its tickets were booked as of."""
+    return await outlook_facts(conn, workshop_id)

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from shared.contracts import registration, sponsorship
 from shared.contracts.envelope import envelope_for
-from travel.adapters.postgres import PostgresRepository, PostgresTripStore
-from travel.domain.booking import POLICY_DATES
+from travel.adapters.postgres import TRIP_COLUMNS, PostgresRepository, PostgresTripStore, trip_values
+from travel.domain.booking import POLICY_DATES, Trip
 from travel.service import handlers
 from travel.service.booking import Booker
 
@@ -38,11 +38,12 @@ async def answer(pool: asyncpg.Pool, hold_id: str, approved: bool) -> None:
         await consume(pool, handlers.when_fare_answered_ticket_or_release, event)
 
 
-def scheduled(venue_version: int, revision: int) -> registration.WorkshopScheduled:
-    return registration.WorkshopScheduled(
+def scheduled(venue_version: int, revision: int) -> registration.WorkshopScheduled | registration.WorkshopMoved:
+    event = registration.WorkshopMoved if venue_version > 1 else registration.WorkshopScheduled
+    return event(
         workshop_id="w", title="t", year=2006, city="Geneva", country="CH", airport="GVA", starts=WORKSHOP.starts,
         ends=WORKSHOP.ends, currency="USD", status="scheduled", venue_version=venue_version, revision=revision,
-        as_of=TODAY, change="moved" if venue_version > 1 else "scheduled",
+        as_of=TODAY,
     )  # fmt: skip
 
 
@@ -92,7 +93,7 @@ async def test_a_change_declined_then_granted_again_is_ticketed_on_its_new_holds
     assert (await trips(pool))[1]["state"] == "ticketed"
 
     # The move: the new venue's trip prices a change of the ticket (cheaper than a credit and a new fare) and holds it.
-    await consume(pool, handlers.when_workshop_scheduled_keep_facts, scheduled(2, 2))
+    await consume(pool, handlers.when_workshop_moved_rebook_tickets, scheduled(2, 2))
     await drive(pool, booker)
     moving = (await trips(pool))[2]
     assert (moving["state"], moving["path"]) == ("held", "change")
@@ -115,3 +116,40 @@ async def test_a_change_declined_then_granted_again_is_ticketed_on_its_new_holds
     assert len(provider.tickets("D1")) == 1
     valid = await pool.fetch("SELECT venue_version FROM bookings WHERE delegate_ref = 'D1' AND status = 'ticketed'")
     assert [row["venue_version"] for row in valid] == [2]
+
+
+async def test_a_venue_change_locks_only_the_trips_it_gives_back(
+    migrated_pool: Callable[[str], Awaitable[asyncpg.Pool]],
+) -> None:
+    """The rule of which trips a venue change gives back is decided in the domain; the adapter locks, as the one
+    UPDATE did, only the trips it changes: a kept ticket stays free for the worker's change step meanwhile, a trip
+    given back is locked until the consumer commits, and each ends as the rule says."""
+    pool = await migrated_pool("travel")
+    trips = [
+        Trip("D1", "w", 1, "ticketed", 1, "DKR", TODAY, booking_ref="PNR1", order_id="O1"),  # followed: kept
+        Trip("D1", "w", 2, "requested", 1, "DKR", TODAY),
+        Trip("D2", "w", 1, "held", 1, "DKR", TODAY, order_id="O2", hold_key="k2"),  # given back at the provider
+        Trip("D3", "w", 1, "requested", 1, "DKR", TODAY),  # nothing held: ends at once
+    ]
+    values = ", ".join(f"${i + 1}" for i in range(len(TRIP_COLUMNS)))
+    insert = f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}) VALUES ({values})"
+    await pool.executemany(insert, [trip_values(trip) for trip in trips])
+    lock = "SELECT 1 FROM trips WHERE delegate_ref = $1 AND venue_version = 1 FOR UPDATE NOWAIT"
+    async with pool.acquire() as conn, conn.transaction():
+        released = await PostgresRepository(conn, "").release_trips("w", "moved", below_version=2, keep_tickets=True)
+        assert released == 2
+        async with pool.acquire() as other, other.transaction():
+            assert await other.fetchval(lock, "D1") == 1, "the kept ticket is not locked"
+        for ref in ("D2", "D3"):
+            async with pool.acquire() as other, other.transaction():
+                with pytest.raises(asyncpg.LockNotAvailableError):
+                    await other.fetchval(lock, ref)
+    rows = await pool.fetch(
+        "SELECT delegate_ref, venue_version, state, release_to, due_at IS NOT NULL AS due FROM trips"
+    )
+    assert {(r["delegate_ref"], r["venue_version"]): (r["state"], r["release_to"], r["due"]) for r in rows} == {
+        ("D1", 1): ("ticketed", None, False),
+        ("D1", 2): ("requested", None, False),
+        ("D2", 1): ("releasing", "cancelled", True),
+        ("D3", 1): ("cancelled", None, False),
+    }

@@ -16,7 +16,8 @@ from travel.domain import change_quote, fare_quote
 from travel.domain.booking import OfferView, Trip
 from travel.domain.change_quote import Cancellation, ChangeOfferView, ChangeQuote
 from travel.domain.fare_quote import FareQuote
-from travel.service.booking import IN_FLIGHT, Booker, BookingWorker, change_key, idempotency_key
+from travel.service.booking import Booker, change_key, idempotency_key
+from travel.service.booking_worker import IN_FLIGHT, BookingWorker
 from travel.service.ports import ProviderOrder, ProviderRefused, WorkshopFacts
 
 from ..fakes import (

@@ -67,13 +67,14 @@ class FakeRepo:
         return ("w", known[0]) if known else (None, None)
 
 
-def scheduled(**changes: Any) -> registration.WorkshopScheduled:
+def scheduled(change: str = "scheduled", **changes: Any) -> registration.WorkshopEvent:
+    """The workshop's facts on the event that tells `change` (moved: WorkshopMoved...)."""
     values: dict[str, Any] = {
         "workshop_id": "w", "title": "t", "year": 2006, "city": "Geneva", "country": "CH", "airport": "GVA",
         "starts": date(2006, 7, 12), "ends": date(2006, 7, 13), "currency": "USD", "status": "scheduled",
         "venue_version": 1, "revision": 1, "as_of": date(2006, 4, 20),
     }  # fmt: skip
-    return registration.WorkshopScheduled(**{**values, **changes})
+    return registration.EVENT_OF_CHANGE[change](**{**values, **changes})
 
 
 def run(handler: Any, repo: FakeRepo, event: Any, *extra: Any) -> None:
@@ -83,7 +84,7 @@ def run(handler: Any, repo: FakeRepo, event: Any, *extra: Any) -> None:
 
 def test_a_move_books_the_new_venue_version_and_releases_older_trips_keeping_tickets_for_it() -> None:
     repo = FakeRepo(trips=True)
-    run(handlers.when_workshop_scheduled_keep_facts, repo, scheduled(city="Bangkok", airport="BKK", venue_version=2,
+    run(handlers.when_workshop_moved_rebook_tickets, repo, scheduled(city="Bangkok", airport="BKK", venue_version=2,
                                                                     revision=2, change="moved"))  # fmt: skip
     assert repo.requested == [(2, date(2006, 4, 20), None)]
     # Tickets of delegates booked again stay, for the new trip to change or cancel, whichever is cheaper.
@@ -92,17 +93,17 @@ def test_a_move_books_the_new_venue_version_and_releases_older_trips_keeping_tic
 
 def test_older_news_and_unbooked_workshops_change_no_trip() -> None:
     repo = FakeRepo(trips=True)
-    run(handlers.when_workshop_scheduled_keep_facts, repo, scheduled(venue_version=2, revision=1))
+    run(handlers.when_workshop_moved_rebook_tickets, repo, scheduled(venue_version=2, revision=1, change="moved"))
     assert repo.released == [] and repo.requested == []
     unbooked = FakeRepo(trips=False)
-    run(handlers.when_workshop_scheduled_keep_facts, unbooked, scheduled(venue_version=2, revision=2))
+    run(handlers.when_workshop_moved_rebook_tickets, unbooked, scheduled(venue_version=2, revision=2, change="moved"))
     assert unbooked.released == [] and unbooked.requested == []
 
 
 @pytest.mark.parametrize("status", ["deferred", "cancelled"])
 def test_deferral_or_cancellation_releases_everything_and_books_nothing(status: str) -> None:
     repo = FakeRepo(trips=True)
-    run(handlers.when_workshop_scheduled_keep_facts, repo, scheduled(status=status, revision=2, change=status))
+    run(handlers.when_workshop_deferred_give_trips_back, repo, scheduled(status=status, revision=2, change=status))
     assert repo.released == [(f"workshop {status}", {})] and repo.requested == []
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from shared.contracts.envelope import Command, Contract
 
@@ -155,10 +155,6 @@ class RejectRegistration(Command):
 
 # held: the workshop took place and staff closed it after its last day (attendance, then the books).
 WorkshopStatus = Literal["scheduled", "confirmed", "postponed", "deferred", "cancelled", "held"]
-# What the last staff decision did to the workshop (consumers choose their cascade and e-mail by it).
-WorkshopChange = Literal[
-    "scheduled", "updated", "moved", "postponed", "deferred", "rescheduled", "cancelled", "confirmed", "held"
-]
 
 
 class MoveWorkshop(Command):
@@ -278,13 +274,15 @@ class RecordAttendance(Command):
     attended: bool
 
 
-class WorkshopScheduled(Contract):
-    """The workshop's current facts; `revision` grows with every change, `venue_version` with venue changes.
+class Workshop(BaseModel):
+    """The workshop's current facts, carried whole by every workshop event: `revision` grows with every change,
+    `venue_version` with venue changes (and a deferral). A deferred workshop has `venue_tbd` when its venue is to be
+    revisited; a cancelled one the `reason`. Not a message of its own: each event below says what happened."""
 
-    `change` says what the last decision was; a deferred workshop has `venue_tbd` when its venue is to be revisited.
-    """
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
-    TYPE = "registration.workshop_scheduled"
+    # The staff decision the event tells, in one word: the `change` field of WorkshopScheduled v1 (docs/adr/0014).
+    CHANGE: ClassVar[str]
     workshop_id: str
     title: str
     year: int
@@ -299,11 +297,99 @@ class WorkshopScheduled(Contract):
     revision: int
     minimum_sponsored: int = 0
     as_of: date | None = None
-    change: WorkshopChange = "scheduled"
     reason: str | None = None
     venue_tbd: bool = False
     capacity: int | None = None
     when_full: Literal["waitlist", "refuse"] = "waitlist"
+
+
+class WorkshopScheduled(Contract, Workshop):
+    """Staff scheduled the workshop (revision 1), or scheduled it again with other details at the same venue and
+    dates (title, capacity, currency...; a new venue or new dates is WorkshopMoved). Version 2: version 1 was the one
+    event of every decision, with a `change` field; it is upcast to the event its change names."""
+
+    TYPE = "registration.workshop_scheduled"
+    VERSION = 2
+    CHANGE = "scheduled"
+
+
+class WorkshopMoved(Contract, Workshop):
+    """The workshop moved to another venue or other dates (MoveWorkshop, or ScheduleWorkshop with a new venue):
+    venue_version + 1."""
+
+    TYPE = "registration.workshop_moved"
+    CHANGE = "moved"
+
+
+class WorkshopPostponed(Contract, Workshop):
+    """The workshop will be held later at the same venue: new dates, venue_version + 1."""
+
+    TYPE = "registration.workshop_postponed"
+    CHANGE = "postponed"
+
+
+class WorkshopDeferred(Contract, Workshop):
+    """The workshop was deferred to a later year, its dates (and with venue_tbd its venue) to be decided:
+    venue_version + 1."""
+
+    TYPE = "registration.workshop_deferred"
+    CHANGE = "deferred"
+
+
+class WorkshopRescheduled(Contract, Workshop):
+    """A deferred workshop came back at a venue and on dates decided now: venue_version + 1."""
+
+    TYPE = "registration.workshop_rescheduled"
+    CHANGE = "rescheduled"
+
+
+class WorkshopCancelled(Contract, Workshop):
+    """The workshop was cancelled, for `reason`."""
+
+    TYPE = "registration.workshop_cancelled"
+    CHANGE = "cancelled"
+
+
+class WorkshopConfirmed(Contract, Workshop):
+    """The workshop was confirmed: it will take place as scheduled."""
+
+    TYPE = "registration.workshop_confirmed"
+    CHANGE = "confirmed"
+
+
+class WorkshopHeld(Contract, Workshop):
+    """After its last day staff closed the workshop: it was held (attendance, then the books)."""
+
+    TYPE = "registration.workshop_held"
+    CHANGE = "held"
+
+
+WorkshopEvent = (
+    WorkshopScheduled
+    | WorkshopMoved
+    | WorkshopPostponed
+    | WorkshopDeferred
+    | WorkshopRescheduled
+    | WorkshopCancelled
+    | WorkshopConfirmed
+    | WorkshopHeld
+)
+WORKSHOP_EVENTS: tuple[type[WorkshopEvent], ...] = (
+    WorkshopScheduled,
+    WorkshopMoved,
+    WorkshopPostponed,
+    WorkshopDeferred,
+    WorkshopRescheduled,
+    WorkshopCancelled,
+    WorkshopConfirmed,
+    WorkshopHeld,
+)
+EVENT_OF_TYPE: dict[str, type[WorkshopEvent]] = {event.TYPE: event for event in WORKSHOP_EVENTS}
+# The event that tells each change (WorkshopScheduled v1's `change`); "updated" is a schedule again at the same venue.
+EVENT_OF_CHANGE: dict[str, type[WorkshopEvent]] = {
+    **{event.CHANGE: event for event in WORKSHOP_EVENTS},
+    "updated": WorkshopScheduled,
+}
 
 
 class ProgrammeDefined(Contract):

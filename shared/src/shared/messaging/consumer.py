@@ -38,15 +38,16 @@ import structlog
 from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from shared.contracts import dead_letters
 from shared.contracts.envelope import Command, Contract, Envelope, describe, envelope_for, refusal
 from shared.contracts.topics import dead_letter, qualified
-from shared.contracts.upcasting import upcast
+from shared.contracts.upcasting import RETYPED, CannotUpcast, upcast
 from shared.messaging import outbox
-from shared.observability import metrics
+from shared.observability import metrics, tracing
 
 log = structlog.get_logger()
 
@@ -240,7 +241,7 @@ class Consumer:
         """Parse one record: None when it is not for this service, an Item (maybe a dead letter) otherwise."""
         headers = {key: value for key, value in (record.headers or ())}
         declared = headers.get("event_type", b"").decode("utf-8", "replace")
-        if declared and declared not in routes:
+        if declared and declared not in routes and declared not in RETYPED:
             return None
         replay_for = dead_letters.replayed_for(headers)
         if replay_for is not None and replay_for != self.group_id:
@@ -251,10 +252,13 @@ class Consumer:
             envelope = Envelope.model_validate_json(record.value)
         except ValidationError as error:
             return Item(record, position, None, None, None, f"malformed envelope: {describe(error)}", replay)
+        try:
+            envelope = upcast(envelope)  # an older version of the contract, read as the current one
+        except CannotUpcast as error:
+            return Item(record, position, envelope, None, None, str(error), replay)
         route = routes.get(envelope.event_type)
         if route is None:
             return None
-        envelope = upcast(envelope)  # an older version of the contract, read as the current one
         try:
             payload = route.contract.model_validate(envelope.payload)
         except ValidationError as error:
@@ -301,7 +305,7 @@ class Consumer:
                 if item.envelope.event_id not in claimed:
                     continue
                 claimed.discard(item.envelope.event_id)  # the same event twice in one batch: once
-                with self.context(item.envelope):
+                with self.context(item.envelope), self.span(item):
                     authorize(item.envelope, item.route)
                     started = time.perf_counter()
                     await item.route.handler(item.envelope, item.payload, conn)
@@ -371,6 +375,25 @@ class Consumer:
             consumer=self.group_id,
         )
 
+    def span(self, item: Item) -> Any:
+        """The consumer span of one message, in the trace its headers carry: the handler's outbox rows, and the rows
+        of work it leaves for a worker, carry it on."""
+        assert item.envelope is not None
+        topic, partition, offset = item.position
+        return tracing.continued(
+            f"process {item.envelope.event_type}",
+            item.record.headers,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": metrics.unqualified(topic, self.namespace),
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.kafka.partition": partition,
+                "messaging.kafka.offset": offset,
+                "messaging.message.id": str(item.envelope.event_id),
+            },
+        )
+
     async def process(self, item: Item) -> None:
         """One message on its own: dead letter, or apply with retries and refusals."""
         if item.reason is not None:
@@ -378,7 +401,7 @@ class Consumer:
             await self.dead_letter(item, item.reason, attempts=1, first_attempt_at=now)
             return
         assert item.envelope is not None and item.route is not None
-        with self.context(item.envelope):
+        with self.context(item.envelope), self.span(item):
             await self.apply(item)
 
     async def apply(self, item: Item) -> None:

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.contracts.envelope import Envelope
 from shared.db.leadership import leading
-from shared.observability import metrics
+from shared.observability import metrics, tracing
 
 log = structlog.get_logger()
 
@@ -49,6 +49,7 @@ async def add_raw(
     body: bytes,
     headers: list[tuple[str, bytes]],
 ) -> None:
+    headers = tracing.with_context(headers)  # the row carries the trace on to the consumers
     await conn.execute(
         "INSERT INTO outbox (topic, message_key, event_id, event_type, body, headers)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (event_id) DO NOTHING",
@@ -115,23 +116,27 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
+            sent = [[(name, value.encode()) for name, value in json.loads(row["headers"])] for row in rows]
             futures = [
                 await self._producer.send(
-                    row["topic"],
-                    value=row["body"],
-                    key=row["message_key"].encode(),
-                    headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
+                    row["topic"], value=row["body"], key=row["message_key"].encode(), headers=headers
                 )
-                for row in rows
+                for row, headers in zip(rows, sent, strict=True)
             ]
             await asyncio.gather(*futures)
             await conn.execute(
                 "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
                 [row["id"] for row in rows],
             )
-        for row in rows:
+        for row, headers in zip(rows, sent, strict=True):
             topic = metrics.unqualified(row["topic"], self._namespace)
             metrics.MESSAGES_PRODUCED.labels(topic, row["event_type"]).inc()
             metrics.OUTBOX_PUBLISH_LAG.labels(topic).observe(float(row["waited_s"]))
+            tracing.published(
+                f"publish {row['event_type']}",
+                headers,
+                float(row["waited_s"]),
+                {"messaging.system": "kafka", "messaging.destination.name": topic},
+            )
         log.debug("outbox.published", count=len(rows))
         return len(rows)

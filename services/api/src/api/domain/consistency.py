@@ -70,7 +70,7 @@ def report(
             "cancelled": sum(1 for b in tickets.bookings if b["status"] == "cancelled"),
             "fare_declined": len(tickets.awaiting_staff),
             "fare_declined_delegates": tickets.awaiting_staff,
-            "fares_total": float(tickets.fares_total),
+            "fares_total": tickets.fares_total,  # a Decimal: a decimal string on the wire
         },
         "emails": {
             "sent": sum(1 for e in emails if e["status"] == "sent"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.contracts.envelope import Envelope
+from shared.contracts.registration import EVENT_OF_TYPE
 
 # Payload fields safe to show: identifiers, versions, statuses. Anything else (names, e-mails) is never shown.
 SHOWN = (
@@ -29,6 +30,14 @@ SHOWN = (
     "refund",
     "credit",
 )
+
+
+# What each workshop event tells, shown as `change` (WorkshopScheduled v1, still on the topic, carries it itself).
+def details(envelope: Envelope) -> dict[str, Any]:
+    payload = {**envelope.payload}
+    if envelope.event_type in EVENT_OF_TYPE:
+        payload.setdefault("change", EVENT_OF_TYPE[envelope.event_type].CHANGE)
+    return {key: payload[key] for key in SHOWN if payload.get(key) is not None}
 
 
 def involves(payload: dict[str, Any], delegate: str, workshop: str | None) -> bool:
@@ -52,7 +61,7 @@ def timeline(envelopes: list[Envelope], delegate: str, workshop: str | None) -> 
             "at": e.occurred_at.isoformat(),
             "service": e.event_type.split(".", 1)[0],
             "type": e.event_type,
-            "details": {key: e.payload[key] for key in SHOWN if e.payload.get(key) is not None},
+            "details": details(e),
             "event_id": str(e.event_id),
             "causation_id": str(e.causation_id) if e.causation_id else None,
             "correlation_id": str(e.correlation_id),

@@ -14,8 +14,7 @@ from datetime import UTC, date, datetime, time
 
 from shared.db.database import ensure_database, migrate, open_pool
 
-from api.adapters.postgres import TokenStore
-from api.bootstrap import MIGRATIONS
+from api.bootstrap import MIGRATIONS, TokenStore
 from api.config import Settings
 from api.domain.tokens import issue
 

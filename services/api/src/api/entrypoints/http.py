@@ -25,8 +25,7 @@ from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.contracts.registry import COMMANDS
 from shared.runtime import ServiceRuntime, pool
 
-from api.adapters import kafka, service_reads
-from api.adapters.postgres import Audit, TokenStore
+from api.bootstrap import Audit, TokenStore, kafka, service_reads
 from api.config import SERVICES, Settings
 from api.domain import consistency, timeline
 from api.domain.reads import ANYONE, OPS, READS, STAFF, Read

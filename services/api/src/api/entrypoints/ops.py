@@ -27,8 +27,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.topics import TOPICS, qualified
 from shared.runtime import pool
 
-from api.adapters import kafka
-from api.adapters.postgres import Audit, Replay
+from api.bootstrap import Audit, Replay, kafka
 from api.config import SERVICES, Settings
 from api.domain.dead_letters import DeadLetter, Selection, select
 from api.domain.lag import GroupLag, Seen, observe

@@ -27,8 +27,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 from shared.runtime import pool
 
-from api.adapters import kafka, service_reads
-from api.adapters.postgres import TokenStore
+from api.bootstrap import TokenStore, kafka, service_reads
 from api.config import Settings
 from api.domain import rates, sessions
 from api.domain.reads import OPS

@@ -25,7 +25,7 @@ from shared.contracts.registration import RequestTravelChange
 from shared.reply_links import Link, LinkRefused
 from shared.runtime import pool
 
-from api.adapters.reply_store import ReplyStore
+from api.bootstrap import ReplyStore
 from api.config import Settings
 from api.domain import replies
 from api.domain.reads import OPS, STAFF

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from shared.contracts.envelope import Command
+from shared.contracts.registration import EVENT_OF_TYPE
 
 # POST a JSON body to one of the services' reads: (status code, JSON answer).
 Ask = Callable[[str, str, dict[str, Any]], Awaitable[tuple[int, Any]]]
@@ -46,5 +47,8 @@ async def what_if(ask: Ask, decision: Command) -> dict[str, Any]:
     if after is None:
         return {"decision": tried, "changes": False, "workshop": None}
     travel = await step(ask, "travel", f"/workshops/{workshop_id}/what-if", after)
-    money = await step(ask, "sponsorship", f"/workshops/{workshop_id}/what-if", {"workshop": after, "travel": travel})
-    return {"decision": tried, "changes": True, "workshop": after, "travel": travel, **money}
+    rehearse = {"workshop": after, "event_type": preview["event_type"], "travel": travel}
+    money = await step(ask, "sponsorship", f"/workshops/{workshop_id}/what-if", rehearse)
+    # The decision in a word beside the facts, as the workshop showed it before its events were named for it.
+    workshop = {**after, "change": EVENT_OF_TYPE[preview["event_type"]].CHANGE}
+    return {"decision": tried, "changes": True, "workshop": workshop, "travel": travel, **money}

@@ -12,6 +12,7 @@ from shared.contracts.topics import qualified
 from shared.db.leadership import lock_for_transaction
 from shared.db.sql import upsert
 from shared.messaging import outbox
+from shared.observability import tracing
 
 from notifications.domain.mail import DIGEST, STAFF_REF, message_id
 from notifications.domain.relevance import ITINERARY_KINDS, SENT_OR_SENDING, Ticket, Told, family
@@ -142,14 +143,15 @@ class PostgresRepository:
         """Queue one e-mail per (delegate, kind, version); an older version of its family still queued is
         superseded (only the newest news goes out)."""
         inserted = await self.conn.fetchval(
-            "INSERT INTO emails (delegate_ref, workshop_id, kind, version, facts, message_id)"
-            " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING true",
+            "INSERT INTO emails (delegate_ref, workshop_id, kind, version, facts, message_id, trace_context)"
+            " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb) ON CONFLICT DO NOTHING RETURNING true",
             delegate_ref,
             workshop_id,
             kind,
             version,
             json.dumps(facts),
             message_id(kind, delegate_ref, version),
+            json.dumps(tracing.carrier()),  # the send continues the trace of the news that queued it
         )
         if inserted:
             await self.conn.execute(
@@ -194,11 +196,14 @@ class PostgresMailQueue:
                 "  WHERE e.status = 'pending' AND e.next_attempt_at <= now()"
                 "  AND ((c.delegate_ref IS NOT NULL AND w.workshop_id IS NOT NULL) OR e.kind = $2)"
                 "  ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED)"
-                " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts, created_at",
+                " RETURNING id, delegate_ref, workshop_id, kind, version, facts, attempts, created_at, trace_context",
                 limit,
                 DIGEST,
             )
-            return [await with_facts(conn, dict(row), self.staff) for row in rows]
+            return [
+                await with_facts(conn, {**dict(row), "trace_context": json.loads(row["trace_context"])}, self.staff)
+                for row in rows
+            ]
 
     async def mark_superseded(self, email_id: int) -> None:
         async with self.pool.acquire() as conn:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import aiosmtplib
+from opentelemetry.trace import SpanKind
+from shared.observability import tracing
 
 from notifications.config import Settings
 from notifications.service.ports import MailRefused
@@ -17,8 +19,14 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         """MailRefused when the server refuses the recipient or the message with a 5xx answer (for good); anything
         else is raised as it is, to retry later."""
+        s = self.settings
         try:
-            await self._send(message)
+            with tracing.TRACER.start_as_current_span(
+                "smtp send",
+                kind=SpanKind.CLIENT,
+                attributes={"server.address": s.smtp_host, "server.port": s.smtp_port},
+            ):
+                await self._send(message)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             codes = sorted({error.code for error in refused.recipients})
             if all(code >= 500 for code in codes):

@@ -19,7 +19,8 @@ AWARD_KINDS = ("granted", "waitlisted", "refused")
 ITINERARY_KINDS = ("itinerary", "itinerary_changed")
 WORKSHOP_KINDS = ("postponed", "deferred", "cancelled")
 SENT_OR_SENDING = ("sent", "sending")
-# What staff decided about a workshop (WorkshopScheduled.change) and the e-mail each sponsored delegate gets.
+# What staff decided about a workshop (the event's CHANGE: WorkshopPostponed...) and the e-mail each sponsored
+# delegate gets.
 # A move or a reschedule is told by the "itinerary_changed" e-mail that follows the new ticket.
 CHANGE_KINDS = {"postponed": "postponed", "deferred": "deferred", "cancelled": "cancelled"}
 HELD = ("scheduled", "confirmed", "postponed")  # workshop statuses under which a ticket is used

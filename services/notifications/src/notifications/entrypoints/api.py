@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Query, Request
-from shared.runtime import pool
+from shared.runtime import pool, serve
 
-from notifications.adapters.postgres import mail_queue_status
-from notifications.bootstrap import build, preview
+from notifications.bootstrap import build, mail_queue, preview
 from notifications.config import Settings
 from notifications.service.preview import CannotPreview, NothingToPreview
 
@@ -76,11 +74,10 @@ async def queue(request: Request, workshop: str | None = None) -> dict[str, Any]
     staff alarm."""
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        status = await mail_queue_status(conn, runtime.settings.mail_alarm_after_s, workshop)
+        status = await mail_queue(conn, runtime.settings, workshop)
     return {**status, "pending": status["waiting"], "oldest_pending_s": status["oldest_waiting_s"]}
 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="notifications", router=router)
-    uvicorn.run(app, host=settings.http_host, port=settings.notifications_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.notifications_http_port)

@@ -16,18 +16,36 @@ DIGEST_WORKSHOP = "*"  # the digest is about every workshop
 CHANGE_ROUNDS = 1000  # a change_decided e-mail's version: revision * CHANGE_ROUNDS + the quote's round
 
 
-async def when_workshop_decided_tell_sponsored_delegates(
-    repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
+async def when_workshop_scheduled_keep_facts(
+    repo: Repository,
+    envelope: Envelope,
+    event: registration_events.WorkshopScheduled
+    | registration_events.WorkshopMoved
+    | registration_events.WorkshopRescheduled
+    | registration_events.WorkshopConfirmed
+    | registration_events.WorkshopHeld,
+) -> None:
+    """Keep the workshop's facts for the e-mails. A move or a reschedule is told by the "itinerary_changed" e-mail
+    that follows the new ticket, not here."""
+    await repo.save_workshop({**event.model_dump(), "change": event.CHANGE})
+
+
+async def when_workshop_put_off_tell_delegates(
+    repo: Repository,
+    envelope: Envelope,
+    event: registration_events.WorkshopPostponed
+    | registration_events.WorkshopDeferred
+    | registration_events.WorkshopCancelled,
 ) -> None:
     """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate (and
     a deferral or cancellation to each waitlisted one), once per workshop revision. Stale or repeated news changes
     nothing."""
-    if not await repo.save_workshop(event.model_dump()):
+    if not await repo.save_workshop({**event.model_dump(), "change": event.CHANGE}):
         return
-    kind = workshop_change_kind(event.change, event.status)
+    kind = workshop_change_kind(event.CHANGE, event.status)
     if kind is None:
         return
-    facts = {"workshop_id": event.workshop_id, "change": event.change, "revision": event.revision}
+    facts = {"workshop_id": event.workshop_id, "change": event.CHANGE, "revision": event.revision}
     for delegate_ref, place in await repo.places(event.workshop_id, envelope.event_id):
         if told_of_workshop_change(kind, place):
             await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)

@@ -18,6 +18,7 @@ from prometheus_client import Counter
 from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
+from shared.observability import tracing
 
 from notifications.domain.mail import DIGEST
 from notifications.domain.relevance import still_current
@@ -91,11 +92,18 @@ class MailWorker:
         return len(emails)
 
     async def send_one(self, queue: MailQueue, email: dict[str, Any]) -> None:
-        with structlog.contextvars.bound_contextvars(
-            email_id=email["id"],
-            delegate_ref=email["delegate_ref"],
-            kind=email["kind"],
-            version=email["version"],
+        with (
+            structlog.contextvars.bound_contextvars(
+                email_id=email["id"],
+                delegate_ref=email["delegate_ref"],
+                kind=email["kind"],
+                version=email["version"],
+            ),
+            tracing.continued(
+                f"email {email['kind']}",
+                email.get("trace_context"),
+                attributes={"email.kind": email["kind"], "email.version": email["version"]},
+            ),
         ):
             if email["kind"] != DIGEST and not still_current(
                 email["kind"], email["workshop"], email["facts"], email.get("award")

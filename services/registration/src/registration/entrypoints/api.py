@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shared.contracts.envelope import describe
 from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.messaging.consumer import Refused
-from shared.runtime import pool
+from shared.runtime import pool, row_or_404, serve
 
-from registration.adapters.postgres import PostgresRepository
-from registration.bootstrap import GAZETTEER, build
+from registration.bootstrap import GAZETTEER, build, preview_decision
 from registration.config import Settings
 from registration.domain.model import RuleBroken
 from registration.domain.places import delegate_places
-from registration.service.handlers import preview_decision
 
 router = APIRouter()
 
@@ -32,9 +29,8 @@ async def workshops(request: Request) -> list[dict[str, Any]]:
 @router.get("/workshops/{workshop_id}")
 async def workshop(workshop_id: str, request: Request) -> dict[str, Any]:
     async with pool(request).acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if row is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        missing = f"workshop {workshop_id} is not known"
+        row = await row_or_404(conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing)
         counts = await conn.fetchrow(
             "SELECT count(*) AS registered, count(*) FILTER (WHERE sponsorship = 'requested') AS sponsorship_requested,"
             " count(DISTINCT country) AS countries, count(*) FILTER (WHERE approval = 'pending') AS pending_approval,"
@@ -63,10 +59,8 @@ async def participants(workshop_id: str, request: Request) -> dict[str, Any]:
     """The workshop's participant list WITH NAMES (personal data: staff only; the API offers it to role staff):
     each approved delegate's reference, family and given names, country, role and attendance (once held)."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
-                                       workshop_id)  # fmt: skip
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known")
+        workshop = await row_or_404(conn, "SELECT workshop_id, title, status FROM workshops WHERE workshop_id = $1",
+                                    workshop_id, missing=f"workshop {workshop_id} is not known")  # fmt: skip
         rows = await conn.fetch(
             "SELECT ref, family_name, given_name, country, role, language, sponsorship, attendance FROM delegates"
             " WHERE workshop_id = $1 AND approval = 'approved' ORDER BY family_name, given_name, ref",
@@ -151,8 +145,9 @@ class DecisionToTry(BaseModel):
 
 @router.post("/workshops/{workshop_id}/decisions/preview")
 async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> dict[str, Any]:
-    """The workshop as a decision would leave it (`workshop`, as `registration.workshop_scheduled` would carry it;
-    null when it is already in force), or 409 with the reason registration would refuse it. Changes nothing."""
+    """The workshop as a decision would leave it (`workshop`, as the event registration would publish carries it,
+    that event's type as `event_type`, e.g. registration.workshop_moved; both null when it is already in force), or
+    409 with the reason registration would refuse it. Changes nothing."""
     decision = WORKSHOP_DECISIONS.get(body.type)
     if decision is None:
         raise HTTPException(422, f"{body.type} is not a workshop decision")
@@ -162,17 +157,17 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
         raise HTTPException(422, describe(error)) from None
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
-        repo = PostgresRepository(conn, runtime.settings.logistics_namespace)
         try:
             # Asked now: a decision without a date of its own is dated today, as one sent now would be.
             sent_on = runtime.clock().date()
-            after = await preview_decision(repo, command, GAZETTEER, sent_on)  # type: ignore[arg-type]
+            after = await preview_decision(conn, runtime.settings, command, sent_on)  # type: ignore[arg-type]
         except Refused as refused:
             raise HTTPException(409, refused.reason) from None
-    return {"workshop": after.model_dump(mode="json") if after else None}
+    if after is None:
+        return {"workshop": None, "event_type": None}
+    return {"workshop": after.model_dump(mode="json"), "event_type": after.TYPE}
 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="registration", router=router)
-    uvicorn.run(app, host=settings.http_host, port=settings.registration_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.registration_http_port)

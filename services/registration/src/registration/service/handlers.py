@@ -50,7 +50,7 @@ async def schedule_workshop(
     if workshop is None:
         return
     await repo.save_workshop(workshop)
-    event = contracts.WorkshopScheduled(**asdict(workshop))
+    event = workshop_event(workshop)
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
@@ -214,7 +214,7 @@ async def decide(
     if workshop is None:
         return
     await repo.save_workshop(workshop)
-    event = contracts.WorkshopScheduled(**asdict(workshop))
+    event = workshop_event(workshop)
     await repo.publish(
         REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
     )
@@ -239,11 +239,16 @@ async def decision_outcome(
 
 async def preview_decision(
     repo: Repository, command: contracts.WorkshopDecision, gazetteer: Gazetteer, sent_on: date
-) -> contracts.WorkshopScheduled | None:
+) -> contracts.WorkshopEvent | None:
     """What registration would announce if staff took this decision now (None: nothing would change), or Refused
     with the reason it would give: the start of a what-if (issue 18). Nothing is saved or published."""
     workshop = await decision_outcome(repo, command, gazetteer, sent_on)
-    return None if workshop is None else contracts.WorkshopScheduled(**asdict(workshop))
+    return None if workshop is None else workshop_event(workshop)
+
+
+def workshop_event(workshop: Workshop) -> contracts.WorkshopEvent:
+    """The workshop's facts on the event that says what the last decision did: WorkshopMoved, WorkshopDeferred..."""
+    return contracts.EVENT_OF_CHANGE[workshop.change](**asdict(workshop))
 
 
 def apply_decision(existing: Workshop, command: contracts.WorkshopDecision, sent_on: date) -> Workshop | None:

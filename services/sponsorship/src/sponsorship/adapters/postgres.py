@@ -109,6 +109,17 @@ class PostgresRepository:
         )
         return [RequestRow(**dict(row)) for row in rows]
 
+    async def request_counts(self, workshop_id: str) -> dict[str, int]:
+        """For the read API: open requests (as allocation counts them) and those awaiting the registration's
+        approval."""
+        row = await self.conn.fetchrow(
+            f"SELECT count(*) FILTER (WHERE {OPEN_REQUEST}) AS requested, count(*) FILTER (WHERE"
+            " (requested OR asked_at IS NOT NULL) AND approval = 'pending') AS awaiting_approval"
+            " FROM requests WHERE workshop_id = $1",
+            workshop_id,
+        )
+        return dict(row)
+
     async def awards(self, workshop_id: str) -> dict[str, AwardRow]:
         rows = await self.conn.fetch(f"SELECT {AWARD_COLUMNS} FROM awards WHERE workshop_id = $1", workshop_id)
         return {row["delegate_ref"]: AwardRow(**dict(row)) for row in rows}

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel
-from shared.contracts.registration import WorkshopScheduled
+from pydantic import BaseModel, ValidationError
+from shared.contracts.envelope import describe
+from shared.contracts.registration import EVENT_OF_TYPE, WorkshopEvent
 from shared.contracts.travel import TravelOutlook
-from shared.runtime import pool
+from shared.runtime import pool, row_or_404, serve
 
-from sponsorship.adapters.postgres import OPEN_REQUEST, PostgresRepository, rehearsal
-from sponsorship.bootstrap import build, reference_tables
+from sponsorship.bootstrap import build, reference_tables, rehearsal, repository
 from sponsorship.config import Settings
 from sponsorship.domain import simulation
 from sponsorship.domain.statement import Place
@@ -40,9 +40,10 @@ async def pledges(request: Request) -> list[dict[str, Any]]:
 async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
     """Awards, budget and per-pledge commitments for one workshop (what I1 is checked against)."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to sponsorship")
+        missing = f"workshop {workshop_id} is not known to sponsorship"
+        workshop = await row_or_404(
+            conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing
+        )
         awards = await conn.fetch(
             "SELECT a.delegate_ref, a.status, a.priority, a.award_version, a.position, a.reason, a.total, a.currency,"
             " a.award_type, a.airfare_estimate, a.estimate_source, a.estimate_quoted_on,"
@@ -52,11 +53,8 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
             " FROM awards a WHERE a.workshop_id = $1 ORDER BY a.priority",
             workshop_id,
         )
-        requested = await conn.fetchrow(
-            f"SELECT count(*) FILTER (WHERE {OPEN_REQUEST}) AS requested, count(*) FILTER (WHERE"
-            " (requested OR asked_at IS NOT NULL) AND approval = 'pending') AS awaiting_approval"
-            " FROM requests WHERE workshop_id = $1",
-            workshop_id,
+        requested = await repository(conn, request.app.state.sponsorship_settings.logistics_namespace).request_counts(
+            workshop_id
         )
         # Amounts in the workshop's currency (at the rate recorded on each pledge); the pledge's own amount and
         # currency alongside. `committed` is everything the pledge carries (what I1 bounds); `committed_here`
@@ -94,9 +92,10 @@ async def sponsorships(workshop_id: str, request: Request) -> dict[str, Any]:
         "pledges": [dict(row) for row in pledges],
         "budget": {
             "currency": workshop["currency"],
-            "available": float(sum(p["amount"] for p in spendable)),
-            "committed": float(sum(p["committed_here"] for p in pledges)),
-            "spent": float(sum(p["spent_here"] for p in pledges)),
+            # Money as decimal strings, as every amount of this API (and of the contracts) is.
+            "available": sum((p["amount"] for p in spendable), Decimal(0)),
+            "committed": sum((p["committed_here"] for p in pledges), Decimal(0)),
+            "spent": sum((p["spent_here"] for p in pledges), Decimal(0)),
         },
     }
 
@@ -191,7 +190,7 @@ async def funding_simulation(request: Request, year: int, mode: str = "annual") 
         raise HTTPException(422, f"mode {mode!r} is not one of {', '.join(simulation.MODES)}")
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
-        repo = PostgresRepository(conn, settings.logistics_namespace)
+        repo = repository(conn, settings.logistics_namespace)
         try:
             outcomes = await funding_service.simulate_year(repo, tables, year, mode)
         except funding_service.CannotSimulate as why:
@@ -204,7 +203,7 @@ async def subsistence_rates(request: Request) -> list[dict[str, Any]]:
     """The dated subsistence table in force: the shipped rows and those staff set since, oldest first."""
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
-        staff = await PostgresRepository(conn, settings.logistics_namespace).subsistence_rates()
+        staff = await repository(conn, settings.logistics_namespace).subsistence_rates()
     ours = {(rate.city, rate.currency, rate.effective_from) for rate in staff}
     return [
         {
@@ -226,9 +225,10 @@ async def donor_statement(donor_id: str, request: Request, year: int | None = No
     used or unused, an allowance paid or not by attendance, fees and airline credits), and the totals against the
     pledge. Money re-decided (given back and charged again at once) is not counted as released."""
     async with pool(request).acquire() as conn:
-        donor = await conn.fetchrow("SELECT donor_id, name FROM donors WHERE donor_id = $1", donor_id)
-        if donor is None:
-            raise HTTPException(404, f"donor {donor_id} is not known to sponsorship")
+        missing = f"donor {donor_id} is not known to sponsorship"
+        donor = await row_or_404(
+            conn, "SELECT donor_id, name FROM donors WHERE donor_id = $1", donor_id, missing=missing
+        )
         pledges = await conn.fetch(
             "SELECT pledge_id, workshop_id, year, amount, currency, rate, kind, status FROM pledges"
             " WHERE donor_id = $1 AND ($2::int IS NULL OR year = $2"
@@ -274,8 +274,19 @@ async def donor_statement(donor_id: str, request: Request, year: int | None = No
 
 
 class DecisionToRehearse(BaseModel):
-    workshop: WorkshopScheduled  # the workshop as the decision would leave it (registration's preview)
+    workshop: dict[str, Any]  # the workshop as the decision would leave it (registration's preview)
+    event_type: str  # the event registration would publish with it, e.g. registration.workshop_moved
     travel: TravelOutlook  # what travel would do to each ticket, priced today
+
+    def event(self) -> WorkshopEvent:
+        """The workshop's facts on the event the decision would publish; HTTPException 422 when it is not one."""
+        event = EVENT_OF_TYPE.get(self.event_type)
+        if event is None:
+            raise HTTPException(422, f"{self.event_type} is not a workshop event")
+        try:
+            return event.model_validate(self.workshop)
+        except ValidationError as error:
+            raise HTTPException(422, describe(error)) from None
 
 
 @router.post("/workshops/{workshop_id}/what-if")
@@ -283,7 +294,8 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
     """A decision rehearsed (issue 18): places decided again at the new venue's estimated costs, each ticket settled
     as travel priced it, and the money per pledge and donor; all in a transaction rolled back, so nothing changes.
     409 when it cannot be rehearsed (not known here, or busy past the lock wait)."""
-    if body.workshop.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
+    after = body.event()
+    if after.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
         raise HTTPException(422, f"the decision and travel's outlook must both be about workshop {workshop_id}")
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
     async with pool(request).acquire() as conn:
@@ -291,7 +303,7 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
             return await what_if_service.what_if(
                 lambda: rehearsal(conn, settings.logistics_namespace),
                 tables,
-                body.workshop,
+                after,
                 body.travel,
                 request.app.state.runtime.clock(),  # the service's clock, as its decisions use
             )
@@ -305,7 +317,10 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="sponsorship", router=router)
-    app.state.sponsorship_settings = settings
-    app.state.sponsorship_tables = reference_tables(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.sponsorship_http_port, log_config=None, access_log=False)
+    serve(
+        build(settings),
+        router,
+        settings.sponsorship_http_port,
+        sponsorship_settings=settings,
+        sponsorship_tables=reference_tables(settings),
+    )

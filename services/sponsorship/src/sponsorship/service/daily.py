@@ -15,8 +15,8 @@ import structlog
 from shared.contracts import sponsorship as contracts
 from shared.contracts.envelope import envelope_for
 
-from sponsorship.service import handlers
-from sponsorship.service.handlers import ReferenceTables
+from sponsorship.service import deadline_check
+from sponsorship.service.costing import ReferenceTables
 from sponsorship.service.ports import Repository
 
 log = structlog.get_logger("sponsorship")
@@ -27,7 +27,7 @@ def now_utc() -> datetime:
 
 
 class DailyDeadlineCheck:
-    """A background task: every `every_s` seconds, `handlers.check_deadlines` for the clock's day."""
+    """A background task: every `every_s` seconds, `deadline_check.check_deadlines` for the clock's day."""
 
     def __init__(
         self,
@@ -54,7 +54,7 @@ class DailyDeadlineCheck:
         command = contracts.CheckDeadlines(today=now.date())
         envelope = envelope_for(command, aggregate_key=command.message_key(), occurred_at=now)
         async with self.transaction(pool) as repo:
-            await handlers.check_deadlines(repo, envelope, command, self.tables)
+            await deadline_check.check_deadlines(repo, envelope, command, self.tables)
 
     async def _run(self, pool: Any) -> None:
         while True:

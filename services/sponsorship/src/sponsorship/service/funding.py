@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sponsorship.domain import allocation, costs, pledges, simulation
-from sponsorship.service.handlers import ReferenceTables, cost_lines, terms, with_staff_rates
+from sponsorship.service.costing import ReferenceTables, cost_lines, with_staff_rates
+from sponsorship.service.donors_and_pledges import terms
 from sponsorship.service.ports import Repository
 
 OUT = {"refused", "withdrawn", "cancelled"}

@@ -23,8 +23,9 @@ from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Contract, envelope_for
 
 from sponsorship.domain import what_if as rules
-from sponsorship.service import handlers
-from sponsorship.service.handlers import ReferenceTables
+from sponsorship.domain import workshop_status
+from sponsorship.service import fares, tickets, workshop_decisions
+from sponsorship.service.costing import ReferenceTables
 from sponsorship.service.ports import AwardRow, Repository, WorkshopFacts
 
 # A repository whose writes are discarded when the block ends (never committed).
@@ -53,7 +54,7 @@ async def picture(repo: Repository, workshop_id: str) -> Picture:
 async def what_if(
     rehearsal: Rehearsal,
     tables: ReferenceTables,
-    after: registration_events.WorkshopScheduled,
+    after: registration_events.WorkshopEvent,
     travel: travel_events.TravelOutlook,
     now: datetime,
 ) -> dict[str, Any]:
@@ -68,7 +69,7 @@ async def what_if(
             before = await picture(repo, workshop.workshop_id)
             pledges_before = {p: await repo.pledge(p) for p in await pledges_of(repo, workshop, before)}
             decision = envelope_for(after, aggregate_key=after.workshop_id, occurred_at=now)
-            await handlers.when_workshop_scheduled_follow_decision(repo, decision, after, tables)
+            await workshop_decisions.when_workshop_decided_review_places(repo, decision, after, tables)
             decided = await picture(repo, workshop.workshop_id)
             settling = Settlement(repo, tables, after, travel, now)
             await settling.run(decided.awards)
@@ -102,7 +103,7 @@ async def what_if(
     ]
     return {
         "workshop_id": after.workshop_id,
-        "change": after.change,
+        "change": after.CHANGE,
         "status": after.status,
         "venue_version": after.venue_version,
         "currency": facts.currency,
@@ -171,7 +172,7 @@ class Settlement:
         self,
         repo: Repository,
         tables: ReferenceTables,
-        after: registration_events.WorkshopScheduled,
+        after: registration_events.WorkshopEvent,
         travel: travel_events.TravelOutlook,
         now: datetime,
     ) -> None:
@@ -184,7 +185,7 @@ class Settlement:
         self.holds = 0
 
     async def run(self, awards: dict[str, AwardRow]) -> None:
-        active = self.after.status not in handlers.INACTIVE
+        active = self.after.status not in workshop_status.INACTIVE
         ordered = sorted(self.outlooks.values(), key=lambda o: (awards[o.delegate_ref].priority
                          if o.delegate_ref in awards else 10**6, o.delegate_ref))  # fmt: skip
         tickets = [o for o in ordered if o.fate != "new"]
@@ -241,7 +242,7 @@ class Settlement:
             currency=outlook.currency,
             rebooking=rebooking,
         )
-        await self.send(event, handlers.when_ticket_cancelled_release_the_refund)
+        await self.send(event, tickets.when_ticket_cancelled_release_the_refund)
 
     async def held(self, outlook: travel_events.TicketOutlook, fare: Decimal, replaces: str | None = None) -> bool:
         """Sponsorship's price check of the fare travel would hold; whether it approves it."""
@@ -257,7 +258,7 @@ class Settlement:
             ticketing_deadline=self.now + timedelta(hours=1),
             replaces_booking_ref=replaces,
         )
-        await self.send(event, handlers.when_fare_held_charge_actual_fare)
+        await self.send(event, fares.when_fare_held_charge_actual_fare)
         answer = await self.repo.fare_hold(hold_id)
         return bool(answer and answer["approved"])
 
@@ -274,7 +275,7 @@ class Settlement:
             segments=[],
             itinerary_version=version,
         )
-        await self.send(event, handlers.when_ticket_issued_mark_its_money)
+        await self.send(event, tickets.when_ticket_issued_mark_its_money)
 
     async def change(self, outlook: travel_events.TicketOutlook) -> None:
         """Changed at the provider: sponsorship is asked for the ticket's whole cost; declined, travel gives the

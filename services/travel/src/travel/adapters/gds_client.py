@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+from shared.observability import tracing
 
 
 class Money(BaseModel):
@@ -164,6 +165,7 @@ class GdsClient:
     ) -> None:
         self._http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
         self._http.event_hooks["response"].append(self._observe_clock)
+        tracing.instrument_client(self._http)
         self._attempts = attempts
         self._backoff = backoff
         self._skew = timedelta(0)

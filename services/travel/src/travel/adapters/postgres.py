@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -13,10 +13,13 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.topics import TRAVEL_BOOKING, qualified
 from shared.db.sql import upsert
 from shared.messaging import outbox
+from shared.observability import tracing
 
-from travel.domain.booking import ACTIVE, TravelDates, Trip, answer, revive
+from travel.domain import trip_release
+from travel.domain.booking import ACTIVE, FINAL, TravelDates, Trip, answer, follow_change, reprice, revive
 from travel.domain.change_quote import ChangeQuote, PricedOption
 from travel.domain.fare_quote import FareQuote
+from travel.domain.trip_states import ENDED_WITHOUT_TICKET
 from travel.service.ports import TripFacts, WorkshopFacts
 
 WORKSHOP_COLUMNS = [field.name for field in fields(WorkshopFacts)]
@@ -90,15 +93,6 @@ class PostgresRepository:
             award_version,
         )
         return bool(result.endswith("1"))
-
-    async def cancel_tickets(self, delegate_ref: str, workshop_id: str) -> list[tuple[str, int]]:
-        rows = await self.conn.fetch(
-            "UPDATE bookings SET status = 'cancelled' WHERE delegate_ref = $1 AND workshop_id = $2"
-            " AND status = 'ticketed' RETURNING booking_ref, venue_version",
-            delegate_ref,
-            workshop_id,
-        )
-        return [(row["booking_ref"], row["venue_version"]) for row in rows]
 
     async def to_book(self, workshop: WorkshopFacts) -> list[tuple[str, str]]:
         """Granted delegates with a known home airport and no valid ticket for the current venue."""
@@ -174,10 +168,11 @@ class PostgresRepository:
             elif (again := revive(known, row["home_airport"], today, dates)) is not None:
                 revived += await update_trip(self.conn, known, again, 0.0)
         if new:
+            n = len(TRIP_COLUMNS)
             await self.conn.executemany(
-                f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}, due_at)"
-                f" VALUES ({', '.join(f'${i + 1}' for i in range(len(TRIP_COLUMNS)))}, now()) ON CONFLICT DO NOTHING",
-                [trip_values(trip) for trip in new],
+                f"INSERT INTO trips ({', '.join(TRIP_COLUMNS)}, due_at, trace_context)"
+                f" VALUES ({', '.join(f'${i + 1}' for i in range(n))}, now(), ${n + 1}::jsonb) ON CONFLICT DO NOTHING",
+                [[*trip_values(trip), json.dumps(tracing.carrier())] for trip in new],
             )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
         return len(new) + revived
@@ -216,26 +211,25 @@ class PostgresRepository:
         below_version: int | None = None,
         keep_tickets: bool = False,
     ) -> int:
-        """Stop live trips and give back held or ticketed orders (the worker cancels them at the provider);
-        `keep_tickets`: a ticket stays when its delegate has a trip for `below_version`, which changes or cancels it."""
-        status = await self.conn.execute(
-            "UPDATE trips SET state = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL)"
-            " THEN 'cancelled' ELSE 'releasing' END, release_to = 'cancelled', reason = $2, tries = 0,"
-            " due_at = CASE WHEN state = 'requested' OR (state = 'quoted' AND hold_key IS NULL) THEN NULL"
-            " ELSE now() END, updated_at = now()"
-            " WHERE workshop_id = $1"
-            " AND state IN ('requested', 'quoted', 'held', 'approved', 'ticketed', 'change_held', 'change_approved')"
-            " AND ($3::text IS NULL OR delegate_ref = $3) AND ($4::int IS NULL OR venue_version < $4)"
-            " AND NOT ($5 AND state = 'ticketed' AND EXISTS (SELECT 1 FROM trips n WHERE n.delegate_ref ="
-            " trips.delegate_ref AND n.workshop_id = trips.workshop_id AND n.venue_version = $4))",
+        """Stop live trips and give back held or ticketed orders (the worker cancels them at the provider), as
+        `trip_release.given_back` decides; `keep_tickets`: a ticket stays when its delegate has a trip for
+        `below_version`, which changes or cancels it."""
+        trips = await load_trips(
+            self.conn,
+            "workshop_id = $1 AND ($2::text IS NULL OR delegate_ref = $2)",
             workshop_id,
-            reason,
             delegate_ref,
-            below_version,
-            keep_tickets,
+        )
+        followed = (
+            trip_release.followed_by(trips, below_version) if keep_tickets and below_version is not None else set()
+        )
+        released = await give_back(
+            self.conn,
+            trips,
+            lambda locked: trip_release.given_back(locked, reason, below_version=below_version, followed=followed),
         )
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
-        return int(status.rsplit(" ", 1)[-1])
+        return released
 
     async def traveller_status(self, delegate_ref: str) -> tuple[str | None, str | None]:
         """(workshop, sponsorship) as travel knows them for this delegate."""
@@ -273,26 +267,12 @@ class PostgresRepository:
         return trip_from(row) if row else None
 
     async def requote_trip(self, trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> bool:
-        """The next attempt from the new airport or on the new dates (the worker's step in flight, if any, then fails
-        to save); a trip that may hold an order gives it back first."""
-        status = await self.conn.execute(
-            "UPDATE trips SET home_airport = $4, arrive_on = $5, leave_on = $6, attempt = attempt + 1, tries = 0,"
-            " due_at = now(), updated_at = now(),"
-            " state = CASE WHEN state = 'requested' THEN 'requested' ELSE 'releasing' END,"
-            " release_to = CASE WHEN state IN ('requested', 'releasing') THEN release_to ELSE 'requested' END,"
-            " reason = 'changed: ' || $7"
-            " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3"
-            " AND state IN ('requested', 'quoted', 'held', 'approved', 'releasing')",
-            trip.delegate_ref,
-            trip.workshop_id,
-            trip.venue_version,
-            home_airport,
-            dates.arrive_on,
-            dates.leave_on,
-            reason,
-        )
+        """The next attempt from the new airport or on the new dates (`domain.reprice`; the worker's step in flight,
+        if any, then fails to save); a trip that may hold an order gives it back first. `trip` as read locked."""
+        after = reprice(trip, home_airport, dates, reason)
+        saved = after is not None and await update_trip(self.conn, trip, after, 0.0)
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
-        return bool(status.endswith("1"))
+        return saved
 
     async def quotes(self, delegate_ref: str, *, lock: bool = False) -> list[ChangeQuote]:
         rows = await self.conn.fetch(
@@ -306,21 +286,10 @@ class PostgresRepository:
         return await write_quote(self.conn, quote, None, 0.0 if quote.status == "requested" else None)
 
     async def move_trip(self, trip: Trip, state: str, change_quote: str | None, due_in: float | None) -> bool:
-        status = await self.conn.execute(
-            "UPDATE trips SET state = $5, change_quote = $6, change_key = NULL, tries = 0, updated_at = now(),"
-            " due_at = CASE WHEN $7::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $7::float8) END"
-            " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version = $3 AND state = $4 AND attempt = $8",
-            trip.delegate_ref,
-            trip.workshop_id,
-            trip.venue_version,
-            trip.state,
-            state,
-            change_quote,
-            due_in,
-            trip.attempt,
-        )
+        """`trip` (as read locked) on through a change quote (`domain.follow_change`)."""
+        saved = await update_trip(self.conn, trip, follow_change(trip, state, change_quote), due_in)
         await self.conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
-        return bool(status.endswith("1"))
+        return saved
 
     async def traveller(self, delegate_ref: str) -> tuple[str, str, int, TravelDates] | None:
         row = await self.conn.fetchrow(
@@ -396,27 +365,63 @@ def trip_values(trip: Trip) -> list[Any]:
     return [values[name] for name in TRIP_COLUMNS]
 
 
+def _update_trip_sql() -> str:
+    assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
+    n, state = len(TRIP_COLUMNS), TRIP_COLUMNS.index("state") + 1
+    return (
+        f"UPDATE trips SET {assignments},"
+        f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${n + 1}::float8)"
+        f" END, updated_at = now(), state_since = CASE WHEN state = ${state} THEN state_since ELSE now() END,"
+        f" trace_context = ${n + 8}::jsonb"
+        f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
+        f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}"
+    )
+
+
+UPDATE_TRIP = _update_trip_sql()
+
+
+def _update_args(before: Trip, after: Trip, due_in: float | None) -> list[Any]:
+    key = [before.delegate_ref, before.workshop_id, before.venue_version, before.state, before.attempt, before.tries]
+    return [*trip_values(after), due_in, *key]
+
+
 async def update_trip(conn: asyncpg.Connection, before: Trip, after: Trip, due_in: float | None) -> bool:
     """Write `after` only if the trip is still as `before` (state, attempt and tries): whoever changed it first wins.
     `due_in` None: not due until something happens. A new state restarts the clock of its liveness bound."""
-    assignments = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(TRIP_COLUMNS))
-    n, state = len(TRIP_COLUMNS), TRIP_COLUMNS.index("state") + 1
-    status = await conn.execute(
-        f"UPDATE trips SET {assignments},"
-        f" due_at = CASE WHEN ${n + 1}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${n + 1}::float8)"
-        f" END, updated_at = now(), state_since = CASE WHEN state = ${state} THEN state_since ELSE now() END"
-        f" WHERE delegate_ref = ${n + 2} AND workshop_id = ${n + 3} AND venue_version = ${n + 4}"
-        f" AND state = ${n + 5} AND attempt = ${n + 6} AND tries = ${n + 7}",
-        *trip_values(after),
-        due_in,
-        before.delegate_ref,
-        before.workshop_id,
-        before.venue_version,
-        before.state,
-        before.attempt,
-        before.tries,
-    )
+    status = await conn.execute(UPDATE_TRIP, *_update_args(before, after, due_in))
     return bool(status.endswith("1"))
+
+
+async def load_trips(conn: asyncpg.Connection, where: str, *args: Any) -> list[Trip]:
+    rows = await conn.fetch(f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE {where}", *args)
+    return [trip_from(row) for row in rows]
+
+
+async def give_back(
+    conn: asyncpg.Connection, trips: list[Trip], decide: Callable[[list[Trip]], list[tuple[Trip, Trip]]]
+) -> int:
+    """Store what `decide` (a domain rule) makes of `trips`, locking only the trips it changes, as one UPDATE of
+    them would: they are locked in key order, decided again as locked (a worker's step may have moved one since they
+    were read) and written, due now (or never, once ended); returns how many."""
+    chosen = decide(trips)
+    if not chosen:
+        return 0
+    rows = await conn.fetch(
+        f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips"
+        " WHERE (delegate_ref, workshop_id, venue_version) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::int[]))"
+        " ORDER BY delegate_ref, workshop_id, venue_version FOR UPDATE",
+        [before.delegate_ref for before, _ in chosen],
+        [before.workshop_id for before, _ in chosen],
+        [before.venue_version for before, _ in chosen],
+    )
+    changes = decide([trip_from(row) for row in rows])
+    if not changes:
+        return 0
+    await conn.executemany(
+        UPDATE_TRIP, [_update_args(before, after, None if after.state in FINAL else 0.0) for before, after in changes]
+    )
+    return len(changes)
 
 
 class PostgresTripStore:
@@ -425,11 +430,13 @@ class PostgresTripStore:
     def __init__(self, pool: asyncpg.Pool, namespace: str) -> None:
         self.pool = pool
         self.namespace = namespace
+        self.traces: dict[tuple[str, str, int], dict[str, str]] = {}  # due trips' trace contexts, by trip
 
     async def due(self, limit: int, skip: Sequence[tuple[str, str, int]] = ()) -> list[Trip]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT {', '.join(TRIP_COLUMNS)} FROM trips WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
+                f"SELECT {', '.join(TRIP_COLUMNS)}, trace_context FROM trips"
+                f" WHERE due_at <= now() AND state IN {ACTIVE_SQL}"
                 " AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::int[]) AS s (d, w, v)"
                 "   WHERE s.d = trips.delegate_ref AND s.w = trips.workshop_id AND s.v = trips.venue_version)"
                 " ORDER BY due_at LIMIT $1",
@@ -438,7 +445,14 @@ class PostgresTripStore:
                 [w for _, w, _ in skip],
                 [v for _, _, v in skip],
             )
+        self.traces = {
+            (row["delegate_ref"], row["workshop_id"], row["venue_version"]): json.loads(row["trace_context"])
+            for row in rows
+        }
         return [trip_from(row) for row in rows]
+
+    def trace_context(self, trip: Trip) -> dict[str, str]:
+        return self.traces.get((trip.delegate_ref, trip.workshop_id, trip.venue_version), {})
 
     async def facts(self, trip: Trip) -> TripFacts:
         """The workshop and the delegate's sponsorship in one round trip (read before every step)."""
@@ -504,20 +518,26 @@ class PostgresTripStore:
             if quote is not None:
                 await write_quote(conn, quote, "approved", None)
             if release_older is not None:
-                await conn.execute(
-                    "UPDATE trips SET state = 'releasing', release_to = 'cancelled', reason = $4, tries = 0,"
-                    " due_at = now(), updated_at = now()"
-                    " WHERE delegate_ref = $1 AND workshop_id = $2 AND venue_version < $3 AND state = 'ticketed'"
-                    " AND NOT EXISTS (SELECT 1 FROM workshops w WHERE w.workshop_id = $2 AND w.venue_version > $3)",
-                    after.delegate_ref,
-                    after.workshop_id,
-                    after.venue_version,
-                    release_older,
-                )
-                await conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
+                await self._release_older(conn, after, release_older)
             for envelope in events:
                 await repo.publish(TRAVEL_BOOKING, envelope)
         return True
+
+    @staticmethod
+    async def _release_older(conn: asyncpg.Connection, ended: Trip, reason: str) -> None:
+        """The delegate's older venue versions' tickets, given back as `trip_release.older_tickets_given_back` says."""
+        older = await load_trips(
+            conn,
+            "delegate_ref = $1 AND workshop_id = $2 AND venue_version < $3",
+            ended.delegate_ref,
+            ended.workshop_id,
+            ended.venue_version,
+        )
+        current = await conn.fetchval("SELECT venue_version FROM workshops WHERE workshop_id = $1", ended.workshop_id)
+        if await give_back(
+            conn, older, lambda locked: trip_release.older_tickets_given_back(ended, locked, current, reason)
+        ):
+            await conn.execute(f"NOTIFY {TRIPS_CHANNEL}")
 
     async def wake_past_deadline(self, provider_now: datetime) -> int:
         """Held or approved trips whose hold has passed its deadline in the provider's time are made due now (its
@@ -586,16 +606,16 @@ class PostgresTripStore:
         return trip_from(row) if row else None
 
     async def rebooked(self, trip: Trip) -> bool:
+        """The delegate has a trip for a newer venue version that has not ended without a ticket."""
         async with self.pool.acquire() as conn:
-            return bool(
-                await conn.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM trips WHERE delegate_ref = $1 AND workshop_id = $2"
-                    " AND venue_version > $3 AND state NOT IN ('cancelled', 'failed', 'declined'))",
-                    trip.delegate_ref,
-                    trip.workshop_id,
-                    trip.venue_version,
-                )
+            newer = await load_trips(
+                conn,
+                "delegate_ref = $1 AND workshop_id = $2 AND venue_version > $3",
+                trip.delegate_ref,
+                trip.workshop_id,
+                trip.venue_version,
             )
+        return any(each.state not in ENDED_WITHOUT_TICKET for each in newer)
 
     async def quotes_due(self, limit: int) -> list[ChangeQuote]:
         async with self.pool.acquire() as conn:

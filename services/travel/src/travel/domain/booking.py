@@ -16,10 +16,12 @@ from typing import Any
 
 from shared.fare_curve import CHEAPEST_DAYS, EARLY_BOOKING_DAYS, advance_purchase_factor
 
-# change_held: the extra cost of an approved change quote waits for sponsorship; change_approved: carry it out.
-ACTIVE = ("requested", "quoted", "held", "approved", "releasing", "change_held", "change_approved")
-# moved: the trip's ticket was changed at the provider to fly a newer venue version (that version's trip holds it).
-FINAL = ("ticketed", "declined", "cancelled", "failed", "moved")
+# A trip's states and transitions live in trip_states; these stay importable from here.
+from travel.domain.trip_states import ACTIVE as ACTIVE
+from travel.domain.trip_states import APPROVED, HELD, QUOTED, RELEASING, REQUESTED, move
+from travel.domain.trip_states import ENDED_WITHOUT_TICKET as ENDED_WITHOUT_TICKET
+from travel.domain.trip_states import FINAL as FINAL
+
 # How a trip following a ticket of an older venue version gets its ticket: that ticket changed at the provider, or
 # cancelled (refund or credit) and a new one bought; whichever costs less within policy (issue 7).
 CHANGE, REBOOK = "change", "rebook"
@@ -247,9 +249,9 @@ def ticket_fate(ticket_venue_version: int, venue_version: int, workshop_status: 
 
 def requote(trip: Trip, reason: str) -> Trip:
     """Back to the start with the next attempt: new idempotency keys, a new offer, a new hold and approval."""
-    return replace(
+    return move(
         trip,
-        state="requested",
+        REQUESTED,
         attempt=trip.attempt + 1,
         offer_id=None,
         fare_class=None,
@@ -271,10 +273,6 @@ def requote(trip: Trip, reason: str) -> Trip:
         hold_fare=None,
         asked=0,
     )
-
-
-# A trip that ended without a ticket for its venue version; it can be booked again (granted again, booked again).
-ENDED_WITHOUT_TICKET = ("declined", "cancelled", "failed")
 
 
 def revive(trip: Trip, home_airport: str, today: date, dates: TravelDates) -> Trip | None:
@@ -302,6 +300,35 @@ def revive(trip: Trip, home_airport: str, today: date, dates: TravelDates) -> Tr
     )
 
 
+# A trip not yet ticketed (or giving back what it held) is priced afresh when its delegate's airport or dates change.
+REPRICEABLE = (REQUESTED, QUOTED, HELD, APPROVED, RELEASING)
+
+
+def reprice(trip: Trip, home_airport: str, dates: TravelDates, reason: str) -> Trip | None:
+    """The next attempt from a new airport or on other dates, for a trip not yet ticketed; one that may hold an order
+    gives it back first (then books again), one giving back already goes on to where it was going. Any other trip is
+    left as it is (None)."""
+    if trip.state not in REPRICEABLE:
+        return None
+    giving_back = trip.state in (REQUESTED, RELEASING)
+    return move(
+        trip,
+        REQUESTED if trip.state == REQUESTED else RELEASING,
+        home_airport=home_airport,
+        arrive_on=dates.arrive_on,
+        leave_on=dates.leave_on,
+        attempt=trip.attempt + 1,
+        tries=0,
+        release_to=trip.release_to if giving_back else REQUESTED,
+        reason=f"changed: {reason}",
+    )
+
+
+def follow_change(trip: Trip, target: str, quote_id: str | None) -> Trip:
+    """A ticketed trip on its way through an approved change quote (`quote_id`; None: back to its ticket as it is)."""
+    return move(trip, target, change_quote=quote_id, change_key=None, tries=0)
+
+
 def answer(trip: Trip, hold_id: str, approved: bool, reason: str | None) -> Trip | None:
     """Sponsorship's answer about the fare it was asked to approve: approved, the trip is ticketed (or its change
     made); declined, whatever the provider holds is given back (and, for a newer venue version, the older ticket
@@ -310,8 +337,8 @@ def answer(trip: Trip, hold_id: str, approved: bool, reason: str | None) -> Trip
     if trip.state != "held" or trip.hold_id != hold_id:
         return None
     if approved:
-        return replace(trip, state="approved", tries=0)
-    return replace(trip, state="releasing", release_to="declined", reason=reason, tries=0)
+        return move(trip, APPROVED, tries=0)
+    return move(trip, RELEASING, release_to="declined", reason=reason, tries=0)
 
 
 # A held fare whose answer has not come in: sponsorship is asked again (it repeats its answer) after this long, then
@@ -364,8 +391,8 @@ def release(trip: Trip, final_state: str, reason: str) -> Trip:
     nothing_at_provider = trip.state == "quoted" and trip.hold_key is None
     waiting_to_change = trip.path == CHANGE and trip.state == "held"  # no change call made yet
     if trip.state == "requested" or nothing_at_provider or waiting_to_change:
-        return replace(trip, state=final_state, reason=reason, tries=0)
-    return replace(trip, state="releasing", release_to=final_state, reason=reason, tries=0)
+        return move(trip, final_state, reason=reason, tries=0)
+    return move(trip, RELEASING, release_to=final_state, reason=reason, tries=0)
 
 
 def deadline_passed(trip: Trip, now: datetime) -> bool:

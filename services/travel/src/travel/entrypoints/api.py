@@ -8,20 +8,16 @@ from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, HTTPException, Request
-from shared.contracts.registration import WorkshopScheduled
-from shared.runtime import pool
+from shared.contracts.registration import Workshop
+from shared.runtime import pool, row_or_404, serve
 
-from travel.adapters.fare_provider import GdsProvider
-from travel.adapters.gds_client import GdsClient
-from travel.adapters.postgres import late_trips, outlook_facts
-from travel.bootstrap import build
+from travel.bootstrap import build, quote_provider, what_if_facts, workshop_late_trips
 from travel.config import Settings
 from travel.domain import booking
 from travel.domain.booking import ACTIVE, TravelDates
 from travel.service import what_if
-from travel.service.ports import ProviderDown, ProviderRefused, WorkshopFacts
+from travel.service.ports import Provider, ProviderDown, ProviderRefused, WorkshopFacts
 
 router = APIRouter()
 
@@ -73,9 +69,9 @@ def _trip(row: Any) -> dict[str, Any]:
 async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
     """Trips of the current venue version by state, against the granted delegates: for progress bars."""
     async with pool(request).acquire() as conn:
-        workshop = await conn.fetchrow("SELECT venue_version FROM workshops WHERE workshop_id = $1", workshop_id)
-        if workshop is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        missing = f"workshop {workshop_id} is not known to travel"
+        query = "SELECT venue_version FROM workshops WHERE workshop_id = $1"
+        workshop = await row_or_404(conn, query, workshop_id, missing=missing)
         states = await conn.fetch(
             "SELECT state, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 GROUP BY state",
             workshop_id,
@@ -85,7 +81,7 @@ async def progress(workshop_id: str, request: Request) -> dict[str, Any]:
             "SELECT count(*) FROM travellers WHERE workshop_id = $1 AND sponsorship = 'granted'", workshop_id
         )
         bound = request.app.state.runtime.settings.travel_liveness_bound_s
-        late = await late_trips(conn, bound, workshop_id=workshop_id)
+        late = await workshop_late_trips(conn, bound, workshop_id)
         paths = await conn.fetch(  # after a venue change: tickets changed at the provider, or cancelled and rebooked
             "SELECT path, count(*) AS n FROM trips WHERE workshop_id = $1 AND venue_version = $2 AND path IS NOT NULL"
             " GROUP BY path",
@@ -198,9 +194,8 @@ async def change_quotes(delegate_ref: str, request: Request) -> dict[str, Any]:
 async def quotes(workshop_id: str, request: Request, delegate: str | None = None) -> dict[str, Any]:
     """What the provider would sell each granted delegate (or one) today, within policy: a read, nothing held."""
     async with pool(request).acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
-        if row is None:
-            raise HTTPException(404, f"workshop {workshop_id} is not known to travel")
+        missing = f"workshop {workshop_id} is not known to travel"
+        row = await row_or_404(conn, "SELECT * FROM workshops WHERE workshop_id = $1", workshop_id, missing=missing)
         travellers = await conn.fetch(
             "SELECT delegate_ref, home_airport, arrive_on, leave_on FROM travellers WHERE workshop_id = $1"
             " AND sponsorship = 'granted'"
@@ -212,7 +207,7 @@ async def quotes(workshop_id: str, request: Request, delegate: str | None = None
     if delegate is not None and not travellers:
         raise HTTPException(404, f"delegate {delegate} has no granted sponsorship for {workshop_id}")
     today = today or row["as_of"] or date.today()
-    provider: GdsProvider = request.app.state.quote_provider
+    provider = request.app.state.quote_provider
     answers = await asyncio.gather(
         *(
             quote_one(
@@ -225,7 +220,7 @@ async def quotes(workshop_id: str, request: Request, delegate: str | None = None
 
 
 async def quote_one(
-    provider: GdsProvider, delegate_ref: str, home: str, workshop: Any, today: date, dates: TravelDates
+    provider: Provider, delegate_ref: str, home: str, workshop: Any, today: date, dates: TravelDates
 ) -> dict[str, Any]:
     answer: dict[str, Any] = {"delegate_ref": delegate_ref, "home_airport": home}
     try:
@@ -268,7 +263,7 @@ async def delegate_bookings(delegate_ref: str, request: Request) -> list[dict[st
 
 
 @router.post("/workshops/{workshop_id}/what-if")
-async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) -> dict[str, Any]:
+async def outlook(workshop_id: str, after: Workshop, request: Request) -> dict[str, Any]:
     """What the workshop's facts `after` a decision (as registration would announce them) would do to each ticket,
     priced with the provider's fares of the day as the booking worker would price it: kept, changed, cancelled and
     rebooked, or cancelled, with fees, refunds and credits; and a new ticket's fare for each sponsored or waitlisted
@@ -278,13 +273,13 @@ async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) 
     names = {field.name for field in fields(WorkshopFacts)}
     facts = WorkshopFacts(**{k: v for k, v in after.model_dump().items() if k in names})
     async with pool(request).acquire() as conn:
-        tickets, rows, booked = await outlook_facts(conn, workshop_id)
+        tickets, rows, booked = await what_if_facts(conn, workshop_id)
     travellers = [
         what_if.Traveller(row["delegate_ref"], row["home_airport"], TravelDates(row["arrive_on"], row["leave_on"]),
                           row["sponsorship"])
         for row in rows
     ]  # fmt: skip
-    provider: GdsProvider = request.app.state.quote_provider
+    provider = request.app.state.quote_provider
     now = provider.now()
     found = await what_if.travel_outlook(
         provider,
@@ -300,6 +295,4 @@ async def outlook(workshop_id: str, after: WorkshopScheduled, request: Request) 
 
 def main() -> None:
     settings = Settings()
-    app = build(settings).app(title="travel", router=router)
-    app.state.quote_provider = GdsProvider(GdsClient(settings.gds_url, timeout=settings.gds_timeout))
-    uvicorn.run(app, host=settings.http_host, port=settings.travel_http_port, log_config=None, access_log=False)
+    serve(build(settings), router, settings.travel_http_port, quote_provider=quote_provider(settings))

@@ -24,36 +24,64 @@ from travel.service.ports import Airports, Repository, WorkshopFacts
 log = structlog.get_logger()
 
 
-async def when_workshop_scheduled_keep_facts(
-    repo: Repository, envelope: Envelope, event: registration_events.WorkshopScheduled
-) -> None:
-    """Keep the newest facts; a new venue version or a deferral or cancellation reaches every trip (issue 7).
-
-    Trips of an older venue version are stopped and their holds given back; their tickets stay until the new
-    venue version's trip (one per delegate, booked again after a move, postponement or reschedule) has priced
-    changing each at the provider against cancelling it and buying anew, and done the cheaper (booking worker).
-    Deferred or cancelled: everything is given back. Older news (a lower revision) changes nothing.
-    """
+async def keep_newest_workshop(repo: Repository, event: registration_events.Workshop) -> WorkshopFacts | None:
+    """Keep the event's facts unless they are older news (a lower revision); the facts kept before them, when there
+    were any and booking for the workshop has started (None otherwise, or for older news): trips to follow up."""
     existing = await repo.workshop(event.workshop_id, lock=True)
     if existing and existing.revision >= event.revision:
+        return None
+    names = {field.name for field in fields(WorkshopFacts)}
+    await repo.save_workshop(WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names}))
+    if existing is None or not await repo.booking_started(event.workshop_id):
+        return None
+    return existing
+
+
+async def when_workshop_scheduled_keep_facts(
+    repo: Repository,
+    envelope: Envelope,
+    event: registration_events.WorkshopScheduled
+    | registration_events.WorkshopConfirmed
+    | registration_events.WorkshopHeld,
+) -> None:
+    """Scheduled (again at the same venue), confirmed or held: the newest facts are kept, the trips stay."""
+    await keep_newest_workshop(repo, event)
+
+
+async def when_workshop_moved_rebook_tickets(
+    repo: Repository,
+    envelope: Envelope,
+    event: registration_events.WorkshopMoved
+    | registration_events.WorkshopPostponed
+    | registration_events.WorkshopRescheduled,
+) -> None:
+    """A new venue version (moved, postponed, rescheduled) reaches every trip (issue 7): trips of an older venue
+    version are stopped and their holds given back; their tickets stay until the new venue version's trip (one per
+    delegate, booked again) has priced changing each at the provider against cancelling it and buying anew, and done
+    the cheaper (booking worker). Older news (a lower revision) changes nothing."""
+    existing = await keep_newest_workshop(repo, event)
+    if existing is None or event.venue_version <= existing.venue_version:
         return
     names = {field.name for field in fields(WorkshopFacts)}
     workshop = WorkshopFacts(**{k: v for k, v in event.model_dump().items() if k in names})
-    await repo.save_workshop(workshop)
-    if existing is None or not await repo.booking_started(event.workshop_id):
-        return
-    if event.status in {"deferred", "cancelled"}:
+    today = rebooking_day(await repo.booked_today(event.workshop_id), event.as_of, envelope.occurred_at.date())
+    await repo.request_trips(workshop, today)
+    await repo.release_trips(
+        event.workshop_id,
+        f"workshop {event.CHANGE}: venue version {event.venue_version}",
+        below_version=event.venue_version,
+        keep_tickets=True,
+    )
+
+
+async def when_workshop_deferred_give_trips_back(
+    repo: Repository,
+    envelope: Envelope,
+    event: registration_events.WorkshopDeferred | registration_events.WorkshopCancelled,
+) -> None:
+    """Deferred or cancelled: every trip is stopped, its holds and tickets given back (issue 7)."""
+    if await keep_newest_workshop(repo, event) is not None:
         await repo.release_trips(event.workshop_id, f"workshop {event.status}")
-        return
-    if event.venue_version > existing.venue_version:
-        today = rebooking_day(await repo.booked_today(event.workshop_id), event.as_of, envelope.occurred_at.date())
-        await repo.request_trips(workshop, today)
-        await repo.release_trips(
-            event.workshop_id,
-            f"workshop {event.change}: venue version {event.venue_version}",
-            below_version=event.venue_version,
-            keep_tickets=True,
-        )
 
 
 async def when_delegate_registered_keep_traveller(

@@ -186,6 +186,10 @@ class TripStore(Protocol):
         """Up to `limit` trips due now, earliest first, but none of `skip` (delegate, workshop, venue version)."""
         ...
 
+    def trace_context(self, trip: Trip) -> dict[str, str]:
+        """The trace a trip just returned by `due` belongs to (W3C traceparent as text; empty if none)."""
+        ...
+
     async def facts(self, trip: Trip) -> TripFacts: ...
     async def save(
         self,

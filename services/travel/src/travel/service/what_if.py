@@ -13,8 +13,8 @@ from shared.contracts import travel as contracts
 from travel.domain import booking as domain
 from travel.domain import change_quote
 from travel.domain.booking import TravelDates, Trip
-from travel.service.booking import price_venue_change, search
 from travel.service.ports import Provider, ProviderDown, ProviderRefused, WorkshopFacts
+from travel.service.pricing import price_venue_change, search
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""Time is an input: no service's domain reads the clock (`date.today()`, `datetime.now()`...); today's date and the
+time arrive as arguments, from the injected clock or the command."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOCK_READS = {("date", "today"), ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("time", "time")}
+
+
+def clock_reads(source: str) -> list[int]:
+    """The lines of `source` that read the clock."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and (node.func.value.id, node.func.attr) in CLOCK_READS
+    ]
+
+
+def test_the_check_finds_a_clock_read() -> None:
+    assert clock_reads("from datetime import date\n\ndef f():\n    return date.today()\n") == [4]
+    assert clock_reads("def f(today):\n    return today\n") == []
+
+
+def test_no_service_domain_reads_the_clock() -> None:
+    domains = sorted(ROOT.glob("services/*/src/*/domain/**/*.py"))
+    assert len(domains) > 10  # the glob finds the domains
+    found = [
+        f"{path.relative_to(ROOT)}:{line}" for path in domains for line in clock_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
