@@ -221,6 +221,9 @@ def infrastructure() -> dict[str, str]:
     return {"KAFKA_BOOTSTRAP_SERVERS": env[0], "DATABASE_URL": env[1]}
 
 
+REPLY_LINK_SECRET = "the test systems' reply-link secret"
+
+
 @dataclass
 class System:
     """Four services, an SMTP server and a Maildir under one fresh namespace."""
@@ -274,6 +277,9 @@ class System:
         for service in DATABASES:
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports[service])
         env["LOGISTICS_API_URL"] = self.url("api")
+        # Itinerary and letter e-mails carry the official's reply link (issue 18): the same secret for every system, so
+        # a link in mail copied from the Geneva snapshot opens on a system restored from it.
+        env.update(REPLY_LINK_SECRET=REPLY_LINK_SECRET, REPLY_PAGE_URL=self.url("api"))
         if self.token:
             env["LOGISTICS_TOKEN"] = self.token
         env.update(self.extra_env)

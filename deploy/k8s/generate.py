@@ -79,6 +79,7 @@ PROCESS_ENV: dict[str, dict[str, str]] = {
         "SMTP_STARTTLS": "true",
         "MAIL_FROM": "IOM IDM Logistics <idm-logistics@iom.example>",
         "STAFF_EMAIL": "idm-logistics-staff@iom.example",
+        "REPLY_PAGE_URL": "https://logistics.iom.example",  # the API's reply page as officials reach it
     },
     "api": {},  # the services' addresses are added below
 }
@@ -90,9 +91,14 @@ PROCESS_SECRETS: dict[str, dict[str, tuple[str, str, bool]]] = {
     "notifications": {
         "SMTP_USERNAME": ("notifications-smtp", "username", True),
         "SMTP_PASSWORD": ("notifications-smtp", "password", True),
+        "REPLY_LINK_SECRET": ("reply-link", "secret", False),
     },
-    # Every replica signs the ops page's sessions with the same key.
-    "api": {"OPS_SESSION_KEY": ("api-ops-session", "key", False)},
+    # Every replica signs the ops page's sessions with the same key; notifications and the API share the secret of
+    # the officials' reply links.
+    "api": {
+        "OPS_SESSION_KEY": ("api-ops-session", "key", False),
+        "REPLY_LINK_SECRET": ("reply-link", "secret", False),
+    },
 }
 
 RESOURCES: dict[str, dict[str, dict[str, str]]] = {

@@ -46,6 +46,10 @@ if [ -z "${LOGISTICS_TOKEN:-}" ] && [ -f "$LOGISTICS_VAR/demo-token" ]; then
   LOGISTICS_TOKEN=$(cat "$LOGISTICS_VAR/demo-token")
   export LOGISTICS_TOKEN
 fi
+# The officials' reply links (docs/staff-guide.md): notifications mints them, the API's reply page reads them, with
+# one secret. This one is for the local stack only: set your own anywhere officials are e-mailed.
+export REPLY_LINK_SECRET=${REPLY_LINK_SECRET:-local-stack-reply-link-secret}
+export REPLY_PAGE_URL=${REPLY_PAGE_URL:-$LOGISTICS_API_URL}
 export GDS_URL=${GDS_URL:-http://127.0.0.1:$GDS_PORT}
 export UV_PYTHON_DOWNLOADS=never
 export UV_PYTHON_PREFERENCE=only-system

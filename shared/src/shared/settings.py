@@ -48,6 +48,12 @@ class StackSettings(BaseSettings):
     kafka_group_instance_id: str | None = None
     # 127.0.0.1 on the local stack; 0.0.0.0 inside a container.
     http_host: str = "127.0.0.1"
+    # The personal link in itinerary and letter e-mails (shared.reply_links): notifications mints it, the API's reply
+    # page reads it, both with this secret (empty: e-mails carry no link and the page refuses every link). The page's
+    # address as officials reach it, and how many days a link stays valid.
+    reply_link_secret: SecretStr = SecretStr("")
+    reply_page_url: str = "http://127.0.0.1:8000"
+    reply_link_days: float = 30.0
 
     @model_validator(mode="after")
     def _replicas_consistent(self) -> StackSettings:

@@ -69,7 +69,7 @@ def test_no_two_contracts_share_a_type() -> None:
 def test_every_command_names_the_role_that_may_issue_it_and_its_key() -> None:
     from shared.contracts.registry import COMMANDS
 
-    assert len(COMMANDS) == 29
+    assert len(COMMANDS) == 30
     for wire_type, command in COMMANDS.items():
         assert command.ROLE in envelope.ROLES, wire_type
         assert command.KEY in command.model_fields or "message_key" in vars(command), wire_type

@@ -10,9 +10,10 @@ from shared.runtime import ServiceRuntime
 
 from api.adapters import kafka, service_reads
 from api.adapters.postgres import Audit, Replay, TokenStore
+from api.adapters.reply_store import ReplyStore
 from api.config import Settings
 
-__all__ = ["MIGRATIONS", "Audit", "Replay", "TokenStore", "build", "kafka", "service_reads"]
+__all__ = ["MIGRATIONS", "Audit", "Replay", "ReplyStore", "TokenStore", "build", "kafka", "service_reads"]
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -41,6 +41,7 @@ from notifications.config import Settings
 from notifications.service import handlers
 from notifications.service.composing import Composed
 from notifications.service.preview import preview_email
+from notifications.service.reply_links import ReplyLinks
 from notifications.service.sending import MailWorker
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -196,6 +197,9 @@ def build(settings: Settings) -> ServiceRuntime:
             travel_contracts.TripOverdue.TYPE: route(
                 travel_contracts.TripOverdue, handlers.when_trip_overdue_tell_staff
             ),
+            travel_contracts.ChangeDecided.TYPE: route(
+                travel_contracts.ChangeDecided, handlers.when_change_decided_tell_delegate
+            ),
         },
     )
     runtime.subscribe(
@@ -219,6 +223,9 @@ def build(settings: Settings) -> ServiceRuntime:
             renderer(letter_settings(settings)),
             settings.mail_from,
             lambda pool: leading_from(pool, "mail-worker", MAIL_CHANNEL),
+            ReplyLinks(
+                settings.reply_link_secret.get_secret_value(), settings.reply_page_url, settings.reply_link_days
+            ),
         )
     )
     return runtime

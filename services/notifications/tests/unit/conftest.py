@@ -19,7 +19,7 @@ from shared.contracts.sponsorship import (
     SponsorshipRefused,
     SponsorshipWaitlisted,
 )
-from shared.contracts.travel import BookingFailed, Segment, TicketCancelled, TicketIssued, TripOverdue
+from shared.contracts.travel import BookingFailed, ChangeDecided, Segment, TicketCancelled, TicketIssued, TripOverdue
 
 TITLE = "Migrants and the Host Society: Partnerships for Success"
 QUEUED_AT = datetime(2006, 4, 20, 9, 30, tzinfo=UTC)
@@ -90,6 +90,16 @@ def event_facts(kind: str, version: int = 1) -> dict[str, Any]:
         return {"workshop_id": "idm-2006-geneva", "change": kind, "revision": version}
     if kind == "digest":
         return {"items": version}
+    if kind == "change_decided":
+        return ChangeDecided(
+            **common,
+            quote_id="q-1",
+            reason="home airport DKR -> ACC",
+            revision=2,
+            round=1,
+            decision="rejected",
+            why="the fare from ACC is above the policy",
+        ).model_dump(mode="json")
     if kind == "refused":
         return SponsorshipRefused(**common, reason="the workshop was cancelled", award_version=version).model_dump(
             mode="json"

@@ -14,7 +14,15 @@ from uuid import UUID
 import pytest
 from icalendar import Calendar
 from notifications.adapters.renderer import TemplateRenderer
-from notifications.domain.relevance import Ticket, Told, family, itinerary_email, still_current, workshop_change_kind
+from notifications.domain.relevance import (
+    Ticket,
+    Told,
+    family,
+    itinerary_email,
+    still_current,
+    told_of_workshop_change,
+    workshop_change_kind,
+)
 from notifications.service import handlers
 from notifications.service.composing import compose, message_for
 from shared.contracts import registration, sponsorship, travel
@@ -330,13 +338,11 @@ class FakeRepository:
                 "previous": previous,
             }
 
-    async def sponsored_delegates(self, workshop_id: str, decision: UUID) -> list[str]:
-        sponsored = ("granted", "deferred")
+    async def places(self, workshop_id: str, decision: UUID) -> list[tuple[str, str]]:
         return sorted(
-            ref
+            (ref, award["previous"] if award["ended_by"] == decision else award["status"])
             for ref, award in self.awards.items()
             if award["workshop"] == workshop_id
-            and (award["status"] in sponsored or (award["ended_by"] == decision and award["previous"] in sponsored))
         )
 
     async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[Told]:
@@ -400,7 +406,7 @@ async def test_a_newer_sponsorship_decision_supersedes_the_older_one_still_waiti
     assert repo.queued("superseded") == {("GVA-003", "waitlisted", 1)}
 
 
-async def test_a_cancellation_is_told_once_to_each_sponsored_delegate_only() -> None:
+async def test_a_cancellation_is_told_once_to_each_sponsored_and_waitlisted_delegate_not_a_withdrawn_one() -> None:
     repo = FakeRepository()
     await grant(repo, "GVA-001")
     await grant(repo, "GVA-002")
@@ -417,7 +423,23 @@ async def test_a_cancellation_is_told_once_to_each_sponsored_delegate_only() -> 
     await deliver(repo, handlers.when_workshop_put_off_tell_delegates, cancelled)
     await deliver(repo, handlers.when_workshop_put_off_tell_delegates, cancelled)  # again
 
-    assert {key for key in repo.queued() if key[1] == "cancelled"} == {("GVA-001", "cancelled", 5)}
+    assert {key for key in repo.queued() if key[1] == "cancelled"} == {
+        ("GVA-001", "cancelled", 5),
+        ("GVA-003", "cancelled", 5),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "told"),
+    [
+        ("postponed", {"granted", "deferred"}),
+        ("deferred", {"granted", "deferred", "waitlisted"}),
+        ("cancelled", {"granted", "deferred", "waitlisted"}),
+    ],
+)
+def test_who_hears_of_a_workshop_decision_by_the_status_of_their_place(kind: str, told: set[str]) -> None:
+    places = ("granted", "deferred", "waitlisted", "refused", "withdrawn")
+    assert {place for place in places if told_of_workshop_change(kind, place)} == told
 
 
 async def test_stale_workshop_news_queues_nothing_and_newer_news_supersedes_what_waits() -> None:
@@ -641,3 +663,15 @@ async def test_each_booking_window_of_a_workshop_is_listed_once() -> None:
     await deliver(repo, tell, window.model_copy(update={"window": "early_booking_closed"}))
 
     assert repo.queued() == {("staff", "digest", 2)}
+
+
+async def test_staffs_decision_on_a_change_is_told_to_the_delegate_once_per_quote() -> None:
+    repo = FakeRepository()
+    decided = travel.ChangeDecided.model_validate(event_facts("change_decided"))
+    await deliver(repo, handlers.when_change_decided_tell_delegate, decided)
+    await deliver(repo, handlers.when_change_decided_tell_delegate, decided)  # again
+    requoted = decided.model_copy(update={"round": 2, "decision": "approved", "why": None})
+    await deliver(repo, handlers.when_change_decided_tell_delegate, requoted)
+
+    assert repo.queued() == {("GVA-901", "change_decided", 2002)}, "the newest decision, if both still wait"
+    assert repo.queued("superseded") == {("GVA-901", "change_decided", 2001)}

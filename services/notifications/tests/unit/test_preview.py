@@ -72,7 +72,7 @@ async def test_preview_of_a_kind_without_facts_says_which(email: Email) -> None:
             "postcard",
             None,
             '"postcard" is not a kind of e-mail; the kinds are: received, granted, waitlisted, refused, itinerary,'
-            " itinerary_changed, postponed, deferred, cancelled, digest",
+            " itinerary_changed, postponed, deferred, cancelled, change_decided, digest",
         ),
         ("granted", "de", 'no templates in language "de"; the languages are: en, es, fr'),
     ],

@@ -41,6 +41,9 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.ApproveRegistration.TYPE: route(contracts.ApproveRegistration, handlers.approve_registration),
             contracts.RejectRegistration.TYPE: route(contracts.RejectRegistration, handlers.reject_registration),
             contracts.SetTravelDates.TYPE: route(contracts.SetTravelDates, handlers.set_delegate_travel_dates),
+            contracts.RequestTravelChange.TYPE: route(
+                contracts.RequestTravelChange, handlers.request_travel_change, GAZETTEER
+            ),
             contracts.RecordAttendance.TYPE: route(contracts.RecordAttendance, handlers.record_delegate_attendance),
             **{
                 decision.TYPE: route(decision, handlers.decide, GAZETTEER)

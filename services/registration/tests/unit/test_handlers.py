@@ -70,6 +70,8 @@ async def send(repo: FakeRepository, command: Command) -> Envelope:
             await handlers.set_delegate_travel_dates(repo, envelope, command)
         case contracts.RecordAttendance():
             await handlers.record_delegate_attendance(repo, envelope, command)
+        case contracts.RequestTravelChange():
+            await handlers.request_travel_change(repo, envelope, command, GAZETTEER)
         case _:
             await handlers.decide(repo, envelope, command, GAZETTEER)  # type: ignore[arg-type]
     return envelope
@@ -734,3 +736,21 @@ async def test_a_programme_carries_its_council_session_and_a_change_to_it_is_the
     assert await refused(repo, programme.model_copy(update={"council": wrong_year})) == (
         "programme 2006: the Council on 2007-11-27 is not in 2006"
     )
+
+
+async def test_an_officials_request_changes_the_airport_or_the_dates_it_names_and_keeps_the_rest() -> None:
+    repo = await registered_repo(arrive_on=date(2006, 7, 9))
+    airport = contracts.RequestTravelChange(workshop_id=W, ref="GEN-001", home_airport="kiv")  # retired: RMO
+
+    await send(repo, airport)
+    await send(repo, airport)  # sent twice: one revision
+    await send(repo, contracts.RequestTravelChange(workshop_id=W, ref="GEN-001", leave_on=date(2006, 7, 15)))
+
+    assert [(p["revision"], p["home_airport"], p["arrive_on"], p["leave_on"]) for p in repo.payloads(REGISTERED)][
+        1:
+    ] == [
+        (2, "RMO", "2006-07-09", None),
+        (3, "RMO", "2006-07-09", "2006-07-15"),
+    ]
+    why = await refused(repo, contracts.RequestTravelChange(workshop_id=W, ref="GEN-001", home_airport="QQQ"))
+    assert 'home airport "QQQ" is not a known IATA code' in why

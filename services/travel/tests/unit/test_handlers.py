@@ -311,14 +311,27 @@ def test_approve_sends_the_extra_cost_to_sponsorship_and_waits_for_its_answer() 
     asyncio.run(handlers.approve_change(repo, staff(command, NOW), command, True, lambda: NOW))
     assert repo.stored[quote.quote_id].status == "approved"
     assert repo.moves == [("change_held", quote.quote_id)]
-    [held] = repo.published
+    [held, decided] = repo.published
     assert held.event_type == "travel.fare_held"
     assert (held.payload["hold_id"], held.payload["fare"], held.payload["replaces_booking_ref"]) == (
         quote.quote_id, "175", "PNR001")  # fmt: skip
+    assert decided.event_type == "travel.change_decided", "the delegate is told (issue 18)"
+    assert (decided.payload["quote_id"], decided.payload["decision"]) == (quote.quote_id, "approved")
     answer = sponsorship.FareApproved(workshop_id="w", delegate_ref="D1", hold_id=quote.quote_id, fare=Decimal(175),
                                       currency="USD", award_version=1)  # fmt: skip
     run(handlers.when_fare_answered_ticket_or_release, repo, answer)
     assert repo.moves[-1] == ("change_approved", quote.quote_id)
+
+
+def test_a_rejection_keeps_the_ticket_and_tells_the_delegate_why() -> None:
+    repo = ChangeRepo()
+    quote = pending_quote(repo, LATER)
+    command = travel.RejectChange(delegate_ref="D1", reason="the old airport is closer")
+    asyncio.run(handlers.reject_change(repo, staff(command, NOW), command))
+    assert repo.stored[quote.quote_id].status == "rejected" and repo.moves == []
+    [decided] = repo.published
+    assert decided.event_type == "travel.change_decided"
+    assert (decided.payload["decision"], decided.payload["why"]) == ("rejected", "the old airport is closer")
 
 
 def test_a_declined_extra_cost_leaves_the_ticket_and_says_why() -> None:

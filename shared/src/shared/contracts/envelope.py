@@ -10,8 +10,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 # The roles a token can hold (issue 15): viewer reads without personal data; staff runs workshops, delegates,
 # sponsorship and travel; finance makes every decision that moves money; ops reads operations; admin manages tokens
-# and replays dead letters. Each command names the one role that may issue it (`Command.ROLE`).
-ROLES = ("viewer", "staff", "finance", "ops", "admin")
+# and replays dead letters. Each command names the one role that may issue it (`Command.ROLE`). `official` is held by
+# no token: it is the actor of a delegate answering their own reply link on the API's reply page (issue 18).
+OFFICIAL = "official"
+ROLES = ("viewer", "staff", "finance", "ops", "admin", OFFICIAL)
 
 
 class Actor(BaseModel):

@@ -120,6 +120,20 @@ class SetTravelDates(Command):
     leave_on: date | None = None
 
 
+class RequestTravelChange(Command):
+    """A delegate, answering their itinerary or invitation letter on the reply page (issue 18), asks to fly from
+    another airport or on other days (what is left out stays as registered). The registration's revision grows, and
+    travel quotes the change of a ticket already issued: the costed change quote staff approve or reject."""
+
+    TYPE = "registration.request_travel_change"
+    ROLE = "official"
+    workshop_id: str = Field(pattern=IDENTIFIER)
+    ref: str = Field(pattern=IDENTIFIER)
+    home_airport: str | None = Field(default=None, min_length=1, max_length=100)
+    arrive_on: date | None = None
+    leave_on: date | None = None
+
+
 class ApproveRegistration(Command):
     """Staff accept a pending (or earlier rejected) registration: its sponsorship request now counts."""
 

@@ -231,6 +231,21 @@ class ChangeQuoted(Contract):
     options: list[ChangeOption]
 
 
+class ChangeDecided(Contract):
+    """Staff approved or rejected a delegate's change quote (issue 18: the delegate is told). Approved: the ticket is
+    changed or rebooked once sponsorship approves the extra cost (a new itinerary follows); rejected: it stays."""
+
+    TYPE = "travel.change_decided"
+    quote_id: str
+    workshop_id: str
+    delegate_ref: str
+    reason: str  # what the change was: "home airport ACC -> LOS", ...
+    revision: int  # of the registration that asked for the change
+    round: int  # 1, then one more per re-quote of the same registration
+    decision: Literal["approved", "rejected"]
+    why: str | None = None  # staff's reason for a rejection
+
+
 class TravelCommandRefused(Contract):
     TYPE = "travel.command_refused"
     command_id: str

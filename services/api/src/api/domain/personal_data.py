@@ -26,7 +26,7 @@ SAFE = frozenset(
         "change", "role", "sponsorship", "approval", "awaiting_approval", "award_type", "recommendation",
         "on_deferral", "venue_tbd", "confirmed", "chosen", "rebooking", "refundable", "early_booking_warning",
         "position", "priority", "attempt", "language", "attended", "when_full", "window", "fate", "path",
-        "cancellation", "booking_started",
+        "cancellation", "booking_started", "decision", "round",
         # workshops and places
         "title", "theme", "year", "to_year", "starts", "ends", "city", "country", "airport", "home_airport",
         "capacity", "council", "sessions",
@@ -49,7 +49,7 @@ PERSONAL = frozenset(
     {
         "given_name", "family_name", "email", "passport_number", "date_of_birth", "nationality",
         # free text: may name a person
-        "reason", "approval_reason", "error", "name", "source",
+        "reason", "approval_reason", "error", "name", "source", "why",
     }
 )  # fmt: skip
 

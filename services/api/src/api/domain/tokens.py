@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.contracts.envelope import ROLES, Actor
+from shared.contracts.envelope import OFFICIAL, ROLES, Actor
 
 PREFIX = "dlt"
 
@@ -41,9 +41,10 @@ class Forbidden(Exception):
 
 def issue(name: str, roles: tuple[str, ...], expires_at: datetime | None) -> tuple[str, Token]:
     """A new token: the string to hand out (once) and what is stored of it."""
-    unknown = [role for role in roles if role not in ROLES]
+    holdable = [role for role in ROLES if role != OFFICIAL]  # an official answers through their own link only
+    unknown = [role for role in roles if role not in holdable]
     if not roles or unknown:
-        raise ValueError(f"roles must be among {', '.join(ROLES)}; got {', '.join(unknown) or 'none'}")
+        raise ValueError(f"roles must be among {', '.join(holdable)}; got {', '.join(unknown) or 'none'}")
     if not name.strip():
         raise ValueError("a token needs a name: who or what uses it")
     token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)

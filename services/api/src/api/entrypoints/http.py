@@ -428,7 +428,7 @@ class OutcomeFollower:
 
 def build_app(settings: Settings) -> FastAPI:
     from api.bootstrap import build
-    from api.entrypoints import ops, ops_page
+    from api.entrypoints import ops, ops_page, reply_page
 
     runtime = build(settings)
     app = runtime.app(title="Dialogue Logistics API", router=router, operations=False)
@@ -437,6 +437,7 @@ def build_app(settings: Settings) -> FastAPI:
     runtime.background.append(OutcomeFollower(app))
     ops.install(app)
     ops_page.install(app)
+    reply_page.install(app)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(_request: Request, error: Unauthenticated) -> JSONResponse:

@@ -35,7 +35,6 @@ WORKSHOP_COLUMNS = [
     "reason",
     "venue_tbd",
 ]
-SPONSORED = ("granted", "deferred")  # award statuses whose delegates hear about the workshop's changes
 CONTACT_COLUMNS = [
     "delegate_ref",
     "workshop_id",
@@ -83,16 +82,16 @@ class PostgresRepository:
             ended_by,
         )
 
-    async def sponsored_delegates(self, workshop_id: str, decision: UUID) -> list[str]:
-        """Delegates whose place is granted or deferred, or was until this decision ended it."""
+    async def places(self, workshop_id: str, decision: UUID) -> list[tuple[str, str]]:
+        """Each delegate's award status for the workshop, as it stood before this decision (a place the decision
+        ended counts with the status it had)."""
         rows = await self.conn.fetch(
-            "SELECT delegate_ref FROM awards WHERE workshop_id = $1 AND (status = ANY($3::text[])"
-            " OR (ended_by = $2 AND previous_status = ANY($3::text[]))) ORDER BY delegate_ref",
+            "SELECT delegate_ref, CASE WHEN ended_by = $2 THEN previous_status ELSE status END AS status"
+            " FROM awards WHERE workshop_id = $1 ORDER BY delegate_ref",
             workshop_id,
             decision,
-            list(SPONSORED),
         )
-        return [row["delegate_ref"] for row in rows]
+        return [(row["delegate_ref"], row["status"]) for row in rows if row["status"] is not None]
 
     async def itinerary_history(self, delegate_ref: str, workshop_id: str) -> list[Told]:
         """The delegate's itinerary e-mails about this workshop (superseded ones too) and their tickets."""

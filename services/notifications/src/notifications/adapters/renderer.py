@@ -115,12 +115,24 @@ class TemplateRenderer:
     def render(self, kind: str, language: str, context: dict[str, Any]) -> Rendered:
         language = self.language(language)
         labels, cities = self.labels(language), self.cities(language)
-        context = {**context, "labels": labels, "locale": labels["locale"], "cities": cities}
+        context = {
+            "reply": None,
+            "place": None,
+            **context,
+            "labels": labels,
+            "locale": labels["locale"],
+            "cities": cities,
+        }
         workshop = context["workshop"] or {}
         if "city" in workshop:
             workshop = {**workshop, "city": cities.get(workshop["city"], workshop["city"])}
         subject = self.subjects(language)[kind].format(**workshop, version=context.get("version"))
         text = self.environment.get_template(f"{language}/{kind}.txt.j2").render(context)
+        if context.get("reply"):  # the official's personal link, after the e-mail's own text
+            link, until = context["reply"]
+            text += (
+                "\n" + labels["reply"].format(until=format_date(until, "long", locale=labels["locale"])) + f"\n{link}\n"
+            )
         html = self.environment.get_template(f"{language}/layout.html.j2").render(context, subject=subject, text=text)
         return Rendered(subject, text, html)
 

@@ -20,6 +20,7 @@ DELEGATE_KINDS = (
     "postponed",
     "deferred",
     "cancelled",
+    "change_decided",
 )
 DIGEST = "digest"
 STAFF_REF = "staff"  # the digest's "delegate" in the queue: its identity is (staff, digest, digest version)

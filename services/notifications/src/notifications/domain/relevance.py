@@ -24,6 +24,14 @@ SENT_OR_SENDING = ("sent", "sending")
 # A move or a reschedule is told by the "itinerary_changed" e-mail that follows the new ticket.
 CHANGE_KINDS = {"postponed": "postponed", "deferred": "deferred", "cancelled": "cancelled"}
 HELD = ("scheduled", "confirmed", "postponed")  # workshop statuses under which a ticket is used
+# Who hears of a workshop decision, by the status of their place: a sponsored (or deferred) place of each, a waiting
+# request of a deferral or a cancellation too (issue 18: they would otherwise wait for a workshop that is not
+# coming); a postponement changes nothing for a request still waiting.
+TOLD_OF = {
+    "postponed": ("granted", "deferred"),
+    "deferred": ("granted", "deferred", "waitlisted"),
+    "cancelled": ("granted", "deferred", "waitlisted"),
+}
 
 
 def family(kind: str) -> tuple[str, ...]:
@@ -38,6 +46,12 @@ def workshop_change_kind(change: str, status: str) -> str | None:
     """The e-mail a workshop decision calls for; None when it calls for none (scheduled, updated, moved, ...)."""
     kind = CHANGE_KINDS.get(change)
     return kind if kind is not None and status == kind else None
+
+
+def told_of_workshop_change(kind: str, place: str) -> bool:
+    """Whether a delegate whose place has this status (granted, deferred, waitlisted, refused, withdrawn) gets the
+    e-mail of this workshop decision (postponed, deferred, cancelled)."""
+    return place in TOLD_OF.get(kind, ())
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from notifications.domain.calendar import CALENDAR_KINDS, CANCEL_KINDS, cancellation_calendar, itinerary_calendar
 from notifications.domain.mail import Recipient, Rendered, build_message, context
 from notifications.service.ports import Renderer
+from notifications.service.reply_links import ReplyLinks
 
 LETTER_KINDS = ("granted",)  # the sponsorship decision carries the invitation letter for the visa
 
@@ -63,8 +64,15 @@ def ticket_held(itinerary: dict[str, Any] | None, ticket: dict[str, Any] | None)
     return ticket
 
 
-def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: str | None = None) -> Composed:
-    """Render the e-mail in `language` (default: the delegate's), with its calendar file where it has one."""
+def compose(
+    email: dict[str, Any],
+    renderer: Renderer,
+    sender: str,
+    language: str | None = None,
+    links: ReplyLinks | None = None,
+) -> Composed:
+    """Render the e-mail in `language` (default: the delegate's), with its calendar file where it has one and the
+    official's reply link where `links` gives one."""
     recipient = recipient_of(email)
     language = renderer.language(language or recipient.language)
     kind, workshop = email["kind"], email["workshop"] or {}
@@ -77,6 +85,8 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
         "itinerary": email.get("itinerary"),
         "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
         "items": email.get("items", []),
+        "place": (email.get("award") or {}).get("status"),  # granted, waitlisted, ...: a waiting request reads so
+        "reply": links.for_email(email) if links else None,  # (link, valid until)
     }
     rendered = renderer.render(kind, language, facts)
     attachments: tuple[tuple[str, bytes], ...] = ()
@@ -111,9 +121,11 @@ def compose(email: dict[str, Any], renderer: Renderer, sender: str, language: st
     return Composed(email["version"], recipient, language, rendered, calendar, method, attachments)
 
 
-def message_for(email: dict[str, Any], renderer: Renderer, sender: str) -> EmailMessage:
+def message_for(
+    email: dict[str, Any], renderer: Renderer, sender: str, links: ReplyLinks | None = None
+) -> EmailMessage:
     """The EmailMessage the worker sends: in the delegate's language, with the headers that make it unique."""
-    composed = compose(email, renderer, sender)
+    composed = compose(email, renderer, sender, links=links)
     return build_message(
         kind=email["kind"],
         delegate_ref=email["delegate_ref"],

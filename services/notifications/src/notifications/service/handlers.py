@@ -8,11 +8,12 @@ from shared.contracts import travel as travel_events
 from shared.contracts.envelope import Envelope
 
 from notifications.domain.mail import DIGEST, STAFF_REF
-from notifications.domain.relevance import Ticket, itinerary_email, workshop_change_kind
+from notifications.domain.relevance import Ticket, itinerary_email, told_of_workshop_change, workshop_change_kind
 from notifications.service.ports import Repository
 
 RECEIVED_VERSION = 1  # one acknowledgement per registration, whatever is corrected in it later
 DIGEST_WORKSHOP = "*"  # the digest is about every workshop
+CHANGE_ROUNDS = 1000  # a change_decided e-mail's version: revision * CHANGE_ROUNDS + the quote's round
 
 
 async def when_workshop_scheduled_keep_facts(
@@ -36,16 +37,18 @@ async def when_workshop_put_off_tell_delegates(
     | registration_events.WorkshopDeferred
     | registration_events.WorkshopCancelled,
 ) -> None:
-    """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate,
-    once per workshop revision. Stale or repeated news changes nothing."""
+    """Keep the workshop's facts; a postponement, deferral or cancellation is told to every sponsored delegate (and
+    a deferral or cancellation to each waitlisted one), once per workshop revision. Stale or repeated news changes
+    nothing."""
     if not await repo.save_workshop({**event.model_dump(), "change": event.CHANGE}):
         return
     kind = workshop_change_kind(event.CHANGE, event.status)
     if kind is None:
         return
     facts = {"workshop_id": event.workshop_id, "change": event.CHANGE, "revision": event.revision}
-    for delegate_ref in await repo.sponsored_delegates(event.workshop_id, envelope.event_id):
-        await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
+    for delegate_ref, place in await repo.places(event.workshop_id, envelope.event_id):
+        if told_of_workshop_change(kind, place):
+            await repo.queue_email(delegate_ref, event.workshop_id, kind, event.revision, facts)
 
 
 async def when_contact_recorded_keep_contact(
@@ -99,6 +102,17 @@ async def when_ticket_issued_send_itinerary(
     if email is not None:
         kind, version = email
         await repo.queue_email(event.delegate_ref, event.workshop_id, kind, version, event.model_dump(mode="json"))
+
+
+async def when_change_decided_tell_delegate(
+    repo: Repository, envelope: Envelope, event: travel_events.ChangeDecided
+) -> None:
+    """The delegate who asked for other dates or another airport (the reply page, issue 18) is told what staff
+    decided, once per quote (its registration revision and round number the e-mail)."""
+    version = event.revision * CHANGE_ROUNDS + event.round
+    await repo.queue_email(
+        event.delegate_ref, event.workshop_id, "change_decided", version, event.model_dump(mode="json")
+    )
 
 
 async def when_ticket_cancelled_keep_refund(

@@ -24,6 +24,7 @@ from notifications.domain.mail import DIGEST
 from notifications.domain.relevance import still_current
 from notifications.service.composing import message_for
 from notifications.service.ports import Mailer, MailQueue, MailRefused, Renderer
+from notifications.service.reply_links import ReplyLinks
 
 log = structlog.get_logger()
 
@@ -46,12 +47,14 @@ class MailWorker:
         renderer: Renderer,
         sender: str,
         leadership: Callable[[Any], Any],
+        links: ReplyLinks | None = None,
     ) -> None:
         self.queue_factory = queue_factory
         self.mailer = mailer
         self.renderer = renderer
         self.sender = sender
         self.leadership = leadership  # an async context manager that holds the worker lock, with a wake event
+        self.links = links
         self._task: asyncio.Task[None] | None = None
 
     def start(self, pool: Any) -> None:
@@ -111,7 +114,7 @@ class MailWorker:
                 log.info("mail.superseded")
                 return
             try:
-                message = message_for(email, self.renderer, self.sender)
+                message = message_for(email, self.renderer, self.sender, self.links)
             except Exception as error:  # a template or data fault: retrying will not help
                 log.exception("mail.render_failed")
                 EMAILS_FAILED.labels(email["kind"], "render").inc()

@@ -510,6 +510,33 @@ def set_travel_dates(
     return replace(delegate, arrive_on=arrive_on, leave_on=leave_on, revision=delegate.revision + 1)
 
 
+def change_travel(
+    existing: Delegate | None,
+    ref: str,
+    workshop: Workshop | None,
+    home_airport: str | None,
+    arrive_on: date | None,
+    leave_on: date | None,
+) -> Delegate | None:
+    """The delegate's own request (issue 18): another home airport (a known code) and other travel dates, each kept
+    as registered when None; the dates within the workshop's rules. None when nothing would change."""
+    if workshop is None:
+        raise RuleBroken(f"delegate {ref}: the workshop is not known")
+    delegate = _registered(existing, ref, workshop.workshop_id)
+    if workshop.status in ("cancelled", "deferred", "held"):
+        raise RuleBroken(f"delegate {ref}: workshop {workshop.workshop_id} is {workshop.status}")
+    wanted = replace(
+        delegate,
+        home_airport=home_airport or delegate.home_airport,
+        arrive_on=arrive_on or delegate.arrive_on,
+        leave_on=leave_on or delegate.leave_on,
+    )
+    check_travel_dates(ref, workshop, wanted.arrive_on, wanted.leave_on)
+    if wanted == delegate:
+        return None
+    return replace(wanted, revision=delegate.revision + 1)
+
+
 def _registered(existing: Delegate | None, ref: str, workshop_id: str) -> Delegate:
     if existing is None:
         raise RuleBroken(f"delegate {ref} is not registered")

@@ -19,6 +19,7 @@ from registration.domain.model import (
     Workshop,
     approve,
     cancel,
+    change_travel,
     close,
     confirm,
     defer,
@@ -153,6 +154,29 @@ async def set_delegate_travel_dates(repo: Repository, envelope: Envelope, comman
     except RuleBroken as broken:
         raise Refused(str(broken)) from broken
     await save_and_announce(repo, envelope, delegate)
+
+
+async def request_travel_change(
+    repo: Repository, envelope: Envelope, command: contracts.RequestTravelChange, gazetteer: Gazetteer
+) -> None:
+    """The delegate's own request from the reply page: another airport (as people write it) or other dates."""
+    delegate = await repo.delegate(command.ref)
+    try:
+        airport = None
+        if command.home_airport is not None:
+            country = delegate.country if delegate else None
+            airport = airport_code(command.home_airport, gazetteer, country).code
+        changed = change_travel(
+            delegate,
+            command.ref,
+            await repo.workshop(command.workshop_id),
+            airport,
+            command.arrive_on,
+            command.leave_on,
+        )
+    except RuleBroken as broken:
+        raise Refused(str(broken)) from broken
+    await save_and_announce(repo, envelope, changed)
 
 
 async def record_delegate_attendance(repo: Repository, envelope: Envelope, command: contracts.RecordAttendance) -> None:

@@ -18,6 +18,7 @@ from shared.messaging.consumer import Refused
 from travel.domain import change_quote
 from travel.domain.booking import TravelDates, rebooking_day
 from travel.domain.change_quote import ChangeQuote, DecisionRefused
+from travel.service import change_decisions
 from travel.service.ports import Airports, Repository, WorkshopFacts
 
 log = structlog.get_logger()
@@ -167,6 +168,7 @@ async def approve_change(
         await repo.move_trip(trip, "change_held", quote.quote_id, until)
     else:
         await repo.move_trip(trip, "change_approved", quote.quote_id, 0.0)
+    await change_decisions.announce(repo, envelope, quote, "approved", None)
     log.info("change.approved", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id, option=approved.chosen)
 
 
@@ -178,6 +180,7 @@ async def reject_change(repo: Repository, envelope: Envelope, command: contracts
     except DecisionRefused as refused:
         raise Refused(str(refused)) from None
     await repo.save_quote(rejected)
+    await change_decisions.announce(repo, envelope, quote, "rejected", command.reason)
     log.info("change.rejected", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id)
 
 

@@ -1,0 +1,127 @@
+"""The reply page (api.entrypoints.reply_page, api.domain.replies, issue 18) without a database: an expired or
+altered link gets a plain page, the form is checked with sentences, the same answer twice is one answer, another
+answer is refused unless the request before it was refused, and a request goes out with the official as actor."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
+
+import pytest
+from api.config import Settings
+from api.domain import replies
+from api.domain.replies import Answer, NotAnAnswer
+from api.entrypoints import reply_page
+from api.entrypoints.http import build_app
+from fastapi.testclient import TestClient
+
+from shared import reply_links
+
+SECRET = "unit-test reply secret"
+
+
+class FakeStore:
+    answers: ClassVar[dict[str, dict[str, Any]]] = {}
+    published: ClassVar[list[Any]] = []
+
+    def __init__(self, _pool: Any, _namespace: str) -> None:
+        pass
+
+    async def find(self, link_id: str) -> dict[str, Any] | None:
+        return self.answers.get(link_id)
+
+    async def record(self, link: Any, answer: Answer, actor: Any, command: Any, replacing: Any = None) -> bool:
+        kept = self.answers.get(link.link_id)
+        if kept is not None and kept["command_id"] != replacing:
+            return False
+        command_id = command[1].event_id if command else uuid.uuid4()
+        self.answers[link.link_id] = {"answer": answer.answer, "request": answer.request(), "command_id": command_id,
+                                      "at": datetime.now(UTC), "outcome": "pending", "reason": None}  # fmt: skip
+        self.published.append((actor, command))
+        return True
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    FakeStore.answers, FakeStore.published = {}, []
+    monkeypatch.setattr(reply_page, "ReplyStore", FakeStore)
+    monkeypatch.setattr(reply_page, "pool", lambda _request: None)
+
+    async def no_ticket(_request: Any, _link: Any) -> str:
+        return ""
+
+    monkeypatch.setattr(reply_page, "ticket_of", no_ticket)
+    return TestClient(build_app(Settings(reply_link_secret=SECRET)), base_url="http://127.0.0.1:8000")
+
+
+def token(now: datetime | None = None, days: float = 30) -> str:
+    return reply_links.mint(SECRET, "GVA-014", "idm-2006-geneva", "itinerary", 1, now or datetime.now(UTC), days)
+
+
+def test_an_expired_link_gets_a_page_saying_so(client: TestClient) -> None:
+    answer = client.get(f"/reply/{token(datetime.now(UTC) - timedelta(days=31))}")
+    assert answer.status_code == 410 and 'data-why="expired"' in answer.text and "<form" not in answer.text
+    posted = client.post(f"/reply/{token(datetime.now(UTC) - timedelta(days=31))}", data={"answer": "confirm"})
+    assert posted.status_code == 410 and FakeStore.published == []
+
+
+@pytest.mark.parametrize("link", ["garbage", reply_links.mint("another secret", "r", "w", "itinerary", 1,
+                                                                 datetime.now(UTC), 30)])  # fmt: skip
+def test_an_altered_or_foreign_link_gets_a_page_saying_so(client: TestClient, link: str) -> None:
+    answer = client.post(f"/reply/{link}", data={"answer": "confirm"})
+    assert answer.status_code == 400 and 'data-why="tampered"' in answer.text
+    assert "Traceback" not in answer.text and FakeStore.published == []
+
+
+def test_the_same_request_twice_is_one_request_with_the_official_as_actor(client: TestClient) -> None:
+    link = f"/reply/{token()}"
+    assert 'id="send"' in client.get(link).text
+    first = client.post(link, data={"answer": "change", "home_airport": "los", "arrive_on": "", "leave_on": ""})
+    again = client.post(link, data={"answer": "change", "home_airport": "LOS"})
+    assert first.status_code == again.status_code == 200
+    assert "Thank you" in first.text and "We have your answer already" in again.text
+    [(actor, (command, envelope))] = FakeStore.published
+    assert (command.ref, command.workshop_id, command.home_airport) == ("GVA-014", "idm-2006-geneva", "LOS")
+    assert actor.roles == ("official",) and envelope.actor == actor and "GVA-014" in actor.name
+    assert "<form" not in client.get(link).text, "an answered link shows the answer, not the form again"
+
+
+def test_another_answer_is_refused_unless_the_request_was_refused(client: TestClient) -> None:
+    link = f"/reply/{token()}"
+    client.post(link, data={"answer": "change", "home_airport": "XXX"})
+    assert client.post(link, data={"answer": "confirm"}).status_code == 409
+    [kept] = FakeStore.answers.values()
+    kept.update(outcome="refused", reason='home airport "XXX" is not a known IATA code')
+    page = client.get(link).text
+    assert "is not a known IATA code" in page and 'id="send"' in page, "the official may correct it"
+    corrected = client.post(link, data={"answer": "change", "home_airport": "LOS"})
+    assert corrected.status_code == 200 and len(FakeStore.published) == 2
+
+
+def test_a_confirmation_publishes_nothing_and_is_recorded(client: TestClient) -> None:
+    page = client.post(f"/reply/{token()}", data={"answer": "confirm"})
+    assert page.status_code == 200 and 'data-answer="confirmed"' in page.text
+    [(_actor, command)] = FakeStore.published
+    assert command is None
+
+
+@pytest.mark.parametrize(
+    ("form", "problem"),
+    [
+        ({}, "Choose whether you confirm"),
+        ({"answer": "change"}, "give another airport, other dates, or both"),
+        ({"answer": "change", "home_airport": "Lagos"}, '"Lagos" is not an airport code'),
+        ({"answer": "change", "arrive_on": "10/07/2006"}, 'The arrival day "10/07/2006" is not a date'),
+        ({"answer": "change", "arrive_on": "2006-07-11", "leave_on": "2006-07-10"}, "before the day you arrive"),
+    ],
+)
+def test_a_form_that_is_no_answer_says_what_to_correct(form: dict[str, str], problem: str) -> None:
+    with pytest.raises(NotAnAnswer, match=problem):
+        replies.read_form(form)
+
+
+def test_dates_alone_are_a_request() -> None:
+    answer = replies.read_form({"answer": "change", "leave_on": "2006-07-15"})
+    assert answer == Answer(replies.CHANGE, None, None, date(2006, 7, 15))
+    assert replies.describe(answer) == "asked to fly home on 2006-07-15"
