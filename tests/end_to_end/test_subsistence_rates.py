@@ -155,7 +155,7 @@ def test_a_city_without_a_rate_refuses_allocation_and_a_move_there_waits_for_one
     services = {span["resource"]["attributes"]["service.name"] for span in trace}
     assert services == {"api", "registration", "sponsorship", "travel", "notifications", "gds"}, services
     names = {span["name"] for span in trace}
-    assert {"process registration.workshop_scheduled", "smtp send"} <= names, names
+    assert {"process registration.workshop_moved", "smtp send"} <= names, names
     rebooked = [span for span in trace if span["attributes"].get("delegate.ref") == "RAT-1"]
     assert rebooked and any(name.startswith("trip ") for name in {span["name"] for span in rebooked}), names
     to_airline = [span for span in trace if span["kind"] == "SpanKind.CLIENT" and "http" in str(span["attributes"])]
