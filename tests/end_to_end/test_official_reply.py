@@ -2,12 +2,14 @@
 read from the itinerary e-mail the SMTP server delivered, the official asks for another airport, the request becomes
 the costed change quote staff approve through the CLI, and the official receives the outcome by e-mail. On the way: no
 name in the link or on the page, the same form sent again is one answer, another answer is refused, an altered link
-gets a plain page, and the audit log and the staff's list of replies name the official as the actor.
+gets a plain page, the audit log and the staff's list of replies name the official as the actor, and
+`logistics replies` shows the request with the status of the quote it became.
 """
 
 from __future__ import annotations
 
 import email
+import json
 from email import policy
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,3 +121,9 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
         60,
         "the request applied by registration",
     )
+    # Staff's command line lists the reply with what became of it: the change quote staff approved.
+    listed = system.cli("replies", "--workshop", WORKSHOP, "--json").stdout
+    [(listed_ref, quote)] = [(r["delegate_ref"], r["quote"]) for r in json.loads(listed)]
+    assert listed_ref == ref and quote["quote_id"] == quoted["quote_id"], listed
+    assert quote["status"] in ("approved", "applied"), listed
+    assert not any(name in listed for name in names), "no name in the list"

@@ -176,3 +176,16 @@ def test_every_language_says_everything_the_english_page_says() -> None:
     for language, texts in reply_texts.TEXTS.items():
         assert texts.keys() == reply_texts.TEXTS["en"].keys(), language
         assert len(texts["months"].split()) == 12, language
+
+
+def test_a_request_becomes_the_latest_round_of_the_first_quote_asked_after_it() -> None:
+    asked = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+
+    def quote(minutes: int, revision: int, round_: int, status: str) -> dict[str, Any]:
+        return {"created_at": asked + timedelta(minutes=minutes), "venue_version": 1, "revision": revision,
+                "round": round_, "status": status}  # fmt: skip
+
+    earlier, first, requoted, next_request = quote(-5, 2, 1, "applied"), quote(1, 3, 1, "superseded"), \
+        quote(9, 3, 2, "pending"), quote(20, 4, 1, "requested")  # fmt: skip
+    assert replies.quote_of(asked, [next_request, requoted, first, earlier]) == requoted
+    assert replies.quote_of(asked, [earlier]) is None, "a quote from before the request is not its answer"

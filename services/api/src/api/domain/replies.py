@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared.contracts.envelope import OFFICIAL, Actor
@@ -88,3 +88,18 @@ def actor_of(link: Link) -> Actor:
     """The official as the audit log names them: by their link and reference, never by name."""
     return Actor(token_id=f"reply-{link.link_id[:12]}", name=f"official {link.delegate_ref} (reply link)",
                  roles=(OFFICIAL,))  # fmt: skip
+
+
+def quote_of(asked_at: datetime, quotes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What travel made of a request sent at `asked_at`, from the delegate's change quotes for its workshop: the
+    first quote asked after it, in its latest round (a re-quote is a new round of the same request); None while
+    travel has none (not quoted yet, or nothing ticketed to change)."""
+    later = [quote for quote in quotes if quote["created_at"] >= asked_at]
+    if not later:
+        return None
+    first = min(later, key=lambda quote: quote["created_at"])
+    request = (first["venue_version"], first["revision"])
+    return max(
+        (quote for quote in later if (quote["venue_version"], quote["revision"]) == request),
+        key=lambda quote: quote["round"],
+    )

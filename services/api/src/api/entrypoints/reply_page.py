@@ -13,6 +13,7 @@ api.entrypoints.reply_texts); a link that cannot be read speaks the browser's la
 
 from __future__ import annotations
 
+import asyncio
 import html
 import uuid
 from datetime import UTC, datetime
@@ -196,25 +197,49 @@ async def answer(token: str, request: Request) -> HTMLResponse:
 @router.get("/replies/{workshop_id}", tags=["travel"], include_in_schema=True)
 async def replies_of(workshop_id: str, request: Request, token: Caller) -> list[dict[str, Any]]:
     """The officials' answers on the reply page for a workshop, oldest first (role staff or ops): who confirmed, who
-    asked for what, and what became of each request."""
+    asked for what, and what became of each request (`quote`: the change quote travel made of it, null while it has
+    none). References only: no names, no addresses."""
     require(token, STAFF | OPS, "the officials' replies")
     found = await ReplyStore(pool(request), "").of_workshop(workshop_id)
+    asked = sorted({entry["delegate_ref"] for entry in found if entry["answer"] == replies.CHANGE})
+    quotes = dict(
+        zip(asked, await asyncio.gather(*(quotes_of(request, ref, workshop_id) for ref in asked)), strict=True)
+    )
+    fields = (
+        "delegate_ref",
+        "email_kind",
+        "email_version",
+        "answer",
+        "request",
+        "at",
+        "outcome",
+        "reason",
+        "command_id",
+    )
+    listed = []
+    for entry in found:
+        quote = None
+        if entry["answer"] == replies.CHANGE and entry["outcome"] == "applied":
+            quote = replies.quote_of(entry["at"], quotes[entry["delegate_ref"]])
+        listed.append({key: entry[key] for key in fields} | {"quote": quote and {key: quote[key] for key in QUOTED}})
+    return listed
+
+
+QUOTED = ("quote_id", "status", "round", "extra", "currency")  # no decided_reason: staff's free text
+
+
+async def quotes_of(request: Request, delegate_ref: str, workshop_id: str) -> list[dict[str, Any]]:
+    """The delegate's change quotes for the workshop, as travel has them (none when travel does not answer)."""
+    client: httpx.AsyncClient = request.app.state.services
+    try:
+        answer = await client.get(f"{settings_of(request).url('travel')}/delegates/{delegate_ref}/change-quotes")
+        quotes = answer.json()["quotes"] if answer.status_code == 200 else []
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []
     return [
-        {
-            key: entry[key]
-            for key in (
-                "delegate_ref",
-                "email_kind",
-                "email_version",
-                "answer",
-                "request",
-                "at",
-                "outcome",
-                "reason",
-                "command_id",
-            )
-        }
-        for entry in found
+        quote | {"created_at": datetime.fromisoformat(quote["created_at"])}
+        for quote in quotes
+        if quote.get("workshop_id") == workshop_id
     ]
 
 
