@@ -67,6 +67,15 @@ CLUSTER_ENV: dict[str, str] = {
     "MIGRATE_ON_START": "false",
 }
 
+# Traces (docs/operations.md "Traces"), ConfigMap logistics-tracing, read by every process and the GDS stand-in: off.
+# To send them to a collector, set OTEL_TRACES_EXPORTER to otlp and the endpoint to the collector's OTLP/HTTP address
+# (`kubectl edit configmap logistics-tracing`, then restart the Deployments); while the exporter is `none` the endpoint
+# is not read. OTEL_EXPORTER_OTLP_* and OTEL_BSP_* may be added here as the OpenTelemetry SDK documents them.
+TRACING_ENV: dict[str, str] = {
+    "OTEL_TRACES_EXPORTER": "none",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318",
+}
+
 # Per process, besides its HTTP port, DATABASE_URL and Kafka user: settings that are not secret.
 PROCESS_ENV: dict[str, dict[str, str]] = {
     "registration": {},
@@ -304,6 +313,7 @@ def deployment(process: str) -> dict[str, Any]:
                             "envFrom": [
                                 {"configMapRef": {"name": "logistics-stack"}},
                                 {"configMapRef": {"name": f"{process}-settings"}},
+                                {"configMapRef": {"name": "logistics-tracing"}},
                             ],
                             "env": secret_env(process),
                             "resources": RESOURCES.get(process, RESOURCES["default"]),
@@ -356,7 +366,7 @@ def config_map(name: str, data: dict[str, str], process: str | None = None) -> d
 
 
 def services() -> list[dict[str, Any]]:
-    documents = [config_map("logistics-stack", CLUSTER_ENV)]
+    documents = [config_map("logistics-stack", CLUSTER_ENV), config_map("logistics-tracing", TRACING_ENV)]
     for process in PROCESSES:
         documents += [
             config_map(f"{process}-settings", process_env(process), process),
@@ -511,6 +521,8 @@ def gds_simulator() -> list[dict[str, Any]]:
                                 "image": IMAGE,
                                 "command": ["python", "-m", "gds", "--host", "0.0.0.0", "--port", str(GDS_PORT)],
                                 "ports": [{"name": "http", "containerPort": GDS_PORT, "protocol": "TCP"}],
+                                # services.yaml's tracing settings, so that its spans join travel's traces
+                                "envFrom": [{"configMapRef": {"name": "logistics-tracing", "optional": True}}],
                                 "resources": RESOURCES["default"],
                                 "readinessProbe": probe("/health", period=10, failures=3),
                                 "livenessProbe": probe("/health", period=20, failures=3, timeout=5),

@@ -1,13 +1,16 @@
 """An official answers their itinerary (issue 18) on the real stack, the reply page in headless Chromium: the link is
 read from the itinerary e-mail the SMTP server delivered, the official asks for another airport, the request becomes
 the costed change quote staff approve through the CLI, and the official receives the outcome by e-mail. On the way: no
-name in the link or on the page, the same form sent again is one answer, another answer is refused, an altered link
-gets a plain page, and the audit log and the staff's list of replies name the official as the actor.
+name in the link or on the page, the page in the e-mail's language (a French or Spanish official's), the same form
+sent again is one answer, another answer is refused, an altered link gets a plain page, the audit log and the staff's
+list of replies name the official as the actor, and `logistics replies` shows the request with the status of the
+quote it became.
 """
 
 from __future__ import annotations
 
 import email
+import json
 from email import policy
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +32,12 @@ def plain_text(message: Any) -> str:
     return str(body.get_content())
 
 
+def messages_to(system: System, ref: str, kind: str) -> list[Any]:
+    return [m for m in system.mail() if m["X-Logistics-Delegate"] == ref and m["X-Logistics-Kind"] == kind]
+
+
 def mail_to(system: System, ref: str, kind: str) -> list[str]:
-    return [plain_text(m) for m in system.mail() if m["X-Logistics-Delegate"] == ref and m["X-Logistics-Kind"] == kind]
+    return [plain_text(m) for m in messages_to(system, ref, kind)]
 
 
 def reply_link(system: System, text: str) -> str:
@@ -51,9 +58,11 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
 ) -> None:
     system = geneva
     tickets = get(system, "travel", f"/workshops/{WORKSHOP}/tickets")["bookings"]
-    ref = min(b["delegate_ref"] for b in tickets if b["status"] == "ticketed")
-    [itinerary] = mail_to(system, ref, "itinerary")
-    link = reply_link(system, itinerary)
+    ticketed = sorted(b["delegate_ref"] for b in tickets if b["status"] == "ticketed")
+    itineraries = {m["X-Logistics-Delegate"]: m for m in system.mail() if m["X-Logistics-Kind"] == "itinerary"}
+    ref = next(r for r in ticketed if itineraries[r]["Content-Language"] != "en")  # the page in another language
+    [message] = messages_to(system, ref, "itinerary")
+    link, language = reply_link(system, plain_text(message)), message["Content-Language"]
     home = get(system, "travel", f"/delegates/{ref}/travel")["traveller"]["home_airport"]
     wanted = next(airport for airport in AIRPORTS if airport != home)
     names = personal_data()
@@ -65,6 +74,7 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
         assert browser.evaluate("document.getElementById('booking').textContent")
         page = browser.evaluate("document.body.innerText")
         assert not any(name in page for name in names), "no name on the page"
+        assert browser.evaluate("document.documentElement.lang") == language, "the page speaks the e-mail's language"
         browser.click("#change")
         browser.type_into("#home_airport", wanted.lower())
         browser.click("#send")
@@ -72,13 +82,13 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
             "(a => a && a.dataset.answer)(document.getElementById('answered'))", 30, "the answer recorded"
         )
         assert answered == "change_requested"
-        assert f"to fly from {wanted}" in browser.evaluate("document.getElementById('answered').textContent")
+        assert wanted in browser.evaluate("document.getElementById('answered').textContent")
 
     # The same form again (a reload): one answer; another answer on the same link: refused, the first stands.
     again = httpx.post(link, data={"answer": "change", "home_airport": wanted}, timeout=30)
-    assert again.status_code == 200 and "We have your answer already" in again.text, again.text
+    assert again.status_code == 200 and 'data-answer="change_requested"' in again.text, again.text
     other = httpx.post(link, data={"answer": "confirm"}, timeout=30)
-    assert other.status_code == 409 and f"to fly from {wanted}" in other.text
+    assert other.status_code == 409 and 'data-answer="change_requested"' in other.text and wanted in other.text
     altered = httpx.get(link[:-6] + ("AAAAAA" if not link.endswith("AAAAAA") else "BBBBBB"), timeout=30)
     assert altered.status_code == 400 and 'data-why="tampered"' in altered.text
     assert "Traceback" not in altered.text
@@ -97,7 +107,8 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
     assert quoted["reason"] == f"home airport {home} -> {wanted}", quoted
     system.cli("travel", "change", "approve", "--delegate", ref)
     [outcome] = eventually(lambda: mail_to(system, ref, "change_decided"), 120, "the outcome e-mail")
-    assert f"home airport {home} -> {wanted}" in outcome and "approved" in outcome, outcome
+    approved = {"en": "request is approved", "fr": "demande est acceptée", "es": "ha sido aprobada"}[language]
+    assert f"home airport {home} -> {wanted}" in outcome and approved in outcome, outcome
 
     # Audited with the official as the actor, applied; staff see the reply.
     headers = {"Authorization": f"Bearer {system.token}"}
@@ -119,3 +130,9 @@ def test_an_official_asks_for_another_airport_from_the_itinerary_link_and_is_tol
         60,
         "the request applied by registration",
     )
+    # Staff's command line lists the reply with what became of it: the change quote staff approved.
+    listed = system.cli("replies", "--workshop", WORKSHOP, "--json").stdout
+    [(listed_ref, quote)] = [(r["delegate_ref"], r["quote"]) for r in json.loads(listed)]
+    assert listed_ref == ref and quote["quote_id"] == quoted["quote_id"], listed
+    assert quote["status"] in ("approved", "applied"), listed
+    assert not any(name in listed for name in names), "no name in the list"

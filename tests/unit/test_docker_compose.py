@@ -23,8 +23,10 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_SH = ROOT / "deploy" / "local" / "env.sh"
 SERVICES = ("registration", "sponsorship", "travel", "notifications", "api")
 PUBLIC = "api"  # the only process people reach; the others listen on the compose network
-# Read by every service's entry point (bind address), not a settings field.
-EXTRA_READ = frozenset({"HTTP_HOST"})
+# Read by every service's entry point (bind address), not a settings field; and the tracing variables, read by
+# shared.observability.tracing and the OpenTelemetry SDK (passed through from the host, unset by default).
+TRACING = frozenset({"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SDK_DISABLED"})
+EXTRA_READ = frozenset({"HTTP_HOST", *TRACING})
 
 # Only exports at the start of a line: those inside `if` blocks (indented) belong to the stack's optional modes
 # (SECURE=1, BROKERS=3, a token file present), which docker-compose.yml does not mirror.
@@ -353,3 +355,10 @@ def test_grafana_reads_prometheus_and_the_dashboard(compose: dict[str, Any]) -> 
     [provider] = yaml.safe_load((provisioning / "dashboards" / "dialogue-logistics.yml").read_text())["providers"]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
     assert (dashboards / "dialogue-logistics.json").is_file()
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "gds"])
+def test_tracing_is_off_unless_the_host_turns_it_on(compose: dict[str, Any], name: str) -> None:
+    raw = compose[name].get("environment") or {}
+    passed = {variable: raw.get(variable, "absent") for variable in TRACING}
+    assert passed == dict.fromkeys(TRACING), f"{name}: tracing variables are the host's, unset by default: {passed}"

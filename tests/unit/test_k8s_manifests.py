@@ -31,8 +31,9 @@ ENV_SH = ROOT / "deploy" / "local" / "env.sh"
 PROCESSES = ("registration", "sponsorship", "travel", "notifications", "api")
 # asyncpg reads libpq's variables for what DATABASE_URL leaves out (asyncpg.connect_utils).
 LIBPQ = frozenset({"PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT"})
-# Read by every entry point (the bind address), not a settings field.
-EXTRA_READ = frozenset({"HTTP_HOST"})
+# Read by every entry point (the bind address), not a settings field; and the tracing variables, read by
+# shared.observability.tracing and the OpenTelemetry SDK.
+EXTRA_READ = frozenset({"HTTP_HOST", *generate.TRACING_ENV})
 # The Kafka client settings of issue 17's Kafka part (branch issue-17-kafka: shared.settings.StackSettings, the names
 # of its deploy/local/env.sh). Accepted unread only while this checkout's StackSettings does not have them yet; once it
 # does, they are checked like every other name.
@@ -99,8 +100,9 @@ def settings(stack_env: dict[str, str]) -> StackSettings:
 
 
 def process_env(process: str, stack_env: dict[str, str]) -> dict[str, str]:
-    """What the process's container receives as plain values: both ConfigMaps, the second winning."""
-    return {**stack_env, **of_kind("ConfigMap", "services.yaml")[f"{process}-settings"]["data"]}
+    """What the process's container receives as plain values: its ConfigMaps, a later one winning."""
+    maps = of_kind("ConfigMap", "services.yaml")
+    return {**stack_env, **maps[f"{process}-settings"]["data"], **maps["logistics-tracing"]["data"]}
 
 
 def container(process: str) -> dict[str, Any]:
@@ -229,7 +231,21 @@ def test_environment_is_only_what_the_code_reads_and_secrets_are_references(
     assert not plain, f"{process}: secrets given as plain values: {sorted(plain)}"
     for item in main["env"]:
         assert set(item) == {"name", "valueFrom"} and set(item["valueFrom"]) == {"secretKeyRef"}, item
-    assert [ref["configMapRef"]["name"] for ref in main["envFrom"]] == ["logistics-stack", f"{process}-settings"]
+    assert [ref["configMapRef"]["name"] for ref in main["envFrom"]] == [
+        "logistics-stack",
+        f"{process}-settings",
+        "logistics-tracing",
+    ]
+
+
+def test_traces_are_off_and_one_configmap_turns_them_on_for_every_process_and_the_gds() -> None:
+    from shared.observability import tracing
+
+    tracing_env = of_kind("ConfigMap", "services.yaml")["logistics-tracing"]["data"]
+    assert tracing.exporters_wanted(tracing_env) == [], "traces are off until an operator turns them on"
+    assert tracing.exporters_wanted({**tracing_env, "OTEL_TRACES_EXPORTER": "otlp"}) == ["otlp"]
+    [gds] = of_kind("Deployment", "gds-simulator/gds-simulator.yaml")["gds"]["spec"]["template"]["spec"]["containers"]
+    assert [ref["configMapRef"]["name"] for ref in gds["envFrom"]] == ["logistics-tracing"]
 
 
 def test_the_api_reaches_each_service_at_its_service(stack_env: dict[str, str]) -> None:

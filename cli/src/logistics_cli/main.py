@@ -21,6 +21,7 @@ from logistics_cli.delegate_cmds import delegate_app
 from logistics_cli.funding_cmds import funding_app, pledge_app, report_funding
 from logistics_cli.mail import mail_app
 from logistics_cli.ops_cmds import ops_app
+from logistics_cli.reply_cmds import replies
 from logistics_cli.report_cmds import report_donor, report_manifest, report_participants
 from logistics_cli.sponsorship_cmds import sponsorship_app
 from logistics_cli.trace import trace_app
@@ -44,6 +45,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(ops_app, name="ops")
 app.command()(login)
 app.command()(audit)
+app.command()(replies)
 report_app.command("funding")(report_funding)
 report_app.command("donor")(report_donor)
 report_app.command("participants")(report_participants)

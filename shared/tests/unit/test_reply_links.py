@@ -71,3 +71,18 @@ def test_no_secret_no_link_and_every_link_refused() -> None:
         reply_links.mint("", "GVA-014", "idm-2006-geneva", "itinerary", 1, NOW, 30)
     with pytest.raises(LinkRefused):
         reply_links.read("", mint(), NOW)
+
+
+def test_a_link_carries_the_language_of_its_email_even_when_expired() -> None:
+    french = reply_links.mint(SECRET, "GVA-014", "idm-2006-geneva", "itinerary", 1, NOW, 30, language="fr")
+    assert reply_links.read(SECRET, french, NOW).language == "fr"
+    assert reply_links.read(SECRET, french, NOW).link_id == reply_links.read(SECRET, mint(), NOW).link_id
+    with pytest.raises(LinkRefused) as refused:
+        reply_links.read(SECRET, french, NOW + timedelta(days=31))
+    assert (refused.value.why, refused.value.language) == ("expired", "fr")
+
+
+def test_a_link_minted_before_languages_were_carried_reads_as_english() -> None:
+    body = f'["GVA-014","idm-2006-geneva","itinerary",1,{int((NOW + timedelta(days=30)).timestamp())}]'
+    older = reply_links._fernet(SECRET).encrypt(body.encode()).decode()
+    assert reply_links.read(SECRET, older, NOW).language == "en"

@@ -1,6 +1,7 @@
 """The reply page (api.entrypoints.reply_page, api.domain.replies, issue 18) without a database: an expired or
 altered link gets a plain page, the form is checked with sentences, the same answer twice is one answer, another
-answer is refused unless the request before it was refused, and a request goes out with the official as actor."""
+answer is refused unless the request before it was refused, a request goes out with the official as actor, and the
+page speaks the e-mail's language (en, fr, es; English for any other)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from api.config import Settings
 from api.domain import replies
 from api.domain.replies import Answer, NotAnAnswer
-from api.entrypoints import reply_page
+from api.entrypoints import reply_page, reply_texts
 from api.entrypoints.http import build_app
 from fastapi.testclient import TestClient
 
@@ -55,8 +56,9 @@ def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
     return TestClient(build_app(Settings(reply_link_secret=SECRET)), base_url="http://127.0.0.1:8000")
 
 
-def token(now: datetime | None = None, days: float = 30) -> str:
-    return reply_links.mint(SECRET, "GVA-014", "idm-2006-geneva", "itinerary", 1, now or datetime.now(UTC), days)
+def token(now: datetime | None = None, days: float = 30, language: str = "en") -> str:
+    return reply_links.mint(SECRET, "GVA-014", "idm-2006-geneva", "itinerary", 1, now or datetime.now(UTC), days,
+                            language)  # fmt: skip
 
 
 def test_an_expired_link_gets_a_page_saying_so(client: TestClient) -> None:
@@ -108,7 +110,7 @@ def test_a_confirmation_publishes_nothing_and_is_recorded(client: TestClient) ->
 
 @pytest.mark.parametrize(
     ("form", "problem"),
-    [
+    [  # as the English page says it
         ({}, "Choose whether you confirm"),
         ({"answer": "change"}, "give another airport, other dates, or both"),
         ({"answer": "change", "home_airport": "Lagos"}, '"Lagos" is not an airport code'),
@@ -117,11 +119,73 @@ def test_a_confirmation_publishes_nothing_and_is_recorded(client: TestClient) ->
     ],
 )
 def test_a_form_that_is_no_answer_says_what_to_correct(form: dict[str, str], problem: str) -> None:
-    with pytest.raises(NotAnAnswer, match=problem):
+    with pytest.raises(NotAnAnswer) as refused:
         replies.read_form(form)
+    assert problem in reply_texts.problem("en", refused.value)
 
 
 def test_dates_alone_are_a_request() -> None:
     answer = replies.read_form({"answer": "change", "leave_on": "2006-07-15"})
     assert answer == Answer(replies.CHANGE, None, None, date(2006, 7, 15))
-    assert replies.describe(answer) == "asked to fly home on 2006-07-15"
+    assert reply_texts.describe("en", answer) == "asked to fly home on 2006-07-15"
+
+
+# What each language's page says, written here (not read from the table under test).
+SAYS = {
+    "en": ("Your travel to the workshop", "I confirm this travel.", "Thank you: on", "This link has expired"),
+    "fr": ("Votre voyage pour l&#x27;atelier", "Je confirme ce voyage.", "Merci : le", "Ce lien a expiré"),
+    "es": ("Su viaje al taller", "Confirmo este viaje.", "Gracias: el", "Este enlace ha caducado"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_page_speaks_the_language_of_the_email_the_link_came_in(client: TestClient, language: str) -> None:
+    title, confirm, thanks, expired = SAYS[language]
+    link = f"/reply/{token(language=language)}"
+    shown = client.get(link).text
+    assert f'<html lang="{language}">' in shown and title in shown and confirm in shown
+    answered = client.post(link, data={"answer": "change", "home_airport": "LOS", "leave_on": "2006-07-15"}).text
+    assert thanks in answered and "LOS" in answered and "2006-07-15" in answered
+    late = client.get(f"/reply/{token(datetime.now(UTC) - timedelta(days=31), language=language)}")
+    assert late.status_code == 410 and expired in late.text
+
+
+def test_a_french_official_is_told_in_french_what_to_correct(client: TestClient) -> None:
+    problem = client.post(f"/reply/{token(language='fr')}", data={"answer": "change", "home_airport": "Lagos"})
+    assert problem.status_code == 422 and "« Lagos » n&#x27;est pas un code d&#x27;aéroport" in problem.text
+    asked = client.post(f"/reply/{token(language='fr')}", data={"answer": "change", "arrive_on": "2006-07-09",
+                                                                 "leave_on": "2006-07-15"}).text  # fmt: skip
+    assert "vous avez demandé à arriver au plus tard le 2006-07-09 et à rentrer le 2006-07-15" in asked
+
+
+def test_an_unknown_language_falls_back_to_english(client: TestClient) -> None:
+    shown = client.get(f"/reply/{token(language='de')}").text
+    assert '<html lang="en">' in shown and "I confirm this travel." in shown
+
+
+@pytest.mark.parametrize(("header", "language"), [("fr-CH, en;q=0.8", "fr"), ("de, es;q=0.5", "es"),
+                                                  ("de, fr;q=0", "en"), (None, "en")])  # fmt: skip
+def test_a_link_that_cannot_be_read_speaks_the_browsers_language(
+    client: TestClient, header: str | None, language: str
+) -> None:
+    answer = client.get("/reply/garbage", headers={"Accept-Language": header} if header else {})
+    assert answer.status_code == 400 and f'<html lang="{language}">' in answer.text
+
+
+def test_every_language_says_everything_the_english_page_says() -> None:
+    for language, texts in reply_texts.TEXTS.items():
+        assert texts.keys() == reply_texts.TEXTS["en"].keys(), language
+        assert len(texts["months"].split()) == 12, language
+
+
+def test_a_request_becomes_the_latest_round_of_the_first_quote_asked_after_it() -> None:
+    asked = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+
+    def quote(minutes: int, revision: int, round_: int, status: str) -> dict[str, Any]:
+        return {"created_at": asked + timedelta(minutes=minutes), "venue_version": 1, "revision": revision,
+                "round": round_, "status": status}  # fmt: skip
+
+    earlier, first, requoted, next_request = quote(-5, 2, 1, "applied"), quote(1, 3, 1, "superseded"), \
+        quote(9, 3, 2, "pending"), quote(20, 4, 1, "requested")  # fmt: skip
+    assert replies.quote_of(asked, [next_request, requoted, first, earlier]) == requoted
+    assert replies.quote_of(asked, [earlier]) is None, "a quote from before the request is not its answer"

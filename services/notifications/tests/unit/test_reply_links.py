@@ -33,6 +33,7 @@ def test_itineraries_and_the_letter_carry_a_personal_link_to_this_email(kind: st
     assert f'href="{url}"' in html
     link = reply_links.read("the secret", url.rsplit("/", 1)[1], QUEUED_AT + timedelta(days=29))
     assert (link.delegate_ref, link.workshop_id, link.kind, link.version) == ("GVA-901", "idm-2006-geneva", kind, 1)
+    assert link.language == language, "the page answers in the e-mail's language"
     assert link.expires_at == QUEUED_AT + timedelta(days=30)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared.contracts.envelope import OFFICIAL, Actor
@@ -42,7 +42,13 @@ class Answer:
 
 
 class NotAnAnswer(Exception):
-    """The form as sent cannot be an answer: what to correct, in a sentence."""
+    """The form as sent cannot be an answer: `problem` names what to correct (the page says it in the official's
+    language: `problem.<name>` in api.entrypoints.reply_texts), `values` what fills the sentence."""
+
+    def __init__(self, problem: str, **values: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.values = values
 
 
 def read_form(form: dict[str, str]) -> Answer:
@@ -51,27 +57,26 @@ def read_form(form: dict[str, str]) -> Answer:
     if choice == "confirm":
         return Answer(CONFIRMED)
     if choice != "change":
-        raise NotAnAnswer("Choose whether you confirm this travel or ask for a change.")
+        raise NotAnAnswer("choose")
     airport = form.get("home_airport", "").strip().upper() or None
     if airport is not None and not AIRPORT.match(airport):
-        typed = form["home_airport"].strip()
-        raise NotAnAnswer(f'"{typed}" is not an airport code: give its three letters (e.g. ACC).')
-    arrive_on, leave_on = _day(form, "arrive_on", "arrival"), _day(form, "leave_on", "departure")
+        raise NotAnAnswer("airport", typed=form["home_airport"].strip())
+    arrive_on, leave_on = _day(form, "arrive_on"), _day(form, "leave_on")
     if arrive_on and leave_on and leave_on < arrive_on:
-        raise NotAnAnswer("The day you fly home is before the day you arrive.")
+        raise NotAnAnswer("order")
     if airport is None and arrive_on is None and leave_on is None:
-        raise NotAnAnswer("To ask for a change, give another airport, other dates, or both.")
+        raise NotAnAnswer("nothing")
     return Answer(CHANGE, airport, arrive_on, leave_on)
 
 
-def _day(form: dict[str, str], key: str, what: str) -> date | None:
+def _day(form: dict[str, str], key: str) -> date | None:
     text = form.get(key, "").strip()
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise NotAnAnswer(f'The {what} day "{text}" is not a date (YYYY-MM-DD).') from None
+        raise NotAnAnswer(key, typed=text) from None
 
 
 def may_answer_again(given: Answer, outcome: str, again: Answer) -> bool:
@@ -85,15 +90,16 @@ def actor_of(link: Link) -> Actor:
                  roles=(OFFICIAL,))  # fmt: skip
 
 
-def describe(answer: Answer) -> str:
-    """The answer in a sentence, for the page and for staff."""
-    if answer.answer == CONFIRMED:
-        return "confirmed the travel"
-    wanted = []
-    if answer.home_airport:
-        wanted.append(f"to fly from {answer.home_airport}")
-    if answer.arrive_on:
-        wanted.append(f"to arrive by {answer.arrive_on.isoformat()}")
-    if answer.leave_on:
-        wanted.append(f"to fly home on {answer.leave_on.isoformat()}")
-    return "asked " + " and ".join(wanted)
+def quote_of(asked_at: datetime, quotes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What travel made of a request sent at `asked_at`, from the delegate's change quotes for its workshop: the
+    first quote asked after it, in its latest round (a re-quote is a new round of the same request); None while
+    travel has none (not quoted yet, or nothing ticketed to change)."""
+    later = [quote for quote in quotes if quote["created_at"] >= asked_at]
+    if not later:
+        return None
+    first = min(later, key=lambda quote: quote["created_at"])
+    request = (first["venue_version"], first["revision"])
+    return max(
+        (quote for quote in later if (quote["venue_version"], quote["revision"]) == request),
+        key=lambda quote: quote["round"],
+    )

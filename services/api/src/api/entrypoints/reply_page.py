@@ -6,10 +6,14 @@ loaded from elsewhere.
 confirmation is recorded and audited, a request becomes `registration.request_travel_change` with the official as
 actor (travel then quotes the change for staff to approve or reject, and the official is told by e-mail). An expired,
 altered or foreign link gets a page saying so, never a trace; the same answer sent twice is recorded once.
+
+The page speaks the language of the e-mail the link came in (carried in the link; every sentence in
+api.entrypoints.reply_texts); a link that cannot be read speaks the browser's language where the page has it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import uuid
 from datetime import UTC, datetime
@@ -31,7 +35,9 @@ from api.domain import replies
 from api.domain.reads import OPS, STAFF
 from api.domain.replies import Answer, NotAnAnswer
 from api.domain.tokens import require
+from api.entrypoints import reply_texts
 from api.entrypoints.http import Caller
+from api.entrypoints.reply_texts import text
 from shared import reply_links
 
 log = structlog.get_logger()
@@ -42,29 +48,25 @@ STYLE = (
     "fieldset{border:1px solid #bbb;margin:1em 0}label{display:block;margin:.4em 0}"
     ".problem{color:#a00}.done{color:#060}table{border-collapse:collapse}td{padding:.1em .6em .1em 0}"
 )
-REFUSED = {
-    "expired": (410, "This link has expired", "Links in our e-mails are valid for a limited time. Please write to"
-                " the workshop's logistics team, quoting the reference in the e-mail, or answer the newest e-mail"
-                " you received from us."),
-    "tampered": (400, "This link is not valid", "The address is incomplete or was changed. Please open the link"
-                 " exactly as it is in the e-mail (copy the whole address if it is split over two lines)."),
-}  # fmt: skip
+REFUSED = {"expired": 410, "tampered": 400}
 
 
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(lang: str, body: str, status: int = 200, title: str = "title") -> HTMLResponse:
+    lang, heading = reply_texts.language(lang), html.escape(text(lang, title))
     document = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width">'
-        f'<meta name="referrer" content="no-referrer"><title>{html.escape(title)}</title><style>{STYLE}</style></head>'
-        f"<body><p>International Organization for Migration · International Dialogue on Migration</p>"
-        f"<h1>{html.escape(title)}</h1>{body}</body></html>"
+        f'<meta name="referrer" content="no-referrer"><title>{heading}</title><style>{STYLE}</style></head>'
+        f"<body><p>{html.escape(text(lang, 'organisation'))}</p><h1>{heading}</h1>{body}</body></html>"
     )
     return HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def refused_page(why: str) -> HTMLResponse:
-    status, title, text = REFUSED[why]
-    return page(title, f'<p class="problem" id="refused" data-why="{why}">{html.escape(text)}</p>', status)
+def refused_page(request: Request, refused: LinkRefused) -> HTMLResponse:
+    lang = refused.language or reply_texts.from_header(request.headers.get("accept-language"))
+    said = html.escape(text(lang, f"{refused.why}.text"))
+    body = f'<p class="problem" id="refused" data-why="{refused.why}">{said}</p>'
+    return page(lang, body, REFUSED[refused.why], title=f"{refused.why}.title")
 
 
 def settings_of(request: Request) -> Settings:
@@ -87,48 +89,50 @@ async def ticket_of(request: Request, link: Link) -> str:
         bookings = []
     ticketed = [b for b in bookings if b.get("status") == "ticketed" and b.get("workshop_id") == link.workshop_id]
     if not ticketed:
-        return "<p>Your ticket is not issued yet; you may still tell us now what you need.</p>"
+        return f"<p>{html.escape(text(link.language, 'no_ticket'))}</p>"
     booking = ticketed[-1]
     rows = "".join(
         f"<tr><td>{html.escape(str(s.get('flight', '')))}</td><td>{html.escape(str(s.get('origin', '')))} →"
         f" {html.escape(str(s.get('destination', '')))}</td><td>{html.escape(str(s.get('departs', ''))[:16])}</td></tr>"
         for s in booking.get("segments") or []
     )
-    return (
-        f'<p>Your ticket: booking reference <strong id="booking">{html.escape(str(booking["booking_ref"]))}</strong>.'
-        f"</p><table>{rows}</table>"
-    )
+    reference = f'<strong id="booking">{html.escape(str(booking["booking_ref"]))}</strong>'
+    said = html.escape(text(link.language, "ticket", booking="\0")).replace("\0", reference)
+    return f"<p>{said}</p><table>{rows}</table>"
 
 
-def form(problem: str | None = None) -> str:
+def form(lang: str, problem: str | None = None) -> str:
     shown = f'<p class="problem" id="problem">{html.escape(problem)}</p>' if problem else ""
+    words = ("legend", "confirm", "change", "airport", "arrive", "leave", "decided", "send")
+    say = {word: html.escape(text(lang, f"form.{word}")) for word in words}
     return f"""{shown}<form method="post">
-<fieldset><legend>Your answer</legend>
-<label><input type="radio" name="answer" value="confirm" id="confirm"> I confirm this travel.</label>
-<label><input type="radio" name="answer" value="change" id="change"> I ask for a change:</label>
-<label>Another airport to fly from (three-letter code) <input name="home_airport" id="home_airport" size="4"
- maxlength="3"></label>
-<label>Arrive by <input type="date" name="arrive_on" id="arrive_on"></label>
-<label>Fly home on <input type="date" name="leave_on" id="leave_on"></label>
+<fieldset><legend>{say["legend"]}</legend>
+<label><input type="radio" name="answer" value="confirm" id="confirm"> {say["confirm"]}</label>
+<label><input type="radio" name="answer" value="change" id="change"> {say["change"]}</label>
+<label>{say["airport"]} <input name="home_airport" id="home_airport" size="4" maxlength="3"></label>
+<label>{say["arrive"]} <input type="date" name="arrive_on" id="arrive_on"></label>
+<label>{say["leave"]} <input type="date" name="leave_on" id="leave_on"></label>
 </fieldset>
-<p>A change is priced and decided by the workshop's staff; you will be told their decision by e-mail.</p>
-<button type="submit" id="send">Send</button></form>"""
+<p>{say["decided"]}</p>
+<button type="submit" id="send">{say["send"]}</button></form>"""
 
 
-def answered(given: dict[str, Any], again: bool = False) -> str:
+def answered(lang: str, given: dict[str, Any], again: bool = False) -> str:
     answer = Answer.stored(given["answer"], given["request"])
-    when = given["at"].astimezone(UTC).strftime("%d %B %Y, %H:%M UTC")
     state = {
-        "pending": "It is being recorded.",
-        "applied": "It is recorded." if answer.answer == replies.CONFIRMED else
-                   "It is recorded: the change is being priced for the staff to decide; you will be told by e-mail.",
-        "refused": f"It could not be taken as it is: {given.get('reason') or 'no reason given'}. You may correct it"
-                   " below.",
-    }.get(given["outcome"], "It is recorded.")  # fmt: skip
-    lead = "We have your answer already" if again else "Thank you"
+        "pending": text(lang, "state.pending"),
+        "applied": text(lang, "state.applied" if answer.answer == replies.CONFIRMED else "state.applied_change"),
+        "refused": text(lang, "state.refused", reason=given.get("reason") or text(lang, "no_reason")),
+    }.get(given["outcome"], text(lang, "state.applied"))
+    lead, when, what = (
+        text(lang, "again" if again else "thanks"),
+        reply_texts.when(lang, given["at"]),
+        reply_texts.describe(lang, answer),
+    )
+    said = text(lang, "answered", lead=lead, when=when, what=what, state=state)
     return (
-        f'<p class="done" id="answered" data-answer="{given["answer"]}" data-outcome="{given["outcome"]}">{lead}:'
-        f" on {when} you {html.escape(replies.describe(answer))}. {html.escape(state)}</p>"
+        f'<p class="done" id="answered" data-answer="{given["answer"]}" data-outcome="{given["outcome"]}">'
+        f"{html.escape(said)}</p>"
     )
 
 
@@ -137,13 +141,14 @@ async def show(token: str, request: Request) -> HTMLResponse:
     try:
         link = link_of(request, token)
     except LinkRefused as refused:
-        return refused_page(refused.why)
+        return refused_page(request, refused)
+    lang = link.language
     given = await ReplyStore(pool(request), "").find(link.link_id)
     body = await ticket_of(request, link)
     if given is None:
-        return page("Your travel to the workshop", body + form())
+        return page(lang, body + form(lang))
     correctable = given["answer"] == replies.CHANGE and given["outcome"] == "refused"
-    return page("Your travel to the workshop", body + answered(given, again=True) + (form() if correctable else ""))
+    return page(lang, body + answered(lang, given, again=True) + (form(lang) if correctable else ""))
 
 
 @router.post("/reply/{token}", response_class=HTMLResponse)
@@ -151,12 +156,14 @@ async def answer(token: str, request: Request) -> HTMLResponse:
     try:
         link = link_of(request, token)
     except LinkRefused as refused:
-        return refused_page(refused.why)
+        return refused_page(request, refused)
+    lang = link.language
     fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
     try:
         given_now = replies.read_form(fields)
     except NotAnAnswer as problem:
-        return page("Your travel to the workshop", await ticket_of(request, link) + form(str(problem)), 422)
+        said = reply_texts.problem(lang, problem)
+        return page(lang, await ticket_of(request, link) + form(lang, said), 422)
     store = ReplyStore(pool(request), settings_of(request).logistics_namespace)
     earlier = await store.find(link.link_id)
     replacing = None
@@ -164,8 +171,7 @@ async def answer(token: str, request: Request) -> HTMLResponse:
         before = Answer.stored(earlier["answer"], earlier["request"])
         if before == given_now or not replies.may_answer_again(before, earlier["outcome"], given_now):
             # The same answer again (a reload, a double click), or a second one: the first stands.
-            return page("Your travel to the workshop", answered(earlier, again=True), 200 if before == given_now
-                        else 409)  # fmt: skip
+            return page(lang, answered(lang, earlier, again=True), 200 if before == given_now else 409)
         replacing = earlier["command_id"]
     actor = replies.actor_of(link)
     command = None
@@ -185,31 +191,55 @@ async def answer(token: str, request: Request) -> HTMLResponse:
     assert kept is not None
     log.info("reply.recorded" if recorded else "reply.already_answered", link_id=link.link_id,
              delegate_ref=link.delegate_ref, answer=kept["answer"])  # fmt: skip
-    return page("Your travel to the workshop", answered(kept, again=not recorded))
+    return page(lang, answered(lang, kept, again=not recorded))
 
 
 @router.get("/replies/{workshop_id}", tags=["travel"], include_in_schema=True)
 async def replies_of(workshop_id: str, request: Request, token: Caller) -> list[dict[str, Any]]:
     """The officials' answers on the reply page for a workshop, oldest first (role staff or ops): who confirmed, who
-    asked for what, and what became of each request."""
+    asked for what, and what became of each request (`quote`: the change quote travel made of it, null while it has
+    none). References only: no names, no addresses."""
     require(token, STAFF | OPS, "the officials' replies")
     found = await ReplyStore(pool(request), "").of_workshop(workshop_id)
+    asked = sorted({entry["delegate_ref"] for entry in found if entry["answer"] == replies.CHANGE})
+    quotes = dict(
+        zip(asked, await asyncio.gather(*(quotes_of(request, ref, workshop_id) for ref in asked)), strict=True)
+    )
+    fields = (
+        "delegate_ref",
+        "email_kind",
+        "email_version",
+        "answer",
+        "request",
+        "at",
+        "outcome",
+        "reason",
+        "command_id",
+    )
+    listed = []
+    for entry in found:
+        quote = None
+        if entry["answer"] == replies.CHANGE and entry["outcome"] == "applied":
+            quote = replies.quote_of(entry["at"], quotes[entry["delegate_ref"]])
+        listed.append({key: entry[key] for key in fields} | {"quote": quote and {key: quote[key] for key in QUOTED}})
+    return listed
+
+
+QUOTED = ("quote_id", "status", "round", "extra", "currency")  # no decided_reason: staff's free text
+
+
+async def quotes_of(request: Request, delegate_ref: str, workshop_id: str) -> list[dict[str, Any]]:
+    """The delegate's change quotes for the workshop, as travel has them (none when travel does not answer)."""
+    client: httpx.AsyncClient = request.app.state.services
+    try:
+        answer = await client.get(f"{settings_of(request).url('travel')}/delegates/{delegate_ref}/change-quotes")
+        quotes = answer.json()["quotes"] if answer.status_code == 200 else []
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []
     return [
-        {
-            key: entry[key]
-            for key in (
-                "delegate_ref",
-                "email_kind",
-                "email_version",
-                "answer",
-                "request",
-                "at",
-                "outcome",
-                "reason",
-                "command_id",
-            )
-        }
-        for entry in found
+        quote | {"created_at": datetime.fromisoformat(quote["created_at"])}
+        for quote in quotes
+        if quote.get("workshop_id") == workshop_id
     ]
 
 

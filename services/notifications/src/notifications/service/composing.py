@@ -86,7 +86,7 @@ def compose(
         "ticket": ticket_held(email.get("itinerary"), email.get("ticket")),
         "items": email.get("items", []),
         "place": (email.get("award") or {}).get("status"),  # granted, waitlisted, ...: a waiting request reads so
-        "reply": links.for_email(email) if links else None,  # (link, valid until)
+        "reply": links.for_email(email, language) if links else None,  # (link, valid until)
     }
     rendered = renderer.render(kind, language, facts)
     attachments: tuple[tuple[str, bytes], ...] = ()

@@ -19,13 +19,20 @@ class ReplyLinks:
     page_url: str
     days: float
 
-    def for_email(self, email: dict[str, Any]) -> tuple[str, date] | None:
+    def for_email(self, email: dict[str, Any], language: str) -> tuple[str, date] | None:
         """The link for this e-mail and the last day it is valid, counted from when the e-mail was queued (a resend
-        carries a link to the same reply, valid as long)."""
+        carries a link to the same reply, valid as long); its page speaks `language`, the one the e-mail is in."""
         if not self.secret or email["kind"] not in REPLY_KINDS:
             return None
         since = email["created_at"]
         token = reply_links.mint(
-            self.secret, email["delegate_ref"], email["workshop_id"], email["kind"], email["version"], since, self.days
+            self.secret,
+            email["delegate_ref"],
+            email["workshop_id"],
+            email["kind"],
+            email["version"],
+            since,
+            self.days,
+            language,
         )
         return reply_links.url(self.page_url, token), (since + timedelta(days=self.days)).date()
