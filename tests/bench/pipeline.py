@@ -296,7 +296,7 @@ async def end_offsets(settings: StackSettings, namespace: str) -> dict[str, int]
 
 async def publish(kafka: AIOKafkaProducer, namespace: str, topic: str, key: str, command: Contract) -> None:
     """One staff command, enveloped as the CLI does, from an already started producer; acknowledged."""
-    envelope = envelope_for(command, aggregate_key=key)
+    envelope = envelope_for(command, aggregate_key=key, occurred_at=datetime.now(UTC))
     value = envelope.model_dump_json().encode()
     await kafka.send_and_wait(qualified(topic, namespace), value, key=key.encode(), headers=envelope.headers())
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def test_tokens_roles_actors_and_the_audit_log(system: System, tmp_path: Path) -
         ref="ACC-9", workshop_id=WORKSHOP, given_name="Mallory", family_name="Forger", email="m@forger.example",
         country="GH", role="official", language="en", home_airport="ACC", sponsorship="requested",
     )  # fmt: skip
-    forged = envelope_for(intruder, aggregate_key=WORKSHOP, event_id=uuid.uuid4())
+    forged = envelope_for(intruder, aggregate_key=WORKSHOP, occurred_at=datetime.now(UTC), event_id=uuid.uuid4())
     topic = qualified(REGISTRATION_COMMANDS, system.namespace)
     raw = (topic, WORKSHOP.encode(), forged.model_dump_json().encode(), forged.headers())
     asyncio.run(publish_raw(system.kafka, [raw]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -64,7 +65,7 @@ def test_a_value_the_database_refuses_and_a_mail_refused_for_good_both_end_with_
     # An award version no int column holds (3e9): travel and notifications store award versions.
     absurd = sponsorship.SponsorshipWaitlisted(workshop_id=WORKSHOP, delegate_ref="FAIL-9", position=1,
                                                award_version=3_000_000_000)  # fmt: skip
-    envelope = envelope_for(absurd, aggregate_key="FAIL-9")
+    envelope = envelope_for(absurd, aggregate_key="FAIL-9", occurred_at=datetime.now(UTC))
     topic = qualified(SPONSORSHIP_AWARD, system.namespace)
     started = time.monotonic()
     asyncio.run(publish_raw(kafka, [(topic, b"FAIL-9", envelope.model_dump_json().encode(), envelope.headers())]))

@@ -30,7 +30,7 @@ def publish(system: System, topic: str, *messages: tuple[str, Contract]) -> None
     actor the API would give them."""
     raw = []
     for key, contract in messages:
-        envelope = envelope_for(contract, aggregate_key=key, actor=api_actor())
+        envelope = envelope_for(contract, aggregate_key=key, occurred_at=datetime.now(UTC), actor=api_actor())
         raw.append(
             (qualified(topic, system.namespace), key.encode(), envelope.model_dump_json().encode(), envelope.headers())
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ async def publish_at_once(system: System, commands: list[tuple[str, Contract]]) 
         kafka = producer(system.kafka)
         await kafka.start()
         try:
-            envelope = envelope_for(command, aggregate_key=key, actor=api_actor())
+            envelope = envelope_for(command, aggregate_key=key, occurred_at=datetime.now(UTC), actor=api_actor())
             await kafka.send_and_wait(
                 qualified(SPONSORSHIP_COMMANDS, system.namespace),
                 value=envelope.model_dump_json().encode(),
@@ -224,7 +225,7 @@ async def publish_on_partitions(system: System, commands: list[tuple[int, str, C
         kafka = producer(system.kafka)
         await kafka.start()
         try:
-            envelope = envelope_for(command, aggregate_key=key, actor=api_actor())
+            envelope = envelope_for(command, aggregate_key=key, occurred_at=datetime.now(UTC), actor=api_actor())
             await kafka.send_and_wait(
                 qualified(SPONSORSHIP_COMMANDS, system.namespace),
                 value=envelope.model_dump_json().encode(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def test_requests_are_gated_on_an_approved_registration_and_refused_with_reasons
     refused = {ref: request(system, ref)["command_id"] for ref in ("REQ-1", "REQ-4", "REQ-5", "REQ-9")}
     # The same command delivered twice (a producer retry, a redelivery): taken once, not refused as a second one.
     again = sponsorship.RequestSponsorship(workshop_id=WORKSHOP, delegate_ref="REQ-3")
-    envelope = envelope_for(again, aggregate_key="REQ-3", actor=api_actor())
+    envelope = envelope_for(again, aggregate_key="REQ-3", occurred_at=datetime.now(UTC), actor=api_actor())
     raw = (
         qualified(SPONSORSHIP_COMMANDS, system.namespace),
         b"REQ-3",

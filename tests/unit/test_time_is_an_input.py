@@ -1,5 +1,6 @@
-"""Time is an input: no service's domain reads the clock (`date.today()`, `datetime.now()`...); today's date and the
-time arrive as arguments, from the injected clock or the command."""
+"""Time is an input: no service's domain, use cases or entrypoints read the clock (`date.today()`, `datetime.now()`...);
+today's date and the time arrive as arguments, from the injected clock (`ServiceRuntime.clock`, set in bootstrap) or
+the command, and so does the time every published event is stamped with (`envelope_for` has no default)."""
 
 from __future__ import annotations
 
@@ -32,5 +33,15 @@ def test_no_service_domain_reads_the_clock() -> None:
     assert len(domains) > 10  # the glob finds the domains
     found = [
         f"{path.relative_to(ROOT)}:{line}" for path in domains for line in clock_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_no_use_case_or_entrypoint_reads_the_clock() -> None:
+    """Only bootstrap and adapters may: the time of a decision, a reply or an event is the service's clock."""
+    code = sorted({*ROOT.glob("services/*/src/*/service/**/*.py"), *ROOT.glob("services/*/src/*/entrypoints/**/*.py")})
+    assert len(code) > 40  # the globs find the use cases and entrypoints
+    found = [
+        f"{path.relative_to(ROOT)}:{line}" for path in code for line in clock_reads(path.read_text(encoding="utf-8"))
     ]
     assert found == []

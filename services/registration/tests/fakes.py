@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from registration.domain.model import Delegate, Programme, Workshop
@@ -65,6 +65,7 @@ class FakeRepository:
         self.delegates: dict[str, Delegate] = {}
         self.programmes: dict[int, Programme] = {}
         self.published: list[tuple[str, Envelope]] = []
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the service's clock
 
     async def workshop(self, workshop_id: str) -> Workshop | None:
         return self.workshops.get(workshop_id)
@@ -92,6 +93,9 @@ class FakeRepository:
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         self.published.append((topic, envelope))
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def payloads(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """What was published, oldest first (of one event type, when given)."""

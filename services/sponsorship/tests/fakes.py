@@ -9,10 +9,10 @@ with the adapter. The CHECK and foreign-key constraints that would make PostgreS
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, ClassVar
 
@@ -121,6 +121,7 @@ class FakeRepository:
         self.attendance: dict[str, tuple[str, bool, datetime]] = {}
         self.notices: dict[tuple[str, str], dict[str, Any]] = {}
         self.published: list[tuple[str, Envelope]] = []
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the service's clock
 
     # Workshops, donors, pledges.
 
@@ -579,6 +580,9 @@ class FakeRepository:
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         self.published.append((topic, envelope))
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[FakeRepository]:

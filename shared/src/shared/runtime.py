@@ -22,7 +22,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from shared.contracts.envelope import Contract, Envelope
+from shared.contracts.envelope import Contract
 from shared.contracts.topics import qualified
 from shared.db.database import ensure_database, migrate, open_pool
 from shared.db.migrate import check_migrated
@@ -51,19 +51,21 @@ class ServiceRuntime:
         self.settings = settings
         self.migrations = migrations
         self.broker = broker(settings, client_id=service)
+        # The service's clock: the time its events are stamped with and it judges deadlines by (travel: its fare
+        # provider's clock, whose deadlines they are). The wall clock unless a service or a test sets another.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.consumer = Consumer(
             service,
             self.broker,
             group_id=settings.group_id(service),
             group_instance_id=settings.kafka_group_instance_id,
             namespace=settings.logistics_namespace,
+            clock=lambda: self.clock(),  # read at each use: a service may set its own clock after this
             refused_contract=refused_contract,
             events_topic=events_topic,
         )
         self.pool: asyncpg.Pool | None = None
         self.background: list[Any] = []
-        # The time the service judges deadlines by (travel: its fare provider's clock, whose deadlines they are).
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # Extra sections of /ops/status a service adds (e.g. its mail queue): name -> reader on a connection.
         self.status_sections: dict[str, Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]] = {}
         # Gauges read at each scrape of /metrics (backlogs in the database): the outbox's, and any a service adds.
@@ -74,9 +76,6 @@ class ServiceRuntime:
 
     def subscribe(self, topic: str, routes: dict[str, Route]) -> None:
         self.consumer.subscribe(topic, routes)
-
-    async def publish_via_outbox(self, conn: asyncpg.Connection, topic: str, envelope: Envelope) -> None:
-        await outbox.add(conn, self.topic(topic), envelope)
 
     def app(self, *, title: str, router: APIRouter | None = None, operations: bool = True) -> FastAPI:
         """The process's HTTP app: its router, and the operations reads (`operations=False`: only /ops/health, for a
@@ -253,6 +252,12 @@ def pool(request: Request) -> asyncpg.Pool:
     if runtime.pool is None:
         raise HTTPException(503, "starting")
     return runtime.pool
+
+
+def now(request: Request) -> datetime:
+    """The time by the service's clock (`ServiceRuntime.clock`), for its HTTP endpoints."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime.clock()
 
 
 async def row_or_404(conn: asyncpg.Connection, query: str, *args: Any, missing: str) -> asyncpg.Record:

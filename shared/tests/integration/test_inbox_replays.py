@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -58,10 +59,14 @@ async def pool(migrated_pool: Callable[[str], Awaitable[asyncpg.Pool]]) -> async
 
 async def test_a_replay_is_applied_once_after_the_fault_is_fixed(pool: asyncpg.Pool) -> None:
     notes = Notes()
-    consumer = Consumer("sponsorship", KafkaBroker(), group_id="sponsorship", namespace="")
+    consumer = Consumer(
+        "sponsorship", KafkaBroker(), group_id="sponsorship", namespace="", clock=lambda: datetime.now(UTC)
+    )
     consumer.subscribe(TOPIC, {Noted.TYPE: Route(Noted, notes.keep)})
     consumer.pool = pool
-    envelope = envelope_for(Noted(ref="GVA-017"), aggregate_key="GVA-017", event_id=uuid.uuid4())
+    envelope = envelope_for(
+        Noted(ref="GVA-017"), aggregate_key="GVA-017", occurred_at=datetime.now(UTC), event_id=uuid.uuid4()
+    )
     original = Record(TOPIC, 2, 41, b"GVA-017", envelope.model_dump_json().encode(), envelope.headers())
 
     def replay(offset: int, group: str = "sponsorship") -> Record:

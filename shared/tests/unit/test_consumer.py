@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from shared.messaging.consumer import Consumer
+from shared.contracts.envelope import Envelope, envelope_for
+from shared.contracts.registration import CancelWorkshop, RegistrationCommandRefused
+from shared.messaging.consumer import Consumer, Item
 
 
 @dataclass
@@ -36,7 +39,13 @@ class FakePool:
 def test_a_dead_letter_read_raw_is_handled_raw_and_never_dead_lettered_again() -> None:
     """A dead letter may be anything (here: not JSON); read raw, it must not be parsed and dead-lettered to
     `<topic>.dlq.dlq` (it was, when dead letters joined the service's single consumer)."""
-    consumer = Consumer("notifications", broker=None, group_id="notifications", namespace="")  # type: ignore[arg-type]
+    consumer = Consumer(
+        "notifications",
+        broker=None,  # type: ignore[arg-type]
+        group_id="notifications",
+        namespace="",
+        clock=lambda: datetime.now(UTC),
+    )
     consumer.pool = FakePool()  # type: ignore[assignment]
     seen: list[bytes] = []
 
@@ -86,3 +95,43 @@ def test_a_data_error_is_dead_lettered_at_once_an_unknown_one_after_three_tries_
     assert asyncio.run(attempts_until_given_up(away)) == (5, None)
     refused = Refused("workshop w is cancelled")
     assert asyncio.run(attempts_until_given_up([refused])) == (1, refused)
+
+
+def test_a_refusal_is_announced_at_the_services_time_not_the_wall_clocks() -> None:
+    stamp = datetime(2006, 5, 2, 9, 30, tzinfo=UTC)  # the service's clock
+    queued: list[Envelope] = []
+
+    class Pool:
+        @contextlib.asynccontextmanager
+        async def acquire(self) -> AsyncIterator[Any]:
+            class Connection:
+                def transaction(self) -> Any:
+                    return contextlib.nullcontext()
+
+                async def execute(self, _sql: str, *args: Any) -> None:  # the outbox row
+                    queued.append(Envelope.model_validate_json(args[4]))
+
+            yield Connection()
+
+    async def claimed(*_: Any, **__: Any) -> bool:
+        return True
+
+    consumer = Consumer(
+        "registration",
+        broker=None,  # type: ignore[arg-type]
+        group_id="registration",
+        namespace="",
+        clock=lambda: stamp,
+        refused_contract=RegistrationCommandRefused,
+        events_topic="registration.workshop.v1",
+    )
+    consumer.pool = Pool()  # type: ignore[assignment]
+    consumer.claim = claimed  # type: ignore[method-assign]
+    command = CancelWorkshop(workshop_id="idm-2006-bangkok", reason="no money")
+    envelope = envelope_for(command, aggregate_key="idm-2006-bangkok", occurred_at=datetime.now(UTC))
+    item = Item(None, ("registration.commands.v1", 0, 7), envelope, command, None, None)
+
+    asyncio.run(consumer.record_refusal(item, "workshop idm-2006-bangkok is not known"))
+
+    [refused] = queued
+    assert (refused.event_type, refused.occurred_at) == ("registration.command_refused", stamp)

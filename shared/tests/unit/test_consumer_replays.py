@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -32,13 +33,15 @@ async def nothing(envelope: Any, payload: Any, conn: Any) -> None:
 
 
 def consumer(group: str) -> Consumer:
-    found = Consumer(group, KafkaBroker(), group_id=group, namespace="")
+    found = Consumer(group, KafkaBroker(), group_id=group, namespace="", clock=lambda: datetime.now(UTC))
     found.subscribe("tests.notes.v1", {Noted.TYPE: Route(Noted, nothing)})
     return found
 
 
 def record(headers: list[tuple[str, bytes]] | None = None) -> Record:
-    envelope = envelope_for(Noted(ref="GVA-017"), aggregate_key="GVA-017", event_id=uuid.uuid4())
+    envelope = envelope_for(
+        Noted(ref="GVA-017"), aggregate_key="GVA-017", occurred_at=datetime.now(UTC), event_id=uuid.uuid4()
+    )
     original = [("event_type", Noted.TYPE.encode())]
     body = envelope.model_dump_json().encode()
     return Record("tests.notes.v1", 0, 7, b"GVA-017", body, headers if headers is not None else original)

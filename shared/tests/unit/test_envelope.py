@@ -45,7 +45,7 @@ def test_an_envelope_carries_its_contract_type_version_producer_and_payload() ->
 
 
 def test_a_caused_envelope_keeps_the_correlation_id_and_points_at_its_cause() -> None:
-    caused = envelope_for(waitlisted(), aggregate_key="GVA-011", causation=cause())
+    caused = envelope_for(waitlisted(), aggregate_key="GVA-011", occurred_at=AT, causation=cause())
 
     assert caused.correlation_id == FLOW_ID
     assert caused.causation_id == CAUSE_ID
@@ -54,19 +54,26 @@ def test_a_caused_envelope_keeps_the_correlation_id_and_points_at_its_cause() ->
 
 
 def test_the_cause_wins_over_an_explicit_correlation_id() -> None:
-    caused = envelope_for(waitlisted(), aggregate_key="GVA-011", causation=cause(), correlation_id=uuid.uuid4())
+    caused = envelope_for(
+        waitlisted(), aggregate_key="GVA-011", occurred_at=AT, causation=cause(), correlation_id=uuid.uuid4()
+    )
 
     assert caused.correlation_id == FLOW_ID
 
 
 def test_without_a_cause_a_new_flow_begins() -> None:
-    first = envelope_for(waitlisted(), aggregate_key="GVA-011")
-    second = envelope_for(waitlisted(), aggregate_key="GVA-011")
+    first = envelope_for(waitlisted(), aggregate_key="GVA-011", occurred_at=AT)
+    second = envelope_for(waitlisted(), aggregate_key="GVA-011", occurred_at=AT)
 
     assert first.causation_id is None
     assert first.correlation_id != second.correlation_id
     assert first.event_id != second.event_id
-    assert first.occurred_at.utcoffset() is not None
+
+
+def test_an_envelope_is_stamped_with_the_time_it_is_given_and_no_other() -> None:
+    assert envelope_for(waitlisted(), aggregate_key="GVA-011", occurred_at=AT).occurred_at == AT
+    with pytest.raises(TypeError):  # no wall clock by default: the publishing service's clock says when
+        envelope_for(waitlisted(), aggregate_key="GVA-011")  # type: ignore[call-arg]
 
 
 def test_headers_repeat_type_version_and_id() -> None:
@@ -79,7 +86,7 @@ def test_headers_repeat_type_version_and_id() -> None:
 
 
 def test_an_envelope_round_trips_through_json() -> None:
-    envelope = envelope_for(waitlisted(), aggregate_key="GVA-011", causation=cause())
+    envelope = envelope_for(waitlisted(), aggregate_key="GVA-011", occurred_at=AT, causation=cause())
 
     assert Envelope.model_validate_json(envelope.model_dump_json()) == envelope
 

@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ class Record:
 
 def email_sent() -> Envelope:
     event = EmailSent(workshop_id="w-1", delegate_ref="D-1", kind="itinerary", version=1, message_id="<m@x>")
-    return envelope_for(event, aggregate_key="D-1")
+    return envelope_for(event, aggregate_key="D-1", occurred_at=datetime.now(UTC))
 
 
 def trace_id_of(headers: dict[str, str]) -> str:
@@ -117,7 +118,13 @@ def test_one_trace_from_the_outbox_row_through_the_consumer_to_the_rows_its_hand
     assert row["event_type"] == "notifications.email_sent"  # the envelope's own headers are kept
     assert trace_id_of(row) == format(request.get_span_context().trace_id, "032x")
 
-    consumer = Consumer("travel", broker=None, group_id="travel", namespace="")  # type: ignore[arg-type]
+    consumer = Consumer(
+        "travel",
+        broker=None,  # type: ignore[arg-type]
+        group_id="travel",
+        namespace="",
+        clock=lambda: datetime.now(UTC),
+    )
     pool = Pool()
     consumer.pool = pool  # type: ignore[assignment]
 

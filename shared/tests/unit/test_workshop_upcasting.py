@@ -71,7 +71,13 @@ def test_a_change_no_event_tells_cannot_be_upcast() -> None:
 
 
 def consumer_of(routes: dict[str, Route]) -> tuple[Consumer, list[tuple[Any, str]]]:
-    consumer = Consumer("travel", broker=None, group_id="travel", namespace="")  # type: ignore[arg-type]
+    consumer = Consumer(
+        "travel",
+        broker=None,  # type: ignore[arg-type]
+        group_id="travel",
+        namespace="",
+        clock=lambda: datetime.now(UTC),
+    )
     consumer.subscribe("registration.workshop.v1", routes)
     dead: list[tuple[Any, str]] = []
     applied: list[Any] = []

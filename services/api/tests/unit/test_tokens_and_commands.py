@@ -84,11 +84,13 @@ PLEDGE = sponsorship.RecordPledge(pledge_id="p", donor_id="unfpa", workshop_id="
                                   currency="USD")  # fmt: skip
 
 
-def test_commands_carry_the_tokens_actor_one_correlation_and_their_own_key() -> None:
+def test_commands_carry_the_tokens_actor_one_correlation_their_own_key_and_the_apis_time() -> None:
     audit = FakeAudit()
     _, staff = tokens.issue("desk A", ("staff", "finance"), None)
-    envelopes = asyncio.run(accept(audit, [CANCEL, PLEDGE], staff))
+    stamp = datetime(2006, 5, 2, 9, 30, tzinfo=UTC)  # the API's clock
+    envelopes = asyncio.run(accept(audit, [CANCEL, PLEDGE], staff, stamp))
     assert [e.aggregate_key for e in envelopes] == ["idm-2006-bangkok", "unfpa"]
+    assert [e.occurred_at for e in envelopes] == [stamp, stamp]
     assert {e.correlation_id for e in envelopes} == {envelopes[0].correlation_id}
     assert all(e.actor == staff.actor() for e in envelopes) and len(audit.published) == 2
 
@@ -97,5 +99,5 @@ def test_a_command_the_token_may_not_issue_is_recorded_refused_and_nothing_is_pu
     audit = FakeAudit()
     _, staff = tokens.issue("desk A", ("staff",), None)
     with pytest.raises(Forbidden, match=r"sponsorship\.record_pledge needs the role finance"):
-        asyncio.run(accept(audit, [CANCEL, PLEDGE], staff))
+        asyncio.run(accept(audit, [CANCEL, PLEDGE], staff, NOW))
     assert audit.published == [] and [kind for kind, _ in audit.forbidden] == ["sponsorship.record_pledge"]

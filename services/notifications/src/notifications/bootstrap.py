@@ -226,6 +226,7 @@ def build(settings: Settings) -> ServiceRuntime:
             ReplyLinks(
                 settings.reply_link_secret.get_secret_value(), settings.reply_page_url, settings.reply_link_days
             ),
+            clock=lambda: runtime.clock(),
         )
     )
     return runtime

@@ -5,7 +5,7 @@ handlers that queue them once per (delegate, kind, version), with in-memory fake
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
@@ -384,7 +384,7 @@ def workshop_event(revision: int, change: str, status: str, venue_version: int =
 
 
 async def deliver(repo: FakeRepository, handler: Any, event: Any, causation: Any = None) -> Any:
-    envelope = envelope_for(event, aggregate_key="k", causation=causation)
+    envelope = envelope_for(event, aggregate_key="k", occurred_at=datetime.now(UTC), causation=causation)
     await handler(repo, envelope, event)
     return envelope
 
@@ -538,7 +538,7 @@ async def test_places_ended_by_the_decision_itself_still_hear_of_it_whichever_ne
     for ref in ("GVA-001", "GVA-002", "GVA-003"):
         await grant(repo, ref)
     cancelled = workshop_event(5, "cancelled", "cancelled")
-    decision = envelope_for(cancelled, aggregate_key="idm-2006-geneva")
+    decision = envelope_for(cancelled, aggregate_key="idm-2006-geneva", occurred_at=datetime.now(UTC))
     # Sponsorship ended GVA-001's place because of this very decision, and that news came first; GVA-002 had
     # withdrawn earlier for a reason of their own; GVA-003's withdrawal will come after.
     for ref, cause in (("GVA-001", decision), ("GVA-002", None)):

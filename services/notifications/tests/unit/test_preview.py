@@ -4,6 +4,7 @@ reason when there is nothing to preview; and the mail worker (service.sending) s
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -13,9 +14,15 @@ from notifications.domain.mail import message_id
 from notifications.service.ports import MailRefused
 from notifications.service.preview import CannotPreview, NothingToPreview, preview_email
 from notifications.service.sending import MailWorker
+from shared.contracts.envelope import Envelope
 
 Email = Callable[..., dict[str, Any]]  # the `email` fixture (conftest.py)
 SENDER = "IOM IDM Logistics <idm-logistics@iom.example>"
+STAMP = datetime(2006, 7, 3, 8, 15, tzinfo=UTC)  # the service's clock
+
+
+def clock() -> datetime:
+    return STAMP
 
 
 class FakeFacts:
@@ -92,11 +99,13 @@ async def test_preview_refuses_an_unknown_kind_or_language(
 class FakeQueue:
     def __init__(self) -> None:
         self.sent: list[int] = []
+        self.announced: list[Envelope] = []
         self.retried: list[tuple[int, str, bool]] = []
         self.superseded: list[int] = []
 
-    async def mark_sent(self, email_id: int, envelope: Any, topic: str) -> None:
+    async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
         self.sent.append(email_id)
+        self.announced.append(envelope)
 
     async def retry_later(self, email_id: int, error: str, delay_s: float, give_up: bool) -> None:
         self.retried.append((email_id, error, give_up))
@@ -115,7 +124,9 @@ class FakeMailer:
 
 async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its_calendar(email: Email) -> None:
     queue, mailer = FakeQueue(), FakeMailer()
-    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+    worker = MailWorker(
+        lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None, clock=clock
+    )
     itinerary = email("itinerary", "es", version=3)
     itinerary["workshop"]["venue_version"] = "3"  # the workshop is at that venue version now
     composed = await preview(FakeFacts(itinerary))
@@ -124,6 +135,7 @@ async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its
 
     [message] = mailer.messages
     assert queue.sent == [1] and queue.retried == []
+    assert [envelope.occurred_at for envelope in queue.announced] == [STAMP], "EmailSent, at the service's time"
     assert message["Message-ID"] == message_id("itinerary", "GVA-901", 3)
     assert message["X-Logistics-Version"] == "3"
     assert message["Content-Language"] == "es"
@@ -136,7 +148,9 @@ async def test_the_worker_sends_the_itinerary_in_the_delegates_language_with_its
 
 async def test_the_worker_drops_a_granted_e_mail_whose_place_was_withdrawn_while_it_waited(email: Email) -> None:
     queue, mailer = FakeQueue(), FakeMailer()
-    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+    worker = MailWorker(
+        lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None, clock=clock
+    )
     granted = {**email("granted"), "award": {"status": "withdrawn", "award_version": 2}}
 
     await worker.send_one(queue, granted)  # type: ignore[arg-type]
@@ -150,7 +164,9 @@ async def test_content_language_names_the_language_the_e_mail_is_written_in(
 ) -> None:
     """A staff digest for STAFF_LANGUAGE=de is written in English: it says so."""
     queue, mailer = FakeQueue(), FakeMailer()
-    worker = MailWorker(lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None)
+    worker = MailWorker(
+        lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None, clock=clock
+    )
 
     await worker.send_one(queue, email("digest", wanted))  # type: ignore[arg-type]
 
@@ -182,7 +198,7 @@ async def test_a_refusal_for_good_fails_the_e_mail_at_once_and_anything_else_is_
 ) -> None:
     queue = FakeQueue()
     worker = MailWorker(
-        lambda pool: queue, RefusingMailer(error), TemplateRenderer(), SENDER, leadership=lambda _: None
+        lambda pool: queue, RefusingMailer(error), TemplateRenderer(), SENDER, leadership=lambda _: None, clock=clock
     )
 
     await worker.send_one(queue, email("granted"))  # type: ignore[arg-type]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def build(settings: Settings) -> ServiceRuntime:
     )
     namespace = settings.logistics_namespace
 
-    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace, runtime.clock))
     runtime.subscribe(
         REGISTRATION_COMMANDS,
         {
@@ -63,8 +64,9 @@ def build(settings: Settings) -> ServiceRuntime:
 
 
 async def preview_decision(
-    conn: Any, settings: Settings, command: contracts.WorkshopDecision, sent_on: date
+    conn: Any, settings: Settings, command: contracts.WorkshopDecision, clock: Callable[[], datetime]
 ) -> contracts.WorkshopScheduled | None:
-    """What registration would announce if staff took this decision now (the read API's what-if); nothing saved."""
-    repo = PostgresRepository(conn, settings.logistics_namespace)
-    return await handlers.preview_decision(repo, command, GAZETTEER, sent_on)
+    """What registration would announce if staff took this decision now (the read API's what-if); nothing saved.
+    Asked now: a decision without a date of its own is dated today (by `clock`), as one sent now would be."""
+    repo = PostgresRepository(conn, settings.logistics_namespace, clock)
+    return await handlers.preview_decision(repo, command, GAZETTEER, clock().date())

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from ..fakes import GAZETTEER, FakeRepository
 
 W = "idm-2006-geneva"
 TODAY = date(2006, 4, 20)
+STAMP = datetime(2006, 5, 2, 9, 30, tzinfo=UTC)  # the service's clock, in tests that look at it
 SENT_ON = date(2006, 5, 2)  # the day a preview is asked for, for decisions without a date of their own
 ACTOR = Actor(token_id="tok-1", name="Workshop Staff", roles=("staff",))
 SCHEDULED = contracts.WorkshopScheduled.TYPE
@@ -54,7 +55,7 @@ def delegate(ref: str = "GEN-001", **changes: Any) -> contracts.RegisterDelegate
 
 async def send(repo: FakeRepository, command: Command) -> Envelope:
     """Apply a command as the consumer would (the gazetteer where bootstrap passes it); its envelope."""
-    envelope = envelope_for(command, aggregate_key=command.message_key(), actor=ACTOR)
+    envelope = envelope_for(command, aggregate_key=command.message_key(), occurred_at=datetime.now(UTC), actor=ACTOR)
     match command:
         case contracts.ScheduleWorkshop():
             await handlers.schedule_workshop(repo, envelope, command, GAZETTEER)
@@ -96,6 +97,21 @@ async def registered_repo(**changes: Any) -> FakeRepository:
     repo = await scheduled_repo()
     await send(repo, delegate(**changes))
     return repo
+
+
+# The time of what registration publishes: its own clock, not the wall clock nor the command's.
+
+
+async def test_every_event_is_stamped_by_the_services_clock() -> None:
+    repo = FakeRepository()
+    repo.clock = lambda: STAMP
+
+    await send(repo, geneva())
+    await send(repo, delegate())
+    await send(repo, contracts.MoveWorkshop(workshop_id=W, city="Vienna", country="AT", airport="VIE"))
+
+    assert len(repo.published) == 4  # scheduled, registered, its contact, moved
+    assert {envelope.occurred_at for _, envelope in repo.published} == {STAMP}
 
 
 # Scheduling a workshop.

@@ -4,7 +4,7 @@ country and airport read by registration's rules, or is refused with their reaso
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -73,10 +73,17 @@ class Repository:
     async def publish(self, topic: str, envelope: Envelope) -> None:
         self.published.append((topic, envelope))
 
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
 
 def registered(repo: Repository, **changes: Any) -> None:
     command = RegisterDelegate(**{**ROW, **changes})
-    asyncio.run(register_delegate(repo, envelope_for(command, aggregate_key="x"), command, GAZETTEER))
+    asyncio.run(
+        register_delegate(
+            repo, envelope_for(command, aggregate_key="x", occurred_at=datetime.now(UTC)), command, GAZETTEER
+        )
+    )
 
 
 def test_the_gazetteer_is_wired_in() -> None:

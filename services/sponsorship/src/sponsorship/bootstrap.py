@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import airportsdata
@@ -77,7 +79,7 @@ def build(settings: Settings) -> ServiceRuntime:
     namespace = settings.logistics_namespace
     tables = reference_tables(settings)
 
-    route = route_builder(lambda conn: PostgresRepository(conn, namespace))
+    route = route_builder(lambda conn: PostgresRepository(conn, namespace, runtime.clock))
 
     runtime.subscribe(
         SPONSORSHIP_COMMANDS,
@@ -145,7 +147,7 @@ def build(settings: Settings) -> ServiceRuntime:
     if settings.sponsorship_deadline_check_every_s > 0:
         runtime.background.append(
             DailyDeadlineCheck(
-                lambda pool: transaction(pool, namespace),
+                lambda pool: transaction(pool, namespace, runtime.clock),
                 tables,
                 settings.sponsorship_deadline_check_every_s,
                 clock=lambda: runtime.clock(),  # the service's clock, as its other decisions
@@ -155,10 +157,13 @@ def build(settings: Settings) -> ServiceRuntime:
 
 
 def repository(conn: asyncpg.Connection, namespace: str) -> PostgresRepository:
-    """The repository the read API reads through (the funding simulator, the subsistence table, request counts)."""
-    return PostgresRepository(conn, namespace)
+    """The repository the read API reads through (the funding simulator, the subsistence table, request counts); it
+    publishes nothing, so the wall clock it is given stamps nothing."""
+    return PostgresRepository(conn, namespace, lambda: datetime.now(UTC))
 
 
-def rehearsal(conn: asyncpg.Connection, namespace: str) -> AbstractAsyncContextManager[Repository]:
+def rehearsal(
+    conn: asyncpg.Connection, namespace: str, clock: Callable[[], datetime]
+) -> AbstractAsyncContextManager[Repository]:
     """A repository whose writes are rolled back when the block ends: the what-if's."""
-    return postgres.rehearsal(conn, namespace)
+    return postgres.rehearsal(conn, namespace, clock)

@@ -4,6 +4,7 @@ committed never exceeds a pledge (I1)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -70,6 +71,19 @@ async def test_speakers_come_first_then_officials_in_order_of_request_while_mone
     assert sorted(e.aggregate_key for _, e in award_events) == ["DEL-01", "DEL-02", "DEL-03", "DEL-04", "SPK-01"]
     assert service.committed() == 3 * PLACE
     assert service.repo.overspent() == []
+
+
+async def test_what_sponsorship_announces_is_stamped_by_its_clock_not_by_the_message_nor_the_wall_clock() -> None:
+    service = await geneva(2 * PLACE, delegates=3, allocate=False)
+    stamp = datetime(2006, 6, 1, 8, 0, tzinfo=UTC)  # the service's clock; the messages are sent on 20 April 2006
+    service.repo.clock = lambda: stamp
+    before = len(service.repo.published)
+
+    await service.allocate()
+
+    announced = service.repo.published[before:]
+    assert len(announced) >= 3  # two places granted, one waitlisted
+    assert {envelope.occurred_at for _, envelope in announced} == {stamp}
 
 
 async def test_allocating_again_changes_and_announces_nothing() -> None:

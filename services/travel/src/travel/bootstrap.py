@@ -77,7 +77,7 @@ def build(settings: Settings) -> ServiceRuntime:
             contracts.ApproveChange.TYPE: route(
                 contracts.ApproveChange, handlers.approve_change, settings.travel_fare_approval, provider.now
             ),
-            contracts.RejectChange.TYPE: route(contracts.RejectChange, handlers.reject_change),
+            contracts.RejectChange.TYPE: route(contracts.RejectChange, handlers.reject_change, provider.now),
             contracts.QuoteChange.TYPE: route(contracts.QuoteChange, handlers.quote_change, provider.now),
         },
     )

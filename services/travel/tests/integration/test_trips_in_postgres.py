@@ -4,6 +4,7 @@ interleavings of consumers and worker that the in-memory store cannot show, one 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.stack
 async def consume(pool: asyncpg.Pool, handler: Any, event: Any) -> None:
     """One consumed message: the handler in its own transaction, as the consumer runs it."""
     async with pool.acquire() as conn, conn.transaction():
-        await handler(PostgresRepository(conn, ""), envelope_for(event, aggregate_key="D1"), event)
+        await handler(
+            PostgresRepository(conn, ""), envelope_for(event, aggregate_key="D1", occurred_at=datetime.now(UTC)), event
+        )
 
 
 async def answer(pool: asyncpg.Pool, hold_id: str, approved: bool) -> None:

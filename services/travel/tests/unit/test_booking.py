@@ -597,7 +597,15 @@ async def run_worker(store: FakeStore, provider: FakeProvider, until: Any, timeo
     async def leadership(_pool: Any) -> Any:
         yield asyncio.Event()
 
-    worker = BookingWorker(lambda _pool: store, provider, leadership, lambda *_: 0, lambda *_, **__: [], approval=True)
+    worker = BookingWorker(
+        lambda _pool: store,
+        provider,
+        leadership,
+        lambda *_: 0,
+        lambda *_, **__: [],
+        approval=True,
+        clock=lambda: datetime.now(UTC),
+    )
     worker.start(None)
     try:
         async with asyncio.timeout(timeout):
@@ -624,7 +632,7 @@ def test_a_trip_waiting_past_its_bound_is_reported_once_per_state_and_attempt_wi
     provider, store = FakeProvider(), FakeStore(requested())
     held = asyncio.run(drive(Booker(store, provider, approval=True, clock=lambda: NOW), store))
     worker = BookingWorker(lambda _pool: store, provider, contextlib.nullcontext, lambda *_: 0, lambda *_, **__: [],
-                           approval=True, liveness_bound_s=300)  # fmt: skip
+                           approval=True, clock=lambda: NOW, liveness_bound_s=300)  # fmt: skip
 
     async def reports(waited: float) -> list[Any]:
         store.since[("D1", 1)] = asyncio.get_running_loop().time() - waited
@@ -782,7 +790,7 @@ def published(store: FakeStore) -> list[travel.FareQuoted]:
 def test_a_quote_is_priced_like_the_trip_and_published_once_with_its_validity() -> None:
     store, provider = store_with(fare_requested()), FakeProvider()
     provider.price = Decimal(1234)
-    booker = Booker(store, provider, approval=True)
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
 
     done = asyncio.run(booker.price_fare_quote(fare_requested()))
     again = asyncio.run(booker.price_fare_quote(fare_requested()))  # a second worker with the same row: nothing more
@@ -806,7 +814,7 @@ def test_nothing_within_policy_is_published_with_the_reason() -> None:
         return offers
 
     provider.search = no_offers  # type: ignore[method-assign]
-    asyncio.run(Booker(store, provider, approval=True).price_fare_quote(fare_requested()))
+    asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_fare_quote(fare_requested()))
 
     [event] = published(store)
     assert event.price is None and event.error == "no itinerary within policy"
@@ -816,7 +824,7 @@ def test_nothing_within_policy_is_published_with_the_reason() -> None:
 def test_a_provider_down_is_asked_again_later_and_nothing_is_published_meanwhile() -> None:
     store, provider = store_with(fare_requested()), FakeProvider()
     provider.faults["search"] = ["down"]
-    booker = Booker(store, provider, approval=True)
+    booker = Booker(store, provider, approval=True, clock=lambda: NOW)
 
     later = asyncio.run(booker.price_fare_quote(fare_requested()))
     assert later is not None and later.status == "requested" and later.tries == 1 and published(store) == []
@@ -836,7 +844,7 @@ def test_a_quote_for_a_venue_left_behind_is_not_priced(workshop: WorkshopFacts, 
     store, provider = store_with(fare_requested()), FakeProvider()
     store.workshop = workshop
 
-    done = asyncio.run(Booker(store, provider, approval=True).price_fare_quote(fare_requested()))
+    done = asyncio.run(Booker(store, provider, approval=True, clock=lambda: NOW).price_fare_quote(fare_requested()))
 
     assert done is not None and (done.status, done.error) == ("obsolete", reason)
     assert published(store) == [] and provider.calls == []

@@ -78,7 +78,7 @@ def scheduled(change: str = "scheduled", **changes: Any) -> registration.Worksho
 
 
 def run(handler: Any, repo: FakeRepo, event: Any, *extra: Any) -> None:
-    envelope = envelope_for(event, aggregate_key="w")
+    envelope = envelope_for(event, aggregate_key="w", occurred_at=datetime.now(UTC))
     asyncio.run(handler(repo, envelope, event, *extra))
 
 
@@ -327,10 +327,11 @@ def test_a_rejection_keeps_the_ticket_and_tells_the_delegate_why() -> None:
     repo = ChangeRepo()
     quote = pending_quote(repo, LATER)
     command = travel.RejectChange(delegate_ref="D1", reason="the old airport is closer")
-    asyncio.run(handlers.reject_change(repo, staff(command, NOW), command))
+    stamp = datetime(2006, 5, 2, 9, 30, tzinfo=UTC)  # the service's clock, neither the command's time nor the wall's
+    asyncio.run(handlers.reject_change(repo, staff(command, NOW), command, lambda: stamp))
     assert repo.stored[quote.quote_id].status == "rejected" and repo.moves == []
     [decided] = repo.published
-    assert decided.event_type == "travel.change_decided"
+    assert (decided.event_type, decided.occurred_at) == ("travel.change_decided", stamp)
     assert (decided.payload["decision"], decided.payload["why"]) == ("rejected", "the old airport is closer")
 
 
@@ -374,7 +375,7 @@ def test_approve_or_reject_without_a_pending_quote_is_refused() -> None:
         asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True, lambda: NOW))
     quote = pending_quote(repo, LATER)
     reject = travel.RejectChange(delegate_ref="D1", reason="too dear")
-    asyncio.run(handlers.reject_change(repo, staff(reject, NOW), reject))
+    asyncio.run(handlers.reject_change(repo, staff(reject, NOW), reject, lambda: NOW))
     assert repo.stored[quote.quote_id].status == "rejected"
     with pytest.raises(Refused, match="is rejected \\(too dear\\): nothing to approve"):
         asyncio.run(handlers.approve_change(repo, staff(approve, NOW), approve, True, lambda: NOW))
@@ -468,7 +469,11 @@ class Airports:
 
 def quote_command(repo: QuoteRepo, today: date | None = None) -> None:
     command = travel.QuoteWorkshop(workshop_id="w", today=today)
-    asyncio.run(handlers.quote_workshop(repo, envelope_for(command, aggregate_key="w"), command, Airports()))
+    asyncio.run(
+        handlers.quote_workshop(
+            repo, envelope_for(command, aggregate_key="w", occurred_at=datetime.now(UTC)), command, Airports()
+        )
+    )
 
 
 def test_the_command_asks_for_quotes_on_its_date_or_the_workshops() -> None:
@@ -505,5 +510,9 @@ def test_travel_keeps_who_requested_sponsorship(sponsorship: str, approval: str,
                                             email="a@example.org", country="GH", role="official", language="en",
                                             home_airport="ACC", sponsorship=sponsorship, revision=1,
                                             approval=approval)  # fmt: skip
-    asyncio.run(handlers.when_delegate_registered_keep_traveller(repo, envelope_for(event, aggregate_key="D1"), event))
+    asyncio.run(
+        handlers.when_delegate_registered_keep_traveller(
+            repo, envelope_for(event, aggregate_key="D1", occurred_at=datetime.now(UTC)), event
+        )
+    )
     assert repo.flags == {"D1": flag}

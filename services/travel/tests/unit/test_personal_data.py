@@ -4,7 +4,7 @@ them (issue 18)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from shared.contracts.envelope import envelope_for
@@ -44,7 +44,7 @@ def test_travel_keeps_the_traveller_without_passport_details() -> None:
     asyncio.run(
         when_delegate_registered_keep_traveller(
             repo,  # type: ignore[arg-type]
-            envelope_for(REGISTERED, aggregate_key="GVA-950"),
+            envelope_for(REGISTERED, aggregate_key="GVA-950", occurred_at=datetime.now(UTC)),
             REGISTERED,
         )
     )

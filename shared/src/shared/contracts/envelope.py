@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
@@ -105,13 +105,14 @@ def envelope_for(
     contract: Contract,
     *,
     aggregate_key: str,
+    occurred_at: datetime,
     correlation_id: uuid.UUID | None = None,
     causation: Envelope | None = None,
     event_id: uuid.UUID | None = None,
-    occurred_at: datetime | None = None,
     actor: Actor | None = None,
 ) -> Envelope:
-    """Wrap a contract; the causing envelope, when given, passes its correlation id and its actor on."""
+    """Wrap a contract, stamped `occurred_at` (the publishing service's clock, never a default: time is an input);
+    the causing envelope, when given, passes its correlation id and its actor on."""
     if causation is not None:
         correlation_id = causation.correlation_id
         actor = actor or causation.actor
@@ -119,7 +120,7 @@ def envelope_for(
         event_id=event_id or uuid.uuid4(),
         event_type=contract.TYPE,
         event_version=contract.VERSION,
-        occurred_at=occurred_at or datetime.now(UTC),
+        occurred_at=occurred_at,
         producer=contract.TYPE.split(".", 1)[0],
         aggregate_key=aggregate_key,
         correlation_id=correlation_id or uuid.uuid4(),

@@ -155,6 +155,7 @@ class Consumer:
         *,
         group_id: str,
         namespace: str,
+        clock: Callable[[], datetime],
         group_instance_id: str | None = None,
         refused_contract: type[Contract] | None = None,
         events_topic: str | None = None,
@@ -166,6 +167,7 @@ class Consumer:
         self.namespace = namespace
         self.refused_contract = refused_contract
         self.events_topic = events_topic
+        self.clock = clock  # the service's: the time of its refusals and dead letters
         self.pool: asyncpg.Pool | None = None
         self.processed = 0
         self.last_progress_at: datetime | None = None  # the last time a batch was taken and applied
@@ -397,8 +399,7 @@ class Consumer:
     async def process(self, item: Item) -> None:
         """One message on its own: dead letter, or apply with retries and refusals."""
         if item.reason is not None:
-            now = datetime.now(UTC)
-            await self.dead_letter(item, item.reason, attempts=1, first_attempt_at=now)
+            await self.dead_letter(item, item.reason, attempts=1, first_attempt_at=self.clock())
             return
         assert item.envelope is not None and item.route is not None
         with self.context(item.envelope), self.span(item):
@@ -410,7 +411,7 @@ class Consumer:
         assert self.pool is not None
         envelope, payload, route, position = item.envelope, item.payload, item.route, item.position
         assert envelope is not None and route is not None
-        first_attempt_at = datetime.now(UTC)
+        first_attempt_at = self.clock()
         attempts = 0
         try:
             async for attempt in retrying():
@@ -481,7 +482,9 @@ class Consumer:
                         "reason": reason,
                     }
                 )
-                event = envelope_for(refusal, aggregate_key=envelope.aggregate_key, causation=envelope)
+                event = envelope_for(
+                    refusal, aggregate_key=envelope.aggregate_key, occurred_at=self.clock(), causation=envelope
+                )
                 await outbox.add(conn, qualified(self.events_topic, self.namespace), event)
         metrics.MESSAGES_CONSUMED.labels(self.label(item), "refused").inc()
         metrics.COMMANDS_REFUSED.labels(envelope.event_type).inc()
@@ -501,7 +504,7 @@ class Consumer:
             position=item.position,
             attempts=attempts,
             first_attempt_at=first_attempt_at,
-            last_attempt_at=datetime.now(UTC),
+            last_attempt_at=self.clock(),
         )
         while True:
             try:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from shared.contracts.envelope import Command, describe
 from shared.contracts.registration import WORKSHOP_DECISIONS
 from shared.contracts.registry import COMMANDS
-from shared.runtime import ServiceRuntime, pool
+from shared.runtime import ServiceRuntime, now, pool
 
 from api.bootstrap import Audit, TokenStore, kafka, service_reads
 from api.config import SERVICES, Settings
@@ -57,7 +57,7 @@ async def current_token(
             "no token: send `Authorization: Bearer <token>` (the CLI: set LOGISTICS_TOKEN or run `logistics login`)"
         )
     token_id, secret = parse(credentials.credentials)
-    return check(await TokenStore(pool(request)).find(token_id), secret, datetime.now(UTC))
+    return check(await TokenStore(pool(request)).find(token_id), secret, now(request))
 
 
 Caller = Annotated[Token, Depends(current_token)]
@@ -104,7 +104,9 @@ class IssuedToken(BaseModel):
 
 
 async def publish(request: Request, commands: list[Command], token: Token) -> list[Accepted]:
-    envelopes = await accept(Audit(pool(request), settings_of(request).logistics_namespace), commands, token)
+    envelopes = await accept(
+        Audit(pool(request), settings_of(request).logistics_namespace), commands, token, now(request)
+    )
     return [
         Accepted(command_id=e.event_id, command_type=e.event_type, correlation_id=e.correlation_id) for e in envelopes
     ]
@@ -393,7 +395,7 @@ async def list_tokens(request: Request, token: Caller) -> list[dict[str, Any]]:
 @router.delete("/tokens/{token_id}", tags=["tokens"])
 async def revoke_token(token_id: str, request: Request, token: Caller) -> dict[str, Any]:
     require(token, ADMIN, "revoking a token")
-    if not await TokenStore(pool(request)).revoke(token_id, datetime.now(UTC)):
+    if not await TokenStore(pool(request)).revoke(token_id, now(request)):
         raise HTTPException(404, f"token {token_id} is not known or already revoked")
     return {"token_id": token_id, "revoked": True}
 

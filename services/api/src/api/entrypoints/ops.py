@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from shared.contracts.dead_letters import replay_headers
 from shared.contracts.envelope import Envelope
 from shared.contracts.topics import TOPICS, qualified
-from shared.runtime import pool
+from shared.runtime import now, pool
 
 from api.bootstrap import Audit, Replay, kafka
 from api.config import SERVICES, Settings
@@ -51,16 +51,17 @@ GROUP_STUCK = Gauge(
 class LagWatch:
     """Lag per consumer group, remembering each group's offsets between looks to tell a stuck group."""
 
-    def __init__(self, reader: kafka.LagReader, stuck_after_s: float) -> None:
+    def __init__(self, reader: kafka.LagReader, stuck_after_s: float, clock: Callable[[], datetime]) -> None:
         self.reader = reader
         self.stuck_after_s = stuck_after_s
+        self.clock = clock
         self.seen: dict[str, Seen] = {}
         self.lock = asyncio.Lock()
 
     async def look(self) -> list[GroupLag]:
         offsets = await self.reader.offsets()
         async with self.lock:
-            self.seen, groups = observe(self.seen, offsets, datetime.now(UTC), self.stuck_after_s)
+            self.seen, groups = observe(self.seen, offsets, self.clock(), self.stuck_after_s)
         return groups
 
     async def refresh_gauges(self) -> None:
@@ -107,7 +108,7 @@ async def lag(request: Request, token: Caller) -> LagReport:
     require(token, OPS, "consumer lag")
     groups = await watch(request).look()
     return LagReport(
-        at=datetime.now(UTC),
+        at=now(request),
         stuck_after_s=watch(request).stuck_after_s,
         groups=[
             ConsumerGroupLag(
@@ -440,7 +441,7 @@ async def health(request: Request, credentials: Annotated[HTTPAuthorizationCrede
         groups = {}
     services = await asyncio.gather(*(service_health(request, service, groups) for service in SERVICES))
     healthy = bool(groups) and all(s.up and s.consuming is not False and not s.problem for s in services)
-    return Health(healthy=healthy, at=datetime.now(UTC), services=list(services))
+    return Health(healthy=healthy, at=now(request), services=list(services))
 
 
 def install(app: FastAPI) -> None:
@@ -453,5 +454,5 @@ def install(app: FastAPI) -> None:
     app.router.routes[0:0] = added
     runtime = app.state.runtime
     settings: Settings = runtime.settings
-    app.state.lag_watch = LagWatch(app.state.lags, settings.ops_stuck_after_s)
+    app.state.lag_watch = LagWatch(app.state.lags, settings.ops_stuck_after_s, lambda: runtime.clock())
     runtime.metric_refreshers.append(app.state.lag_watch.refresh_gauges)

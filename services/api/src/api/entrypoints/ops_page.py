@@ -16,7 +16,6 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +24,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel
-from shared.runtime import pool
+from shared.runtime import now, pool
 
 from api.bootstrap import TokenStore, kafka, service_reads
 from api.config import Settings
@@ -59,14 +58,14 @@ def session_key(app: FastAPI) -> bytes:
 
 async def session_token(request: Request) -> Token:
     """The token the session cookie names, still valid and allowed operations; Unauthenticated or Forbidden if not."""
-    now = datetime.now(UTC)
-    token_id = sessions.token_of(session_key(request.app), request.cookies.get(sessions.COOKIE), now)
+    at = now(request)
+    token_id = sessions.token_of(session_key(request.app), request.cookies.get(sessions.COOKIE), at)
     if token_id is None:
         raise Unauthenticated("no session: log in at /ops/login with an ops token")
     stored = await TokenStore(pool(request)).find(token_id)
     if stored is None:
         raise Unauthenticated("the session's token is not known any more")
-    token = still_valid(stored, now)
+    token = still_valid(stored, at)
     require(token, OPS, "the operations page")
     return token
 
@@ -104,15 +103,15 @@ async def login(request: Request) -> Response:
     same_origin(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     presented = (form.get("token") or [""])[0].strip()
-    now = datetime.now(UTC)
+    at = now(request)
     try:
         token_id, secret = parse(presented)
-        token = check(await TokenStore(pool(request)).find(token_id), secret, now)
+        token = check(await TokenStore(pool(request)).find(token_id), secret, at)
         require(token, OPS, "the operations page")
     except (Unauthenticated, Forbidden) as refusal:
         return page("login.html", 401, f'<p class="refused" role="alert">{html.escape(str(refusal))}</p>')
     settings: Settings = settings_of(request)
-    value = sessions.open_session(session_key(request.app), token.token_id, now, settings.ops_session_hours,
+    value = sessions.open_session(session_key(request.app), token.token_id, at, settings.ops_session_hours,
                                   token.expires_at)  # fmt: skip
     answer = RedirectResponse("/ops", status_code=303)
     answer.set_cookie(sessions.COOKIE, value, path="/ops", httponly=True, samesite="strict",

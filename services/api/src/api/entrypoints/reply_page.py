@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse
 from shared.contracts.envelope import envelope_for, refusal
 from shared.contracts.registration import RequestTravelChange
 from shared.reply_links import Link, LinkRefused
-from shared.runtime import pool
+from shared.runtime import now, pool
 
 from api.bootstrap import ReplyStore
 from api.config import Settings
@@ -76,7 +76,7 @@ def settings_of(request: Request) -> Settings:
 
 def link_of(request: Request, token: str) -> Link:
     settings = settings_of(request)
-    return reply_links.read(settings.reply_link_secret.get_secret_value(), token, datetime.now(UTC))
+    return reply_links.read(settings.reply_link_secret.get_secret_value(), token, now(request))
 
 
 async def ticket_of(request: Request, link: Link) -> str:
@@ -184,7 +184,13 @@ async def answer(token: str, request: Request) -> HTMLResponse:
             leave_on=given_now.leave_on,
         )
         assert refusal(RequestTravelChange, actor) is None
-        envelope = envelope_for(change, aggregate_key=change.message_key(), correlation_id=uuid.uuid4(), actor=actor)
+        envelope = envelope_for(
+            change,
+            aggregate_key=change.message_key(),
+            occurred_at=now(request),
+            correlation_id=uuid.uuid4(),
+            actor=actor,
+        )
         command = (change, envelope)
     recorded = await store.record(link, given_now, actor, command, replacing)
     kept = await store.find(link.link_id)

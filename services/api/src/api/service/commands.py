@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 from shared.contracts.envelope import Command, Envelope, envelope_for, refusal
@@ -20,15 +21,21 @@ class AuditLog(Protocol):
         ...
 
 
-async def accept(audit: AuditLog, commands: list[Command], token: Token) -> list[Envelope]:
-    """All the commands, or none: one correlation id for them; Forbidden (each refusal recorded) if the token lacks
-    a role one of them needs."""
+async def accept(audit: AuditLog, commands: list[Command], token: Token, now: datetime) -> list[Envelope]:
+    """All the commands, or none: one correlation id for them, each stamped `now` (the API's clock); Forbidden (each
+    refusal recorded) if the token lacks a role one of them needs."""
     correlation_id = uuid.uuid4()
     actor = token.actor()
     wrapped = [
         (
             command,
-            envelope_for(command, aggregate_key=command.message_key(), correlation_id=correlation_id, actor=actor),
+            envelope_for(
+                command,
+                aggregate_key=command.message_key(),
+                occurred_at=now,
+                correlation_id=correlation_id,
+                actor=actor,
+            ),
         )
         for command in commands
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -48,6 +49,8 @@ class MailWorker:
         sender: str,
         leadership: Callable[[Any], Any],
         links: ReplyLinks | None = None,
+        *,
+        clock: Callable[[], datetime],
     ) -> None:
         self.queue_factory = queue_factory
         self.mailer = mailer
@@ -55,6 +58,7 @@ class MailWorker:
         self.sender = sender
         self.leadership = leadership  # an async context manager that holds the worker lock, with a wake event
         self.links = links
+        self.clock = clock  # the service's: the time of what it announces (EmailSent)
         self._task: asyncio.Task[None] | None = None
 
     def start(self, pool: Any) -> None:
@@ -141,7 +145,9 @@ class MailWorker:
                 message_id=message["Message-ID"],
             )
             await queue.mark_sent(
-                email["id"], envelope_for(event, aggregate_key=email["delegate_ref"]), NOTIFICATIONS_EMAIL
+                email["id"],
+                envelope_for(event, aggregate_key=email["delegate_ref"], occurred_at=self.clock()),
+                NOTIFICATIONS_EMAIL,
             )
             EMAILS_SENT.labels(email["kind"]).inc()
             log.info("mail.sent")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
 from shared.contracts.envelope import Envelope
@@ -20,9 +21,10 @@ PROGRAMME_COLUMNS = [field.name for field in fields(Programme)]
 
 
 class PostgresRepository:
-    def __init__(self, conn: asyncpg.Connection, namespace: str) -> None:
+    def __init__(self, conn: asyncpg.Connection, namespace: str, clock: Callable[[], datetime]) -> None:
         self.conn = conn
         self.namespace = namespace
+        self.clock = clock  # the service's (the runtime's)
 
     async def workshop(self, workshop_id: str) -> Workshop | None:
         row = await self.conn.fetchrow("SELECT * FROM workshops WHERE workshop_id = $1", workshop_id)
@@ -67,6 +69,9 @@ class PostgresRepository:
         values = asdict(programme)
         values["council"] = json.dumps(values["council"], default=str) if programme.council else None
         await self.conn.execute(upsert("programmes", PROGRAMME_COLUMNS, "year"), *values.values())
+
+    def now(self) -> datetime:
+        return self.clock()
 
     async def publish(self, topic: str, envelope: Envelope) -> None:
         await outbox.add(self.conn, qualified(topic, self.namespace), envelope)

@@ -158,9 +158,7 @@ async def preview(workshop_id: str, body: DecisionToTry, request: Request) -> di
     runtime = request.app.state.runtime
     async with pool(request).acquire() as conn:
         try:
-            # Asked now: a decision without a date of its own is dated today, as one sent now would be.
-            sent_on = runtime.clock().date()
-            after = await preview_decision(conn, runtime.settings, command, sent_on)  # type: ignore[arg-type]
+            after = await preview_decision(conn, runtime.settings, command, runtime.clock)  # type: ignore[arg-type]
         except Refused as refused:
             raise HTTPException(409, refused.reason) from None
     if after is None:

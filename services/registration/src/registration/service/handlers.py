@@ -52,7 +52,8 @@ async def schedule_workshop(
     await repo.save_workshop(workshop)
     event = workshop_event(workshop)
     await repo.publish(
-        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+        REGISTRATION_WORKSHOP,
+        envelope_for(event, aggregate_key=workshop.workshop_id, occurred_at=repo.now(), causation=envelope),
     )
     # A capacity raised (or lifted): registrations waiting in line take the places that opened, first come first.
     waiting = await repo.waitlisted(workshop.workshop_id)
@@ -85,7 +86,8 @@ async def define_programme(repo: Repository, envelope: Envelope, command: contra
     await repo.save_programme(programme)
     event = contracts.ProgrammeDefined(**asdict(programme))
     await repo.publish(
-        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=f"programme-{programme.year}", causation=envelope)
+        REGISTRATION_WORKSHOP,
+        envelope_for(event, aggregate_key=f"programme-{programme.year}", occurred_at=repo.now(), causation=envelope),
     )
 
 
@@ -191,7 +193,10 @@ async def record_delegate_attendance(repo: Repository, envelope: Envelope, comma
         return
     await repo.save_delegate(delegate)
     event = contracts.AttendanceRecorded(workshop_id=delegate.workshop_id, ref=delegate.ref, attended=command.attended)
-    await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+    await repo.publish(
+        REGISTRATION_DELEGATE,
+        envelope_for(event, aggregate_key=delegate.ref, occurred_at=repo.now(), causation=envelope),
+    )
 
 
 async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Delegate | None) -> None:
@@ -200,9 +205,15 @@ async def save_and_announce(repo: Repository, envelope: Envelope, delegate: Dele
     await repo.save_delegate(delegate)
     # The registration for every consumer, the contact details (personal data) apart, for notifications alone.
     event = contracts.DelegateRegistered(**asdict(delegate))
-    await repo.publish(REGISTRATION_DELEGATE, envelope_for(event, aggregate_key=delegate.ref, causation=envelope))
+    await repo.publish(
+        REGISTRATION_DELEGATE,
+        envelope_for(event, aggregate_key=delegate.ref, occurred_at=repo.now(), causation=envelope),
+    )
     contact = contracts.ContactRecorded(**asdict(delegate))
-    await repo.publish(REGISTRATION_CONTACT, envelope_for(contact, aggregate_key=delegate.ref, causation=envelope))
+    await repo.publish(
+        REGISTRATION_CONTACT,
+        envelope_for(contact, aggregate_key=delegate.ref, occurred_at=repo.now(), causation=envelope),
+    )
 
 
 async def decide(
@@ -216,7 +227,8 @@ async def decide(
     await repo.save_workshop(workshop)
     event = workshop_event(workshop)
     await repo.publish(
-        REGISTRATION_WORKSHOP, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+        REGISTRATION_WORKSHOP,
+        envelope_for(event, aggregate_key=workshop.workshop_id, occurred_at=repo.now(), causation=envelope),
     )
 
 

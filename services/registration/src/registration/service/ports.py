@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from shared.contracts.envelope import Envelope
@@ -25,3 +26,6 @@ class Repository(Protocol):
     async def programme(self, year: int) -> Programme | None: ...
     async def save_programme(self, programme: Programme) -> None: ...
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
+    def now(self) -> datetime:
+        """The service's clock: the time the events it publishes are stamped with."""
+        ...

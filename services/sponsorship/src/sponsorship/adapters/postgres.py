@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, fields
 from datetime import date, datetime
@@ -32,9 +32,13 @@ PLEDGE_COLUMNS = [
 
 
 class PostgresRepository:
-    def __init__(self, conn: asyncpg.Connection, namespace: str) -> None:
+    def __init__(self, conn: asyncpg.Connection, namespace: str, clock: Callable[[], datetime]) -> None:
         self.conn = conn
         self.namespace = namespace
+        self.clock = clock  # the service's (the runtime's)
+
+    def now(self) -> datetime:
+        return self.clock()
 
     async def workshop(self, workshop_id: str, *, lock: bool = False) -> WorkshopFacts | None:
         sql = f"SELECT {', '.join(WORKSHOP_COLUMNS)} FROM workshops WHERE workshop_id = $1"
@@ -585,14 +589,16 @@ class PostgresRepository:
 
 
 @asynccontextmanager
-async def rehearsal(conn: asyncpg.Connection, namespace: str) -> AsyncIterator[PostgresRepository]:
+async def rehearsal(
+    conn: asyncpg.Connection, namespace: str, clock: Callable[[], datetime]
+) -> AsyncIterator[PostgresRepository]:
     """A repository whose writes are rolled back when the block ends, whatever happens in it (a what-if). It waits
     at most LOCK_WAIT for the locks the use cases take (a consumer's transaction on the same workshop or pledges)."""
     transaction = conn.transaction()
     await transaction.start()
     try:
         await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-        yield PostgresRepository(conn, namespace)
+        yield PostgresRepository(conn, namespace, clock)
     finally:
         await transaction.rollback()
 
@@ -601,11 +607,13 @@ LOCK_WAIT = "10s"
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool, namespace: str) -> AsyncIterator[PostgresRepository]:
+async def transaction(
+    pool: asyncpg.Pool, namespace: str, clock: Callable[[], datetime]
+) -> AsyncIterator[PostgresRepository]:
     """A repository in a transaction of its own, committed when the block ends without an error (a background
     task's unit of work), rolled back otherwise."""
     async with pool.acquire() as conn, conn.transaction():
-        yield PostgresRepository(conn, namespace)
+        yield PostgresRepository(conn, namespace, clock)
 
 
 def rate_wait_of(row: asyncpg.Record) -> RateWait:

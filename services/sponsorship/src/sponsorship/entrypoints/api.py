@@ -298,14 +298,11 @@ async def what_if(workshop_id: str, body: DecisionToRehearse, request: Request) 
     if after.workshop_id != workshop_id or body.travel.workshop_id != workshop_id:
         raise HTTPException(422, f"the decision and travel's outlook must both be about workshop {workshop_id}")
     settings, tables = request.app.state.sponsorship_settings, request.app.state.sponsorship_tables
+    now = request.app.state.runtime.clock()  # the service's clock, as its decisions use
     async with pool(request).acquire() as conn:
         try:
             return await what_if_service.what_if(
-                lambda: rehearsal(conn, settings.logistics_namespace),
-                tables,
-                after,
-                body.travel,
-                request.app.state.runtime.clock(),  # the service's clock, as its decisions use
+                lambda: rehearsal(conn, settings.logistics_namespace, lambda: now), tables, after, body.travel, now
             )
         except what_if_service.CannotRehearse as why:
             raise HTTPException(409, str(why)) from None

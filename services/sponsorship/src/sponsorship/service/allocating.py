@@ -200,5 +200,6 @@ async def decide(
                 award_version=version,
             )
         await repo.publish(
-            SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=decision.delegate_ref, causation=envelope)
+            SPONSORSHIP_AWARD,
+            envelope_for(event, aggregate_key=decision.delegate_ref, occurred_at=repo.now(), causation=envelope),
         )

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -22,10 +22,6 @@ from sponsorship.service.ports import Repository
 log = structlog.get_logger("sponsorship")
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 class DailyDeadlineCheck:
     """A background task: every `every_s` seconds, `deadline_check.check_deadlines` for the clock's day."""
 
@@ -34,7 +30,7 @@ class DailyDeadlineCheck:
         transaction: Callable[[Any], AbstractAsyncContextManager[Repository]],
         tables: ReferenceTables,
         every_s: float,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Callable[[], datetime],
     ) -> None:
         self.transaction, self.tables, self.every_s, self.clock = transaction, tables, every_s, clock
         self._task: asyncio.Task[None] | None = None

@@ -47,5 +47,6 @@ async def check_deadlines(
         if await repo.save_notice(workshop.workshop_id, window.window, today, event.model_dump(mode="json")):
             log.info("deadline.booking_window", workshop_id=workshop.workshop_id, window=window.window)
             await repo.publish(
-                SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+                SPONSORSHIP_FUNDING,
+                envelope_for(event, aggregate_key=workshop.workshop_id, occurred_at=repo.now(), causation=envelope),
             )

@@ -71,7 +71,10 @@ async def record_pledge(
             raise Refused(reason)
     await repo.save_pledge(proposed)
     event = contracts.PledgeRecorded(**proposed)
-    await repo.publish(SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=command.pledge_id, causation=envelope))
+    await repo.publish(
+        SPONSORSHIP_FUNDING,
+        envelope_for(event, aggregate_key=command.pledge_id, occurred_at=repo.now(), causation=envelope),
+    )
     for workshop in funded:  # money freed up: the waitlists move
         if workshop.status not in INACTIVE and spendable(proposed, workshop.currency) > spendable(
             existing, workshop.currency

@@ -77,7 +77,10 @@ async def answer_fare(repo: Outbox, envelope: Envelope, hold: dict[str, Any]) ->
             currency=hold["currency"],
             reason=hold["reason"] or "",
         )
-    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=hold["delegate_ref"], causation=envelope))
+    await repo.publish(
+        SPONSORSHIP_AWARD,
+        envelope_for(event, aggregate_key=hold["delegate_ref"], occurred_at=repo.now(), causation=envelope),
+    )
 
 
 async def when_fare_held_charge_actual_fare(

@@ -66,9 +66,12 @@ class RateWait:
 
 
 class Outbox(Protocol):
-    """Events published with the transaction (the outbox)."""
+    """Events published with the transaction (the outbox), stamped by the service's clock."""
 
     async def publish(self, topic: str, envelope: Envelope) -> None: ...
+    def now(self) -> datetime:
+        """The service's clock: the time the events it publishes are stamped with."""
+        ...
 
 
 class Workshops(Protocol):

@@ -100,5 +100,6 @@ async def check_shortfall(
     ):
         log.info("shortfall.detected", workshop_id=workshop.workshop_id, recommendation=found.recommendation)
         await repo.publish(
-            SPONSORSHIP_FUNDING, envelope_for(event, aggregate_key=workshop.workshop_id, causation=envelope)
+            SPONSORSHIP_FUNDING,
+            envelope_for(event, aggregate_key=workshop.workshop_id, occurred_at=repo.now(), causation=envelope),
         )

@@ -50,7 +50,10 @@ async def request_sponsorship(
         requested_at=envelope.occurred_at,
         awaiting_approval=registration.approval != "approved",
     )
-    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
+    await repo.publish(
+        SPONSORSHIP_AWARD,
+        envelope_for(event, aggregate_key=command.delegate_ref, occurred_at=repo.now(), causation=envelope),
+    )
 
 
 async def override_eligibility(

@@ -35,6 +35,9 @@ async def withdraw_sponsorship(
         released=released,
         currency=award.currency,
     )
-    await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=command.delegate_ref, causation=envelope))
+    await repo.publish(
+        SPONSORSHIP_AWARD,
+        envelope_for(event, aggregate_key=command.delegate_ref, occurred_at=repo.now(), causation=envelope),
+    )
     if released > 0 and workshop.status not in INACTIVE:
         await decide(repo, envelope, workshop, tables, promote_only=True)

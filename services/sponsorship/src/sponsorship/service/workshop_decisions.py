@@ -52,7 +52,8 @@ async def follow_decision(
         for pledge in await repo.release_pledges_on_deferral(workshop.workshop_id):
             recorded = contracts.PledgeRecorded(**pledge)
             await repo.publish(
-                SPONSORSHIP_FUNDING, envelope_for(recorded, aggregate_key=pledge["pledge_id"], causation=envelope)
+                SPONSORSHIP_FUNDING,
+                envelope_for(recorded, aggregate_key=pledge["pledge_id"], occurred_at=repo.now(), causation=envelope),
             )
     elif workshop.status not in INACTIVE and existing.status == "deferred":
         await reconsider(repo, envelope, workshop, tables, frozenset({"deferred"}))
@@ -100,7 +101,10 @@ async def end_places(
                 released=released,
                 currency=award.currency,
             )
-        await repo.publish(SPONSORSHIP_AWARD, envelope_for(event, aggregate_key=award.delegate_ref, causation=envelope))
+        await repo.publish(
+            SPONSORSHIP_AWARD,
+            envelope_for(event, aggregate_key=award.delegate_ref, occurred_at=repo.now(), causation=envelope),
+        )
 
 
 async def reconsider(

@@ -206,7 +206,7 @@ async def quotes(workshop_id: str, request: Request, delegate: str | None = None
         today = await conn.fetchval("SELECT max(today) FROM trips WHERE workshop_id = $1", workshop_id)
     if delegate is not None and not travellers:
         raise HTTPException(404, f"delegate {delegate} has no granted sponsorship for {workshop_id}")
-    today = today or row["as_of"] or date.today()
+    today = today or row["as_of"] or request.app.state.runtime.clock().date()
     provider = request.app.state.quote_provider
     answers = await asyncio.gather(
         *(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -44,16 +44,10 @@ from travel.service.provider_keys import idempotency_key as idempotency_key
 log = structlog.get_logger()
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 class Booker:
     """One step of one trip. `approval`: wait for sponsorship's FareApproved before ticketing."""
 
-    def __init__(
-        self, store: TripStore, provider: Provider, *, approval: bool, clock: Callable[[], datetime] = now_utc
-    ) -> None:
+    def __init__(self, store: TripStore, provider: Provider, *, approval: bool, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.provider = provider
         self.approval = approval
@@ -151,7 +145,7 @@ class Booker:
             attempt=trip.attempt,
             reason=reason,
         )
-        events = (envelope_for(failed, aggregate_key=trip.delegate_ref),)
+        events = (envelope_for(failed, aggregate_key=trip.delegate_ref, occurred_at=self.clock()),)
         return await self.save(trip, trip_states.move(trip, trip_states.FAILED, reason=reason), events=events)
 
     async def save(

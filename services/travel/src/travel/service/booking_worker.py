@@ -19,7 +19,7 @@ from travel.domain import booking as domain
 from travel.domain.booking import Trip
 from travel.domain.change_quote import ChangeQuote
 from travel.domain.fare_quote import FareQuote
-from travel.service.booking import Booker, now_utc
+from travel.service.booking import Booker
 from travel.service.ports import Provider, ProviderDown, ProviderRefused, TripStore
 
 log = structlog.get_logger()
@@ -43,7 +43,7 @@ class BookingWorker:
         late: Callable[..., Any],
         *,
         approval: bool,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Callable[[], datetime],
         liveness_bound_s: float = 300.0,
     ) -> None:
         self.store_factory = store_factory
@@ -124,7 +124,9 @@ class BookingWorker:
                 waited_s=int(waited),
                 reason=reason,
             )
-            if await store.report_late(trip, (envelope_for(overdue, aggregate_key=trip.delegate_ref),)):
+            if await store.report_late(
+                trip, (envelope_for(overdue, aggregate_key=trip.delegate_ref, occurred_at=self.clock()),)
+            ):
                 log.warning("booking.overdue", delegate_ref=trip.delegate_ref, state=trip.state, waited_s=int(waited))
 
     async def _start_due(

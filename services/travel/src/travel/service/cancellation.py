@@ -67,6 +67,6 @@ async def released(booker: Booker, trip: Trip, order: ProviderOrder | None) -> T
             # the money for the next ticket; otherwise it is given back, whatever sponsorship has heard so far.
             rebooking=final.state == "requested" or await booker.store.rebooked(trip),
         )
-        events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref),)
+        events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
         cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}
     return await booker.save(trip, final, events=events, cancelled_booking=cancelled_booking)

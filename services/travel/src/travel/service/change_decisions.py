@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.contracts import travel as contracts
 from shared.contracts.envelope import Envelope, envelope_for
 from shared.contracts.topics import TRAVEL_BOOKING
@@ -10,7 +12,10 @@ from travel.domain.change_quote import ChangeQuote
 from travel.service.ports import Repository
 
 
-async def announce(repo: Repository, envelope: Envelope, quote: ChangeQuote, decision: str, why: str | None) -> None:
+async def announce(
+    repo: Repository, envelope: Envelope, quote: ChangeQuote, decision: str, why: str | None, at: datetime
+) -> None:
+    """The decision, stamped `at` (the service's clock)."""
     decided = contracts.ChangeDecided(
         quote_id=quote.quote_id,
         workshop_id=quote.workshop_id,
@@ -21,4 +26,6 @@ async def announce(repo: Repository, envelope: Envelope, quote: ChangeQuote, dec
         decision=decision,  # type: ignore[arg-type]
         why=why,
     )
-    await repo.publish(TRAVEL_BOOKING, envelope_for(decided, aggregate_key=quote.delegate_ref, causation=envelope))
+    await repo.publish(
+        TRAVEL_BOOKING, envelope_for(decided, aggregate_key=quote.delegate_ref, occurred_at=at, causation=envelope)
+    )

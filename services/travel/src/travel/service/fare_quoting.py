@@ -59,7 +59,7 @@ async def price_fare_quote(booker: Booker, quote: FareQuote) -> FareQuote | None
         fare_class=done.fare_class,
         error=done.error,
     )
-    events = (envelope_for(quoted, aggregate_key=done.delegate_ref),)
+    events = (envelope_for(quoted, aggregate_key=done.delegate_ref, occurred_at=booker.clock()),)
     if not await booker.store.save_fare_quote(quote, done, events=events):
         return None
     log.info("fare_quote.published", delegate_ref=done.delegate_ref, priced=done.price is not None)

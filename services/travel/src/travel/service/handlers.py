@@ -162,25 +162,29 @@ async def approve_change(
             ticketing_deadline=approved.expires_at,
             replaces_booking_ref=quote.booking_ref,
         )
-        await repo.publish(TRAVEL_BOOKING, envelope_for(held, aggregate_key=quote.delegate_ref, causation=envelope))
+        await repo.publish(
+            TRAVEL_BOOKING, envelope_for(held, aggregate_key=quote.delegate_ref, occurred_at=now, causation=envelope)
+        )
         # Woken at the expiry to give up if sponsorship has not answered by then.
         until = max(0.0, (approved.expires_at - now).total_seconds())
         await repo.move_trip(trip, "change_held", quote.quote_id, until)
     else:
         await repo.move_trip(trip, "change_approved", quote.quote_id, 0.0)
-    await change_decisions.announce(repo, envelope, quote, "approved", None)
+    await change_decisions.announce(repo, envelope, quote, "approved", None, now)
     log.info("change.approved", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id, option=approved.chosen)
 
 
-async def reject_change(repo: Repository, envelope: Envelope, command: contracts.RejectChange) -> None:
-    """Staff reject the delegate's pending quote: the ticket stays as it is."""
+async def reject_change(
+    repo: Repository, envelope: Envelope, command: contracts.RejectChange, clock: Callable[[], datetime]
+) -> None:
+    """Staff reject the delegate's pending quote: the ticket stays as it is (announced at `clock`'s time)."""
     quote = await _latest_quote(repo, command.delegate_ref)
     try:
         rejected = change_quote.reject(quote, command.reason, envelope.occurred_at)
     except DecisionRefused as refused:
         raise Refused(str(refused)) from None
     await repo.save_quote(rejected)
-    await change_decisions.announce(repo, envelope, quote, "rejected", command.reason)
+    await change_decisions.announce(repo, envelope, quote, "rejected", command.reason, clock())
     log.info("change.rejected", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id)
 
 

@@ -76,7 +76,7 @@ async def hold(booker: Booker, trip: Trip) -> Trip | None:
     if not booker.approval:
         return await booker.save(trip, held)
     # Held trips wake to ask again, or at their deadline to re-quote, unless the answer arrives first.
-    events = (envelope_for(fare_held(held), aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(fare_held(held), aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, held, events=events, due_in=domain.held_due_in(held, booker.clock()))
 
 
@@ -100,5 +100,5 @@ async def ask_again(booker: Booker, trip: Trip) -> Trip | None:
     nothing twice), less often each time, until the answer comes or the hold nears its deadline."""
     asked = replace(trip, asked=trip.asked + 1)
     log.info("booking.fare_asked_again", delegate_ref=trip.delegate_ref, hold_id=trip.hold_id, asked=asked.asked)
-    events = (envelope_for(fare_held(asked), aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(fare_held(asked), aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, asked, events=events, due_in=domain.held_due_in(asked, booker.clock()))

@@ -72,5 +72,5 @@ async def apply_schedule_change(booker: Booker, sequence: int, order_id: str) ->
     log.info("booking.itinerary_changed", delegate_ref=trip.delegate_ref, sequence=sequence)
     booking = {"booking_ref": trip.booking_ref, "segments": list(order.segments),
                "itinerary_version": changed.itinerary_version}  # fmt: skip
-    events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(issued, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     await booker.save(trip, changed, changed_booking=booking, events=events, due_in=None)

@@ -86,7 +86,7 @@ async def price_quote(booker: Booker, quote: ChangeQuote) -> ChangeQuote | None:
                 for option in done.options
             ],
         )
-        events = (envelope_for(quoted, aggregate_key=done.delegate_ref),)
+        events = (envelope_for(quoted, aggregate_key=done.delegate_ref, occurred_at=booker.clock()),)
     if not await booker.store.save_quote(quote.status, done, events=events):
         return None
     log.info(f"change.quote_{done.status}", delegate_ref=done.delegate_ref, quote_id=done.quote_id,
@@ -172,6 +172,6 @@ async def change(booker: Booker, trip: Trip) -> Trip | None:
         "days_ahead": order.days_ahead,
         "ticket_number": order.ticket_number,
     }
-    events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(issued, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     applied = change_quote.settled(quote, "applied")
     return await booker.save(trip, changed, changed_booking=booking, events=events, due_in=None, quote=applied)

@@ -67,5 +67,5 @@ async def ticket(booker: Booker, trip: Trip) -> Trip | None:
         conditions=fare_conditions(order),
         itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
     )
-    events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(issued, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, ticketed, booking=booking, events=events, due_in=None)

@@ -69,7 +69,7 @@ async def change_or_rebook(booker: Booker, trip: Trip, previous: Trip, workshop:
     )
     if not booker.approval:
         return await booker.save(trip, moving)
-    events = (envelope_for(fare_held(moving), aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(fare_held(moving), aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, moving, events=events, due_in=domain.held_due_in(moving, booker.clock()))
 
 
@@ -127,5 +127,5 @@ async def change_older_ticket(booker: Booker, trip: Trip) -> Trip | None:
         "days_ahead": order.days_ahead,
         "ticket_number": order.ticket_number,
     }
-    events = (envelope_for(issued, aggregate_key=trip.delegate_ref),)
+    events = (envelope_for(issued, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, ticketed, changed_booking=booking, events=events, due_in=None)
