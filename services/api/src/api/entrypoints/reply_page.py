@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from datetime import UTC
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
