@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter
+from shared.background import LeaderTask
 from shared.contracts.envelope import envelope_for
 from shared.contracts.notifications import EmailSent
 from shared.contracts.topics import NOTIFICATIONS_EMAIL
@@ -40,7 +41,9 @@ EMAILS_FAILED = Counter(
 )
 
 
-class MailWorker:
+class MailWorker(LeaderTask):  # sends the queued e-mails while it leads
+    name = "mail"
+
     def __init__(
         self,
         queue_factory: Callable[[Any], MailQueue],
@@ -52,43 +55,25 @@ class MailWorker:
         *,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(leadership)
         self.queue_factory = queue_factory
         self.mailer = mailer
         self.renderer = renderer
         self.sender = sender
-        self.leadership = leadership  # an async context manager that holds the worker lock, with a wake event
         self.links = links
         self.clock = clock  # the service's: the time of what it announces (EmailSent)
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self, pool: Any) -> None:
-        self._task = asyncio.create_task(self._run(pool), name="mail-worker")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self, pool: Any) -> None:
+    async def lead(self, pool: Any, wake: asyncio.Event) -> None:
         queue = self.queue_factory(pool)
+        recovered = await queue.recover_interrupted()
+        if recovered:
+            log.warning("mail.resending_after_crash", count=recovered)
         while True:
-            try:
-                async with self.leadership(pool) as wake:
-                    recovered = await queue.recover_interrupted()
-                    if recovered:
-                        log.warning("mail.resending_after_crash", count=recovered)
-                    while True:
-                        sent = await self.send_due(queue)
-                        if sent < BATCH:
-                            wake.clear()
-                            with contextlib.suppress(TimeoutError):
-                                await asyncio.wait_for(wake.wait(), timeout=1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("mail.worker_failed")
-                await asyncio.sleep(1.0)
+            sent = await self.send_due(queue)
+            if sent < BATCH:
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=1.0)
 
     async def send_due(self, queue: MailQueue) -> int:
         emails = await queue.claim(BATCH)

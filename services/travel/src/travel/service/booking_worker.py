@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from shared.background import LeaderTask
 from shared.contracts import travel as contracts
 from shared.contracts.envelope import envelope_for
 from shared.observability import tracing
@@ -28,11 +29,13 @@ IN_FLIGHT = 32  # trips (and change quotes) stepped at once; each starts as soon
 FEED_EVERY_S = 5.0
 
 
-class BookingWorker:
+class BookingWorker(LeaderTask):
     """The background task: one active per database (advisory lock), up to IN_FLIGHT trips stepped at once.
 
     Every FEED_EVERY_S it also follows the provider's schedule changes, wakes holds past their deadline in the
     provider's time, and reports trips in one state longer than `liveness_bound_s` (TripOverdue, once each)."""
+
+    name = "booking"
 
     def __init__(
         self,
@@ -46,24 +49,14 @@ class BookingWorker:
         clock: Callable[[], datetime],
         liveness_bound_s: float = 300.0,
     ) -> None:
+        super().__init__(leadership)
         self.store_factory = store_factory
         self.provider = provider
-        self.leadership = leadership
         self._pending = pending
         self._late = late
         self.approval = approval
         self.clock = clock
         self.liveness_bound_s = liveness_bound_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self, pool: Any) -> None:
-        self._task = asyncio.create_task(self._run(pool), name="booking-worker")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def pending(self, conn: Any, workshop_id: str | None = None) -> int:
         return int(await self._pending(conn, workshop_id))
@@ -83,31 +76,24 @@ class BookingWorker:
             for trip, waited in await self._late(conn, self.liveness_bound_s, workshop_id=workshop_id)
         ]
 
-    async def _run(self, pool: Any) -> None:
+    async def lead(self, pool: Any, wake: asyncio.Event) -> None:
         store = self.store_factory(pool)
         booker = Booker(store, self.provider, approval=self.approval, clock=self.clock)
-        while True:
-            try:
-                async with self.leadership(pool) as wake, asyncio.TaskGroup() as group:
-                    # Leaving the lead (an error, or stop) cancels the steps in flight, like a SIGKILL would.
-                    running: dict[tuple[Any, ...], asyncio.Task[None]] = {}
-                    next_feed = 0.0
-                    while True:
-                        if time.monotonic() >= next_feed:
-                            next_feed = time.monotonic() + FEED_EVERY_S
-                            await self._follow_feed(booker)
-                            await store.wake_past_deadline(self.clock() + domain.DEADLINE_MARGIN)
-                            await self.report_late(store)
-                        wake.clear()  # before looking: work or a free place arriving meanwhile wakes the wait below
-                        if not await self._start_due(booker, store, group, running, wake):
-                            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancellation
-                                async with asyncio.timeout(0.5):
-                                    await wake.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("booking.worker_failed")
-                await asyncio.sleep(1.0)
+        async with asyncio.TaskGroup() as group:
+            # Leaving the lead (an error, or stop) cancels the steps in flight, like a SIGKILL would.
+            running: dict[tuple[Any, ...], asyncio.Task[None]] = {}
+            next_feed = 0.0
+            while True:
+                if time.monotonic() >= next_feed:
+                    next_feed = time.monotonic() + FEED_EVERY_S
+                    await self._follow_feed(booker)
+                    await store.wake_past_deadline(self.clock() + domain.DEADLINE_MARGIN)
+                    await self.report_late(store)
+                wake.clear()  # before looking: work or a free place arriving meanwhile wakes the wait below
+                if not await self._start_due(booker, store, group, running, wake):
+                    with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancellation
+                        async with asyncio.timeout(0.5):
+                            await wake.wait()
 
     async def report_late(self, store: TripStore) -> None:
         """Each trip waiting past its bound is told to staff once per state and attempt, with what it waits for."""
