@@ -17,6 +17,19 @@ from sponsorship.service.ports import Repository, WorkshopFacts
 log = structlog.get_logger("sponsorship")
 
 
+def issued_ticket(event: travel_events.TicketIssued) -> dict[str, object]:
+    """The ticket row sponsorship keeps: whose it is, for which venue version, at what fare."""
+    return {
+        "booking_ref": event.booking_ref,
+        "delegate_ref": event.delegate_ref,
+        "workshop_id": event.workshop_id,
+        "venue_version": event.venue_version,
+        "fare": event.fare,
+        "currency": event.currency,
+        "status": "issued",
+    }
+
+
 async def when_ticket_issued_mark_its_money(
     repo: Repository, envelope: Envelope, event: travel_events.TicketIssued, tables: ReferenceTables
 ) -> None:
@@ -30,17 +43,7 @@ async def when_ticket_issued_mark_its_money(
     if known is not None:
         if known["status"] == "issued" and event.itinerary_version > 1:
             await repo.tag_reserve(event.delegate_ref, event.booking_ref)
-            await repo.save_ticket(
-                {
-                    "booking_ref": event.booking_ref,
-                    "delegate_ref": event.delegate_ref,
-                    "workshop_id": event.workshop_id,
-                    "venue_version": event.venue_version,
-                    "fare": event.fare,
-                    "currency": event.currency,
-                    "status": "issued",
-                }
-            )
+            await repo.save_ticket(issued_ticket(event))
         return
     workshop = await repo.workshop(event.workshop_id, lock=True)
     reserve = await repo.lines(event.delegate_ref, None, ticketing.AIRFARE)
@@ -53,17 +56,7 @@ async def when_ticket_issued_mark_its_money(
             event.delegate_ref, workshop.workshop_id, given_back, workshop.currency, "ticket cheaper than reserved"
         )
     await repo.tag_reserve(event.delegate_ref, event.booking_ref)
-    await repo.save_ticket(
-        {
-            "booking_ref": event.booking_ref,
-            "delegate_ref": event.delegate_ref,
-            "workshop_id": event.workshop_id,
-            "venue_version": event.venue_version,
-            "fare": event.fare,
-            "currency": event.currency,
-            "status": "issued",
-        }
-    )
+    await repo.save_ticket(issued_ticket(event))
     if workshop is not None and ticketing.total(reserve) > event.fare and workshop.status not in INACTIVE:
         await decide(repo, envelope, workshop, tables, promote_only=True)
 

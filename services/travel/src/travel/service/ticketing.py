@@ -31,6 +31,26 @@ def fare_conditions(order: ProviderOrder) -> contracts.FareConditions | None:
     )
 
 
+def ticket_issued(
+    trip: Trip, order: ProviderOrder, warning: str | None, itinerary_version: int
+) -> contracts.TicketIssued:
+    """The ticket as the provider issued it; an itinerary version above 1 replaces a ticket of this venue version."""
+    return contracts.TicketIssued(
+        workshop_id=trip.workshop_id,
+        delegate_ref=trip.delegate_ref,
+        venue_version=trip.venue_version,
+        booking_ref=order.booking_reference,
+        fare=order.price,
+        currency=order.currency,
+        booked_on=trip.today,
+        days_ahead=order.days_ahead,
+        early_booking_warning=warning,
+        segments=[contracts.Segment(**segment) for segment in order.segments],
+        conditions=fare_conditions(order),
+        itinerary_version=itinerary_version,
+    )
+
+
 async def ticket(booker: Booker, trip: Trip) -> Trip | None:
     assert trip.ticket_key and trip.order_id
     order = await booker.provider.resolve("ticket", trip.ticket_key)
@@ -53,19 +73,6 @@ async def ticket(booker: Booker, trip: Trip) -> Trip | None:
         "ticket_number": order.ticket_number,
         "fare_class": order.fare_class,
     }
-    issued = contracts.TicketIssued(
-        workshop_id=trip.workshop_id,
-        delegate_ref=trip.delegate_ref,
-        venue_version=trip.venue_version,
-        booking_ref=order.booking_reference,
-        fare=order.price,
-        currency=order.currency,
-        booked_on=trip.today,
-        days_ahead=order.days_ahead,
-        early_booking_warning=trip.warning,
-        segments=[contracts.Segment(**segment) for segment in order.segments],
-        conditions=fare_conditions(order),
-        itinerary_version=trip.itinerary_version,  # above 1: it replaces a ticket of this venue version
-    )
+    issued = ticket_issued(trip, order, trip.warning, trip.itinerary_version)
     events = (envelope_for(issued, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
     return await booker.save(trip, ticketed, booking=booking, events=events, due_in=None)

@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
-from shared.contracts import travel as contracts
 from shared.contracts.envelope import envelope_for
 
 from travel.domain import booking as domain
@@ -19,7 +18,7 @@ from travel.service.ports import WorkshopFacts
 from travel.service.pricing import price_venue_change
 from travel.service.provider_keys import idempotency_key
 from travel.service.quoting import fare_held
-from travel.service.ticketing import fare_conditions
+from travel.service.ticketing import ticket_issued
 
 if TYPE_CHECKING:
     from travel.service.booking import Booker
@@ -104,20 +103,7 @@ async def change_older_ticket(booker: Booker, trip: Trip) -> Trip | None:
         itinerary_version=version,
         tries=0,
     )
-    issued = contracts.TicketIssued(
-        workshop_id=trip.workshop_id,
-        delegate_ref=trip.delegate_ref,
-        venue_version=trip.venue_version,
-        booking_ref=order.booking_reference,
-        fare=order.price,
-        currency=order.currency,
-        booked_on=trip.today,
-        days_ahead=order.days_ahead,
-        early_booking_warning=ticketed.warning,
-        segments=[contracts.Segment(**segment) for segment in order.segments],
-        itinerary_version=version,
-        conditions=fare_conditions(order),
-    )
+    issued = ticket_issued(trip, order, ticketed.warning, version)
     booking = {
         "booking_ref": order.booking_reference,
         "segments": list(order.segments),
