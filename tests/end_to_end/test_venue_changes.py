@@ -57,8 +57,10 @@ def sponsored(system: System) -> set[str]:
 
 
 def calendar_parts(system: System, ref: str, kind: str) -> list[str]:
+    """The calendar parts of the delegate's e-mails of this kind, one per Message-ID (a copy resent after a SIGKILL
+    inside the SMTP exchange is the same e-mail, as in `kinds_after`)."""
     parts = []
-    for message in system.mail():
+    for message in {m["Message-ID"]: m for m in system.mail()}.values():
         if (message["X-Logistics-Delegate"], message["X-Logistics-Kind"]) != (ref, kind):
             continue
         for part in message.walk():
