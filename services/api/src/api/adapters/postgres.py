@@ -89,6 +89,11 @@ class Audit:
                 await self._record(conn, command, envelope, None)
                 await outbox.add(conn, qualified(command.topic(), self.namespace), envelope)
 
+    async def unpublished(self) -> int:
+        """Commands accepted and not yet on the broker (the API's outbox), which `logistics wait` must count."""
+        async with self.pool.acquire() as conn:
+            return await outbox.pending(conn)
+
     async def forbid(self, command: Command, envelope: Envelope, reason: str) -> None:
         """A command refused for its actor's roles: recorded, never published."""
         async with self.pool.acquire() as conn:

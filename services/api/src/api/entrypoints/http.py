@@ -289,7 +289,9 @@ async def work(request: Request, token: Caller, workshop: str | None = None) -> 
     settings = settings_of(request)
     client: httpx.AsyncClient = request.app.state.services
     lags: kafka.LagReader = request.app.state.lags
-    busy: dict[str, Any] = {f"{service} lag": n for service, n in (await lags.lag()).items()}
+    # The API's own outbox first: a command accepted a moment ago is work, though no consumer has seen it yet.
+    busy: dict[str, Any] = {"api outbox": await Audit(pool(request), "").unpublished()}
+    busy |= {f"{service} lag": n for service, n in (await lags.lag()).items()}
     late: list[dict[str, Any]] = []
     params = {"workshop": workshop} if workshop else {}
     for service in SERVICES:
