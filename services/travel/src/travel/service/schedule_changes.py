@@ -7,11 +7,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
-from shared.contracts import travel as contracts
 from shared.contracts.envelope import envelope_for
 
 from travel.domain import booking as domain
-from travel.service.ticketing import fare_conditions
+from travel.service.ticketing import ticket_issued
 
 if TYPE_CHECKING:
     from travel.service.booking import Booker
@@ -54,21 +53,8 @@ async def apply_schedule_change(booker: Booker, sequence: int, order_id: str) ->
     changed = replace(
         trip, segments=order.segments, itinerary_version=trip.itinerary_version + 1, schedule_sequence=sequence
     )
-    assert trip.booking_ref and trip.fare is not None and trip.currency and trip.days_ahead is not None
-    issued = contracts.TicketIssued(
-        workshop_id=trip.workshop_id,
-        delegate_ref=trip.delegate_ref,
-        venue_version=trip.venue_version,
-        booking_ref=trip.booking_ref,
-        fare=trip.fare,
-        currency=trip.currency,
-        booked_on=trip.today,
-        days_ahead=trip.days_ahead,
-        early_booking_warning=trip.warning,
-        segments=[contracts.Segment(**segment) for segment in order.segments],
-        conditions=fare_conditions(order),
-        itinerary_version=changed.itinerary_version,
-    )
+    assert trip.booking_ref
+    issued = ticket_issued(trip, order, trip.warning, changed.itinerary_version)
     log.info("booking.itinerary_changed", delegate_ref=trip.delegate_ref, sequence=sequence)
     booking = {"booking_ref": trip.booking_ref, "segments": list(order.segments),
                "itinerary_version": changed.itinerary_version}  # fmt: skip

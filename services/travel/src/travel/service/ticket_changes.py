@@ -16,7 +16,7 @@ from travel.domain.booking import Trip
 from travel.domain.change_quote import ChangeQuote
 from travel.service.ports import ProviderDown, ProviderRefused
 from travel.service.provider_keys import change_key
-from travel.service.ticketing import fare_conditions
+from travel.service.ticketing import ticket_issued
 
 if TYPE_CHECKING:
     from travel.service.booking import Booker
@@ -150,20 +150,7 @@ async def change(booker: Booker, trip: Trip) -> Trip | None:
         change_key=None,
         tries=0,
     )
-    issued = contracts.TicketIssued(
-        workshop_id=trip.workshop_id,
-        delegate_ref=trip.delegate_ref,
-        venue_version=trip.venue_version,
-        booking_ref=trip.booking_ref,
-        fare=order.price,
-        currency=order.currency,
-        booked_on=trip.today,
-        days_ahead=order.days_ahead,
-        early_booking_warning=changed.warning,
-        segments=[contracts.Segment(**segment) for segment in order.segments],
-        conditions=fare_conditions(order),
-        itinerary_version=changed.itinerary_version,
-    )
+    issued = ticket_issued(trip, order, changed.warning, changed.itinerary_version)  # same order, same reference
     booking = {
         "booking_ref": trip.booking_ref,
         "segments": list(order.segments),
