@@ -15,7 +15,7 @@ from shared.contracts.envelope import Envelope, envelope_for
 from shared.contracts.topics import TRAVEL_BOOKING
 from shared.messaging.consumer import Refused
 
-from travel.domain import change_quote
+from travel.domain import change_quote, trip_states
 from travel.domain.booking import TravelDates, rebooking_day
 from travel.domain.change_quote import ChangeQuote, DecisionRefused
 from travel.service import change_decisions
@@ -144,7 +144,7 @@ async def approve_change(
     except DecisionRefused as refused:
         raise Refused(str(refused)) from None
     trip = await repo.current_trip(quote.delegate_ref, quote.workshop_id, lock=True)
-    if trip is None or trip.state != "ticketed" or trip.booking_ref != quote.booking_ref:
+    if trip is None or trip.state != trip_states.TICKETED or trip.booking_ref != quote.booking_ref:
         raise Refused(
             f"change quote {quote.quote_id}: ticket {quote.booking_ref} is no longer as it was priced;"
             f" re-quote with `logistics travel change quote --delegate {quote.delegate_ref}`"
@@ -167,9 +167,9 @@ async def approve_change(
         )
         # Woken at the expiry to give up if sponsorship has not answered by then.
         until = max(0.0, (approved.expires_at - now).total_seconds())
-        await repo.move_trip(trip, "change_held", quote.quote_id, until)
+        await repo.move_trip(trip, trip_states.CHANGE_HELD, quote.quote_id, until)
     else:
-        await repo.move_trip(trip, "change_approved", quote.quote_id, 0.0)
+        await repo.move_trip(trip, trip_states.CHANGE_APPROVED, quote.quote_id, 0.0)
     await change_decisions.announce(repo, envelope, quote, "approved", None, now)
     log.info("change.approved", delegate_ref=quote.delegate_ref, quote_id=quote.quote_id, option=approved.chosen)
 
@@ -196,7 +196,7 @@ async def quote_change(
     known = await repo.traveller(ref)
     trip = await repo.current_trip(ref, known[0], lock=True) if known else None
     workshop = await repo.workshop(known[0]) if known else None
-    if known is None or trip is None or workshop is None or trip.state != "ticketed":
+    if known is None or trip is None or workshop is None or trip.state != trip_states.TICKETED:
         raise Refused(f"delegate {ref} holds no ticket to change")
     _, home, revision, dates = known
     if change_quote.what_changed(trip, home, dates, workshop.starts, workshop.ends) is None:
@@ -270,12 +270,12 @@ async def _answer_change(
     if quote is None or quote.status != "approved":
         return
     trip = await repo.current_trip(delegate_ref, quote.workshop_id, lock=True)
-    if trip is None or trip.state != "change_held" or trip.change_quote != quote_id:
+    if trip is None or trip.state != trip_states.CHANGE_HELD or trip.change_quote != quote_id:
         return
     if approved:
-        await repo.move_trip(trip, "change_approved", quote_id, 0.0)
+        await repo.move_trip(trip, trip_states.CHANGE_APPROVED, quote_id, 0.0)
         return
-    await repo.move_trip(trip, "ticketed", None, None)
+    await repo.move_trip(trip, trip_states.TICKETED, None, None)
     await repo.save_quote(change_quote.settled(quote, "declined", reason))
     log.info("change.declined", delegate_ref=delegate_ref, quote_id=quote_id)
 
