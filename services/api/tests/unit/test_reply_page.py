@@ -178,14 +178,17 @@ def test_every_language_says_everything_the_english_page_says() -> None:
         assert len(texts["months"].split()) == 12, language
 
 
-def test_a_request_becomes_the_latest_round_of_the_first_quote_asked_after_it() -> None:
-    asked = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+def test_a_request_becomes_the_latest_round_of_the_quote_it_asked_for() -> None:
+    asked = "5f0c8a8e-7a43-4c52-9d6a-0f0d3c1b2a11"
 
-    def quote(minutes: int, revision: int, round_: int, status: str) -> dict[str, Any]:
-        return {"created_at": asked + timedelta(minutes=minutes), "venue_version": 1, "revision": revision,
-                "round": round_, "status": status}  # fmt: skip
+    def quote(asked_by: str | None, revision: int, round_: int, status: str) -> dict[str, Any]:
+        return {"asked_by": asked_by, "venue_version": 1, "revision": revision, "round": round_, "status": status}
 
-    earlier, first, requoted, next_request = quote(-5, 2, 1, "applied"), quote(1, 3, 1, "superseded"), \
-        quote(9, 3, 2, "pending"), quote(20, 4, 1, "requested")  # fmt: skip
-    assert replies.quote_of(asked, [next_request, requoted, first, earlier]) == requoted
-    assert replies.quote_of(asked, [earlier]) is None, "a quote from before the request is not its answer"
+    staffs, first, requoted = (
+        quote("another", 2, 1, "applied"),
+        quote(asked, 3, 1, "expired"),
+        quote(asked, 3, 2, "pending"),
+    )
+    by_staff_later = quote(None, 4, 1, "requested")  # a staff change priced after the official's: not theirs
+    assert replies.quote_of(asked, [by_staff_later, requoted, first, staffs]) == requoted
+    assert replies.quote_of(asked, [staffs, by_staff_later]) is None, "another request's quote is not its answer"

@@ -277,6 +277,21 @@ def test_a_ticketed_delegates_new_airport_asks_for_one_quote_and_changes_nothing
     assert repo.moves == [] and repo.requoted == [] and repo.released == []
 
 
+def test_a_quote_names_the_command_that_asked_for_it_and_its_next_round_too() -> None:
+    repo = ChangeRepo()
+    asked = envelope_for(travel.QuoteChange(delegate_ref="D1"), aggregate_key="D1", occurred_at=NOW)  # any command
+    news = moved_home("LOS", 2)
+    event = envelope_for(news, aggregate_key="D1", occurred_at=NOW, causation=asked)
+    asyncio.run(handlers.when_delegate_registered_keep_traveller(repo, event, news))
+    [quote] = repo.stored.values()
+    assert quote.asked_by == str(asked.event_id)
+    repo.stored[quote.quote_id] = replace(quote, status="expired")
+    repo.travellers["D1"] = ("w", "LOS", 2, POLICY_DATES)
+    again = travel.QuoteChange(delegate_ref="D1")
+    asyncio.run(handlers.quote_change(repo, staff(again, NOW), again, lambda: NOW))
+    assert [q.asked_by for q in repo.stored.values() if q.round == 2] == [str(asked.event_id)]
+
+
 def test_a_delegate_not_yet_ticketed_is_priced_again_from_the_new_airport() -> None:
     repo = ChangeRepo(state="held")
     run(handlers.when_delegate_registered_keep_traveller, repo, moved_home("LOS", 2))

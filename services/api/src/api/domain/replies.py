@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from shared.contracts.envelope import OFFICIAL, Actor
@@ -90,16 +90,9 @@ def actor_of(link: Link) -> Actor:
                  roles=(OFFICIAL,))  # fmt: skip
 
 
-def quote_of(asked_at: datetime, quotes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """What travel made of a request sent at `asked_at`, from the delegate's change quotes for its workshop: the
-    first quote asked after it, in its latest round (a re-quote is a new round of the same request); None while
-    travel has none (not quoted yet, or nothing ticketed to change)."""
-    later = [quote for quote in quotes if quote["created_at"] >= asked_at]
-    if not later:
-        return None
-    first = min(later, key=lambda quote: quote["created_at"])
-    request = (first["venue_version"], first["revision"])
-    return max(
-        (quote for quote in later if (quote["venue_version"], quote["revision"]) == request),
-        key=lambda quote: quote["round"],
-    )
+def quote_of(command_id: str, quotes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What travel made of the request that became command `command_id`: the latest round of the change quote that
+    request asked for (a re-quote is a new round of it); None while travel has none (not quoted yet, or nothing
+    ticketed to change). A quote staff asked for, before or after, is not the official's."""
+    own = [quote for quote in quotes if quote.get("asked_by") == command_id]
+    return max(own, key=lambda quote: quote["round"], default=None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -226,7 +225,7 @@ async def replies_of(workshop_id: str, request: Request, token: Caller) -> list[
     for entry in found:
         quote = None
         if entry["answer"] == replies.CHANGE and entry["outcome"] == "applied":
-            quote = replies.quote_of(entry["at"], quotes[entry["delegate_ref"]])
+            quote = replies.quote_of(str(entry["command_id"]), quotes[entry["delegate_ref"]])
         listed.append({key: entry[key] for key in fields} | {"quote": quote and {key: quote[key] for key in QUOTED}})
     return listed
 
@@ -242,11 +241,7 @@ async def quotes_of(request: Request, delegate_ref: str, workshop_id: str) -> li
         quotes = answer.json()["quotes"] if answer.status_code == 200 else []
     except (httpx.HTTPError, ValueError, KeyError):
         return []
-    return [
-        quote | {"created_at": datetime.fromisoformat(quote["created_at"])}
-        for quote in quotes
-        if quote.get("workshop_id") == workshop_id
-    ]
+    return [quote for quote in quotes if quote.get("workshop_id") == workshop_id]
 
 
 def install(app: FastAPI) -> None:

@@ -121,6 +121,7 @@ class ChangeQuote:
     decided_reason: str | None = None
     arrive_on: date | None = None  # the delegate's travel dates after the change (None: the policy's)
     leave_on: date | None = None
+    asked_by: str | None = None  # the command that asked for the change (the registration event's cause), if any
 
     def option(self) -> PricedOption | None:
         return next((option for option in self.options if option.kind == self.chosen), None)
@@ -156,9 +157,10 @@ def requested_for(
     ends: date,
     dates: TravelDates = POLICY_DATES,
     round_: int = 1,
+    asked_by: str | None = None,
 ) -> ChangeQuote:
     """A quote to price: the ticketed trip's delegate would fly from `new_home` on `dates` (registration revision
-    `revision`) to a workshop from `starts` to `ends`."""
+    `revision`, asked for by command `asked_by`) to a workshop from `starts` to `ends`."""
     assert trip.booking_ref and trip.order_id and trip.fare is not None and trip.currency
     return ChangeQuote(
         quote_id=quote_id(trip.delegate_ref, trip.workshop_id, trip.venue_version, revision, round_),
@@ -176,6 +178,7 @@ def requested_for(
         currency=trip.currency,
         arrive_on=dates.arrive_on,
         leave_on=dates.leave_on,
+        asked_by=asked_by,
     )
 
 

@@ -163,7 +163,7 @@ async def delegate_travel(delegate_ref: str, request: Request) -> dict[str, Any]
 QUOTE_FIELDS = (
     "quote_id, delegate_ref, workshop_id, venue_version, revision, round, reason, from_airport, to_airport,"
     " booking_ref, order_id, old_fare, currency, status, options, chosen, extra, expires_at, decided_reason,"
-    " created_at, updated_at, arrive_on, leave_on"
+    " created_at, updated_at, arrive_on, leave_on, asked_by"
 )
 
 

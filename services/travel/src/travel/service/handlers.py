@@ -113,8 +113,9 @@ async def when_delegate_registered_keep_traveller(
         await repo.requote_trip(trip, event.home_airport, dates, change)
         log.info("change.requoted_before_ticketing", delegate_ref=event.ref, state=trip.state)
     elif action == "quote":
+        asked_by = str(envelope.causation_id) if envelope.causation_id else None
         quote = change_quote.requested_for(
-            trip, event.revision, event.home_airport, workshop.starts, workshop.ends, dates
+            trip, event.revision, event.home_airport, workshop.starts, workshop.ends, dates, asked_by=asked_by
         )
         if await repo.save_quote(quote):
             log.info("change.quote_requested", delegate_ref=event.ref, quote_id=quote.quote_id)
@@ -211,8 +212,9 @@ async def quote_change(
         if status == "expired" and latest.status == "pending":
             await repo.save_quote(replace(latest, status="expired"))
     round_ = max((q.round for q in same), default=0) + 1
+    asked_by = next((q.asked_by for q in same), None)  # a new round of the same request
     await repo.save_quote(
-        change_quote.requested_for(trip, revision, home, workshop.starts, workshop.ends, dates, round_)
+        change_quote.requested_for(trip, revision, home, workshop.starts, workshop.ends, dates, round_, asked_by)
     )
 
 
