@@ -127,7 +127,7 @@ def test_a_form_that_is_no_answer_says_what_to_correct(form: dict[str, str], pro
 def test_dates_alone_are_a_request() -> None:
     answer = replies.read_form({"answer": "change", "leave_on": "2006-07-15"})
     assert answer == Answer(replies.CHANGE, None, None, date(2006, 7, 15))
-    assert reply_texts.describe("en", answer) == "asked to fly home on 2006-07-15"
+    assert reply_texts.describe("en", answer) == "asked to fly home on 15 July 2006"
 
 
 # What each language's page says, written here (not read from the table under test).
@@ -138,6 +138,9 @@ SAYS = {
 }
 
 
+DAY = {"en": "15 July 2006", "fr": "15 juillet 2006", "es": "15 de julio de 2006"}
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_the_page_speaks_the_language_of_the_email_the_link_came_in(client: TestClient, language: str) -> None:
     title, confirm, thanks, expired = SAYS[language]
@@ -145,7 +148,7 @@ def test_the_page_speaks_the_language_of_the_email_the_link_came_in(client: Test
     shown = client.get(link).text
     assert f'<html lang="{language}">' in shown and title in shown and confirm in shown
     answered = client.post(link, data={"answer": "change", "home_airport": "LOS", "leave_on": "2006-07-15"}).text
-    assert thanks in answered and "LOS" in answered and "2006-07-15" in answered
+    assert thanks in answered and "LOS" in answered and DAY[language] in answered
     late = client.get(f"/reply/{token(datetime.now(UTC) - timedelta(days=31), language=language)}")
     assert late.status_code == 410 and expired in late.text
 
@@ -155,7 +158,7 @@ def test_a_french_official_is_told_in_french_what_to_correct(client: TestClient)
     assert problem.status_code == 422 and "« Lagos » n&#x27;est pas un code d&#x27;aéroport" in problem.text
     asked = client.post(f"/reply/{token(language='fr')}", data={"answer": "change", "arrive_on": "2006-07-09",
                                                                  "leave_on": "2006-07-15"}).text  # fmt: skip
-    assert "vous avez demandé à arriver au plus tard le 2006-07-09 et à rentrer le 2006-07-15" in asked
+    assert "vous avez demandé à arriver au plus tard le 9 juillet 2006 et à rentrer le 15 juillet 2006" in asked
 
 
 def test_an_unknown_language_falls_back_to_english(client: TestClient) -> None:
@@ -175,7 +178,6 @@ def test_a_link_that_cannot_be_read_speaks_the_browsers_language(
 def test_every_language_says_everything_the_english_page_says() -> None:
     for language, texts in reply_texts.TEXTS.items():
         assert texts.keys() == reply_texts.TEXTS["en"].keys(), language
-        assert len(texts["months"].split()) == 12, language
 
 
 def test_a_request_becomes_the_latest_round_of_the_quote_it_asked_for() -> None:

@@ -8,7 +8,9 @@ Values are `str.format` templates; what fills them is escaped by the page, not h
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from babel.dates import format_date
 
 from api.domain import replies
 from api.domain.replies import Answer
@@ -37,7 +39,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Thank you",
         "again": "We have your answer already",
         "answered": "{lead}: on {when} you {what}. {state}",
-        "months": "January February March April May June July August September October November December",
         "state.pending": "It is being recorded.",
         "state.applied": "It is recorded.",
         "state.applied_change": "It is recorded: the change is being priced for the staff to decide; you will be told"
@@ -81,7 +82,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Merci",
         "again": "Nous avons déjà votre réponse",
         "answered": "{lead} : le {when}, vous avez {what}. {state}",
-        "months": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
         "state.pending": "Elle est en cours d'enregistrement.",
         "state.applied": "Elle est enregistrée.",
         "state.applied_change": "Elle est enregistrée : la modification est en cours de chiffrage pour décision de"
@@ -125,7 +125,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Gracias",
         "again": "Ya tenemos su respuesta",
         "answered": "{lead}: el {when}, usted {what}. {state}",
-        "months": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
         "state.pending": "Se está registrando.",
         "state.applied": "Está registrada.",
         "state.applied_change": "Está registrada: se está cotizando el cambio para que el personal decida; se le"
@@ -173,10 +172,14 @@ def text(lang: str, key: str, **values: object) -> str:
     return TEXTS[language(lang)][key].format(**values)
 
 
+def day(lang: str, which: date) -> str:
+    """A day as the language writes it in a sentence: 15 July 2006, 15 juillet 2006, 15 de julio de 2006."""
+    return format_date(which, "d MMMM y" if language(lang) == "en" else "long", locale=language(lang))
+
+
 def when(lang: str, at: datetime) -> str:
     at = at.astimezone(UTC)
-    month = text(lang, "months").split()[at.month - 1]
-    return f"{at.day} {month} {at.year}, {at:%H:%M} UTC"
+    return f"{day(lang, at.date())}, {at:%H:%M} UTC"
 
 
 def problem(lang: str, refused: replies.NotAnAnswer) -> str:
@@ -191,7 +194,7 @@ def describe(lang: str, answer: Answer) -> str:
     if answer.home_airport:
         wishes.append(text(lang, "wish.airport", airport=answer.home_airport))
     if answer.arrive_on:
-        wishes.append(text(lang, "wish.arrive", day=answer.arrive_on.isoformat()))
+        wishes.append(text(lang, "wish.arrive", day=day(lang, answer.arrive_on)))
     if answer.leave_on:
-        wishes.append(text(lang, "wish.leave", day=answer.leave_on.isoformat()))
+        wishes.append(text(lang, "wish.leave", day=day(lang, answer.leave_on)))
     return text(lang, "asked", wishes=text(lang, "and").join(wishes))
