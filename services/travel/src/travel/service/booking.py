@@ -60,7 +60,7 @@ class Booker:
             if after is None or after.state not in domain.ACTIVE or after == trip:
                 return after or trip
             trip = after
-            if trip.state == "held" or trip.tries > 0:
+            if trip.state == trip_states.HELD or trip.tries > 0:
                 return trip
         return trip
 
@@ -68,7 +68,7 @@ class Booker:
         """Take the trip's next step; the trip as saved, or None when someone else changed it first."""
         facts = await self.store.facts(trip)
         workshop = facts.workshop
-        if trip.state in domain.ACTIVE and trip.state != "releasing":
+        if trip.state in domain.ACTIVE and trip.state != trip_states.RELEASING:
             reason = domain.why_obsolete(
                 trip,
                 workshop.venue_version if workshop else None,
@@ -76,27 +76,27 @@ class Booker:
                 facts.sponsorship,
             )
             if reason is not None:
-                return await self.save(trip, domain.release(trip, "cancelled", reason))
+                return await self.save(trip, domain.release(trip, trip_states.CANCELLED, reason))
         try:
-            if trip.state == "requested":
+            if trip.state == trip_states.REQUESTED:
                 return await self._quote(trip, facts)
-            if trip.state == "quoted":
+            if trip.state == trip_states.QUOTED:
                 return await quoting.hold(self, trip)
-            if trip.state == "approved" and trip.path == domain.CHANGE:
+            if trip.state == trip_states.APPROVED and trip.path == domain.CHANGE:
                 # Asks first whether its change call happened, deadline or not.
                 return await venue_change.change_older_ticket(self, trip)
-            if trip.state in {"held", "approved"} and domain.deadline_passed(trip, self.clock()):
+            if trip.state in {trip_states.HELD, trip_states.APPROVED} and domain.deadline_passed(trip, self.clock()):
                 log.info("booking.hold_expired_requote", delegate_ref=trip.delegate_ref, attempt=trip.attempt)
                 return await self.save(trip, domain.requote(trip, "hold past its ticketing deadline"))
-            if trip.state == "approved":
+            if trip.state == trip_states.APPROVED:
                 return await ticketing.ticket(self, trip)
-            if trip.state == "releasing":
+            if trip.state == trip_states.RELEASING:
                 return await cancellation.release(self, trip)
-            if trip.state == "change_held":
+            if trip.state == trip_states.CHANGE_HELD:
                 return await ticket_changes.change_waits(self, trip)
-            if trip.state == "change_approved":
+            if trip.state == trip_states.CHANGE_APPROVED:
                 return await ticket_changes.change(self, trip)
-            if trip.state == "held":  # due while still waiting for sponsorship's answer
+            if trip.state == trip_states.HELD:  # due while still waiting for sponsorship's answer
                 return await quoting.ask_again(self, trip)
         except ProviderDown as error:
             return await self.later(trip, f"provider down: {error}")
@@ -105,7 +105,7 @@ class Booker:
                 log.info("booking.requote", delegate_ref=trip.delegate_ref, code=error.code, attempt=trip.attempt)
                 return await self.save(trip, domain.requote(trip, error.code))
             log.warning("booking.refused_by_provider", delegate_ref=trip.delegate_ref, code=error.code)
-            if trip.state == "releasing":  # nothing left to give back (expired, released or already cancelled)
+            if trip.state == trip_states.RELEASING:  # nothing left to give back (expired, released, cancelled)
                 return await cancellation.released(self, trip, None)
             return await self.failed(trip, f"{error.code}: {error}")
         return trip

@@ -65,7 +65,7 @@ async def released(booker: Booker, trip: Trip, order: ProviderOrder | None) -> T
             currency=trip.currency or "USD",
             # Booked again (a schedule change, an approved rebooking, a newer venue's trip): sponsorship keeps
             # the money for the next ticket; otherwise it is given back, whatever sponsorship has heard so far.
-            rebooking=final.state == "requested" or await booker.store.rebooked(trip),
+            rebooking=final.state == trip_states.REQUESTED or await booker.store.rebooked(trip),
         )
         events = (envelope_for(cancelled, aggregate_key=trip.delegate_ref, occurred_at=booker.clock()),)
         cancelled_booking = {"booking_ref": trip.booking_ref, "refund": refund, "credit": credit, "fee": fee}

@@ -10,6 +10,7 @@ import structlog
 from shared.contracts.envelope import envelope_for
 
 from travel.domain import booking as domain
+from travel.domain import trip_states
 from travel.service.ticketing import ticket_issued
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ async def follow_schedule_changes(booker: Booker) -> int:
 
 async def apply_schedule_change(booker: Booker, sequence: int, order_id: str) -> None:
     trip = await booker.store.trip_by_order(order_id)
-    if trip is None or trip.state != "ticketed" or trip.schedule_sequence >= sequence:
+    if trip is None or trip.state != trip_states.TICKETED or trip.schedule_sequence >= sequence:
         return  # not ours, no longer valid, or already applied
     order = await booker.provider.order(order_id)
     workshop = (await booker.store.facts(trip)).workshop

@@ -28,7 +28,7 @@ async def price_quote(booker: Booker, quote: ChangeQuote) -> ChangeQuote | None:
     """Price a requested change quote: the provider's change offer and a new ticket from the new airport on the
     new dates, both within policy; the cheaper chosen. A read at the provider: nothing is held or changed."""
     trip = await booker.store.trip_of(quote)
-    if trip is None or trip.state != "ticketed" or trip.booking_ref != quote.booking_ref:
+    if trip is None or trip.state != trip_states.TICKETED or trip.booking_ref != quote.booking_ref:
         failed = replace(quote, status="failed", decided_reason="the ticket changed before the quote was priced")
         return failed if await booker.store.save_quote(quote.status, failed) else None
     workshop = (await booker.store.facts(trip)).workshop
