@@ -102,6 +102,10 @@ class FakeQueue:
         self.announced: list[Envelope] = []
         self.retried: list[tuple[int, str, bool]] = []
         self.superseded: list[int] = []
+        self.now: dict[int, dict[str, Any]] = {}  # an e-mail's facts as they are at the send, when they changed
+
+    async def with_facts(self, email: dict[str, Any]) -> dict[str, Any]:
+        return self.now.get(email["id"], email)
 
     async def mark_sent(self, email_id: int, envelope: Envelope, topic: str) -> None:
         self.sent.append(email_id)
@@ -154,6 +158,21 @@ async def test_the_worker_drops_a_granted_e_mail_whose_place_was_withdrawn_while
     granted = {**email("granted"), "award": {"status": "withdrawn", "award_version": 2}}
 
     await worker.send_one(queue, granted)  # type: ignore[arg-type]
+
+    assert (queue.superseded, queue.sent, mailer.messages) == ([1], [], [])
+
+
+async def test_the_worker_checks_an_e_mail_against_the_facts_at_its_send_not_at_its_claim(email: Email) -> None:
+    """CI met it: a batch claimed while SMTP was down and the workshop postponed was sent once SMTP was back, after
+    the cancellation had come: a "granted" e-mail for a cancelled workshop went out."""
+    queue, mailer = FakeQueue(), FakeMailer()
+    worker = MailWorker(
+        lambda pool: queue, mailer, TemplateRenderer(), SENDER, leadership=lambda pool: None, clock=clock
+    )
+    claimed = email("granted")
+    queue.now[claimed["id"]] = {**claimed, "workshop": {**claimed["workshop"], "status": "cancelled"}}
+
+    await worker.send_one(queue, claimed)  # type: ignore[arg-type]
 
     assert (queue.superseded, queue.sent, mailer.messages) == ([1], [], [])
 

@@ -186,7 +186,8 @@ class PostgresMailQueue:
         return int(status.split()[-1])
 
     async def claim(self, limit: int) -> list[dict[str, Any]]:
-        """Due e-mails whose recipient is known, marked 'sending' (committed before any SMTP traffic)."""
+        """Due e-mails whose recipient is known, marked 'sending' (committed before any SMTP traffic); what each is
+        rendered from is read by `with_facts`, just before it is checked and sent."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "UPDATE emails SET status = 'sending', attempts = attempts + 1 WHERE id IN ("
@@ -200,10 +201,11 @@ class PostgresMailQueue:
                 limit,
                 DIGEST,
             )
-            return [
-                await with_facts(conn, {**dict(row), "trace_context": json.loads(row["trace_context"])}, self.staff)
-                for row in rows
-            ]
+            return [{**dict(row), "trace_context": json.loads(row["trace_context"])} for row in rows]
+
+    async def with_facts(self, email: dict[str, Any]) -> dict[str, Any]:
+        async with self.pool.acquire() as conn:
+            return await with_facts(conn, email, self.staff)
 
     async def mark_superseded(self, email_id: int) -> None:
         async with self.pool.acquire() as conn:

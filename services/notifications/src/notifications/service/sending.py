@@ -94,6 +94,8 @@ class MailWorker(LeaderTask):  # sends the queued e-mails while it leads
                 attributes={"email.kind": email["kind"], "email.version": email["version"]},
             ),
         ):
+            # Read now, not at the claim: news that came while the batch waited (an SMTP outage) is seen.
+            email = await queue.with_facts(email)
             if email["kind"] != DIGEST and not still_current(
                 email["kind"], email["workshop"], email["facts"], email.get("award")
             ):
