@@ -151,7 +151,7 @@ def test_a_what_if_publishes_nothing_and_prints_places_tickets_and_money_per_don
     assert result.exit_code == 0, result.output
     assert published == []
     [(url, body)] = asked
-    assert url == "http://127.0.0.1:8000/what-if" and body["type"] == "registration.move_workshop"
+    assert url.endswith("/what-if") and body["type"] == "registration.move_workshop"
     assert body["payload"]["airport"] == "NBO" and body["payload"]["today"] == "2006-08-01"
     text = " ".join(result.output.split())
     assert "nothing was published" in text and "granted -> waitlisted: 1" in text
